@@ -1,0 +1,324 @@
+// The only translation unit that includes CLI11: it turns the Registry into a CLI11 tree,
+// parses, runs the chosen command with a Context, renders its records, and maps every error
+// to the exit-code table in one place.
+#include "cli/app.hpp"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdlib>
+#include <deque>
+#include <iostream>
+#include <list>
+#include <pqxx/pqxx>
+
+#include "cli/registry.hpp"
+#include "cli/render.hpp"
+#include "core/config/config.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/util/strings.hpp"
+#include "core/version.hpp"
+
+namespace tenantctl::cli {
+
+namespace {
+
+// Values CLI11 parsed for one OptionSpec, applied to the typed options struct after parsing.
+struct Binding {
+    const OptionSpec* spec;
+    CLI::Option* option;
+    std::vector<std::string> values;
+};
+
+std::string exit_codes_text() {
+    std::string out = "Exit codes:\n";
+    for (const auto& e : exit_table()) out += fmt::format("  {:>2}  {}\n", static_cast<int>(e.code), e.meaning);
+    return out;
+}
+
+std::string examples_text(const CommandSpec& c) {
+    std::string out;
+    if (c.mutating) out += "Changes data: --dry-run shows what would happen; an audit event names the operator.\n";
+    if (!c.examples.empty()) {
+        out += (out.empty() ? "" : "\n") + std::string("Examples:\n");
+        for (const auto& e : c.examples) out += "  " + e + "\n";
+    }
+    return out;
+}
+
+class Tree {
+public:
+    explicit Tree(Registry& r) : m_registry(r), m_app("tenantctl: operator toolkit for multi-tenant SaaS on PostgreSQL") {
+        m_app.name("tenantctl");
+        m_app.fallthrough();  // global options may follow the subcommand
+        m_app.footer(exit_codes_text() + "\nRun `tenantctl COMMAND --help` for a command's options; `man tenantctl`.");
+        m_app.set_help_all_flag("", "");
+        for (const auto& o : r.global_options()) add(&m_app, o);
+        auto* version = m_app.add_flag("--version")->description("print the version and the git commit, then exit");
+        m_version = version;
+        for (const auto& g : r.groups()) node({g.name})->description(g.summary);
+        for (const auto& c : r.commands()) add_command(c);
+    }
+
+    CLI::App& app() { return m_app; }
+    bool version_requested() const { return m_version->count() > 0; }
+
+    void apply_globals() {
+        for (auto& b : m_bindings)
+            if (!b.spec->positional && b.option->count() > 0 && is_global(b.spec)) apply(b);
+    }
+
+    // The leaf command chosen on the command line, with its options applied.
+    const CommandSpec* chosen() {
+        for (const auto& [app, spec] : m_leaves) {
+            if (!app->parsed()) continue;
+            for (auto& b : m_bindings)
+                if (!is_global(b.spec) && owner(b) == app && b.option->count() > 0) apply(b);
+            return spec;
+        }
+        return nullptr;
+    }
+
+    // The deepest subcommand that was parsed (for "did you mean" suggestions).
+    CLI::App* deepest_parsed() {
+        CLI::App* cur = &m_app;
+        for (;;) {
+            CLI::App* next = nullptr;
+            for (auto* sub : cur->get_subcommands({}))
+                if (sub->parsed()) next = sub;
+            if (!next) return cur;
+            cur = next;
+        }
+    }
+
+private:
+    bool is_global(const OptionSpec* spec) const {
+        const auto& g = m_registry.global_options();
+        return spec >= g.data() && spec < g.data() + g.size();
+    }
+    CLI::App* owner(const Binding& b) const { return m_owner.at(b.option); }
+
+    static void apply(Binding& b) {
+        if (b.spec->is_flag) {
+            b.spec->set_flag();
+        } else if (!b.values.empty()) {
+            b.spec->assign(b.values);
+        }
+    }
+
+    CLI::App* node(const std::vector<std::string>& path) {
+        CLI::App* cur = &m_app;
+        for (const auto& part : path) {
+            CLI::App* next = nullptr;
+            for (auto* sub : cur->get_subcommands({}))
+                if (sub->get_name() == part) next = sub;
+            if (!next) {
+                next = cur->add_subcommand(part, "");
+                next->require_subcommand(0, 1);
+            }
+            cur = next;
+        }
+        return cur;
+    }
+
+    void add_command(const CommandSpec& c) {
+        CLI::App* sub = node(c.path);
+        sub->description(c.summary);
+        sub->require_subcommand(0, 0);
+        if (c.hidden) sub->group("");
+        std::string footer = examples_text(c);
+        if (!footer.empty()) sub->footer(footer);
+        for (auto* parent = sub->get_parent(); parent && parent != &m_app; parent = parent->get_parent())
+            parent->require_subcommand(1, 1);
+        for (const auto& o : c.options) add(sub, o);
+        m_leaves.emplace_back(sub, &c);
+    }
+
+    void add(CLI::App* app, const OptionSpec& o) {
+        m_bindings.push_back(Binding{&o, nullptr, {}});
+        Binding& b = m_bindings.back();
+        CLI::Option* opt = nullptr;
+        std::string help = o.help;
+        if (!o.env.empty()) help += " [env " + o.env + "]";
+        if (o.is_flag) {
+            opt = app->add_flag(o.flags)->description(help);
+        } else {
+            opt = app->add_option(o.flags, b.values, help);
+            opt->type_name(o.positional ? "" : o.value_name);
+            if (!o.multiple) opt->expected(1);
+            else opt->expected(o.positional ? -1 : 1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+            if (!o.choices.empty()) opt->check(CLI::IsMember(o.choices));
+        }
+        if (o.required) opt->required();
+        if (o.hidden) opt->group("");
+        b.option = opt;
+        m_owner[opt] = app;
+    }
+
+    Registry& m_registry;
+    CLI::App m_app;
+    CLI::Option* m_version = nullptr;
+    std::deque<Binding> m_bindings;  // stable addresses: CLI11 writes into Binding::values
+    std::map<CLI::Option*, CLI::App*> m_owner;
+    std::vector<std::pair<CLI::App*, const CommandSpec*>> m_leaves;
+};
+
+// "did you mean" for an unknown subcommand or option.
+std::string suggestion(CLI::App* at, const std::string& token) {
+    std::vector<std::string> candidates;
+    if (!token.empty() && token[0] == '-') {
+        for (auto* app = at; app; app = app->get_parent())
+            for (const auto* opt : app->get_options())
+                for (const auto& n : opt->get_lnames()) candidates.push_back("--" + n);
+    } else {
+        for (auto* sub : at->get_subcommands({})) candidates.push_back(sub->get_name());
+    }
+    std::string best;
+    std::size_t best_distance = 3;  // only close matches
+    for (const auto& c : candidates) {
+        auto d = util::levenshtein(token, c);
+        if (d < best_distance || (d == best_distance && best.empty() && d <= token.size() / 2)) {
+            best_distance = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+struct ErrorReport {
+    Exit code;
+    std::string message;
+    std::string hint;
+    std::vector<std::string> details;
+};
+
+void print_error(std::ostream& err, const ErrorReport& e, bool as_json) {
+    err << "tenantctl: " << e.message << '\n';
+    for (const auto& d : e.details) err << "  " << d << '\n';
+    if (!e.hint.empty()) err << "hint: " << e.hint << '\n';
+    if (as_json) {
+        json j{{"error", {{"code", std::string(exit_info(e.code).name)}, {"exit", static_cast<int>(e.code)},
+                          {"message", e.message}, {"details", e.details}}}};
+        if (!e.hint.empty()) j["error"]["hint"] = e.hint;
+        err << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    }
+    err.flush();
+}
+
+bool env_set(const char* name) {
+    const char* v = std::getenv(name);
+    return v && *v;
+}
+
+int render_result(const Records& records, Format format, std::ostream& out, const RenderOptions& ropts) {
+    if (records.text && (records.text_in_all_formats || format == Format::table)) {
+        out << *records.text;
+    } else if (records.document || !records.columns.empty()) {
+        auto sink = make_renderer(format, out, ropts);
+        emit(records, *sink);
+    }
+    out.flush();
+    return 0;
+}
+
+}  // namespace
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err, std::istream& in) {
+    Registry registry;
+    declare_all(registry);
+    Tree tree(registry);
+    GlobalOptions& globals = registry.global_values();
+    bool json_errors = false;
+
+    try {
+        try {
+            tree.app().parse(argc, argv);
+        } catch (const CLI::CallForHelp&) {
+            out << tree.app().help();
+            return 0;
+        } catch (const CLI::CallForAllHelp&) {
+            out << tree.app().help("", CLI::AppFormatMode::All);
+            return 0;
+        } catch (const CLI::ParseError& e) {
+            CLI::App* at = tree.deepest_parsed();
+            std::string message = e.what();
+            std::string hint;
+            if (const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&e); extras) {
+                auto rest = at->remaining();
+                if (!rest.empty()) {
+                    std::string best = suggestion(at, rest.front());
+                    message = rest.front().rfind("-", 0) == 0 ? "unknown option '" + rest.front() + "'"
+                                                              : "unknown command '" + rest.front() + "'";
+                    if (at != &tree.app()) message += " for '" + at->get_name() + "'";
+                    if (!best.empty()) hint = "did you mean '" + best + "'?";
+                }
+            }
+            if (hint.empty())
+                hint = fmt::format("see `tenantctl {}--help`",
+                                   at == &tree.app() ? std::string() : at->get_name() + " ");
+            // A subcommand's --help reaches us as a parse of that subcommand.
+            throw UsageError(message, hint);
+        }
+        tree.apply_globals();
+        if (tree.version_requested()) {
+            out << "tenantctl " << version() << " (commit " << git_commit() << ")\n";
+            return 0;
+        }
+        const CommandSpec* command = tree.chosen();
+        if (!command) {
+            out << tree.app().help();
+            return 0;
+        }
+
+        const Format format = parse_format(globals.output);
+        json_errors = format == Format::json || format == Format::ndjson;
+        Terminal terminal;
+        terminal.stdin_tty = isatty(0);
+        terminal.stdout_tty = isatty(1) && &out == &std::cout;
+        terminal.stderr_tty = isatty(2) && &err == &std::cerr;
+        terminal.color = terminal.stderr_tty && !globals.no_color && !env_set("NO_COLOR");
+        if (globals.log_format != "text" && globals.log_format != "json")
+            throw UsageError("--log-format must be text or json");
+        Logger log(err, globals.log_format == "json", globals.verbosity, terminal.color);
+
+        config::Config config;
+        if (auto path = config::locate_config(globals.config_path)) config = config::load_config_file(*path);
+
+        SystemClock clock;
+        Context ctx(globals, std::move(config), terminal, clock, log, in);
+        ctx.set_command(command->name());
+        RenderOptions ropts;
+        ropts.tty = terminal.stdout_tty;
+        ropts.color = terminal.stdout_tty && !globals.no_color && !env_set("NO_COLOR");
+        auto stream_sink = make_renderer(format, out, ropts);
+        ctx.set_sink(stream_sink.get());
+
+        Records result;
+        try {
+            result = command->run(ctx);
+        } catch (const Error&) {
+            throw;
+        } catch (const pqxx::failure&) {
+            db::rethrow_translated(command->name());
+        }
+        render_result(result, format, out, ropts);
+        if (result.exit != Exit::ok) {
+            print_error(err, ErrorReport{result.exit, result.failure.empty() ? std::string(exit_info(result.exit).meaning)
+                                                                              : result.failure,
+                                         {}, {}},
+                        json_errors);
+        }
+        return static_cast<int>(result.exit);
+    } catch (const Error& e) {
+        print_error(err, ErrorReport{e.code(), e.what(), e.hint(), e.details()}, json_errors);
+        return static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+        print_error(err, ErrorReport{Exit::runtime, std::string("internal error: ") + e.what(), {}, {}}, json_errors);
+        return static_cast<int>(Exit::runtime);
+    }
+}
+
+}  // namespace tenantctl::cli

@@ -1,0 +1,169 @@
+#include "core/context.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <istream>
+
+#include <fmt/format.h>
+
+#include "core/crypto/bytes.hpp"
+#include "core/crypto/random.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/sandbox/sandbox.hpp"
+#include "core/util/duration.hpp"
+
+namespace tenantctl {
+
+namespace {
+
+std::optional<std::string> env(const char* name) {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+}
+
+std::string new_uuid() {
+    std::string b = crypto::random_bytes(16);
+    b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
+    b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    std::string hex = crypto::hex_encode(b);
+    return fmt::format("{}-{}-{}-{}-{}", hex.substr(0, 8), hex.substr(8, 4), hex.substr(12, 4), hex.substr(16, 4),
+                       hex.substr(20));
+}
+
+// libpq reads these; if any is set the operator has chosen a target through libpq itself.
+bool libpq_environment_set() {
+    for (const char* name : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGDATABASE", "PGUSER", "PGSERVICE"})
+        if (env(name)) return true;
+    return false;
+}
+
+class NullSink final : public RecordSink {
+public:
+    void begin(const std::vector<std::string>&) override {}
+    void row(const std::vector<json>&) override {}
+    void end() override {}
+    void document(const json&) override {}
+};
+
+}  // namespace
+
+std::string default_actor() {
+    const char* user = std::getenv("USER");
+    std::string name = user && *user ? user : "unknown";
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
+    return name + "@" + (host[0] ? host : "localhost");
+}
+
+Context::Context(GlobalOptions globals, config::Config config, Terminal terminal, const Clock& clock, Logger& log,
+                 std::istream& in)
+    : m_globals(std::move(globals)),
+      m_config(std::move(config)),
+      m_terminal(terminal),
+      m_clock(clock),
+      m_log(log),
+      m_in(in),
+      m_run_id(new_uuid()),
+      m_lock_timeout(std::chrono::seconds(0)) {
+    m_actor = !m_globals.actor.empty() ? m_globals.actor : env("TENANTCTL_ACTOR").value_or(default_actor());
+    if (m_globals.lock_timeout) {
+        auto d = util::parse_duration(*m_globals.lock_timeout);
+        if (d.months != 0) throw UsageError("--lock-timeout must be shorter than a month");
+        m_lock_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(d.seconds);
+    }
+}
+
+Context::~Context() = default;
+
+bool Context::progress_enabled() const {
+    if (m_globals.progress == "always") return true;
+    if (m_globals.progress == "never") return false;
+    return m_terminal.stderr_tty && m_globals.verbosity >= 0 && !m_log.json();
+}
+
+const db::ConnInfo& Context::conninfo() {
+    if (m_conninfo) return *m_conninfo;
+    if (m_globals.database) {
+        m_conninfo = db::ConnInfo{*m_globals.database, "--database"};
+    } else if (auto url = env("TENANTCTL_DATABASE_URL")) {
+        m_conninfo = db::ConnInfo{*url, "TENANTCTL_DATABASE_URL"};
+    } else if (auto from_config = m_config.database_for(m_globals.context)) {
+        m_conninfo = db::ConnInfo{*from_config, "config"};
+    } else if (libpq_environment_set()) {
+        m_conninfo = db::ConnInfo{"", "libpq environment (PG*)"};
+    } else if (auto sb = sandbox::running(sandbox::default_dir())) {
+        m_log.info(fmt::format("using the running sandbox at {} (no database configured)", sb->dir.string()));
+        m_conninfo = db::ConnInfo{sb->conninfo(), "sandbox"};
+    } else {
+        m_conninfo = db::ConnInfo{"", "libpq defaults"};
+    }
+    return *m_conninfo;
+}
+
+pqxx::connection& Context::db() {
+    if (!m_db) {
+        m_db = db::connect(conninfo(), fmt::format("tenantctl {}", m_command));
+        db::check_server_version(*m_db);
+    }
+    return *m_db;
+}
+
+void Context::reset_db() { m_db.reset(); }
+
+std::unique_ptr<pqxx::connection> Context::new_connection(std::string_view purpose) {
+    return db::connect(conninfo(), fmt::format("tenantctl {}{}{}", m_command, purpose.empty() ? "" : " ", purpose));
+}
+
+std::unique_ptr<db::AdvisoryLock> Context::lock(std::string_view name) {
+    return std::make_unique<db::AdvisoryLock>(conninfo(), name, m_lock_timeout,
+                                              fmt::format("tenantctl {} ({})", m_command, m_actor));
+}
+
+std::string Context::platform_table(std::string_view name) const { return db::quote_qualified(m_config.schema, name); }
+
+std::optional<std::string> Context::master_key_source() const {
+    if (auto s = env("TENANTCTL_MASTER_KEY_SOURCE")) return s;
+    if (m_config.keys.master_key) return m_config.keys.master_key;
+    if (env("TENANTCTL_MASTER_KEY")) return std::string("env:TENANTCTL_MASTER_KEY");
+    // The demo needs no secret set-up: a sandbox in use brings its own key file.
+    if (auto sb = sandbox::load(sandbox::default_dir())) {
+        if (std::filesystem::exists(sb->key_file())) return "file:" + sb->key_file().string();
+    }
+    return std::nullopt;
+}
+
+const crypto::MasterKey& Context::master_key() {
+    if (!m_master_key) {
+        auto source = master_key_source();
+        if (!source)
+            throw UsageError("no master key configured",
+                             "set keys.master_key in tenantctl.yaml or TENANTCTL_MASTER_KEY_SOURCE "
+                             "(env:NAME, file:PATH or cmd:COMMAND)");
+        m_master_key = crypto::load_master_key(*source);
+    }
+    return *m_master_key;
+}
+
+void Context::set_master_key(crypto::MasterKey key) { m_master_key = std::move(key); }
+
+bool Context::confirm(std::string_view question) {
+    if (m_globals.yes) return true;
+    if (!m_terminal.stdin_tty)
+        throw Aborted(fmt::format("{}: confirmation needed but stdin is not a terminal", question), "pass --yes");
+    m_log.stream() << question << " [y/N] " << std::flush;
+    std::string answer;
+    std::getline(m_in, answer);
+    if (answer == "y" || answer == "Y" || answer == "yes") return true;
+    throw Aborted(fmt::format("{}: declined", question));
+}
+
+RecordSink& Context::sink() {
+    if (m_sink) return *m_sink;
+    if (!m_null_sink) m_null_sink = std::make_unique<NullSink>();
+    return *m_null_sink;
+}
+
+}  // namespace tenantctl

@@ -1,0 +1,41 @@
+// Opening connections, translating libpq/libpqxx failures into tenantctl errors, and the
+// small SQL helpers every feature uses (identifier quoting, platform table names, tenancy).
+#pragma once
+
+#include <pqxx/pqxx>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tenantctl::db {
+
+// Where a connection string came from, for messages ("from --database", "from sandbox").
+struct ConnInfo {
+    std::string conninfo;  // handed to libpq untouched; may contain a password: never print it
+    std::string source;    // human description of where it came from
+};
+
+// A printable description of a connection target: host/socket, port, database, user.
+// Built with PQconninfoParse, so passwords in the string never appear.
+std::string describe_target(std::string_view conninfo);
+
+// Opens a connection, tagging it with application_name so lock holders can be named.
+// Failure throws DbUnavailable naming the target (never the password).
+std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view application_name);
+
+// Minimum supported server version (server_version_num).
+inline constexpr int kMinServerVersion = 140000;
+// Throws Refused when the server is older than we support.
+void check_server_version(pqxx::connection& c);
+
+// Identifier quoting without a connection (same rules as quote_ident()).
+std::string quote_ident(std::string_view ident);
+// "schema"."name"
+std::string quote_qualified(std::string_view schema, std::string_view name);
+
+// Sets the tenancy setting (e.g. app.tenant_id) for the current transaction only, so RLS
+// policies see the tenant: set_config(setting, value, is_local => true).
+void set_tenant_local(pqxx::transaction_base& tx, std::string_view setting, std::string_view tenant_id);
+
+}  // namespace tenantctl::db

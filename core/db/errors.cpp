@@ -1,0 +1,66 @@
+#include "core/db/errors.hpp"
+
+#include <pqxx/pqxx>
+
+#include <fmt/format.h>
+
+#include "core/errors.hpp"
+
+namespace tenantctl::db {
+
+namespace {
+std::string first_line(std::string_view s) {
+    auto pos = s.find('\n');
+    return std::string(s.substr(0, pos));
+}
+// Drop libpq's "ERROR:  " prefix: our own line already says "tenantctl: ...".
+std::string server_message(std::string_view what) {
+    std::string line = first_line(what);
+    for (std::string_view prefix : {"ERROR:  ", "FATAL:  "})
+        if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
+    return line;
+}
+}  // namespace
+
+std::string_view current_sqlstate() {
+    try {
+        throw;
+    } catch (const pqxx::sql_error& e) {
+        static thread_local std::string state;
+        state = e.sqlstate();
+        return state;
+    } catch (...) {
+        return {};
+    }
+}
+
+void rethrow_translated(std::string_view doing) {
+    try {
+        throw;
+    } catch (const Error&) {
+        throw;
+    } catch (const pqxx::broken_connection& e) {
+        throw DbUnavailable(fmt::format("{}: connection to the database lost: {}", doing, first_line(e.what())),
+                            "re-run the command: completed work is kept and it resumes");
+    } catch (const pqxx::in_doubt_error& e) {
+        throw DbUnavailable(fmt::format("{}: connection lost during commit; the outcome is unknown", doing),
+                            "re-run the command: it is safe to repeat");
+    } catch (const pqxx::sql_error& e) {
+        const std::string state = e.sqlstate();
+        const std::string msg = fmt::format("{}: {} (SQLSTATE {})", doing, server_message(e.what()), state);
+        if (state == "23505") throw Refused(msg);                      // unique_violation
+        if (state == "55P03") throw Busy(msg, "retry later or raise --lock-timeout");  // lock_not_available
+        if (state == "57014") throw Busy(msg);                         // query_canceled (statement_timeout)
+        if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03")
+            throw DbUnavailable(msg);                                  // connection exceptions, shutdown
+        if (state == "42501") throw Refused(msg, "the database role lacks a privilege this needs");
+        if (state == "40001" || state == "40P01") throw Busy(msg, "a concurrent transaction conflicted; re-run");
+        throw Error(Exit::runtime, msg);
+    } catch (const pqxx::usage_error& e) {
+        throw Error(Exit::runtime, fmt::format("{}: {}", doing, first_line(e.what())));
+    } catch (const pqxx::failure& e) {
+        throw Error(Exit::runtime, fmt::format("{}: {}", doing, first_line(e.what())));
+    }
+}
+
+}  // namespace tenantctl::db

@@ -1,0 +1,191 @@
+#include "core/doctor/doctor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <map>
+
+#include "core/context.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/platform/migrations.hpp"
+#include "core/util/metrics.hpp"
+
+namespace tenantctl::doctor {
+
+namespace {
+
+void check_server_version(Context& ctx, std::vector<Finding>& out) {
+    int v = ctx.db().server_version();
+    std::string version = fmt::format("{}.{}", v / 10000, v % 10000);
+    if (v < db::kMinServerVersion)
+        out.push_back({"server_version", "fail", "server", "PostgreSQL " + version + " is older than 14"});
+    else
+        out.push_back({"server_version", "ok", "server", "PostgreSQL " + version});
+}
+
+void check_platform_schema(Context& ctx, std::vector<Finding>& out) {
+    pqxx::read_transaction tx(ctx.db());
+    auto v = platform::installed_version(tx, ctx.schema());
+    const int latest = platform::latest_version();
+    if (v.version == 0)
+        out.push_back({"platform_schema", "fail", ctx.schema(), "not installed: run `tenantctl init`"});
+    else if (v.version < latest)
+        out.push_back({"platform_schema", "fail", ctx.schema(),
+                       fmt::format("version {} is behind {}: run `tenantctl init`", v.version, latest)});
+    else if (v.version > latest)
+        out.push_back({"platform_schema", "warn", ctx.schema(),
+                       fmt::format("version {} is newer than this tenantctl ({})", v.version, latest)});
+    else
+        out.push_back({"platform_schema", "ok", ctx.schema(), fmt::format("version {}", v.version)});
+}
+
+// Every table carrying the tenancy column must have RLS enabled AND forced (owners bypass
+// non-forced RLS) and a policy that reads the tenancy setting.
+void check_rls(Context& ctx, std::vector<Finding>& out) {
+    const auto& tenancy = ctx.config().tenancy;
+    pqxx::read_transaction tx(ctx.db());
+    auto rows = tx.exec_params(
+        "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND ("
+        "               strpos(coalesce(pg_get_expr(p.polqual, p.polrelid), ''), $2) > 0 OR "
+        "               strpos(coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), $2) > 0)) "
+        "FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.attname = $1 AND NOT a.attisdropped AND a.attnum > 0 "
+        "  AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', $3) "
+        "  AND n.nspname NOT LIKE 'pg\\_%' "
+        "ORDER BY 1, 2",
+        tenancy.column, tenancy.setting, ctx.schema());
+    if (rows.empty()) {
+        out.push_back({"rls", "warn", "-",
+                       fmt::format("no table has the tenancy column '{}': nothing is tenant-scoped", tenancy.column)});
+        return;
+    }
+    for (const auto& r : rows) {
+        std::string table = r[0].as<std::string>() + "." + r[1].as<std::string>();
+        std::vector<std::string> problems;
+        if (!r[2].as<bool>()) problems.push_back("ROW LEVEL SECURITY is not enabled");
+        if (!r[3].as<bool>()) problems.push_back("ROW LEVEL SECURITY is not forced (the owner bypasses it)");
+        if (!r[4].as<bool>()) problems.push_back(fmt::format("no policy uses current_setting('{}')", tenancy.setting));
+        if (problems.empty()) {
+            out.push_back({"rls", "ok", table, "enabled, forced, policy on " + tenancy.setting});
+        } else {
+            for (auto& p : problems) out.push_back({"rls", "fail", table, p});
+        }
+    }
+}
+
+// The application's role must not be able to step around the policies.
+void check_app_role(Context& ctx, std::vector<Finding>& out) {
+    const auto& tenancy = ctx.config().tenancy;
+    pqxx::read_transaction tx(ctx.db());
+    auto role = tx.exec_params("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = $1", tenancy.app_role);
+    if (role.empty()) {
+        out.push_back({"app_role", "warn", tenancy.app_role,
+                       "role does not exist (set tenancy.app_role to the role the application connects as)"});
+        return;
+    }
+    bool ok = true;
+    if (role[0][0].as<bool>()) {
+        out.push_back({"app_role", "fail", tenancy.app_role, "is a superuser: RLS does not apply to it"});
+        ok = false;
+    }
+    if (role[0][1].as<bool>()) {
+        out.push_back({"app_role", "fail", tenancy.app_role, "has BYPASSRLS: RLS does not apply to it"});
+        ok = false;
+    }
+    auto owned = tx.exec_params(
+        "SELECT DISTINCT n.nspname || '.' || c.relname "
+        "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.attname = $1 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+        "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', $3) "
+        "  AND pg_has_role($2, c.relowner, 'USAGE') "
+        "ORDER BY 1",
+        tenancy.column, tenancy.app_role, ctx.schema());
+    for (const auto& r : owned) {
+        out.push_back({"app_role", "fail", tenancy.app_role,
+                       "owns (or inherits the owner of) tenant table " + r[0].as<std::string>() +
+                           ": table owners can change or disable its policies"});
+        ok = false;
+    }
+    if (ok) out.push_back({"app_role", "ok", tenancy.app_role, "not superuser, no BYPASSRLS, owns no tenant table"});
+}
+
+}  // namespace
+
+const std::vector<CheckDef>& checks() {
+    static const std::vector<CheckDef> all = {
+        {"server_version", "the server is PostgreSQL 14 or newer", check_server_version},
+        {"platform_schema", "the platform schema is installed and current", check_platform_schema},
+        {"rls", "every tenant-scoped table has RLS enabled, forced, and a policy on the tenancy setting", check_rls},
+        {"app_role", "the application role cannot bypass RLS", check_app_role},
+    };
+    return all;
+}
+
+int Report::failures() const {
+    return static_cast<int>(std::count_if(findings.begin(), findings.end(), [](auto& f) { return f.status == "fail"; }));
+}
+int Report::warnings() const {
+    return static_cast<int>(std::count_if(findings.begin(), findings.end(), [](auto& f) { return f.status == "warn"; }));
+}
+
+Report run(Context& ctx, const std::vector<std::string>& only) {
+    for (const auto& name : only) {
+        bool known = name == "connection";
+        for (const auto& c : checks()) known = known || c.name == name;
+        if (!known) {
+            std::string names = "connection";
+            for (const auto& c : checks()) names += ", " + c.name;
+            throw UsageError(fmt::format("unknown check '{}'", name), "checks: " + names);
+        }
+    }
+    Report report;
+    try {
+        ctx.db();
+        report.connected = true;
+        report.findings.push_back({"connection", "ok", db::describe_target(ctx.conninfo().conninfo),
+                                   "connected (target from " + ctx.conninfo().source + ")"});
+    } catch (const Error& e) {
+        if (e.code() != Exit::db_unavailable && e.code() != Exit::refused) throw;
+        report.findings.push_back({"connection", "fail", db::describe_target(ctx.conninfo().conninfo), e.what()});
+        return report;
+    }
+    for (const auto& c : checks()) {
+        if (!only.empty() && std::find(only.begin(), only.end(), c.name) == only.end()) continue;
+        try {
+            c.run(ctx, report.findings);
+        } catch (...) {
+            try {
+                db::rethrow_translated("doctor check " + c.name);
+            } catch (const Error& e) {
+                if (e.code() == Exit::db_unavailable) throw;
+                report.findings.push_back({c.name, "fail", "-", e.what()});
+            }
+        }
+    }
+    return report;
+}
+
+std::string metrics_text(const Report& report, double now_unix) {
+    util::MetricsFile m;
+    m.family("tenantctl_doctor_up", "1 when doctor could connect to the database");
+    m.sample("tenantctl_doctor_up", {}, report.connected ? 1 : 0);
+    m.family("tenantctl_doctor_check_failures", "failed findings per doctor check");
+    std::map<std::string, int> fails, warns;
+    for (const auto& f : report.findings) {
+        fails[f.check] += f.status == "fail";
+        warns[f.check] += f.status == "warn";
+    }
+    for (const auto& [check, n] : fails) m.sample("tenantctl_doctor_check_failures", {{"check", check}}, n);
+    m.family("tenantctl_doctor_check_warnings", "warnings per doctor check");
+    for (const auto& [check, n] : warns) m.sample("tenantctl_doctor_check_warnings", {{"check", check}}, n);
+    m.family("tenantctl_doctor_last_run_timestamp_seconds", "when doctor last ran (Unix time)");
+    m.sample("tenantctl_doctor_last_run_timestamp_seconds", {}, now_unix);
+    return m.text();
+}
+
+}  // namespace tenantctl::doctor

@@ -1,0 +1,15 @@
+# Regenerates man pages and completions into a scratch folder and fails if they differ
+# from what is committed: help, man and completions never drift from the command tree.
+file(REMOVE_RECURSE ${TMP})
+file(MAKE_DIRECTORY ${TMP}/man ${TMP}/completions)
+execute_process(COMMAND ${BIN} __gen man ${TMP}/man RESULT_VARIABLE rc1)
+execute_process(COMMAND ${BIN} __gen completions ${TMP}/completions RESULT_VARIABLE rc2)
+if(NOT rc1 EQUAL 0 OR NOT rc2 EQUAL 0)
+  message(FATAL_ERROR "tenantctl __gen failed")
+endif()
+foreach(dir man completions)
+  execute_process(COMMAND diff -ru ${SRC}/${dir} ${TMP}/${dir} RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${dir}/ is out of date with the command tree; run `cmake --build build --target docs` and commit.\n${out}")
+  endif()
+endforeach()

@@ -1,0 +1,241 @@
+#include "tests/support/test_support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+#include <pqxx/pqxx>
+
+#include <atomic>
+#include <cstring>
+#include <fstream>
+#include <random>
+
+#include "core/crypto/hash.hpp"
+#include "core/crypto/master_key.hpp"
+#include "core/platform/migrations.hpp"
+
+namespace fs = std::filesystem;
+
+namespace tenantctl::test {
+
+namespace {
+
+std::string random_suffix() {
+    static std::mt19937_64 rng{std::random_device{}()};
+    return fmt::format("{:x}", rng() & 0xffffffffffULL);
+}
+
+// The template's name changes whenever the embedded platform schema does, so a server left
+// over from an earlier run never hands out a stale schema.
+std::string template_name() {
+    std::string all;
+    for (const auto& m : platform::embedded_migrations()) all += m.sql;
+    return "tenantctl_tpl_" + crypto::sha256_hex(all).substr(0, 16);
+}
+
+void ensure_template(const sandbox::State& s) {
+    static bool done = false;
+    if (done) return;
+    const std::string tpl = template_name();
+    pqxx::connection admin(s.conninfo("postgres"));
+    pqxx::nontransaction tx(admin);
+    tx.exec("SELECT pg_advisory_lock(4242)");
+    bool exists = !tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", tpl).empty();
+    if (!exists) {
+        tx.exec("CREATE DATABASE " + tx.quote_name(tpl + "_build") + " TEMPLATE template0");
+        {
+            std::ostringstream err;
+            std::istringstream in;
+            SystemClock clock;
+            Logger log(err, false, -1, false);
+            GlobalOptions globals;
+            globals.actor = "test-setup";
+            Context ctx(globals, config::Config{}, Terminal{}, clock, log, in);
+            ctx.set_command("init");
+            ctx.set_conninfo(db::ConnInfo{s.conninfo(tpl + "_build"), "test"});
+            platform::init(ctx);
+        }
+        // Built under a temporary name and renamed, so a crash never leaves a half template.
+        tx.exec("ALTER DATABASE " + tx.quote_name(tpl + "_build") + " RENAME TO " + tx.quote_name(tpl));
+    }
+    tx.exec("SELECT pg_advisory_unlock(4242)");
+    done = true;
+}
+
+}  // namespace
+
+const sandbox::State& server() {
+    static std::optional<sandbox::State> state;
+    if (!state) {
+        state = sandbox::running(TENANTCTL_TEST_SANDBOX);
+        if (!state)
+            FAIL("the test PostgreSQL server is not running in " TENANTCTL_TEST_SANDBOX
+                 " (the db_server_up fixture starts it; run the tests through ctest)");
+    }
+    return *state;
+}
+
+TestDatabase::TestDatabase(bool with_platform) {
+    const auto& s = server();
+    m_name = fmt::format("t_{}_{}", getpid(), random_suffix());
+    if (with_platform) ensure_template(s);
+    pqxx::connection admin(s.conninfo("postgres"));
+    pqxx::nontransaction tx(admin);
+    tx.exec("CREATE DATABASE " + tx.quote_name(m_name) + " TEMPLATE " +
+            tx.quote_name(with_platform ? template_name() : "template0"));
+}
+
+TestDatabase::~TestDatabase() {
+    try {
+        pqxx::connection admin(server().conninfo("postgres"));
+        pqxx::nontransaction tx(admin);
+        tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(m_name) + " WITH (FORCE)");
+    } catch (...) {
+    }
+}
+
+std::string TestDatabase::conninfo() const { return server().conninfo(m_name); }
+std::string TestDatabase::url() const { return server().url(m_name); }
+
+void TestDatabase::exec(const std::string& sql) const {
+    pqxx::connection c(conninfo());
+    pqxx::nontransaction tx(c);
+    tx.exec(sql);
+}
+
+std::string TestDatabase::query_value(const std::string& sql) const {
+    pqxx::connection c(conninfo());
+    pqxx::nontransaction tx(c);
+    auto r = tx.exec(sql);
+    if (r.empty() || r[0][0].is_null()) return "";
+    return r[0][0].as<std::string>();
+}
+
+std::string test_master_key_base64() {
+    // Fixed so that failures are reproducible; never used outside tests.
+    return "dGVuYW50Y3RsLXRlc3QtbWFzdGVyLWtleS0zMmJ5dGU=";
+}
+
+TestContext::TestContext(const TestDatabase& db, config::Config config, GlobalOptions globals)
+    : m_clock(std::chrono::system_clock::now()), m_log(m_err, false, 1, false) {
+    if (globals.actor.empty()) globals.actor = "tester@test";
+    m_ctx = std::make_unique<Context>(globals, std::move(config), Terminal{}, m_clock, m_log, m_in);
+    m_ctx->set_command("test");
+    m_ctx->set_conninfo(db::ConnInfo{db.conninfo(), "test"});
+    std::string raw;
+    crypto::base64_decode(test_master_key_base64(), raw);
+    m_ctx->set_master_key(crypto::master_key_from_bytes(crypto::SecureBytes(raw)));
+    m_ctx->set_sink(&m_sink);
+}
+
+TempDir::TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "tenantctl-test-XXXXXX").string();
+    if (!::mkdtemp(tmpl.data())) throw std::runtime_error("mkdtemp failed");
+    m_path = tmpl;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    fs::remove_all(m_path, ec);
+}
+
+void write_file(const fs::path& path, const std::string& content, unsigned mode) {
+    fs::create_directories(path.parent_path());
+    {
+        std::ofstream out(path, std::ios::binary | std::ios::trunc);
+        out << content;
+    }
+    ::chmod(path.c_str(), mode);
+}
+
+std::string read_file(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+CliResult run_cli(const std::vector<std::string>& args, const TestDatabase* db, const CliOptions& options) {
+    TempDir home;
+    std::map<std::string, std::string> env{
+        {"PATH", std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"},
+        {"HOME", home.path().string()},
+        {"XDG_STATE_HOME", (home / "state").string()},
+        {"XDG_CONFIG_HOME", (home / "config").string()},
+        {"LANG", "C.UTF-8"},
+        {"USER", "tester"},
+        {"TENANTCTL_TEST_MASTER_KEY", test_master_key_base64()},
+        {"TENANTCTL_MASTER_KEY_SOURCE", "env:TENANTCTL_TEST_MASTER_KEY"},
+    };
+    for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"})
+        if (const char* v = std::getenv(keep)) env[keep] = v;
+    if (db) env["TENANTCTL_DATABASE_URL"] = db->url();
+    for (const auto& [k, v] : options.env) env[k] = v;
+
+    std::vector<std::string> env_strings;
+    for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+    std::vector<char*> envp;
+    for (auto& s : env_strings) envp.push_back(s.data());
+    envp.push_back(nullptr);
+
+    std::vector<std::string> argv_strings{TENANTCTL_BINARY};
+    argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : argv_strings) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    auto stdin_path = home / "stdin";
+    write_file(stdin_path, options.stdin_text);
+
+    int out_pipe[2], err_pipe[2];
+    REQUIRE(pipe2(out_pipe, O_CLOEXEC) == 0);
+    REQUIRE(pipe2(err_pipe, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, stdin_path.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
+    posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    std::string cwd = options.cwd ? options.cwd->string() : home.path().string();
+    // posix_spawn has no chdir action in glibc 2.36's public API before addchdir_np.
+    posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
+    pid_t pid = 0;
+    int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    close(out_pipe[1]);
+    close(err_pipe[1]);
+    REQUIRE(rc == 0);
+
+    CliResult result;
+    pollfd fds[2] = {{out_pipe[0], POLLIN, 0}, {err_pipe[0], POLLIN, 0}};
+    int open_fds = 2;
+    char buf[8192];
+    while (open_fds > 0) {
+        if (poll(fds, 2, -1) < 0) {
+            if (errno == EINTR) continue;
+            break;
+        }
+        for (int k = 0; k < 2; ++k) {
+            if (fds[k].fd < 0 || !(fds[k].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+            ssize_t n = read(fds[k].fd, buf, sizeof buf);
+            if (n > 0) {
+                (k == 0 ? result.out : result.err).append(buf, static_cast<std::size_t>(n));
+            } else {
+                close(fds[k].fd);
+                fds[k].fd = -1;
+                --open_fds;
+            }
+        }
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return result;
+}
+
+}  // namespace tenantctl::test

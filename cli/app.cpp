@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <deque>
 #include <iostream>
@@ -30,7 +31,8 @@ namespace {
 struct Binding {
     const OptionSpec* spec;
     CLI::Option* option;
-    std::vector<std::string> values;
+    std::string single;               // storage for single-valued options and positionals
+    std::vector<std::string> values;  // storage for repeatable ones
 };
 
 std::string exit_codes_text() {
@@ -104,6 +106,8 @@ private:
     static void apply(Binding& b) {
         if (b.spec->is_flag) {
             b.spec->set_flag();
+        } else if (!b.spec->multiple) {
+            b.spec->assign({b.single});
         } else if (!b.values.empty()) {
             b.spec->assign(b.values);
         }
@@ -138,7 +142,7 @@ private:
     }
 
     void add(CLI::App* app, const OptionSpec& o) {
-        m_bindings.push_back(Binding{&o, nullptr, {}});
+        m_bindings.push_back(Binding{&o, nullptr, {}, {}});
         Binding& b = m_bindings.back();
         CLI::Option* opt = nullptr;
         std::string help = o.help;
@@ -146,10 +150,15 @@ private:
         if (o.is_flag) {
             opt = app->add_flag(o.flags)->description(help);
         } else {
-            opt = app->add_option(o.flags, b.values, help);
+            if (!o.multiple) {
+                opt = app->add_option(o.flags, b.single, help);
+            } else {
+                // Repeatable options take one word per occurrence (--check a --check b);
+                // a variadic positional takes the rest of the line.
+                opt = app->add_option(o.flags, b.values, help);
+                opt->type_size(1)->expected(o.positional ? -1 : 1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+            }
             opt->type_name(o.positional ? "" : o.value_name);
-            if (!o.multiple) opt->expected(1);
-            else opt->expected(o.positional ? -1 : 1)->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
             if (!o.choices.empty()) opt->check(CLI::IsMember(o.choices));
         }
         if (o.required) opt->required();
@@ -247,7 +256,13 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
             std::string message = e.what();
             std::string hint;
             if (const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&e); extras) {
-                auto rest = at->remaining();
+                auto rest = tree.app().remaining(true);
+                // An unknown flag makes its value an extra too: report the flag.
+                for (std::size_t k = 0; k < rest.size(); ++k)
+                    if (rest[k].rfind("-", 0) == 0) {
+                        std::rotate(rest.begin(), rest.begin() + static_cast<long>(k), rest.begin() + static_cast<long>(k) + 1);
+                        break;
+                    }
                 if (!rest.empty()) {
                     std::string best = suggestion(at, rest.front());
                     message = rest.front().rfind("-", 0) == 0 ? "unknown option '" + rest.front() + "'"

@@ -491,6 +491,17 @@ void Reader::read_data(const Entry& entry, DataConfig& data) const {
 }
 
 Config Reader::read(std::string_view text) const {
+    // YAML is Unicode text; yaml-cpp would pass broken bytes through and its emitter would
+    // later turn them into U+FFFD, so a broken file is refused where the damage is.
+    if (const std::size_t valid = util::valid_utf8_prefix(text); valid != text.size()) {
+        const std::string_view before = text.substr(0, valid);
+        const std::size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
+        YAML::Mark mark;
+        mark.pos = static_cast<int>(valid);
+        mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+        mark.column = static_cast<int>(valid - line_start);
+        fail(mark, "invalid UTF-8 (the file must be UTF-8 text)");
+    }
     std::vector<YAML::Node> documents;
     try {
         documents = YAML::LoadAll(std::string(text));

@@ -23,7 +23,8 @@ std::string random_prefix() {
         std::uint8_t pool[16];
         random_fill(pool, sizeof pool);
         for (std::uint8_t b : pool) {
-            if (b < kLimit && prefix.size() < kApiKeyPrefixSize) prefix.push_back(kPrefixAlphabet[b % kPrefixAlphabet.size()]);
+            if (b < kLimit && prefix.size() < kApiKeyPrefixSize)
+                prefix.push_back(kPrefixAlphabet[b % kPrefixAlphabet.size()]);
         }
         OPENSSL_cleanse(pool, sizeof pool);
     }

@@ -60,14 +60,14 @@ std::string wrap(const SecureBytes& kek, std::string_view plaintext, std::string
     int len = 0;
     int final_len = 0;
     // GCM is a stream mode: Final writes nothing, and no plaintext is buffered in the context.
-    const bool ok = EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), kek.data(), nonce, nullptr) == 1 &&
-                    EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1 &&
-                    EVP_EncryptUpdate(ctx.get(), body, &len, bytes_of(plaintext),
-                                      static_cast<int>(plaintext.size())) == 1 &&
-                    EVP_EncryptFinal_ex(ctx.get(), body + len, &final_len) == 1 &&
-                    static_cast<std::size_t>(len + final_len) == plaintext.size() &&
-                    EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kWrapTagSize),
-                                        body + plaintext.size()) == 1;
+    const bool ok =
+        EVP_EncryptInit_ex2(ctx.get(), EVP_aes_256_gcm(), kek.data(), nonce, nullptr) == 1 &&
+        EVP_EncryptUpdate(ctx.get(), nullptr, &len, bytes_of(aad), static_cast<int>(aad.size())) == 1 &&
+        EVP_EncryptUpdate(ctx.get(), body, &len, bytes_of(plaintext), static_cast<int>(plaintext.size())) == 1 &&
+        EVP_EncryptFinal_ex(ctx.get(), body + len, &final_len) == 1 &&
+        static_cast<std::size_t>(len + final_len) == plaintext.size() &&
+        EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(kWrapTagSize), body + plaintext.size()) ==
+            1;
     if (!ok) openssl_failed("AES-256-GCM encryption");
     return out;
 }

@@ -20,10 +20,10 @@ constexpr std::size_t kTimestampSize = 8;
 constexpr std::size_t kIvSize = 16;
 constexpr std::size_t kBlockSize = 16;
 constexpr std::size_t kMacSize = 32;
-constexpr std::size_t kHeaderSize = 1 + kTimestampSize + kIvSize;               // 25
-constexpr std::size_t kMinRawSize = kHeaderSize + kBlockSize + kMacSize;        // 73
-constexpr std::uint64_t kMaxClockSkew = 60;                                     // seconds, as Python
-constexpr std::size_t kMaxPlaintext = INT_MAX - 2 * kBlockSize;                 // EVP lengths are int
+constexpr std::size_t kHeaderSize = 1 + kTimestampSize + kIvSize;         // 25
+constexpr std::size_t kMinRawSize = kHeaderSize + kBlockSize + kMacSize;  // 73
+constexpr std::uint64_t kMaxClockSkew = 60;                               // seconds, as Python
+constexpr std::size_t kMaxPlaintext = INT_MAX - 2 * kBlockSize;           // EVP lengths are int
 
 [[noreturn]] void openssl_failed(const char* operation) {
     throw Error(Exit::runtime, std::string(operation) + " failed inside OpenSSL");
@@ -78,14 +78,13 @@ void compute_mac(const FernetKey& key, const std::uint8_t* data, std::size_t siz
     EVP_MAC_CTX* ctx = contexts().mac.get();
     std::size_t written = 0;
     if (EVP_MAC_init(ctx, key.signing_key().data(), key.signing_key().size(), nullptr) != 1 ||
-        EVP_MAC_update(ctx, data, size) != 1 || EVP_MAC_final(ctx, out, &written, kMacSize) != 1 ||
-        written != kMacSize)
+        EVP_MAC_update(ctx, data, size) != 1 || EVP_MAC_final(ctx, out, &written, kMacSize) != 1 || written != kMacSize)
         openssl_failed("HMAC-SHA256");
 }
 
 // AES-128-CBC over whole blocks, no padding (callers pad and unpad). `in` may equal `out`.
-void aes_cbc(const FernetKey& key, const std::uint8_t* iv, const std::uint8_t* in, std::size_t size,
-             std::uint8_t* out, bool encrypt) {
+void aes_cbc(const FernetKey& key, const std::uint8_t* iv, const std::uint8_t* in, std::size_t size, std::uint8_t* out,
+             bool encrypt) {
     ThreadContexts& contexts_now = contexts();
     EVP_CIPHER_CTX* ctx = contexts_now.cipher.get();
     // Naming the cipher again would make OpenSSL free and rebuild the provider context on
@@ -93,8 +92,9 @@ void aes_cbc(const FernetKey& key, const std::uint8_t* iv, const std::uint8_t* i
     const EVP_CIPHER* cipher = contexts_now.cipher_ready ? nullptr : aes_128_cbc();
     int updated = 0;
     int finished = 0;
+    // The padding setting lives in the provider context, so it survives re-keying.
     const bool ok = EVP_CipherInit_ex2(ctx, cipher, key.encryption_key().data(), iv, encrypt ? 1 : 0, nullptr) == 1 &&
-                    EVP_CIPHER_CTX_set_padding(ctx, 0) == 1 &&
+                    (cipher == nullptr || EVP_CIPHER_CTX_set_padding(ctx, 0) == 1) &&
                     EVP_CipherUpdate(ctx, out, &updated, in, static_cast<int>(size)) == 1 &&
                     EVP_CipherFinal_ex(ctx, out + updated, &finished) == 1 &&
                     static_cast<std::size_t>(updated + finished) == size;
@@ -237,8 +237,7 @@ FernetPlain fernet_decrypt(const FernetKey& key, std::string_view token) {
     return verify_and_decrypt(key, token, nullptr, 0);
 }
 
-FernetPlain fernet_decrypt(const FernetKey& key, std::string_view token, std::uint64_t ttl_seconds,
-                           std::uint64_t now) {
+FernetPlain fernet_decrypt(const FernetKey& key, std::string_view token, std::uint64_t ttl_seconds, std::uint64_t now) {
     return verify_and_decrypt(key, token, &ttl_seconds, now);
 }
 

@@ -81,8 +81,7 @@ FernetPlain fernet_decrypt(const FernetKey& key, std::string_view token);
 
 // Also enforces the spec's TTL: fails if timestamp + ttl_seconds < now, or if the token is
 // dated more than 60 s after `now` (clock skew), like Python's Fernet.decrypt(token, ttl).
-FernetPlain fernet_decrypt(const FernetKey& key, std::string_view token, std::uint64_t ttl_seconds,
-                           std::uint64_t now);
+FernetPlain fernet_decrypt(const FernetKey& key, std::string_view token, std::uint64_t ttl_seconds, std::uint64_t now);
 
 // The timestamp of a structurally valid token, WITHOUT authenticating it (no key needed):
 // use it for reporting only, never for decisions an attacker could influence. Throws

@@ -275,8 +275,9 @@ PrivateKey& PrivateKey::operator=(PrivateKey&& other) noexcept {
 PrivateKey::~PrivateKey() { EVP_PKEY_free(m_pkey); }
 
 PrivateKey PrivateKey::generate(JwtAlg alg) {
-    EVP_PKEY* pkey = alg == JwtAlg::RS256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(kMinRsaBits))
-                                          : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+    EVP_PKEY* pkey = alg == JwtAlg::RS256
+                         ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<std::size_t>(kMinRsaBits))
+                         : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
     if (pkey == nullptr) openssl_failed("generating a JWT signing key");
     return PrivateKey(pkey, alg);
 }
@@ -318,7 +319,8 @@ nlohmann::ordered_json PrivateKey::public_jwk() const {
     return jwk;
 }
 
-std::string PrivateKey::sign_jwt(const nlohmann::ordered_json& header_extra, const nlohmann::ordered_json& claims) const {
+std::string PrivateKey::sign_jwt(const nlohmann::ordered_json& header_extra,
+                                 const nlohmann::ordered_json& claims) const {
     if (!claims.is_object()) throw Error(Exit::runtime, "JWT claims must be a JSON object");
     if (!header_extra.is_null() && !header_extra.is_object())
         throw Error(Exit::runtime, "extra JWT header members must be a JSON object");

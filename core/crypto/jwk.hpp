@@ -6,10 +6,9 @@
 
 #include <openssl/types.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "core/crypto/bytes.hpp"
 

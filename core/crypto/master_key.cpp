@@ -1,11 +1,10 @@
 #include "core/crypto/master_key.hpp"
 
 #include <fcntl.h>
+#include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <openssl/crypto.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -60,7 +59,8 @@ SecureBytes decode_key_text(std::string_view text, const std::string& origin) {
         while (normal.size() % 4 != 0) normal.push_back('=');
     std::string raw;
     WipeOnExit wipe_raw(raw);
-    if (!base64_decode(normal, raw)) throw UsageError("master key from " + origin + " is not valid base64", kFormatHint);
+    if (!base64_decode(normal, raw))
+        throw UsageError("master key from " + origin + " is not valid base64", kFormatHint);
     if (raw.size() != kKeySize)
         throw UsageError("master key from " + origin + " must decode to 32 bytes, got " + std::to_string(raw.size()),
                          kFormatHint);
@@ -93,8 +93,7 @@ SecureBytes key_from_env(std::string_view name) {
     if (name.empty()) throw UsageError("master key source env: needs a variable name (env:NAME)");
     const std::string var(name);
     const char* value = std::getenv(var.c_str());
-    if (value == nullptr)
-        throw UsageError("environment variable " + var + " (the master key source) is not set");
+    if (value == nullptr) throw UsageError("environment variable " + var + " (the master key source) is not set");
     return decode_key_text(value, "environment variable " + var);
 }
 
@@ -119,9 +118,9 @@ SecureBytes key_from_file(std::string_view path_view) {
     if (::fstat(fd, &st) != 0) throw UsageError("cannot stat master key file " + path + ": " + errno_text(errno));
     if (S_ISDIR(st.st_mode)) throw UsageError("master key file " + path + " is a directory");
     if ((st.st_mode & 077) != 0)
-        throw Refused("master key file " + path + " is accessible by group or others (mode " +
-                          octal_mode(st.st_mode) + ")",
-                      "chmod 600 " + path);
+        throw Refused(
+            "master key file " + path + " is accessible by group or others (mode " + octal_mode(st.st_mode) + ")",
+            "chmod 600 " + path);
 
     SecureBytes content;
     int read_errno = 0;

@@ -170,8 +170,7 @@ private:
         int col = column_of(line.text, c.content_offset);
         switch (c.kind) {
             case LineKind::blank:
-            case LineKind::comment:
-                return;
+            case LineKind::comment: return;
             case LineKind::sql:
                 if (m_section != Section::header) return;
                 if (trim(line.text).substr(0, 2) == "/*")
@@ -198,9 +197,7 @@ private:
                 m_down_begin = line.next;
                 m_section = Section::down;
                 return;
-            case LineKind::directive:
-                handle_directive(line, col, c.directive_offset);
-                return;
+            case LineKind::directive: handle_directive(line, col, c.directive_offset); return;
         }
     }
 
@@ -220,7 +217,9 @@ private:
             value_col = column_of(line.text, value_offset);
         }
         std::string name(key);
-        if (name.empty()) fail(line.number, line_col, "empty tenantctl: directive", std::string("known: ") + std::string(kKnownDirectives));
+        if (name.empty())
+            fail(line.number, line_col, "empty tenantctl: directive",
+                 std::string("known: ") + std::string(kKnownDirectives));
         bool known = name == "no-transaction" || name == "scope" || name == "lock-timeout" ||
                      name == "statement-timeout" || name == "nolint";
         if (!known)
@@ -279,10 +278,12 @@ private:
         std::size_t start = 0;
         for (;;) {
             std::size_t comma = list.find(',', start);
-            std::string id(trim(std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
+            std::string id(trim(
+                std::string_view(list).substr(start, comma == std::string::npos ? std::string::npos : comma - start)));
             if (id.empty()) fail(line, col, "empty rule name in tenantctl:nolint", "write nolint=RULE[,RULE]");
             if (!find_lint_rule(id))
-                fail(line, col, "unknown lint rule '" + id + "' in tenantctl:nolint", "known rules: " + known_rule_ids());
+                fail(line, col, "unknown lint rule '" + id + "' in tenantctl:nolint",
+                     "known rules: " + known_rule_ids());
             rules.insert(id);
             if (comma == std::string::npos) break;
             start = comma + 1;
@@ -297,8 +298,7 @@ private:
         m_file.up_sql = std::string(m_content.substr(m_up_begin, up_end - m_up_begin));
         m_file.up_first_line = m_up_marker_line + 1;
         std::vector<Statement> up = split_statements(m_file.up_sql, m_file.up_first_line, m_path);
-        if (up.empty())
-            fail(m_up_marker_line, 1, "empty up section: no SQL statement after '-- migrate:up'");
+        if (up.empty()) fail(m_up_marker_line, 1, "empty up section: no SQL statement after '-- migrate:up'");
 
         if (m_down_marker_line != 0) {
             m_file.down_sql = std::string(m_content.substr(m_down_begin));
@@ -448,9 +448,9 @@ std::vector<MigrationFile> load_directory(const fs::path& dir) {
                      [](const MigrationFile& a, const MigrationFile& b) { return a.version < b.version; });
     for (std::size_t i = 1; i < files.size(); ++i)
         if (files[i].version == files[i - 1].version)
-            throw UsageError("duplicate migration version " + files[i].version + ": " + files[i - 1].path + " and " +
-                                 files[i].path,
-                             "give one of them a new timestamp; versions must be unique");
+            throw UsageError(
+                "duplicate migration version " + files[i].version + ": " + files[i - 1].path + " and " + files[i].path,
+                "give one of them a new timestamp; versions must be unique");
     return files;
 }
 

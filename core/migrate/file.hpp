@@ -18,7 +18,9 @@
 // any SQL lexing: a typo such as an unclosed quote in the up section can never swallow the down
 // marker and run the down SQL as part of `up`. Near misses (`--migrate:up`, `-- migrate:UP`,
 // `-- migrate:up transaction:false`, goose's `-- +goose Up`, sql-migrate's `-- +migrate Up`)
-// are errors rather than comments, for the same reason.
+// are errors rather than comments, for the same reason. Being line-based, markers and directives
+// are recognised even inside a dollar-quoted body; such a body is then cut in two, which fails as
+// an unterminated dollar quote rather than running something unintended.
 //
 // Header directives: whole-line comments before `-- migrate:up` (only blank lines and `--`
 // comments may precede the marker):
@@ -61,11 +63,11 @@ enum class Scope { shared, tenant };
 std::string_view to_string(Scope scope);
 
 struct MigrationFile {
-    std::string version;   // 14 digits, YYYYMMDDHHMMSS (UTC by convention)
-    std::string name;      // [a-z0-9_]+
-    std::string path;      // as given to the loader, for messages
-    std::string checksum;  // sha256 hex of the whole file's bytes, exactly as on disk
-    std::string up_sql;    // the text between the up marker and the down marker (or the end)
+    std::string version;    // 14 digits, YYYYMMDDHHMMSS (UTC by convention)
+    std::string name;       // [a-z0-9_]+
+    std::string path;       // as given to the loader, for messages
+    std::string checksum;   // sha256 hex of the whole file's bytes, exactly as on disk
+    std::string up_sql;     // the text between the up marker and the down marker (or the end)
     int up_first_line = 0;  // file line of up_sql's first line
     std::string down_sql;
     int down_first_line = 0;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <set>
 
@@ -14,7 +15,8 @@ namespace {
 
 constexpr std::array<LintRule, 10> kRules{{
     {"index-not-concurrent", "error", "CREATE INDEX without CONCURRENTLY on an existing table blocks writes"},
-    {"concurrently-in-transaction", "error", "CONCURRENTLY cannot run inside a transaction: add -- tenantctl:no-transaction"},
+    {"concurrently-in-transaction", "error",
+     "CONCURRENTLY cannot run inside a transaction: add -- tenantctl:no-transaction"},
     {"add-column-not-null-no-default", "error", "ADD COLUMN ... NOT NULL without DEFAULT fails on a table with rows"},
     {"volatile-default", "error", "ADD COLUMN with a volatile DEFAULT rewrites the whole table"},
     {"fk-not-valid", "error", "a foreign key added without NOT VALID scans the table while blocking writes"},
@@ -26,12 +28,15 @@ constexpr std::array<LintRule, 10> kRules{{
 }};
 
 const std::set<std::string, std::less<>> kVolatileFunctions{
-    "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
-    "clock_timestamp", "timeofday", "nextval", "gen_random_bytes", "random_normal",
+    "random",          "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v1mc", "uuid_generate_v4",
+    "clock_timestamp", "timeofday",       "nextval",          "gen_random_bytes",   "random_normal",
 };
-const std::set<std::string, std::less<>> kSerialTypes{"smallserial", "serial", "bigserial", "serial2", "serial4", "serial8"};
-const std::set<std::string, std::less<>> kTableConstraintWords{"constraint", "primary", "unique", "check", "foreign", "exclude"};
-const std::set<std::string, std::less<>> kTransactionWords{"begin", "commit", "rollback", "end", "abort", "savepoint", "release"};
+const std::set<std::string, std::less<>> kSerialTypes{"smallserial", "serial",  "bigserial",
+                                                      "serial2",     "serial4", "serial8"};
+const std::set<std::string, std::less<>> kTableConstraintWords{"constraint", "primary", "unique",
+                                                               "check",      "foreign", "exclude"};
+const std::set<std::string, std::less<>> kTransactionWords{"begin", "commit",    "rollback", "end",
+                                                           "abort", "savepoint", "release"};
 
 bool is_identifier(const Token& t) { return t.kind == TokenKind::word || t.kind == TokenKind::quoted_identifier; }
 bool is_word(const Token& t, std::string_view w) { return t.kind == TokenKind::word && t.text == w; }
@@ -44,17 +49,22 @@ struct RelationName {
     std::string display;
 };
 
-std::string display_part(const Token& t) { return t.kind == TokenKind::quoted_identifier ? '"' + t.text + '"' : t.text; }
+std::string display_part(const Token& t) {
+    return t.kind == TokenKind::quoted_identifier ? '"' + t.text + '"' : t.text;
+}
 
 // A view of tokens [begin, end) with a read position.
 class Cursor {
 public:
-    Cursor(const std::vector<Token>& tokens, std::size_t begin, std::size_t end) : m_tokens(tokens), m_pos(begin), m_end(end) {}
+    Cursor(const std::vector<Token>& tokens, std::size_t begin, std::size_t end)
+        : m_tokens(tokens), m_pos(begin), m_end(end) {}
 
     bool done() const { return m_pos >= m_end; }
     std::size_t pos() const { return m_pos; }
     std::size_t end() const { return m_end; }
-    const Token* peek(std::size_t ahead = 0) const { return m_pos + ahead < m_end ? &m_tokens[m_pos + ahead] : nullptr; }
+    const Token* peek(std::size_t ahead = 0) const {
+        return m_pos + ahead < m_end ? &m_tokens[m_pos + ahead] : nullptr;
+    }
 
     bool next_is(std::string_view word, std::size_t ahead = 0) const {
         const Token* t = peek(ahead);
@@ -119,7 +129,9 @@ struct TopLevel {
     }
     bool has_pair(std::string_view a, std::string_view b) const {
         bool found = false;
-        each([&](std::size_t i) { found = found || (i + 1 < end && is_word(tokens[i], a) && is_word(tokens[i + 1], b)); });
+        each([&](std::size_t i) {
+            found = found || (i + 1 < end && is_word(tokens[i], a) && is_word(tokens[i + 1], b));
+        });
         return found;
     }
 };
@@ -192,12 +204,14 @@ private:
                        ((c.next_is("start") || c.next_is("prepare")) && c.next_is("transaction", 1));
         if (control)
             report("transaction-control", first,
-                   "'" + first.text + "' in a migration: tenantctl runs each migration in its own transaction "
-                   "(or statement by statement with -- tenantctl:no-transaction); remove it");
+                   "'" + first.text +
+                       "' in a migration: tenantctl runs each migration in its own transaction "
+                       "(or statement by statement with -- tenantctl:no-transaction); remove it");
     }
 
     void check_concurrently() {
-        if (m_file.no_transaction || is_word(m_tokens.front(), "refresh")) return;  // REFRESH ... CONCURRENTLY may run in a transaction
+        if (m_file.no_transaction || is_word(m_tokens.front(), "refresh"))
+            return;  // REFRESH ... CONCURRENTLY may run in a transaction
         for (const Token& t : m_tokens) {
             if (!is_word(t, "concurrently")) continue;
             report("concurrently-in-transaction", t,
@@ -251,7 +265,8 @@ private:
             }
             if (element_start && depth == 1) {
                 element_start = false;
-                bool is_constraint = t.kind == TokenKind::word && (kTableConstraintWords.count(t.text) || t.text == "like");
+                bool is_constraint =
+                    t.kind == TokenKind::word && (kTableConstraintWords.count(t.text) || t.text == "like");
                 if (!is_constraint && is_identifier(t) && t.text == m_options.tenant_column) return true;
             }
         }
@@ -286,7 +301,8 @@ private:
         const Token& start = m_tokens[begin];
         bool existing = is_existing(table);
         if (a.accept("add")) {
-            if (a.next_is_any(kTableConstraintWords)) return add_constraint(table, start, TopLevel{m_tokens, begin, end}, existing);
+            if (a.next_is_any(kTableConstraintWords))
+                return add_constraint(table, start, TopLevel{m_tokens, begin, end}, existing);
             a.accept("column");
             a.accept({"if", "not", "exists"});
             return add_column(table, start, a, existing);
@@ -314,8 +330,9 @@ private:
         } else if (a.accept({"disable", "row", "level", "security"}) ||
                    a.accept({"no", "force", "row", "level", "security"})) {
             report("rls-disabled", start,
-                   "row level security is turned off for " + table.display + ": every tenant's rows become "
-                   "visible to the application role");
+                   "row level security is turned off for " + table.display +
+                       ": every tenant's rows become "
+                       "visible to the application role");
         } else if (a.accept({"rename", "to"})) {
             if (auto renamed = a.name(); renamed && !existing) m_created.insert(renamed->key);
         }
@@ -376,8 +393,10 @@ private:
         if (m_file.scope == Scope::tenant) return;  // schema per tenant: the schema is the boundary
         for (const auto& t : m_tenant_tables) {
             std::vector<std::string> missing;
-            if (!m_rls_enabled.count(t.name.key)) missing.push_back("ALTER TABLE " + t.name.display + " ENABLE ROW LEVEL SECURITY");
-            if (!m_rls_forced.count(t.name.key)) missing.push_back("ALTER TABLE " + t.name.display + " FORCE ROW LEVEL SECURITY");
+            if (!m_rls_enabled.count(t.name.key))
+                missing.push_back("ALTER TABLE " + t.name.display + " ENABLE ROW LEVEL SECURITY");
+            if (!m_rls_forced.count(t.name.key))
+                missing.push_back("ALTER TABLE " + t.name.display + " FORCE ROW LEVEL SECURITY");
             if (!m_policies.count(t.name.key)) missing.push_back("CREATE POLICY ... ON " + t.name.display);
             if (missing.empty()) continue;
             std::string list;
@@ -436,9 +455,20 @@ std::vector<LintFinding> lint(const MigrationFile& file, const LintOptions& opti
 
 std::vector<LintFinding> lint_files(const std::vector<fs::path>& paths, const LintOptions& options) {
     std::vector<LintFinding> findings;
+    std::set<fs::path> seen;                           // a file named twice (dir and dir/file.sql) is linted once
+    std::map<std::string, std::string> version_owner;  // version -> first file using it
     for (const auto& path : expand(paths)) {
+        std::error_code ec;
+        fs::path identity = fs::weakly_canonical(path, ec);
+        if (!seen.insert(ec ? path : identity).second) continue;
         try {
-            auto file_findings = lint(load_migration(path), options);
+            MigrationFile file = load_migration(path);
+            auto [owner, first] = version_owner.emplace(file.version, file.path);
+            if (!first)
+                findings.push_back(
+                    {file.path, 0, 0, std::string(kParseErrorRule),
+                     "duplicate migration version " + file.version + " (also used by " + owner->second + ")", "error"});
+            auto file_findings = lint(file, options);
             findings.insert(findings.end(), file_findings.begin(), file_findings.end());
         } catch (const SourceError& e) {
             findings.push_back({e.file().empty() ? path.string() : e.file(), e.line(), e.col(),

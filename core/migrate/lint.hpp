@@ -98,8 +98,9 @@ struct LintFinding {
 std::vector<LintFinding> lint(const MigrationFile& file, const LintOptions& options = {});
 
 // Lints each path in order; a directory stands for its entries (sorted, minus the ignored ones of
-// is_ignored_directory_entry). A file that cannot be read or parsed (bad name, bad directive,
-// unterminated quote...) becomes one `parse-error` finding and the run goes on.
+// is_ignored_directory_entry), and a file reached twice is linted once. A file that cannot be read
+// or parsed (bad name, bad directive, unterminated quote...) becomes one `parse-error` finding and
+// the run goes on; so does a second file with an already-seen version (load_directory refuses it).
 std::vector<LintFinding> lint_files(const std::vector<std::filesystem::path>& paths, const LintOptions& options = {});
 
 // True when any finding has severity "error" (what `migrate lint` turns into a failing exit).

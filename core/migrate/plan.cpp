@@ -29,7 +29,8 @@ public:
     History(const std::vector<MigrationFile>& files, const std::vector<AppliedMigration>& applied) {
         for (const auto& f : files) {
             if (!m_files.emplace(f.version, &f).second)
-                throw UsageError("duplicate migration version " + f.version + ": " + m_files[f.version]->path + " and " + f.path);
+                throw UsageError("duplicate migration version " + f.version + ": " + m_files[f.version]->path +
+                                 " and " + f.path);
         }
         for (const auto& row : applied) {
             m_rows[row.version] = &row;
@@ -131,10 +132,10 @@ Plan plan_up(const std::vector<MigrationFile>& files, const std::vector<AppliedM
     }
 
     if (!out_of_order.empty() && !allow_out_of_order) {
-        Refused error("migration " + out_of_order.front() + " is older than the newest applied " + id_of(*newest) +
-                          "; missing: " + join(out_of_order),
-                      "apply them anyway with --allow-out-of-order, or give them versions newer than " +
-                          newest->version);
+        Refused error(
+            "migration " + out_of_order.front() + " is older than the newest applied " + id_of(*newest) +
+                "; missing: " + join(out_of_order),
+            "apply them anyway with --allow-out-of-order, or give them versions newer than " + newest->version);
         for (const auto& id : out_of_order) error.with_detail(id);
         throw error;
     }
@@ -193,10 +194,11 @@ Plan plan_down(const std::vector<MigrationFile>& files, const std::vector<Applie
         plan.migrations.push_back(PlannedMigration{*file});
     }
     if (!without_down.empty()) {
-        Refused error("migration " + without_down.front() + " has no down section" +
-                          (without_down.size() > 1 ? " (nor " + std::to_string(without_down.size() - 1) + " more)" : ""),
-                      "write its '-- migrate:down' section, or revert it by hand and remove its ledger row with "
-                      "`tenantctl migrate repair`");
+        Refused error(
+            "migration " + without_down.front() + " has no down section" +
+                (without_down.size() > 1 ? " (nor " + std::to_string(without_down.size() - 1) + " more)" : ""),
+            "write its '-- migrate:down' section, or revert it by hand and remove its ledger row with "
+            "`tenantctl migrate repair`");
         for (const auto& id : without_down) error.with_detail(id);
         throw error;
     }
@@ -223,7 +225,8 @@ std::vector<Drift> verify(const std::vector<MigrationFile>& files, const std::ve
         if (!file) {
             drift.push_back({DriftKind::file_missing, version, row->name, "", row->checksum, ""});
         } else if (!row->failed && row->checksum != file->checksum) {
-            drift.push_back({DriftKind::checksum_changed, version, file->name, file->path, row->checksum, file->checksum});
+            drift.push_back(
+                {DriftKind::checksum_changed, version, file->name, file->path, row->checksum, file->checksum});
         }
     }
     return drift;

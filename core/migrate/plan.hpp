@@ -34,11 +34,11 @@ namespace tenantctl::migrate {
 struct AppliedMigration {
     std::string version;
     std::string name;
-    std::string checksum;     // MigrationFile::checksum when it was applied (or started, if failed)
-    bool failed = false;      // a no-transaction migration that stopped part-way; resumable
-    int statements_done = 0;  // up statements committed so far (meaningful when failed)
+    std::string checksum;         // MigrationFile::checksum when it was applied (or started, if failed)
+    bool failed = false;          // a no-transaction migration that stopped part-way; resumable
+    int statements_done = 0;      // up statements committed so far (meaningful when failed)
     std::string done_checksum{};  // optional: prefix_checksum(file, statements_done) at the time
-    bool baseline = false;      // a `migrate baseline` marker row
+    bool baseline = false;        // a `migrate baseline` marker row
 };
 
 // SHA-256 (hex) over the first `statements` up statements of `file` (clamped to how many there

@@ -62,7 +62,8 @@ std::string scaffold_migration(std::string_view name, std::chrono::system_clock:
     out += "-- " + migration_version(now) + "_" + normalized + ": " + title + "\n";
     out += "--\n";
     out += "-- Optional header directives (remove the leading '--   ' to use one; keep them above '-- migrate:up'):\n";
-    out += "--   -- tenantctl:no-transaction        run statement by statement (needed for CREATE INDEX CONCURRENTLY)\n";
+    out +=
+        "--   -- tenantctl:no-transaction        run statement by statement (needed for CREATE INDEX CONCURRENTLY)\n";
     out += "--   -- tenantctl:lock-timeout=5s       fail fast instead of queueing behind a long lock\n";
     out += "--   -- tenantctl:statement-timeout=1m\n";
     out += "--   -- tenantctl:nolint=RULE           silence a `tenantctl migrate lint` rule for this file\n";

@@ -227,7 +227,9 @@ public:
 
 private:
     bool leading_is(std::size_t i, std::string_view word) const { return i < m_leading_count && m_leading[i] == word; }
-    bool leading_is_routine_kind(std::size_t i) const { return leading_is(i, "function") || leading_is(i, "procedure"); }
+    bool leading_is_routine_kind(std::size_t i) const {
+        return leading_is(i, "function") || leading_is(i, "procedure");
+    }
     // CREATE FUNCTION|PROCEDURE or CREATE OR REPLACE FUNCTION|PROCEDURE
     bool is_routine() const {
         return leading_is(0, "create") &&
@@ -305,11 +307,8 @@ std::vector<Token> tokenize(std::string_view sql, int first_line, int first_col,
         std::string_view text = lexer.text(lexeme);
         switch (lexeme.kind) {
             case LexKind::space:
-            case LexKind::comment:
-                continue;
-            case LexKind::word:
-                out.push_back({TokenKind::word, ascii_lower(text), lexeme.line, lexeme.col});
-                break;
+            case LexKind::comment: continue;
+            case LexKind::word: out.push_back({TokenKind::word, ascii_lower(text), lexeme.line, lexeme.col}); break;
             case LexKind::quoted_identifier: {
                 std::string name;
                 std::string_view inner = text.substr(1, text.size() - 2);
@@ -320,18 +319,12 @@ std::vector<Token> tokenize(std::string_view sql, int first_line, int first_col,
                 out.push_back({TokenKind::quoted_identifier, std::move(name), lexeme.line, lexeme.col});
                 break;
             }
-            case LexKind::string:
-                out.push_back({TokenKind::string, std::string(text), lexeme.line, lexeme.col});
-                break;
-            case LexKind::number:
-                out.push_back({TokenKind::number, std::string(text), lexeme.line, lexeme.col});
-                break;
+            case LexKind::string: out.push_back({TokenKind::string, std::string(text), lexeme.line, lexeme.col}); break;
+            case LexKind::number: out.push_back({TokenKind::number, std::string(text), lexeme.line, lexeme.col}); break;
             case LexKind::parameter:
                 out.push_back({TokenKind::parameter, std::string(text), lexeme.line, lexeme.col});
                 break;
-            case LexKind::symbol:
-                out.push_back({TokenKind::symbol, std::string(text), lexeme.line, lexeme.col});
-                break;
+            case LexKind::symbol: out.push_back({TokenKind::symbol, std::string(text), lexeme.line, lexeme.col}); break;
         }
     }
     return out;

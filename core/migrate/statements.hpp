@@ -71,8 +71,8 @@ enum class TokenKind {
     quoted_identifier,  // text is the identifier itself: quotes removed, "" unescaped
     string,             // any string literal or dollar-quoted body; text is the raw source
     number,
-    parameter,          // $1
-    symbol,             // one punctuation/operator character: ; ( ) , . = etc.
+    parameter,  // $1
+    symbol,     // one punctuation/operator character: ; ( ) , . = etc.
 };
 
 struct Token {
@@ -85,8 +85,7 @@ struct Token {
 // The tokens of `sql` with whitespace and comments removed. Positions are counted from
 // (first_line, first_col); pass a Statement's line/col to get positions in the file.
 // Throws SourceError like split_statements.
-std::vector<Token> tokenize(std::string_view sql, int first_line = 1, int first_col = 1,
-                            std::string_view file = {});
+std::vector<Token> tokenize(std::string_view sql, int first_line = 1, int first_col = 1, std::string_view file = {});
 
 struct SourcePosition {
     int line;

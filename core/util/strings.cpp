@@ -108,6 +108,40 @@ KeyValue parse_key_value(std::string_view text) {
     return KeyValue{std::string(key), std::string(text.substr(equals + 1))};
 }
 
+std::size_t valid_utf8_prefix(std::string_view text) {
+    std::size_t pos = 0;
+    while (pos < text.size()) {
+        const auto lead = static_cast<unsigned char>(text[pos]);
+        std::size_t length = 0;
+        // The allowed range of the second byte narrows for the leads that could otherwise
+        // encode overlong forms (E0, F0), surrogates (ED) or code points past U+10FFFF (F4).
+        unsigned char second_min = 0x80;
+        unsigned char second_max = 0xbf;
+        if (lead < 0x80) length = 1;
+        else if (lead >= 0xc2 && lead <= 0xdf) length = 2;
+        else if (lead >= 0xe0 && lead <= 0xef) {
+            length = 3;
+            if (lead == 0xe0) second_min = 0xa0;
+            if (lead == 0xed) second_max = 0x9f;
+        } else if (lead >= 0xf0 && lead <= 0xf4) {
+            length = 4;
+            if (lead == 0xf0) second_min = 0x90;
+            if (lead == 0xf4) second_max = 0x8f;
+        } else {
+            return pos;
+        }
+        if (pos + length > text.size()) return pos;
+        for (std::size_t i = 1; i < length; ++i) {
+            const auto byte = static_cast<unsigned char>(text[pos + i]);
+            const unsigned char min = i == 1 ? second_min : 0x80;
+            const unsigned char max = i == 1 ? second_max : 0xbf;
+            if (byte < min || byte > max) return pos;
+        }
+        pos += length;
+    }
+    return pos;
+}
+
 std::string in_quotes(std::string_view text, std::size_t max_length) {
     static constexpr char kHex[] = "0123456789abcdef";
     const bool cut = text.size() > max_length;

@@ -46,6 +46,10 @@ struct KeyValue {
 // kept as written (it may be empty or contain further `=`). Throws UsageError otherwise.
 KeyValue parse_key_value(std::string_view text);
 
+// The length of the longest prefix of `text` that is well-formed UTF-8 (no overlong forms,
+// surrogates or code points above U+10FFFF): text.size() when all of it is.
+std::size_t valid_utf8_prefix(std::string_view text);
+
 // Renders untrusted text for an error message: single-quoted, with control characters,
 // quotes, backslashes and non-ASCII bytes escaped (\n, \xNN) so the message stays one
 // printable line, and cut to `max_length` bytes of input with "..." after it.

@@ -5,7 +5,7 @@
 
 using tenantctl::test::run_cli;
 
-TEST_CASE("--version prints version and commit", "[e2e][cli]") {
+TEST_CASE("the version flag prints version and commit", "[e2e][cli]") {
     auto r = run_cli({"--version"});
     CHECK(r.exit_code == 0);
     CHECK(r.out.rfind("tenantctl ", 0) == 0);
@@ -13,7 +13,7 @@ TEST_CASE("--version prints version and commit", "[e2e][cli]") {
     CHECK(r.err.empty());
 }
 
-TEST_CASE("--help lists the command groups and the exit codes", "[e2e][cli]") {
+TEST_CASE("help lists the command groups and the exit codes", "[e2e][cli]") {
     auto r = run_cli({"--help"});
     CHECK(r.exit_code == 0);
     for (const char* word : {"sandbox", "init", "doctor", "completion", "Exit codes:", "10  aborted"})

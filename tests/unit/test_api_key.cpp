@@ -1,6 +1,5 @@
 // API keys: format, hashing and format validation.
 #include <catch2/catch.hpp>
-
 #include <set>
 #include <string>
 
@@ -67,7 +66,8 @@ TEST_CASE("api key: prefix extraction validates the format", "[crypto][api_key]"
     const NewApiKey key = generate_api_key();
     const std::string good = key.plaintext;
     const std::string secret = good.substr(12);
-    CHECK(api_key_prefix("tk_abcd1234_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") == std::optional<std::string>("abcd1234"));
+    CHECK(api_key_prefix("tk_abcd1234_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA") ==
+          std::optional<std::string>("abcd1234"));
 
     auto with = [&](std::size_t pos, char c) {
         std::string s = good;
@@ -77,22 +77,22 @@ TEST_CASE("api key: prefix extraction validates the format", "[crypto][api_key]"
     const std::string invalid[] = {
         "",
         "tk_",
-        good.substr(0, 54),                                    // secret one character short
-        good + "A",                                            // one character long
-        good + "\n",                                           // trailing newline
+        good.substr(0, 54),  // secret one character short
+        good + "A",          // one character long
+        good + "\n",         // trailing newline
         " " + good.substr(1),
-        "TK_" + good.substr(3),                                // scheme is case-sensitive
+        "TK_" + good.substr(3),  // scheme is case-sensitive
         "sk_" + good.substr(3),
-        with(3, 'A'),                                          // uppercase in the prefix
-        with(4, '-'),                                          // prefix is [a-z0-9] only
+        with(3, 'A'),  // uppercase in the prefix
+        with(4, '-'),  // prefix is [a-z0-9] only
         with(5, '_'),
-        with(11, '-'),                                         // separator must be '_'
-        with(20, '+'),                                         // standard-alphabet character in the secret
+        with(11, '-'),  // separator must be '_'
+        with(20, '+'),  // standard-alphabet character in the secret
         with(20, '/'),
         with(20, '='),
         with(20, '.'),
         "tk_abcd1234_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB",  // non-canonical: 2 trailing bits set
-        "tk_abcd1234_" + secret.substr(0, 42) + "=",              // padding is not part of the format
+        "tk_abcd1234_" + secret.substr(0, 42) + "=",                // padding is not part of the format
     };
     for (const auto& text : invalid) {
         INFO("'" << text << "'");

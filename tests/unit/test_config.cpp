@@ -329,6 +329,13 @@ TEST_CASE("YAML syntax errors name the position", "[config][errors]") {
     CHECK(config_error("audit:\n  retention: 400d\n premake: 3\n") == "tenantctl.yaml:3:2: invalid YAML: end of map not found");
 }
 
+TEST_CASE("the file must be UTF-8", "[config][errors]") {
+    CHECK(config_error("schema: tenantctl\ntenancy:\n  app_role: \xc3t\n") ==
+          "tenantctl.yaml:3:13: invalid UTF-8 (the file must be UTF-8 text)");
+    CHECK(config_error("\xff") == "tenantctl.yaml:1:1: invalid UTF-8 (the file must be UTF-8 text)");
+    CHECK(parse("tenancy:\n  app_role: \"r\xc3\xb4le\"\n").tenancy.app_role == "r\xc3\xb4le");
+}
+
 TEST_CASE("the file must be one map", "[config][errors]") {
     CHECK(config_error("- contexts\n- schema\n") == "tenantctl.yaml:1:1: expected a map at the top level, got a list");
     CHECK(config_error("just text\n") == "tenantctl.yaml:1:1: expected a map at the top level, got 'just text'");

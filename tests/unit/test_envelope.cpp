@@ -1,7 +1,6 @@
 // AES-256-GCM envelope: layout, authentication of every part, AAD binding, and a value
 // produced by Python's AESGCM so the app and tenantctl provably agree.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "core/crypto/bytes.hpp"
@@ -24,7 +23,8 @@ SecureBytes random_kek() { return SecureBytes(random_bytes(32)); }
 
 std::string from_hex(std::string_view hex) {
     std::string out;
-    for (std::size_t i = 0; i + 1 < hex.size(); i += 2) out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+    for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+        out.push_back(static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
     return out;
 }
 

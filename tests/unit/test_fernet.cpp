@@ -1,7 +1,6 @@
 // Fernet against the spec's test vectors (fernet/spec master: generate.json, verify.json,
 // invalid.json) and against every way a token can be damaged.
 #include <catch2/catch.hpp>
-
 #include <cstdint>
 #include <limits>
 #include <string>

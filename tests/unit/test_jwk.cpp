@@ -1,6 +1,5 @@
 // JWT signing keys: RFC 7638 thumbprints, public JWKs, RS256/ES256 signatures and PKCS#8.
 #include <catch2/catch.hpp>
-
 #include <string>
 
 #include "core/crypto/bytes.hpp"
@@ -177,8 +176,9 @@ TEST_CASE("jwk: tampered or mismatched tokens do not verify", "[crypto][jwk]") {
         renamed["kid"] = "another-kid";
         CHECK_FALSE(verify_jwt(token, renamed));
         // Malformed compact serializations.
-        for (const std::string& bad : {std::string(), std::string("a.b"), token + ".x", parts.header + "." + parts.payload + ".",
-                                       token + "=", std::string("!!!.") + parts.payload + "." + parts.signature}) {
+        for (const std::string& bad :
+             {std::string(), std::string("a.b"), token + ".x", parts.header + "." + parts.payload + ".", token + "=",
+              std::string("!!!.") + parts.payload + "." + parts.signature}) {
             CHECK_FALSE(verify_jwt(bad, jwk));
         }
     }
@@ -223,5 +223,6 @@ TEST_CASE("jwk: algorithm names", "[crypto][jwk]") {
     CHECK(jwt_alg_name(JwtAlg::ES256) == "ES256");
     CHECK(parse_jwt_alg("RS256") == JwtAlg::RS256);
     CHECK(parse_jwt_alg("ES256") == JwtAlg::ES256);
-    for (const char* bad : {"", "rs256", "HS256", "none", "PS256", "ES384"}) CHECK_THROWS_AS(parse_jwt_alg(bad), UsageError);
+    for (const char* bad : {"", "rs256", "HS256", "none", "PS256", "ES384"})
+        CHECK_THROWS_AS(parse_jwt_alg(bad), UsageError);
 }

@@ -1,10 +1,9 @@
 // Master key sources: env:, file:, cmd:, and every way an operator can get them wrong.
 // No error may ever contain the key text.
-#include <catch2/catch.hpp>
-
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <stdexcept>
@@ -81,8 +80,8 @@ TEST_CASE("master key: env: source and the key id", "[crypto][master_key]") {
 TEST_CASE("master key: either alphabet, optional padding, surrounding whitespace", "[crypto][master_key]") {
     std::string unpadded_url = kFbUrl;
     unpadded_url.pop_back();
-    for (const std::string& text : {std::string(kFbStd), std::string(kFbUrl), unpadded_url, "  " + std::string(kFbStd) + "\n",
-                                   "\t" + std::string(kFbUrl) + "\r\n"}) {
+    for (const std::string& text : {std::string(kFbStd), std::string(kFbUrl), unpadded_url,
+                                    "  " + std::string(kFbStd) + "\n", "\t" + std::string(kFbUrl) + "\r\n"}) {
         INFO("text '" << text << "'");
         EnvVar var("TENANTCTL_TEST_MK", text);
         const MasterKey mk = load_master_key("env:TENANTCTL_TEST_MK");
@@ -92,7 +91,7 @@ TEST_CASE("master key: either alphabet, optional padding, surrounding whitespace
 
 TEST_CASE("master key: bad env values are usage errors without the value", "[crypto][master_key]") {
     const std::string short_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHg==";  // 31 bytes
-    const std::string long_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g";  // 33 bytes
+    const std::string long_key = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8g";   // 33 bytes
     const std::string not_b64 = "this is not base64 at all, secret!";
     const std::string bad_char = std::string(kKeyB64).replace(5, 1, "*");
     const std::string mixed_pad = std::string(kKeyB64).substr(0, 40) + "=AAA";
@@ -190,9 +189,7 @@ TEST_CASE("master key: cmd: source", "[crypto][master_key]") {
         CHECK(e.code() == Exit::usage);
         expect_error<UsageError>("cmd:/nonexistent/tool 2>/dev/null", "exit status 127");
     }
-    SECTION("a command killed by a signal") {
-        expect_error<UsageError>("cmd:kill -9 $$", "killed by signal 9");
-    }
+    SECTION("a command killed by a signal") { expect_error<UsageError>("cmd:kill -9 $$", "killed by signal 9"); }
     SECTION("the command line is never quoted: it may hold a token") {
         expect_error<UsageError>("cmd:echo not-base64-TOKEN123", "not valid base64", "TOKEN123");
     }

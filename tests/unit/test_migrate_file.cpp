@@ -121,8 +121,9 @@ TEST_CASE("migrate file: checksum covers every byte", "[migrate][file]") {
 }
 
 TEST_CASE("migrate file: markers and directives tolerate whitespace, CRLF and a BOM", "[migrate][file]") {
-    auto f = parse("\xEF\xBB\xBF-- tenantctl:no-transaction\r\n--tenantctl:  scope = tenant  \r\n"
-                   "   -- migrate:up \t\r\nSELECT 1;\r\n\t-- migrate:down\r\nSELECT 2;\r\n");
+    auto f = parse(
+        "\xEF\xBB\xBF-- tenantctl:no-transaction\r\n--tenantctl:  scope = tenant  \r\n"
+        "   -- migrate:up \t\r\nSELECT 1;\r\n\t-- migrate:down\r\nSELECT 2;\r\n");
     CHECK(f.no_transaction);
     CHECK(f.scope == Scope::tenant);
     CHECK(f.has_down);
@@ -157,12 +158,28 @@ TEST_CASE("migrate file: file names", "[migrate][file]") {
     CHECK(ok->version == "20240131235959");
     CHECK(ok->name == "add_users_2");
     CHECK(parse_migration_file_name("20240101000000__leading.sql"));
-    for (const char* bad : {"2024010112000_x.sql", "202401011200000_x.sql", "20240101120000-x.sql", "20240101120000_.sql",
-                            "20240101120000.sql", "20240101120000_X.sql", "20240101120000_x.SQL", "20240101120000_x.sql.bak",
-                            "20240101120000_x-y.sql", "20240101120000_x y.sql", "20240101120000_x.y.sql",
-                            "20241301120000_x.sql", "20240001120000_x.sql", "20240100120000_x.sql", "20240132120000_x.sql",
-                            "20240101240000_x.sql", "20240101126000_x.sql", "20240101120060_x.sql", "V1__x.sql", ".sql",
-                            "2024o101120000_x.sql", "20240101120000_é.sql"}) {
+    for (const char* bad : {"2024010112000_x.sql",
+                            "202401011200000_x.sql",
+                            "20240101120000-x.sql",
+                            "20240101120000_.sql",
+                            "20240101120000.sql",
+                            "20240101120000_X.sql",
+                            "20240101120000_x.SQL",
+                            "20240101120000_x.sql.bak",
+                            "20240101120000_x-y.sql",
+                            "20240101120000_x y.sql",
+                            "20240101120000_x.y.sql",
+                            "20241301120000_x.sql",
+                            "20240001120000_x.sql",
+                            "20240100120000_x.sql",
+                            "20240132120000_x.sql",
+                            "20240101240000_x.sql",
+                            "20240101126000_x.sql",
+                            "20240101120060_x.sql",
+                            "V1__x.sql",
+                            ".sql",
+                            "2024o101120000_x.sql",
+                            "20240101120000_é.sql"}) {
         INFO(bad);
         CHECK_FALSE(parse_migration_file_name(bad));
         auto e = parse_error(kSimple, bad);
@@ -194,7 +211,8 @@ TEST_CASE("migrate file: header directive errors name path:line:col", "[migrate]
     CHECK(unknown.hint().find("lock-timeout") != std::string::npos);
 
     auto scope = parse_error("-- tenantctl:scope=global\n-- migrate:up\nSELECT 1;\n");
-    CHECK(std::string(scope.what()) == path + ":1:20: bad value 'global' for tenantctl:scope, expected shared or tenant");
+    CHECK(std::string(scope.what()) ==
+          path + ":1:20: bad value 'global' for tenantctl:scope, expected shared or tenant");
 
     auto duration = parse_error("  -- tenantctl:lock-timeout = 5 seconds\n-- migrate:up\nSELECT 1;\n");
     CHECK(duration.line() == 1);
@@ -214,7 +232,8 @@ TEST_CASE("migrate file: header directive errors name path:line:col", "[migrate]
     auto dup = parse_error("-- tenantctl:scope=shared\n\n-- tenantctl:scope=tenant\n-- migrate:up\nSELECT 1;\n");
     CHECK(dup.line() == 3);
     CHECK(dup.problem() == "duplicate directive 'tenantctl:scope' (first at line 1)");
-    CHECK(parse_error("-- tenantctl:no-transaction\n-- tenantctl:no-transaction\n-- migrate:up\nSELECT 1;\n").line() == 2);
+    CHECK(parse_error("-- tenantctl:no-transaction\n-- tenantctl:no-transaction\n-- migrate:up\nSELECT 1;\n").line() ==
+          2);
 }
 
 TEST_CASE("migrate file: directives outside the header", "[migrate][file]") {
@@ -251,8 +270,7 @@ TEST_CASE("migrate file: nolint in the header and per statement", "[migrate][fil
     CHECK(f.nolint == std::set<std::string>{"column-type-change", "fk-not-valid", "set-not-null"});
     REQUIRE(f.statement_nolint.size() == 2);
     CHECK(f.statement_nolint.at(1) == std::set<std::string>{"index-not-concurrent"});
-    CHECK(f.statement_nolint.at(3) ==
-          std::set<std::string>{"index-not-concurrent", "rls-missing", "volatile-default"});
+    CHECK(f.statement_nolint.at(3) == std::set<std::string>{"index-not-concurrent", "rls-missing", "volatile-default"});
 }
 
 TEST_CASE("migrate file: nolint errors", "[migrate][file]") {
@@ -265,7 +283,8 @@ TEST_CASE("migrate file: nolint errors", "[migrate][file]") {
           "empty rule name in tenantctl:nolint");
     CHECK(parse_error("-- tenantctl:nolint=\n-- migrate:up\nSELECT 1;\n").problem() ==
           "directive 'tenantctl:nolint' needs a value");
-    auto dangling = parse_error("-- migrate:up\nSELECT 1;\n-- tenantctl:nolint=set-not-null\n-- migrate:down\nSELECT 2;\n");
+    auto dangling =
+        parse_error("-- migrate:up\nSELECT 1;\n-- tenantctl:nolint=set-not-null\n-- migrate:down\nSELECT 2;\n");
     CHECK(dangling.line() == 3);
     CHECK(dangling.problem() == "tenantctl:nolint is not followed by a statement");
 }
@@ -292,7 +311,8 @@ TEST_CASE("migrate file: section errors", "[migrate][file]") {
 
     auto dup_up = parse_error("-- migrate:up\nSELECT 1;\n  -- migrate:up\nSELECT 2;\n");
     CHECK(std::string(dup_up.what()) == path + ":3:3: duplicate '-- migrate:up' (first at line 1)");
-    auto up_after_down = parse_error("-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:up\nSELECT 3;\n");
+    auto up_after_down =
+        parse_error("-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:up\nSELECT 3;\n");
     CHECK(up_after_down.line() == 5);
     auto dup_down = parse_error("-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT 2;\n-- migrate:down\nSELECT 3;\n");
     CHECK(dup_down.problem() == "duplicate '-- migrate:down' (first at line 3)");
@@ -316,7 +336,8 @@ TEST_CASE("migrate file: near-miss markers are errors, never comments", "[migrat
 
 TEST_CASE("migrate file: an unclosed quote never merges the down section into up", "[migrate][file]") {
     const std::string path = (fs::path("migrations") / kName).string();
-    auto e = parse_error("-- migrate:up\nINSERT INTO t VALUES ('it's');\n-- migrate:down\nDELETE FROM t WHERE x = 'a';\n");
+    auto e =
+        parse_error("-- migrate:up\nINSERT INTO t VALUES ('it's');\n-- migrate:down\nDELETE FROM t WHERE x = 'a';\n");
     CHECK(std::string(e.what()) == path + ":2:28: unterminated quoted string");
     auto in_down = parse_error("-- migrate:up\nSELECT 1;\n-- migrate:down\nSELECT $$;\n");
     CHECK(in_down.line() == 4);
@@ -390,9 +411,9 @@ TEST_CASE("migrate file: load_directory errors", "[migrate][file]") {
         TempDir d;
         d.write("20240101000000_a.sql", kSimple);
         d.write("20240101000000_b.sql", kSimple);
-        CHECK_THROWS_WITH(load_directory(d.path), "duplicate migration version 20240101000000: " +
-                                                      (d.path / "20240101000000_a.sql").string() + " and " +
-                                                      (d.path / "20240101000000_b.sql").string());
+        CHECK_THROWS_WITH(load_directory(d.path),
+                          "duplicate migration version 20240101000000: " + (d.path / "20240101000000_a.sql").string() +
+                              " and " + (d.path / "20240101000000_b.sql").string());
     }
 
     SECTION("a bad file stops the load with its position") {
@@ -409,7 +430,8 @@ TEST_CASE("migrate scaffold: names", "[migrate][scaffold]") {
     CHECK(normalize_migration_name("Add users-Table 2") == "add_users_table_2");
     CHECK(normalize_migration_name("  trim me\t") == "trim_me");
     CHECK(normalize_migration_name(std::string(200, 'a')) == std::string(200, 'a'));
-    for (const char* bad : {"", "   ", "a.b", "../etc/passwd", "a/b", "café", "x;y", "semi:colon", "tab\tinside", "émoji"}) {
+    for (const char* bad :
+         {"", "   ", "a.b", "../etc/passwd", "a/b", "café", "x;y", "semi:colon", "tab\tinside", "émoji"}) {
         INFO(bad);
         CHECK_THROWS_AS(normalize_migration_name(bad), UsageError);
     }

@@ -18,7 +18,8 @@ namespace {
 const std::string kPath = "migrations/20240101120000_change.sql";
 
 // Lints `up` (the up section) under `header` (directives).
-std::vector<LintFinding> lint_up(const std::string& up, const std::string& header = "", const LintOptions& options = {}) {
+std::vector<LintFinding> lint_up(const std::string& up, const std::string& header = "",
+                                 const LintOptions& options = {}) {
     return lint(parse_migration(header + "-- migrate:up\n" + up, kPath), options);
 }
 
@@ -28,7 +29,8 @@ std::vector<std::string> rules(const std::vector<LintFinding>& findings) {
     return out;
 }
 
-std::vector<std::string> rules_of(const std::string& up, const std::string& header = "", const LintOptions& options = {}) {
+std::vector<std::string> rules_of(const std::string& up, const std::string& header = "",
+                                  const LintOptions& options = {}) {
     return rules(lint_up(up, header, options));
 }
 
@@ -94,7 +96,8 @@ TEST_CASE("migrate lint: index-not-concurrent", "[migrate][lint]") {
     CHECK(f[0].col == 3);
     CHECK(f[0].message.find("existing table users") != std::string::npos);
 
-    CHECK(rules_of("create unique index if not exists i on public.\"Users\" using btree (x);") == Rules{"index-not-concurrent"});
+    CHECK(rules_of("create unique index if not exists i on public.\"Users\" using btree (x);") ==
+          Rules{"index-not-concurrent"});
     CHECK(rules_of("CREATE INDEX ON users (x);") == Rules{"index-not-concurrent"});  // no index name
     CHECK(rules_of("CREATE INDEX CONCURRENTLY i ON users (x);", kNoTx).empty());
     CHECK(rules_of("CREATE INDEX i ON ONLY events (x);").empty());  // partitioned-table recipe
@@ -116,7 +119,8 @@ TEST_CASE("migrate lint: concurrently-in-transaction", "[migrate][lint]") {
     CHECK(f[0].col == 14);
     CHECK(rules_of("DROP INDEX CONCURRENTLY IF EXISTS i;") == Rules{"concurrently-in-transaction"});
     CHECK(rules_of("REINDEX INDEX CONCURRENTLY i;") == Rules{"concurrently-in-transaction"});
-    CHECK(rules_of("ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;") == Rules{"concurrently-in-transaction"});
+    CHECK(rules_of("ALTER TABLE events DETACH PARTITION events_2020 CONCURRENTLY;") ==
+          Rules{"concurrently-in-transaction"});
     CHECK(rules_of("REFRESH MATERIALIZED VIEW CONCURRENTLY stats;").empty());
     CHECK(rules_of("DROP INDEX CONCURRENTLY i;", kNoTx).empty());
     CHECK(rules_of("SELECT \"concurrently\" FROM t;").empty());
@@ -146,7 +150,8 @@ TEST_CASE("migrate lint: volatile-default", "[migrate][lint]") {
     CHECK(rules_of("ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid();") == Rules{"volatile-default"});
     CHECK(rules_of("ALTER TABLE users ADD COLUMN token uuid NOT NULL DEFAULT public.gen_random_uuid();") ==
           Rules{"volatile-default"});
-    CHECK(rules_of("ALTER TABLE users ADD COLUMN t timestamptz DEFAULT clock_timestamp();") == Rules{"volatile-default"});
+    CHECK(rules_of("ALTER TABLE users ADD COLUMN t timestamptz DEFAULT clock_timestamp();") ==
+          Rules{"volatile-default"});
     CHECK(rules_of("ALTER TABLE users ADD COLUMN n int DEFAULT nextval('users_n_seq');") == Rules{"volatile-default"});
     CHECK(rules_of("ALTER TABLE users ADD COLUMN r int DEFAULT (random() * 10)::int;") == Rules{"volatile-default"});
     CHECK(rules_of("ALTER TABLE users ADD COLUMN u uuid DEFAULT UUID_GENERATE_V4();") == Rules{"volatile-default"});
@@ -165,7 +170,8 @@ TEST_CASE("migrate lint: volatile-default", "[migrate][lint]") {
 }
 
 TEST_CASE("migrate lint: fk-not-valid", "[migrate][lint]") {
-    auto f = lint_up("ALTER TABLE orders\n  ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);");
+    auto f =
+        lint_up("ALTER TABLE orders\n  ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);");
     REQUIRE(f.size() == 1);
     CHECK(f[0].rule == "fk-not-valid");
     CHECK(f[0].line == 3);
@@ -176,7 +182,8 @@ TEST_CASE("migrate lint: fk-not-valid", "[migrate][lint]") {
                    "ALTER TABLE orders VALIDATE CONSTRAINT fk;")
               .empty());
     CHECK(rules_of("ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);").empty());
-    CHECK(rules_of("CREATE TABLE t (x int);\nALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (x) REFERENCES u (id);").empty());
+    CHECK(rules_of("CREATE TABLE t (x int);\nALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (x) REFERENCES u (id);")
+              .empty());
 }
 
 TEST_CASE("migrate lint: column-type-change and set-not-null are warnings", "[migrate][lint]") {
@@ -206,13 +213,14 @@ TEST_CASE("migrate lint: rls-missing", "[migrate][lint]") {
           "orders ENABLE ROW LEVEL SECURITY; ALTER TABLE orders FORCE ROW LEVEL SECURITY; CREATE POLICY ... ON orders");
 
     CHECK(rules_of(table + kRls).empty());
-    CHECK(rules_of(table +
-                   "ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\n"
-                   "CREATE POLICY p ON public.orders USING (true);")
+    CHECK(rules_of(table + "ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\n"
+                           "CREATE POLICY p ON public.orders USING (true);")
               .empty());
 
-    auto no_policy = lint_up(table + "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;\nALTER TABLE orders FORCE ROW LEVEL SECURITY;\n"
-                                     "CREATE POLICY p ON other USING (true);");
+    auto no_policy =
+        lint_up(table +
+                "ALTER TABLE orders ENABLE ROW LEVEL SECURITY;\nALTER TABLE orders FORCE ROW LEVEL SECURITY;\n"
+                "CREATE POLICY p ON other USING (true);");
     REQUIRE(no_policy.size() == 1);
     CHECK(no_policy[0].message.find("missing: CREATE POLICY ... ON orders") != std::string::npos);
 
@@ -222,7 +230,8 @@ TEST_CASE("migrate lint: rls-missing", "[migrate][lint]") {
     CHECK(rules_of("CREATE TABLE t (id int, owner uuid, CONSTRAINT c CHECK (tenant_id IS NOT NULL));").empty());
     CHECK(rules_of("CREATE TABLE plans (id int, name text);").empty());
     CHECK(rules_of("CREATE TEMP TABLE scratch (tenant_id uuid);").empty());
-    CHECK(rules_of("CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');").empty());
+    CHECK(rules_of("CREATE TABLE orders_2024 PARTITION OF orders FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');")
+              .empty());
     CHECK(rules_of(table, "-- tenantctl:scope=tenant\n").empty());  // the schema is the boundary
 
     LintOptions org;
@@ -247,7 +256,8 @@ TEST_CASE("migrate lint: transaction-control", "[migrate][lint]") {
 }
 
 TEST_CASE("migrate lint: nolint in the header silences a rule for the file", "[migrate][lint]") {
-    const std::string up = "CREATE INDEX a ON users (x);\nCREATE INDEX b ON users (y);\nALTER TABLE users ALTER x SET NOT NULL;";
+    const std::string up =
+        "CREATE INDEX a ON users (x);\nCREATE INDEX b ON users (y);\nALTER TABLE users ALTER x SET NOT NULL;";
     CHECK(rules_of(up) == Rules{"index-not-concurrent", "index-not-concurrent", "set-not-null"});
     CHECK(rules_of(up, "-- tenantctl:nolint=index-not-concurrent\n") == Rules{"set-not-null"});
     CHECK(rules_of(up, "-- tenantctl:nolint=index-not-concurrent,set-not-null\n").empty());
@@ -270,8 +280,9 @@ TEST_CASE("migrate lint: nolint in the up section silences the next statement on
 }
 
 TEST_CASE("migrate lint: only the up section is linted", "[migrate][lint]") {
-    CHECK(lint(parse_migration("-- migrate:up\nDROP INDEX CONCURRENTLY i;\n-- migrate:down\nCREATE INDEX i ON users (x);\n",
-                               "20240101120000_x.sql"))
+    CHECK(lint(parse_migration(
+                   "-- migrate:up\nDROP INDEX CONCURRENTLY i;\n-- migrate:down\nCREATE INDEX i ON users (x);\n",
+                   "20240101120000_x.sql"))
               .size() == 1);
 }
 
@@ -299,6 +310,16 @@ TEST_CASE("migrate lint: lint_files reports parse errors as findings and goes on
     CHECK(findings[3].file == missing.string());
     CHECK(findings[3].message == "no such file");
     CHECK(has_errors(findings));
+
+    // The same file twice is linted once; two files sharing a version are reported.
+    auto twice = lint_files({good, dir.path / "." / "20240101000000_good.sql"});
+    CHECK(twice.size() == 1);
+    auto clash = dir.write("20240101000000_clash.sql", "-- migrate:up\nSELECT 1;\n");
+    auto dup = lint_files({good, clash});
+    REQUIRE(dup.size() == 2);
+    CHECK(dup[1].file == clash.string());
+    CHECK(dup[1].rule == "parse-error");
+    CHECK(dup[1].message == "duplicate migration version 20240101000000 (also used by " + good.string() + ")");
 
     CHECK(lint_files({}).empty());
     CHECK_FALSE(has_errors({}));

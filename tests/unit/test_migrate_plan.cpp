@@ -15,9 +15,8 @@ const std::string V2 = "20240201000000";
 const std::string V3 = "20240301000000";
 const std::string V4 = "20240401000000";
 
-MigrationFile migration(const std::string& version, const std::string& name,
-                        const std::string& up = "SELECT 1;\n", const std::optional<std::string>& down = "SELECT 0;\n",
-                        const std::string& header = "") {
+MigrationFile migration(const std::string& version, const std::string& name, const std::string& up = "SELECT 1;\n",
+                        const std::optional<std::string>& down = "SELECT 0;\n", const std::string& header = "") {
     std::string content = header + "-- migrate:up\n" + up + (down ? "-- migrate:down\n" + *down : "");
     return parse_migration(content, "migrations/" + version + "_" + name + ".sql");
 }
@@ -140,8 +139,9 @@ TEST_CASE("migrate plan_up: a failed no-transaction migration resumes where it s
     }
 
     SECTION("the failed statement was fixed: resume, flagged as changed without proof") {
-        auto fixed = migration(V2, "indexes", "CREATE INDEX CONCURRENTLY a ON t (x);\nCREATE INDEX CONCURRENTLY b ON t (y);\nSELECT 4;\n",
-                               std::nullopt, "-- tenantctl:no-transaction\n");
+        auto fixed = migration(
+            V2, "indexes", "CREATE INDEX CONCURRENTLY a ON t (x);\nCREATE INDEX CONCURRENTLY b ON t (y);\nSELECT 4;\n",
+            std::nullopt, "-- tenantctl:no-transaction\n");
         auto p = plan_up({kFiles[0], fixed}, {applied(kFiles[0]), failed_at(file, 2)}, std::nullopt, false);
         REQUIRE(p.migrations.size() == 1);
         CHECK(p.migrations[0].first_statement == 2);
@@ -156,11 +156,14 @@ TEST_CASE("migrate plan_up: a failed no-transaction migration resumes where it s
     }
 
     SECTION("editing statements that already ran is refused when the prefix checksum proves it") {
-        auto edited = migration(V2, "indexes", "CREATE INDEX CONCURRENTLY a2 ON t (x);\nCREATE INDEX CONCURRENTLY b ON t (y);\nSELECT 3;\n",
-                                std::nullopt, "-- tenantctl:no-transaction\n");
+        auto edited = migration(
+            V2, "indexes", "CREATE INDEX CONCURRENTLY a2 ON t (x);\nCREATE INDEX CONCURRENTLY b ON t (y);\nSELECT 3;\n",
+            std::nullopt, "-- tenantctl:no-transaction\n");
         auto row = failed_at(file, 2);
         row.done_checksum = prefix_checksum(file, 2);
-        auto e = error_of<Refused>([&] { plan_up({kFiles[0], edited}, {applied(kFiles[0]), row}, std::nullopt, false); });
+        auto e = error_of<Refused>([&] {
+            plan_up({kFiles[0], edited}, {applied(kFiles[0]), row}, std::nullopt, false);
+        });
         CHECK(std::string(e.what()) ==
               "migration 20240201000000_indexes stopped after statement 2 and the statements that already ran have "
               "been edited since");
@@ -250,9 +253,11 @@ TEST_CASE("migrate plan_down: refuses files without a down section, and partial 
     CHECK(std::string(e.what()) == "migration 20240301000000_empty_down has no down section (nor 1 more)");
     CHECK(e.details() == std::vector<std::string>{"20240301000000_empty_down", "20240201000000_irreversible"});
 
-    auto partial = migration(V2, "partial", "SELECT 1;\nSELECT 2;\n", std::string("SELECT 0;\n"), "-- tenantctl:no-transaction\n");
-    auto stopped = error_of<Refused>(
-        [&] { plan_down({kFiles[0], partial}, {applied(kFiles[0]), failed_at(partial, 1)}, DownTarget{}); });
+    auto partial =
+        migration(V2, "partial", "SELECT 1;\nSELECT 2;\n", std::string("SELECT 0;\n"), "-- tenantctl:no-transaction\n");
+    auto stopped = error_of<Refused>([&] {
+        plan_down({kFiles[0], partial}, {applied(kFiles[0]), failed_at(partial, 1)}, DownTarget{});
+    });
     CHECK(std::string(stopped.what()) ==
           "migration 20240201000000_partial stopped part-way (after statement 1) and cannot be reverted as a whole");
 }
@@ -286,7 +291,8 @@ TEST_CASE("migrate status: one row per version with its state", "[migrate][plan]
     auto changed = applied(kFiles[1]);
     changed.checksum = std::string(64, 'c');
     AppliedMigration gone{"20240115000000", "removed", std::string(64, 'd')};
-    auto partial = migration(V3, "three", "SELECT 1;\nSELECT 2;\nSELECT 3;\n", std::nullopt, "-- tenantctl:no-transaction\n");
+    auto partial =
+        migration(V3, "three", "SELECT 1;\nSELECT 2;\nSELECT 3;\n", std::nullopt, "-- tenantctl:no-transaction\n");
     auto newer = migration("20240501000000", "five");
     std::vector<MigrationFile> files{kFiles[0], kFiles[1], partial, kFiles[3], newer};
     std::vector<AppliedMigration> ledger{applied(kFiles[0]), changed, gone, failed_at(partial, 2), applied(newer)};
@@ -325,7 +331,8 @@ TEST_CASE("migrate status: one row per version with its state", "[migrate][plan]
     CHECK(summary.has_pending_work());
     CHECK(summary.has_drift());
 
-    auto clean = summarize(status(kFiles, {applied(kFiles[0]), applied(kFiles[1]), applied(kFiles[2]), applied(kFiles[3])}));
+    auto clean =
+        summarize(status(kFiles, {applied(kFiles[0]), applied(kFiles[1]), applied(kFiles[2]), applied(kFiles[3])}));
     CHECK(clean.applied == 4);
     CHECK_FALSE(clean.has_pending_work());
     CHECK_FALSE(clean.has_drift());
@@ -340,7 +347,8 @@ TEST_CASE("migrate prefix_checksum covers exactly the first statements", "[migra
     CHECK(prefix_checksum(a, 99) == prefix_checksum(a, 3));
     CHECK(prefix_checksum(a, 0).size() == 64);
     // Statement boundaries matter: "SELECT 1" + "2" differs from "SELECT 12".
-    CHECK(prefix_checksum(migration(V1, "a", "SELECT 1;2;"), 2) != prefix_checksum(migration(V1, "a", "SELECT 12;"), 1));
+    CHECK(prefix_checksum(migration(V1, "a", "SELECT 1;2;"), 2) !=
+          prefix_checksum(migration(V1, "a", "SELECT 12;"), 1));
 }
 
 TEST_CASE("migrate plan: duplicate file versions are a usage error", "[migrate][plan]") {

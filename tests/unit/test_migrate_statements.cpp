@@ -146,8 +146,9 @@ TEST_CASE("migrate split: functions, DO blocks and routine bodies", "[migrate][s
 }
 
 TEST_CASE("migrate split: semicolons inside parentheses stay in the statement, like psql", "[migrate][statements]") {
-    CHECK(sqls("CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2)); SELECT 3;")
-              .size() == 2);
+    CHECK(
+        sqls("CREATE RULE r AS ON INSERT TO t DO ALSO (INSERT INTO a VALUES (1); INSERT INTO b VALUES (2)); SELECT 3;")
+            .size() == 2);
 }
 
 TEST_CASE("migrate split: CRLF and UTF-8 positions", "[migrate][statements]") {

@@ -109,6 +109,25 @@ TEST_CASE("parse_key_value rejects text without a key", "[strings]") {
     CHECK(message("  =value") == "invalid '  =value': the key before '=' is empty");
 }
 
+TEST_CASE("valid_utf8_prefix stops at the first malformed sequence", "[strings]") {
+    CHECK(valid_utf8_prefix("") == 0);
+    CHECK(valid_utf8_prefix("plain ascii") == 11);
+    CHECK(valid_utf8_prefix("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80") == 14);  // é, €, 😀
+    CHECK(valid_utf8_prefix("\xed\x9f\xbf") == 3);        // U+D7FF, just below the surrogates
+    CHECK(valid_utf8_prefix("\xf4\x8f\xbf\xbf") == 4);    // U+10FFFF, the last code point
+    CHECK(valid_utf8_prefix("ab\xc3") == 2);                // truncated
+    CHECK(valid_utf8_prefix("ab\xc3t") == 2);               // bad continuation
+    CHECK(valid_utf8_prefix("\x80") == 0);                  // lone continuation
+    CHECK(valid_utf8_prefix("\xc0\xaf") == 0);              // overlong '/'
+    CHECK(valid_utf8_prefix("\xe0\x80\xaf") == 0);          // overlong '/'
+    CHECK(valid_utf8_prefix("\xf0\x80\x80\xaf") == 0);      // overlong '/'
+    CHECK(valid_utf8_prefix("\xed\xa0\x80") == 0);          // surrogate U+D800
+    CHECK(valid_utf8_prefix("\xf4\x90\x80\x80") == 0);      // U+110000
+    CHECK(valid_utf8_prefix("\xf5\x80\x80\x80") == 0);
+    CHECK(valid_utf8_prefix("\xff") == 0);
+    CHECK(valid_utf8_prefix(std::string("a\0b", 3)) == 3);  // NUL is valid UTF-8
+}
+
 TEST_CASE("in_quotes makes untrusted text one printable line", "[strings]") {
     CHECK(in_quotes("acme") == "'acme'");
     CHECK(in_quotes("") == "''");

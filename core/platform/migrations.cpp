@@ -92,13 +92,14 @@ InitResult init(Context& ctx) {
         if (ctx.dry_run()) return result;
         pqxx::work tx(conn);
         audit::ensure_partitions_basic(tx, schema, ctx.now(), ctx.config().audit.premake);
-        audit::append(ctx, tx,
-                      audit::Event{.action = "platform.init",
-                                   .resource_type = "platform_schema",
-                                   .resource_id = schema,
-                                   .metadata = {{"from_version", result.from_version},
-                                                {"to_version", result.to_version},
-                                                {"applied", result.applied}}});
+        audit::Event event;
+        event.action = "platform.init";
+        event.resource_type = "platform_schema";
+        event.resource_id = schema;
+        event.metadata = {{"from_version", result.from_version},
+                          {"to_version", result.to_version},
+                          {"applied", result.applied}};
+        audit::append(ctx, tx, event);
         tx.commit();
     } catch (...) {
         db::rethrow_translated("installing the platform schema");

@@ -4,6 +4,8 @@
 #include "core/util/strings.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -113,6 +115,21 @@ const TableConfig* DataConfig::find_table(const QualifiedName& name) const {
 
 namespace {
 
+// Records where each document starts and ignores everything else.
+class DocumentStart : public YAML::EventHandler {
+public:
+    std::optional<YAML::Mark> mark;
+    void OnDocumentStart(const YAML::Mark& at) override { mark = at; }
+    void OnDocumentEnd() override {}
+    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnSequenceEnd() override {}
+    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+    void OnMapEnd() override {}
+};
+
 // One key of a map (or one item of a list, then `key` is empty and `key_node` is the item),
 // with the dotted path used in messages ("audit.premake", "data.links[1].from").
 struct Entry {
@@ -146,6 +163,8 @@ public:
     Config read(std::string_view text) const;
 
 private:
+    bool single_document(std::string_view text) const;
+
     [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message, std::string hint = {}) const {
         if (mark.is_null()) throw UsageError(fmt::format("{}: {}", m_filename, message), std::move(hint));
         throw UsageError(fmt::format("{}:{}:{}: {}", m_filename, mark.line + 1, mark.column + 1, message),
@@ -490,6 +509,26 @@ void Reader::read_data(const Entry& entry, DataConfig& data) const {
     if (const Entry* e = find(fields, "processing")) data.processing = read_processing(*e);
 }
 
+// True when the text holds one document, false when none; fails on more. This walks the
+// parser's events instead of calling YAML::LoadAll because yaml-cpp 0.7 gets stuck on a stray
+// ',' at the top level (jbeder/yaml-cpp#1040, fixed upstream by #1319): LoadAll then appends
+// empty documents until memory runs out, and YAML::Load returns an empty document, which would
+// silently mean "all defaults". Stopping after two documents bounds the work, and a second
+// document starting where the first did is that bug.
+bool Reader::single_document(std::string_view text) const {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DocumentStart first;
+    if (!parser.HandleNextDocument(first)) return false;
+    DocumentStart second;
+    if (!parser.HandleNextDocument(second)) return true;
+    if (first.mark && second.mark && first.mark->pos == second.mark->pos) {
+        const auto pos = static_cast<std::size_t>(second.mark->pos);
+        fail(*second.mark, "invalid YAML: unexpected " + (pos < text.size() ? in_quotes(text.substr(pos, 1)) : "end"));
+    }
+    fail(second.mark.value_or(YAML::Mark::null_mark()), "expected one YAML document, found a second one");
+}
+
 Config Reader::read(std::string_view text) const {
     // YAML is Unicode text; yaml-cpp would pass broken bytes through and its emitter would
     // later turn them into U+FFFD, so a broken file is refused where the damage is.
@@ -502,18 +541,15 @@ Config Reader::read(std::string_view text) const {
         mark.column = static_cast<int>(valid - line_start);
         fail(mark, "invalid UTF-8 (the file must be UTF-8 text)");
     }
-    std::vector<YAML::Node> documents;
+    Config config;
+    config.source = m_filename;
+    YAML::Node root;
     try {
-        documents = YAML::LoadAll(std::string(text));
+        if (!single_document(text)) return config;
+        root = YAML::Load(std::string(text));
     } catch (const YAML::Exception& e) {
         fail(e.mark, "invalid YAML: " + e.msg);
     }
-    Config config;
-    config.source = m_filename;
-    if (documents.empty()) return config;
-    if (documents.size() > 1) fail(documents[1].Mark(), "expected one YAML document, found a second one");
-
-    const YAML::Node& root = documents[0];
     const Entry top{"", root, root, ""};
     const auto fields = entries(top, {"contexts", "current_context", "schema", "tenancy", "keys", "audit", "migrations",
                                       "data"});

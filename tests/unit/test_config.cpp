@@ -336,11 +336,21 @@ TEST_CASE("the file must be UTF-8", "[config][errors]") {
     CHECK(parse("tenancy:\n  app_role: \"r\xc3\xb4le\"\n").tenancy.app_role == "r\xc3\xb4le");
 }
 
+TEST_CASE("a stray comma is an error, not an endless loop or an empty file", "[config][errors]") {
+    // yaml-cpp 0.7's LoadAll never returns on these and Load reads them as an empty document.
+    CHECK(config_error(",") == "tenantctl.yaml:1:1: invalid YAML: unexpected ','");
+    CHECK(config_error(",schema: x\n") == "tenantctl.yaml:1:1: invalid YAML: unexpected ','");
+    CHECK(config_error("# header\n\n  ,\nschema: x\n") == "tenantctl.yaml:3:3: invalid YAML: unexpected ','");
+    CHECK(config_error("schema: x\n,\n") == "tenantctl.yaml:2:1: invalid YAML: end of map not found");
+}
+
 TEST_CASE("the file must be one map", "[config][errors]") {
     CHECK(config_error("- contexts\n- schema\n") == "tenantctl.yaml:1:1: expected a map at the top level, got a list");
     CHECK(config_error("just text\n") == "tenantctl.yaml:1:1: expected a map at the top level, got 'just text'");
     CHECK(config_error("schema: a\n---\nschema: b\n") ==
-          "tenantctl.yaml:3:1: expected one YAML document, found a second one");
+          "tenantctl.yaml:2:1: expected one YAML document, found a second one");
+    CHECK(config_error("schema: a\n...\n---\n,\n") == "tenantctl.yaml:3:1: expected one YAML document, found a second one");
+    CHECK(parse("---\nschema: a\n...\n# the end\n").schema == "a");
 }
 
 TEST_CASE("unknown keys are errors at every level, with a did-you-mean hint", "[config][errors]") {

@@ -101,6 +101,7 @@ void declare_sandbox(cli::Registry& r) {
     r.command<SandboxOptions>("sandbox status", "Show whether the sandbox runs, and where")
         .option("--dir", &SandboxOptions::dir, dir_help, "DIR")
         .complete(cli::Completer::directory)
+        .example("tenantctl sandbox status -o json")
         .run(status);
     r.command<SandboxOptions>("sandbox env", "Print shell exports that point tenantctl at the sandbox")
         .option("--dir", &SandboxOptions::dir, dir_help, "DIR")
@@ -110,6 +111,7 @@ void declare_sandbox(cli::Registry& r) {
     r.command<SandboxOptions>("sandbox psql", "Open psql on the sandbox")
         .option("--dir", &SandboxOptions::dir, dir_help, "DIR")
         .complete(cli::Completer::directory)
+        .example("tenantctl sandbox psql")
         .run(psql);
 }
 

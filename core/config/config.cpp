@@ -9,7 +9,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdlib>
@@ -145,12 +144,15 @@ const Entry* find(const std::vector<Entry>& entries, std::string_view key) {
     return nullptr;
 }
 
-std::string describe(const YAML::Node& node) {
+std::string kind_of(const YAML::Node& node) {
     if (node.IsMap()) return "a map";
     if (node.IsSequence()) return "a list";
     if (node.IsNull()) return "nothing";
-    return in_quotes(node.Scalar());
+    return "a string";
 }
+
+// What was found, for messages; scalars are shown only where they cannot be secrets.
+std::string describe(const YAML::Node& node) { return node.IsScalar() ? in_quotes(node.Scalar()) : kind_of(node); }
 
 std::vector<std::string> names(std::span<const std::string_view> views) {
     return {views.begin(), views.end()};
@@ -226,7 +228,8 @@ std::vector<Entry> Reader::entries(const Entry& parent, const std::vector<std::s
     const YAML::Node& node = parent.value;
     if (node.IsNull()) return result;
     const std::string where_text = parent.path.empty() ? "at the top level" : "in " + parent.path;
-    if (!node.IsMap()) fail(node.Mark(), fmt::format("expected a map {}, got {}", where_text, describe(node)));
+    // Not echoed: `prod: postgresql://user:password@host` or a literal key under `keys:` lands here.
+    if (!node.IsMap()) fail(node.Mark(), fmt::format("expected a map {}, got {}", where_text, kind_of(node)));
 
     for (auto it = node.begin(); it != node.end(); ++it) {
         // Copies, not references: `it->` yields a proxy that dies with the expression.
@@ -298,7 +301,7 @@ int Reader::int_of(const Entry& entry, int min, int max) const {
 }
 
 util::Duration Reader::duration_of(const Entry& entry) const {
-    const auto duration = parsed<util::Duration>(entry, [](const std::string& text) { return util::parse_duration(text); });
+    const auto duration = parsed<util::Duration>(entry, util::parse_duration);
     if (duration.is_zero()) fail_at(entry, "must be longer than zero");
     return duration;
 }
@@ -357,11 +360,10 @@ void Reader::read_tenancy(const Entry& entry, TenancyConfig& tenancy) const {
         // PostgreSQL only accepts unregistered settings with a prefix (`app.tenant_id`).
         std::string setting = text_of(*e);
         const auto parts = util::split(setting, '.');
-        const bool valid = parts.size() >= 2 && std::all_of(parts.begin(), parts.end(), [](const std::string& part) {
-            return !part.empty() && (std::isalpha(static_cast<unsigned char>(part[0])) || part[0] == '_') &&
-                   std::all_of(part.begin(), part.end(), [](char c) {
-                       return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
-                   });
+        const auto is_letter = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; };
+        const auto is_word = [&](char c) { return is_letter(c) || (c >= '0' && c <= '9') || c == '$'; };
+        const bool valid = parts.size() >= 2 && std::all_of(parts.begin(), parts.end(), [&](const std::string& part) {
+            return !part.empty() && is_letter(part[0]) && std::all_of(part.begin(), part.end(), is_word);
         });
         if (!valid) fail_at(*e, fmt::format("{} is not a custom setting name (expected PREFIX.NAME, e.g. app.tenant_id)",
                                             in_quotes(setting)));
@@ -373,7 +375,7 @@ void Reader::read_keys(const Entry& entry, KeysConfig& keys) const {
     const auto fields = entries(entry, {"master_key", "rotate_after", "refresh_token_lifetime", "jwt_alg"});
     if (const Entry* e = find(fields, "master_key")) {
         // Never echo the value: a mistaken literal key would end up in the error output.
-        if (!e->value.IsScalar()) fail_at(*e, "expected a string, got " + (e->value.IsNull() ? "nothing" : describe(e->value)));
+        if (!e->value.IsScalar()) fail_at(*e, "expected a string, got " + kind_of(e->value));
         const std::string& source = e->value.Scalar();
         const auto colon = source.find(':');
         const std::string scheme = colon == std::string::npos ? "" : source.substr(0, colon);

@@ -90,11 +90,12 @@ std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view
     }
 }
 
-void check_server_version(pqxx::connection& c) {
-    int v = c.server_version();
+void check_server_version(pqxx::connection& c) { check_server_version_num(c.server_version()); }
+
+void check_server_version_num(int v) {
     if (v < kMinServerVersion)
         throw Refused(fmt::format("PostgreSQL {}.{} is not supported: tenantctl needs PostgreSQL 14 or newer", v / 10000,
-                                  v % 10000 / 100),
+                                  v % 10000),
                       "upgrade the server, or point --database at a supported one");
 }
 

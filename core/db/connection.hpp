@@ -28,6 +28,7 @@ std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view
 inline constexpr int kMinServerVersion = 140000;
 // Throws Refused when the server is older than we support.
 void check_server_version(pqxx::connection& c);
+void check_server_version_num(int server_version_num);
 
 // Identifier quoting without a connection (same rules as quote_ident()).
 std::string quote_ident(std::string_view ident);

@@ -77,6 +77,22 @@ struct CliOptions {
     std::optional<std::filesystem::path> cwd;
 };
 
+inline CliOptions in_dir(const std::filesystem::path& dir) {
+    CliOptions o;
+    o.cwd = dir;
+    return o;
+}
+inline CliOptions with_env(std::map<std::string, std::string> env) {
+    CliOptions o;
+    o.env = std::move(env);
+    return o;
+}
+inline CliOptions with_stdin(std::string text) {
+    CliOptions o;
+    o.stdin_text = std::move(text);
+    return o;
+}
+
 // Runs the built tenantctl with a clean environment: HOME and XDG dirs in a scratch folder,
 // no PG* variables, TENANTCTL_DATABASE_URL set when `db` is given, and a test master key.
 CliResult run_cli(const std::vector<std::string>& args, const TestDatabase* db = nullptr, const CliOptions& options = {});

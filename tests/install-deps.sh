@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything tenantctl needs to build, test and benchmark on Debian 12.
+# Idempotent; needs root (or sudo).
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config git ccache
+  libpqxx-dev libpq-dev libcli11-dev libyaml-cpp-dev catch2 nlohmann-json3-dev libfmt-dev
+  libssl-dev libarchive-dev
+  postgresql-15 postgresql-client-15
+  python3-cryptography python3-jwt python3-psycopg2
+  sqitch hyperfine zsh fish man-db time
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo=sudo
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# README command (2): install the dependencies, build, start a throwaway PostgreSQL (the
+# CTest fixture does that) and run every test; then the same suite built with
+# AddressSanitizer and UndefinedBehaviorSanitizer.
+#   TENANTCTL_SKIP_SANITIZE=1  skips the sanitizer pass (quicker local runs)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+jobs=$(nproc)
+
+"$root/tests/install-deps.sh"
+
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+echo "== build (RelWithDebInfo, warnings are errors)"
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTENANTCTL_WERROR=ON "${launcher[@]}" >/dev/null
+cmake --build "$root/build" -j"$jobs"
+echo "== tests"
+(cd "$root/build" && ctest --output-on-failure -j2 --timeout 900)
+
+if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
+  echo "== build (ASan + UBSan)"
+  cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DTENANTCTL_SANITIZE=ON "${launcher[@]}" >/dev/null
+  cmake --build "$root/build-asan" -j"$jobs"
+  echo "== tests under ASan + UBSan"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
+  export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  (cd "$root/build-asan" && ctest --output-on-failure -j2 --timeout 1800)
+fi
+echo "== all tests passed"

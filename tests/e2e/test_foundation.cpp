@@ -23,7 +23,7 @@ namespace {
 
 // A small multi-tenant app schema, RLS done right, and an application role.
 const char* kAppSchema = R"SQL(
-DO $$ BEGIN CREATE ROLE app NOLOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;
+DO $$ BEGIN CREATE ROLE app NOLOGIN; EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$;
 CREATE TABLE users (tenant_id uuid NOT NULL, id uuid NOT NULL DEFAULT gen_random_uuid(), email text NOT NULL,
                     PRIMARY KEY (tenant_id, id));
 CREATE TABLE documents (tenant_id uuid NOT NULL, id bigserial, owner_id uuid, body text, PRIMARY KEY (tenant_id, id));

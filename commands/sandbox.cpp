@@ -16,6 +16,7 @@ struct SandboxOptions {
     int port = 0;
     bool no_init = false;
     bool keep = false;
+    std::vector<std::string> psql_args;
 };
 
 std::filesystem::path dir_of(const SandboxOptions& o) {
@@ -74,7 +75,9 @@ Records env(Context&, const SandboxOptions& o) {
 Records psql(Context&, const SandboxOptions& o) {
     auto s = sandbox::running(dir_of(o));
     if (!s) throw NotFound(fmt::format("no running sandbox in {}", dir_of(o).string()), "start one with `tenantctl sandbox up`");
-    util::exec_process({"psql", s->conninfo()});
+    std::vector<std::string> argv{"psql", s->conninfo()};
+    argv.insert(argv.end(), o.psql_args.begin(), o.psql_args.end());
+    util::exec_process(argv);
 }
 
 }  // namespace
@@ -111,7 +114,9 @@ void declare_sandbox(cli::Registry& r) {
     r.command<SandboxOptions>("sandbox psql", "Open psql on the sandbox")
         .option("--dir", &SandboxOptions::dir, dir_help, "DIR")
         .complete(cli::Completer::directory)
+        .positional("PSQL_ARGS", &SandboxOptions::psql_args, "arguments passed to psql (after --)")
         .example("tenantctl sandbox psql")
+        .example("tenantctl sandbox psql -- -c 'SELECT slug, status FROM tenantctl.tenants'")
         .run(psql);
 }
 

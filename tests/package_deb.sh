@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Builds the .deb with CPack, unpacks it into a temporary root and checks that the installed
+# binary runs and its man page renders. Usage: package_deb.sh BUILD_DIR
+set -euo pipefail
+build=$1
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+(cd "$build" && cpack -G DEB -B "$work/out" >/dev/null)
+deb=$(ls "$work"/out/tenantctl_*.deb)
+dpkg-deb --info "$deb" | grep -q "Depends:.*libpqxx" || { echo "package lacks library dependencies"; exit 1; }
+dpkg -x "$deb" "$work/root"
+"$work/root/usr/bin/tenantctl" --version | grep -q "^tenantctl " || { echo "installed binary did not run"; exit 1; }
+for f in usr/share/man/man1/tenantctl.1 usr/share/bash-completion/completions/tenantctl \
+         usr/share/zsh/site-functions/_tenantctl usr/share/fish/vendor_completions.d/tenantctl.fish; do
+  [ -s "$work/root/$f" ] || { echo "missing $f"; exit 1; }
+done
+MANWIDTH=80 man -l "$work/root/usr/share/man/man1/tenantctl.1" 2>/dev/null | grep -q "EXIT STATUS" \
+  || { echo "man page did not render"; exit 1; }
+echo "package ok: $(basename "$deb")"

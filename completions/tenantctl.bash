@@ -6,6 +6,16 @@ _tenantctl_is_node() {
         "completion") return 0 ;;
         "doctor") return 0 ;;
         "init") return 0 ;;
+        "migrate") return 0 ;;
+        "migrate baseline") return 0 ;;
+        "migrate down") return 0 ;;
+        "migrate lint") return 0 ;;
+        "migrate new") return 0 ;;
+        "migrate plan") return 0 ;;
+        "migrate repair") return 0 ;;
+        "migrate status") return 0 ;;
+        "migrate up") return 0 ;;
+        "migrate verify") return 0 ;;
         "sandbox") return 0 ;;
         "sandbox down") return 0 ;;
         "sandbox env") return 0 ;;
@@ -18,7 +28,8 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "completion doctor init sandbox" ;;
+        "") echo "completion doctor init migrate sandbox" ;;
+        "migrate") echo "baseline down lint new plan repair status up verify" ;;
         "sandbox") echo "down env psql status up" ;;
     esac
 }
@@ -29,6 +40,16 @@ _tenantctl_options() {
         "completion") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "doctor") echo "--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "init") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate baseline") echo "--scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate down") echo "--to --steps --scope --dir --tenants --exclude --parallel --continue-on-error --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate lint") echo "--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate new") echo "--scope --dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate plan") echo "--to --allow-out-of-order --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate repair") echo "--mark-applied --forget --scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate status") echo "--check --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate up") echo "--to --allow-out-of-order --dir --tenants --exclude --parallel --continue-on-error --resume --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate verify") echo "--dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox down") echo "--dir --keep --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox env") echo "--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -59,6 +80,44 @@ _tenantctl_values() {
         "sandbox psql|--dir") return 3 ;;
         "doctor|--check") return 0 ;;
         "doctor|--metrics-file") return 2 ;;
+        "migrate new|--scope") echo "shared tenant"; return 0 ;;
+        "migrate new|--dir") return 3 ;;
+        "migrate status|--dir") return 3 ;;
+        "migrate status|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate status|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate plan|--to") return 0 ;;
+        "migrate plan|--dir") return 3 ;;
+        "migrate plan|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate plan|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate up|--to") return 0 ;;
+        "migrate up|--dir") return 3 ;;
+        "migrate up|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate up|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate up|--parallel") return 0 ;;
+        "migrate up|--resume") return 0 ;;
+        "migrate up|--lock-retries") return 0 ;;
+        "migrate down|--to") return 0 ;;
+        "migrate down|--steps") return 0 ;;
+        "migrate down|--scope") echo "shared tenant"; return 0 ;;
+        "migrate down|--dir") return 3 ;;
+        "migrate down|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate down|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate down|--parallel") return 0 ;;
+        "migrate down|--lock-retries") return 0 ;;
+        "migrate verify|--dir") return 3 ;;
+        "migrate verify|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate verify|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate baseline|--scope") echo "shared tenant"; return 0 ;;
+        "migrate baseline|--dir") return 3 ;;
+        "migrate baseline|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate baseline|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate repair|--mark-applied") return 0 ;;
+        "migrate repair|--forget") return 0 ;;
+        "migrate repair|--scope") echo "shared tenant"; return 0 ;;
+        "migrate repair|--dir") return 3 ;;
+        "migrate repair|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate repair|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "migrate lint|--dir") return 3 ;;
     esac
     return 1
 }

@@ -10,6 +10,26 @@ function __tenantctl_is_node
             return 0
         case 'init'
             return 0
+        case 'migrate'
+            return 0
+        case 'migrate baseline'
+            return 0
+        case 'migrate down'
+            return 0
+        case 'migrate lint'
+            return 0
+        case 'migrate new'
+            return 0
+        case 'migrate plan'
+            return 0
+        case 'migrate repair'
+            return 0
+        case 'migrate status'
+            return 0
+        case 'migrate up'
+            return 0
+        case 'migrate verify'
+            return 0
         case 'sandbox'
             return 0
         case 'sandbox down'
@@ -29,7 +49,9 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            string split ' ' -- 'completion doctor init sandbox'
+            string split ' ' -- 'completion doctor init migrate sandbox'
+        case 'migrate'
+            string split ' ' -- 'baseline down lint new plan repair status up verify'
         case 'sandbox'
             string split ' ' -- 'down env psql status up'
     end
@@ -45,6 +67,26 @@ function __tenantctl_options
             string split ' ' -- '--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'init'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate baseline'
+            string split ' ' -- '--scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate down'
+            string split ' ' -- '--to --steps --scope --dir --tenants --exclude --parallel --continue-on-error --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate lint'
+            string split ' ' -- '--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate new'
+            string split ' ' -- '--scope --dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate plan'
+            string split ' ' -- '--to --allow-out-of-order --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate repair'
+            string split ' ' -- '--mark-applied --forget --scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate status'
+            string split ' ' -- '--check --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate up'
+            string split ' ' -- '--to --allow-out-of-order --dir --tenants --exclude --parallel --continue-on-error --resume --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate verify'
+            string split ' ' -- '--dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'sandbox'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'sandbox down'
@@ -104,6 +146,100 @@ function __tenantctl_values
             return 0
         case 'doctor|--metrics-file'
             return 2
+        case 'migrate new|--scope'
+            string split ' ' -- 'shared tenant'
+            return 0
+        case 'migrate new|--dir'
+            return 3
+        case 'migrate status|--dir'
+            return 3
+        case 'migrate status|--tenants'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate status|--exclude'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate plan|--to'
+            return 0
+        case 'migrate plan|--dir'
+            return 3
+        case 'migrate plan|--tenants'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate plan|--exclude'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate up|--to'
+            return 0
+        case 'migrate up|--dir'
+            return 3
+        case 'migrate up|--tenants'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate up|--exclude'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate up|--parallel'
+            return 0
+        case 'migrate up|--resume'
+            return 0
+        case 'migrate up|--lock-retries'
+            return 0
+        case 'migrate down|--to'
+            return 0
+        case 'migrate down|--steps'
+            return 0
+        case 'migrate down|--scope'
+            string split ' ' -- 'shared tenant'
+            return 0
+        case 'migrate down|--dir'
+            return 3
+        case 'migrate down|--tenants'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate down|--exclude'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate down|--parallel'
+            return 0
+        case 'migrate down|--lock-retries'
+            return 0
+        case 'migrate verify|--dir'
+            return 3
+        case 'migrate verify|--tenants'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate verify|--exclude'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate baseline|--scope'
+            string split ' ' -- 'shared tenant'
+            return 0
+        case 'migrate baseline|--dir'
+            return 3
+        case 'migrate baseline|--tenants'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate baseline|--exclude'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate repair|--mark-applied'
+            return 0
+        case 'migrate repair|--forget'
+            return 0
+        case 'migrate repair|--scope'
+            string split ' ' -- 'shared tenant'
+            return 0
+        case 'migrate repair|--dir'
+            return 3
+        case 'migrate repair|--tenants'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate repair|--exclude'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'migrate lint|--dir'
+            return 3
     end
     return 1
 end

@@ -77,10 +77,10 @@ public:
         std::vector<std::vector<json>> window;
         std::vector<Position> window_positions;
         fetch_ascending(m_ctx, tx, m_tenant, from_micros(m_last_us - lookback_us()), kPage, window, window_positions);
-        for (const auto& p : window_positions)
-            if (std::tie(p.occurred_us, p.id) <= std::tie(newest.occurred_us, newest.id)) m_seen.emplace(p.id, p.occurred_us);
         tx.commit();
         emit(rows, positions);
+        for (const auto& p : window_positions)
+            if (std::tie(p.occurred_us, p.id) <= std::tie(newest.occurred_us, newest.id)) m_seen.emplace(p.id, p.occurred_us);
     }
 
     void catch_up() {

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include "core/audit/chain.hpp"
@@ -12,6 +14,7 @@
 #include "core/audit/pseudonymize.hpp"
 #include "core/audit/query.hpp"
 #include "core/audit/tail.hpp"
+#include "core/util/duration.hpp"
 #include "core/errors.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -33,7 +36,7 @@ void add_events(const test::TestDatabase& db, const char* tenant, int n, int min
         "INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, actor_type, actor_id, action, resource_type, "
         "resource_id, ip, user_agent, metadata) "
         "SELECT '{}', now() - make_interval(mins => {} + {} - g), 'user', 'user-' || (g % 3), "
-        "CASE WHEN g % 2 = 0 THEN 'user.login' ELSE 'doc.edit' END, 'doc', 'doc-' || g, '10.0.0.' || (g % 5), "
+        "CASE WHEN g % 2 = 0 THEN 'user.login' ELSE 'doc.edit' END, 'doc', 'doc-' || g, ('10.0.0.' || (g % 5))::inet, "
         "'curl/8', jsonb_build_object('n', g, 'email', 'u' || (g % 3) || '@example.com') "
         "FROM generate_series(1, {}) g",
         tenant, minutes_ago, n, n));
@@ -241,7 +244,9 @@ TEST_CASE("prune archives a month, verifies it, drops it and keeps the chain ver
                         "now() - interval '15 months' + make_interval(secs => g), 'old.event', 'u' || g "
                         "FROM generate_series(1, 100) g",
                         kAcme));
-    test::TestContext tc(db);
+    config::Config cfg;
+    cfg.audit.retention = util::parse_duration("2y");  // the 15-month-old month is still kept
+    test::TestContext tc(db, cfg);
     audit::ensure_partitions(tc.ctx(), 0);
     add_events(db, kAcme, 10);
     seal_all(tc);

@@ -9,11 +9,15 @@ void declare_all(Registry& r) {
     r.group("init", "Install or upgrade the platform schema");
     r.group("doctor", "Check connectivity, versions and row-level security");
     r.group("migrate", "Apply the application's SQL migrations: checksummed, locked, resumable, fanned out to tenant schemas");
+    r.group("audit", "Query, follow, seal, verify and maintain the audit log",
+            "The audit log is partitioned by month; every read has a time window. `seal` and `verify` keep a "
+            "per-tenant SHA-256 hash chain as tamper evidence; `partitions` premakes and prunes months.");
     r.group("completion", "Print shell completion scripts");
     commands::declare_sandbox(r);
     commands::declare_init(r);
     commands::declare_doctor(r);
     commands::declare_migrate(r);
+    commands::declare_audit(r);
     commands::declare_completion(r);
 }
 

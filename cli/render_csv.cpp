@@ -80,6 +80,8 @@ public:
         }
         m_out << '\n';
     }
+    void flush() override { m_out.flush(); }
+
     void end() override {
         m_out.flush();
         m_begun = false;

@@ -57,6 +57,8 @@ public:
         m_writer.write(m_out, values);
         ++m_rows;
     }
+    void flush() override { m_out.flush(); }
+
     void end() override {
         if (!m_begun) m_out << '[';  // end() without begin(): still a valid, empty result
         m_out << (m_rows == 0 ? "]\n" : "\n]\n");
@@ -88,6 +90,8 @@ public:
         m_writer.write(m_out, values);
         m_out << '\n';
     }
+    void flush() override { m_out.flush(); }
+
     void end() override {
         m_out.flush();
         m_begun = false;

@@ -220,6 +220,11 @@ public:
 
     void document(const json& doc) override;
 
+    void flush() override {
+        if (m_begun && !m_streaming) flush_buffered();
+        m_out.flush();
+    }
+
 private:
     // Prints the header and the sampled rows once the widths are known; from then on rows are
     // written as they arrive.

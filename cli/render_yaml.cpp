@@ -231,6 +231,8 @@ public:
         m_writer.row(m_keys, values);
         ++m_rows;
     }
+    void flush() override { m_out.flush(); }
+
     void end() override {
         if (m_rows == 0) m_out << "[]\n";
         m_out.flush();

@@ -12,5 +12,6 @@ void declare_init(cli::Registry& r);
 void declare_doctor(cli::Registry& r);
 void declare_completion(cli::Registry& r);
 void declare_migrate(cli::Registry& r);
+void declare_audit(cli::Registry& r);
 
 }  // namespace tenantctl::commands

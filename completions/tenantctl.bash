@@ -3,6 +3,17 @@
 _tenantctl_is_node() {
     case "$1" in
         "") return 0 ;;
+        "audit") return 0 ;;
+        "audit partitions") return 0 ;;
+        "audit partitions ensure") return 0 ;;
+        "audit partitions list") return 0 ;;
+        "audit partitions prune") return 0 ;;
+        "audit query") return 0 ;;
+        "audit record") return 0 ;;
+        "audit seal") return 0 ;;
+        "audit stats") return 0 ;;
+        "audit tail") return 0 ;;
+        "audit verify") return 0 ;;
         "completion") return 0 ;;
         "doctor") return 0 ;;
         "init") return 0 ;;
@@ -28,7 +39,9 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "completion doctor init migrate sandbox" ;;
+        "") echo "audit completion doctor init migrate sandbox" ;;
+        "audit") echo "partitions query record seal stats tail verify" ;;
+        "audit partitions") echo "ensure list prune" ;;
         "migrate") echo "baseline down lint new plan repair status up verify" ;;
         "sandbox") echo "down env psql status up" ;;
     esac
@@ -37,6 +50,17 @@ _tenantctl_children() {
 _tenantctl_options() {
     case "$1" in
         "") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit partitions") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit partitions ensure") echo "--ahead --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit partitions list") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit partitions prune") echo "--older-than --archive --no-archive --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit query") echo "--tenant --all-tenants --since --until --actor --action --resource --where --limit --after --explain --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit record") echo "--tenant --action --resource --metadata --actor-type --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit seal") echo "--tenant --settle --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit stats") echo "--tenant --all-tenants --by --since --until --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit tail") echo "--tenant --lines -n --follow -f --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit verify") echo "--tenant --all --since --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "completion") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "doctor") echo "--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "init") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -118,6 +142,34 @@ _tenantctl_values() {
         "migrate repair|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "migrate repair|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "migrate lint|--dir") return 3 ;;
+        "audit query|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "audit query|--since") return 0 ;;
+        "audit query|--until") return 0 ;;
+        "audit query|--actor") return 0 ;;
+        "audit query|--action") return 0 ;;
+        "audit query|--resource") return 0 ;;
+        "audit query|--where") return 0 ;;
+        "audit query|--limit") return 0 ;;
+        "audit query|--after") return 0 ;;
+        "audit tail|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "audit tail|--lines") return 0 ;;
+        "audit tail|-n") return 0 ;;
+        "audit stats|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "audit stats|--by") echo "action actor day hour"; return 0 ;;
+        "audit stats|--since") return 0 ;;
+        "audit stats|--until") return 0 ;;
+        "audit record|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "audit record|--action") return 0 ;;
+        "audit record|--resource") return 0 ;;
+        "audit record|--metadata") return 0 ;;
+        "audit record|--actor-type") return 0 ;;
+        "audit seal|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "audit seal|--settle") return 0 ;;
+        "audit verify|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "audit verify|--since") return 0 ;;
+        "audit partitions ensure|--ahead") return 0 ;;
+        "audit partitions prune|--older-than") return 0 ;;
+        "audit partitions prune|--archive") return 3 ;;
     esac
     return 1
 }

@@ -4,6 +4,28 @@ function __tenantctl_is_node
     switch "$argv[1]"
         case ''
             return 0
+        case 'audit'
+            return 0
+        case 'audit partitions'
+            return 0
+        case 'audit partitions ensure'
+            return 0
+        case 'audit partitions list'
+            return 0
+        case 'audit partitions prune'
+            return 0
+        case 'audit query'
+            return 0
+        case 'audit record'
+            return 0
+        case 'audit seal'
+            return 0
+        case 'audit stats'
+            return 0
+        case 'audit tail'
+            return 0
+        case 'audit verify'
+            return 0
         case 'completion'
             return 0
         case 'doctor'
@@ -49,7 +71,11 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            string split ' ' -- 'completion doctor init migrate sandbox'
+            string split ' ' -- 'audit completion doctor init migrate sandbox'
+        case 'audit'
+            string split ' ' -- 'partitions query record seal stats tail verify'
+        case 'audit partitions'
+            string split ' ' -- 'ensure list prune'
         case 'migrate'
             string split ' ' -- 'baseline down lint new plan repair status up verify'
         case 'sandbox'
@@ -61,6 +87,28 @@ function __tenantctl_options
     switch "$argv[1]"
         case ''
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit partitions'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit partitions ensure'
+            string split ' ' -- '--ahead --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit partitions list'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit partitions prune'
+            string split ' ' -- '--older-than --archive --no-archive --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit query'
+            string split ' ' -- '--tenant --all-tenants --since --until --actor --action --resource --where --limit --after --explain --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit record'
+            string split ' ' -- '--tenant --action --resource --metadata --actor-type --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit seal'
+            string split ' ' -- '--tenant --settle --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit stats'
+            string split ' ' -- '--tenant --all-tenants --by --since --until --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit tail'
+            string split ' ' -- '--tenant --lines -n --follow -f --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit verify'
+            string split ' ' -- '--tenant --all --since --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'completion'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'doctor'
@@ -239,6 +287,69 @@ function __tenantctl_values
             tenantctl __complete tenants 2>/dev/null
             return 0
         case 'migrate lint|--dir'
+            return 3
+        case 'audit query|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'audit query|--since'
+            return 0
+        case 'audit query|--until'
+            return 0
+        case 'audit query|--actor'
+            return 0
+        case 'audit query|--action'
+            return 0
+        case 'audit query|--resource'
+            return 0
+        case 'audit query|--where'
+            return 0
+        case 'audit query|--limit'
+            return 0
+        case 'audit query|--after'
+            return 0
+        case 'audit tail|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'audit tail|--lines'
+            return 0
+        case 'audit tail|-n'
+            return 0
+        case 'audit stats|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'audit stats|--by'
+            string split ' ' -- 'action actor day hour'
+            return 0
+        case 'audit stats|--since'
+            return 0
+        case 'audit stats|--until'
+            return 0
+        case 'audit record|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'audit record|--action'
+            return 0
+        case 'audit record|--resource'
+            return 0
+        case 'audit record|--metadata'
+            return 0
+        case 'audit record|--actor-type'
+            return 0
+        case 'audit seal|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'audit seal|--settle'
+            return 0
+        case 'audit verify|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'audit verify|--since'
+            return 0
+        case 'audit partitions ensure|--ahead'
+            return 0
+        case 'audit partitions prune|--older-than'
+            return 0
+        case 'audit partitions prune|--archive'
             return 3
     end
     return 1

@@ -64,6 +64,9 @@ public:
     virtual void row(const std::vector<json>& values) = 0;
     virtual void end() = 0;
     virtual void document(const json& doc) = 0;  // a whole structured result at once
+    // Push the rows written so far to the reader now (follow modes such as `audit tail -f`);
+    // the table renderer stops buffering for column widths.
+    virtual void flush() {}
 };
 
 // Feeds a finished Records into a sink.

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "core/audit/append.hpp"
-#include "core/audit/partitions_basic.hpp"
+#include "core/audit/partitions.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
@@ -91,7 +91,7 @@ InitResult init(Context& ctx) {
         }
         if (ctx.dry_run()) return result;
         pqxx::work tx(conn);
-        audit::ensure_partitions_basic(tx, schema, ctx.now(), ctx.config().audit.premake);
+        audit::ensure_partitions_in(tx, schema, ctx.now(), ctx.config().audit.premake, ctx.config().audit.retention);
         audit::Event event;
         event.action = "platform.init";
         event.resource_type = "platform_schema";

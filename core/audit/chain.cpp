@@ -1,0 +1,424 @@
+#include "core/audit/chain.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <tuple>
+
+#include "core/audit/append.hpp"
+#include "core/audit/chain_hash.hpp"
+#include "core/audit/query.hpp"
+#include "core/context.hpp"
+#include "core/crypto/envelope.hpp"
+#include "core/crypto/random.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/tenants/lookup.hpp"
+#include "core/util/duration.hpp"
+
+namespace tenantctl::audit {
+
+namespace {
+
+std::string key_aad(const std::string& tenant_id) { return "tenantctl:audit-key:v1|" + tenant_id; }
+
+struct Target {
+    std::string id;
+    std::string label;
+};
+
+std::vector<Target> targets(Context& ctx, pqxx::transaction_base& tx, const Scope& scope) {
+    if (scope.tenant_slug) {
+        auto t = tenants::resolve(ctx, tx, *scope.tenant_slug);
+        return {{t.id, t.slug}};
+    }
+    std::vector<Target> out{{kPlatformTenant, "(platform)"}};
+    for (const auto& r : tx.exec(fmt::format("SELECT id::text, slug FROM {} ORDER BY slug", ctx.platform_table("tenants"))))
+        out.push_back({r[0].c_str(), r[1].c_str()});
+    return out;
+}
+
+// Columns of an event as the chain reads it (ChainEvent order), plus nothing else.
+constexpr const char* kChainColumns =
+    "id, (extract(epoch FROM occurred_at) * 1000000)::bigint, tenant_id::text, actor_type, actor_id, action, "
+    "resource_type, resource_id, request_id, ip::text, user_agent, metadata::text, pseudonyms::text";
+
+std::optional<std::string> opt(const pqxx::field& f) {
+    return f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str());
+}
+
+ChainEvent event_from_row(const pqxx::row& r) {
+    ChainEvent e;
+    e.id = r[0].as<std::int64_t>();
+    e.occurred_us = r[1].as<std::int64_t>();
+    e.tenant_id = r[2].c_str();
+    e.actor_type = r[3].c_str();
+    e.actor_id = opt(r[4]);
+    e.action = r[5].c_str();
+    e.resource_type = opt(r[6]);
+    e.resource_id = opt(r[7]);
+    e.request_id = opt(r[8]);
+    e.ip = opt(r[9]);
+    e.user_agent = opt(r[10]);
+    e.metadata = r[11].c_str();
+    e.pseudonyms = opt(r[12]);
+    return e;
+}
+
+struct Head {
+    std::int64_t seq = 0;
+    std::optional<Position> pos;  // nullopt: before the first event
+    Digest hash{};
+};
+
+Head chain_head(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id) {
+    Head h;
+    h.hash = genesis(tenant_id);
+    // The newest of: the last chain row, a prune anchor (the chain's start after pruning).
+    auto rows = tx.exec_params(
+        fmt::format("SELECT seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, encode(hash, 'hex') "
+                    "FROM {0} WHERE tenant_id = $1::uuid AND seq = (SELECT max(seq) FROM {0} WHERE tenant_id = $1::uuid) "
+                    "UNION ALL "
+                    "SELECT seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, encode(head, 'hex') "
+                    "FROM {1} WHERE tenant_id = $1::uuid AND kind = 'prune' "
+                    "ORDER BY 1 DESC LIMIT 1",
+                    ctx.platform_table("audit_chain"), ctx.platform_table("audit_seals")),
+        tenant_id);
+    if (rows.empty()) return h;
+    h.seq = rows[0][0].as<std::int64_t>();
+    if (!rows[0][1].is_null()) h.pos = Position{rows[0][1].as<std::int64_t>(), rows[0][2].as<std::int64_t>()};
+    h.hash = *digest_from_hex(rows[0][3].c_str());
+    return h;
+}
+
+// How long sealing waits before an event may be sealed: events of transactions still open
+// can commit later with an earlier occurred_at, which would then look back-dated.
+std::string horizon(pqxx::transaction_base& tx, const util::Duration& settle) {
+    auto r = tx.exec_params1(
+        "SELECT to_char(least(now() - $1::interval, "
+        "  (SELECT min(xact_start) FROM pg_stat_activity WHERE datname = current_database() "
+        "     AND pid <> pg_backend_pid() AND xact_start IS NOT NULL)) AT TIME ZONE 'UTC', "
+        "  'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+        util::to_pg_interval(settle));
+    return r[0].c_str();
+}
+
+}  // namespace
+
+crypto::SecureBytes tenant_audit_key(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
+                                     bool create) {
+    const std::string table = ctx.platform_table("audit_keys");
+    auto read = [&]() -> std::optional<crypto::SecureBytes> {
+        auto rows = tx.exec_params(fmt::format("SELECT wrapped_key, kek_id FROM {} WHERE tenant_id = $1::uuid", table),
+                                   tenant_id);
+        if (rows.empty()) return std::nullopt;
+        const auto& mk = ctx.master_key();
+        if (rows[0][1].c_str() != mk.id)
+            throw IntegrityError(fmt::format("the audit key of tenant {} was wrapped by another master key ({})",
+                                             tenant_id, rows[0][1].c_str()),
+                                 "use the master key this database was set up with");
+        pqxx::binarystring wrapped(rows[0][0]);
+        return crypto::unwrap(mk.key, wrapped.str(), key_aad(tenant_id));
+    };
+    if (auto k = read()) return std::move(*k);
+    if (!create) return {};
+    const auto& mk = ctx.master_key();
+    crypto::SecureBytes key(32);
+    crypto::random_fill(key.data(), key.size());
+    std::string wrapped = crypto::wrap(mk.key, key.view(), key_aad(tenant_id));
+    tx.exec_params0(fmt::format("INSERT INTO {} (tenant_id, wrapped_key, kek_id) VALUES ($1::uuid, $2, $3) "
+                                "ON CONFLICT (tenant_id) DO NOTHING",
+                                table),
+                    tenant_id, pqxx::binarystring(wrapped), mk.id);
+    return std::move(*read());  // another sealer may have won the race: use what is stored
+}
+
+std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
+    std::vector<SealResult> results;
+    auto lock = ctx.dry_run() ? nullptr : ctx.lock("audit-seal");
+    try {
+        auto& conn = ctx.db();
+        std::vector<Target> list;
+        {
+            pqxx::read_transaction tx(conn);
+            list = targets(ctx, tx, o.scope);
+        }
+        const std::string chain_table = ctx.platform_table("audit_chain");
+        for (const auto& t : list) {
+            SealResult res{t.id, t.label, 0, 0, ""};
+            for (;;) {
+                pqxx::work tx(conn);
+                const std::string until = horizon(tx, o.settle);
+                Head head = chain_head(ctx, tx, t.id);
+                res.head_seq = head.seq;
+                if (head.seq > 0) res.head = digest_hex(head.hash);
+                std::string after_time = head.pos ? util::format_rfc3339_micro(from_micros(head.pos->occurred_us))
+                                                  : std::string("-infinity");
+                std::int64_t after_id = head.pos ? head.pos->id : 0;
+                auto rows = tx.exec_params(
+                    fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND occurred_at >= $2::timestamptz "
+                                "AND (occurred_at > $2::timestamptz OR id > $3) AND occurred_at < $4::timestamptz "
+                                "ORDER BY occurred_at, id LIMIT {}",
+                                kChainColumns, ctx.platform_table("audit_log"), o.batch),
+                    t.id, after_time, after_id, until);
+                if (rows.empty()) break;
+                if (ctx.dry_run()) {
+                    res.sealed += static_cast<std::int64_t>(rows.size());
+                    if (static_cast<std::int64_t>(rows.size()) < o.batch) break;
+                    ctx.log().info(fmt::format("dry run: {} has at least {} events to seal", t.label, res.sealed));
+                    break;
+                }
+                Committer committer(tenant_audit_key(ctx, tx, t.id, true));
+                Digest h = head.hash;
+                std::int64_t seq = head.seq;
+                Position last;
+                {
+                    pqxx::stream_to out(tx, chain_table,
+                                        std::vector<std::string>{"tenant_id", "seq", "occurred_at", "event_id", "hash"});
+                    for (const auto& r : rows) {
+                        ChainEvent e = event_from_row(r);
+                        h = chain_next(h, leaf_hash(e, committer));
+                        ++seq;
+                        last = {e.occurred_us, e.id};
+                        out << std::make_tuple(t.id, seq, util::format_rfc3339_micro(from_micros(e.occurred_us)), e.id,
+                                               "\\x" + digest_hex(h));
+                    }
+                    out.complete();
+                }
+                tx.exec_params0(fmt::format("INSERT INTO {} (tenant_id, seq, occurred_at, event_id, head, kind, actor) "
+                                            "VALUES ($1::uuid, $2, $3::timestamptz, $4, decode($5, 'hex'), 'seal', $6)",
+                                            ctx.platform_table("audit_seals")),
+                                t.id, seq, util::format_rfc3339_micro(from_micros(last.occurred_us)), last.id,
+                                digest_hex(h), ctx.actor());
+                tx.commit();
+                res.sealed += static_cast<std::int64_t>(rows.size());
+                res.head_seq = seq;
+                res.head = digest_hex(h);
+                if (static_cast<std::int64_t>(rows.size()) < o.batch) break;
+                if (ctx.progress_enabled()) ctx.log().info(fmt::format("{}: {} events sealed", t.label, res.sealed));
+            }
+            results.push_back(std::move(res));
+        }
+        if (!ctx.dry_run()) {
+            std::int64_t total = 0;
+            for (const auto& r : results) total += r.sealed;
+            pqxx::work tx(conn);
+            Event ev;
+            ev.tenant_id = o.scope.tenant_slug && !results.empty() ? std::optional(results[0].tenant_id) : std::nullopt;
+            ev.action = "audit.seal";
+            ev.resource_type = "audit_chain";
+            ev.metadata = {{"events_sealed", total}, {"tenants", results.size()}};
+            append(ctx, tx, ev);
+            tx.commit();
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("sealing the audit log");
+    }
+    return results;
+}
+
+namespace {
+
+struct LedgerRow {
+    std::int64_t seq, us, event_id;
+    std::string hash_hex;
+};
+
+class VerifyRun {
+public:
+    VerifyRun(Context& ctx, const Target& t, const VerifyOptions& o) : m_ctx(ctx), m_target(t), m_opts(o) {
+        m_result.tenant_id = t.id;
+        m_result.tenant = t.label;
+    }
+
+    VerifyResult run() {
+        // Two connections reading one snapshot: the chain and the events stream side by side.
+        auto a = m_ctx.new_connection("audit verify");
+        auto b = m_ctx.new_connection("audit verify");
+        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> ta(*a);
+        std::string snapshot = ta.exec1("SELECT pg_export_snapshot()")[0].c_str();
+        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tb(*b);
+        tb.exec_params0("SET TRANSACTION SNAPSHOT '" + tb.esc(snapshot) + "'");
+
+        Head end = chain_head(m_ctx, ta, m_target.id);
+        auto last = ta.exec_params(fmt::format("SELECT max(seq) FROM {} WHERE tenant_id = $1::uuid",
+                                               m_ctx.platform_table("audit_chain")),
+                                   m_target.id);
+        if (last[0][0].is_null()) {
+            m_result.status = "unsealed";
+            return m_result;
+        }
+        auto key = tenant_audit_key(m_ctx, ta, m_target.id, false);
+        if (key.empty()) return broken("chain_start", "the tenant's audit key is missing", std::nullopt, std::nullopt, "");
+        Committer committer(key);
+        auto start = start_point(ta);
+        if (!start) return m_result;
+        std::map<std::int64_t, std::string> checkpoints;
+        for (const auto& r : ta.exec_params(
+                 fmt::format("SELECT seq, encode(head, 'hex') FROM {} WHERE tenant_id = $1::uuid AND kind = 'seal' "
+                             "AND seq > $2",
+                             m_ctx.platform_table("audit_seals")),
+                 m_target.id, start->seq))
+            checkpoints[r[0].as<std::int64_t>()] = r[1].c_str();
+
+        const std::string tid = ta.quote(m_target.id);  // COPY takes no parameters: quoted literals
+        pqxx::stream_from ledger(
+            ta, fmt::format("(SELECT seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, "
+                            "encode(hash, 'hex') FROM {} WHERE tenant_id = {}::uuid AND seq > {} ORDER BY seq)",
+                            m_ctx.platform_table("audit_chain"), tid, start->seq));
+        const std::string lower =
+            start->pos ? tb.quote(util::format_rfc3339_micro(from_micros(start->pos->occurred_us))) : "'-infinity'";
+        const std::string upper = tb.quote(util::format_rfc3339_micro(from_micros(end.pos->occurred_us)));
+        pqxx::stream_from events(
+            tb, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
+                            "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id)",
+                            kChainColumns, m_ctx.platform_table("audit_log"), tid, lower, upper));
+
+        using EventTuple = std::tuple<std::int64_t, std::int64_t, std::string, std::string, std::optional<std::string>,
+                                      std::string, std::optional<std::string>, std::optional<std::string>,
+                                      std::optional<std::string>, std::optional<std::string>,
+                                      std::optional<std::string>, std::string, std::optional<std::string>>;
+        std::optional<LedgerRow> l;
+        std::optional<ChainEvent> e;
+        auto next_ledger = [&]() {
+            std::tuple<std::int64_t, std::int64_t, std::int64_t, std::string> row;
+            if (ledger >> row)
+                l = LedgerRow{std::get<0>(row), std::get<1>(row), std::get<2>(row), std::get<3>(row)};
+            else
+                l.reset();
+        };
+        const Position end_pos = *end.pos;
+        auto next_event = [&]() {
+            EventTuple row;
+            while (events >> row) {
+                Position p{std::get<1>(row), std::get<0>(row)};
+                if (start->pos && !after(p, *start->pos)) continue;  // at or before the start
+                if (after(p, end_pos)) continue;                     // sealed later than this snapshot
+                ChainEvent ev;
+                std::tie(ev.id, ev.occurred_us, ev.tenant_id, ev.actor_type, ev.actor_id, ev.action, ev.resource_type,
+                         ev.resource_id, ev.request_id, ev.ip, ev.user_agent, ev.metadata, ev.pseudonyms) =
+                    std::move(row);
+                e = std::move(ev);
+                return;
+            }
+            e.reset();
+        };
+
+        Digest prev = start->hash;
+        std::int64_t expect = start->seq + 1;
+        next_ledger();
+        next_event();
+        while (l || e) {
+            if (l && l->seq != expect)
+                return broken("ledger", fmt::format("chain rows {}..{} are missing", expect, l->seq - 1), std::nullopt,
+                              expect, "");
+            Position lp = l ? Position{l->us, l->event_id} : Position{};
+            Position ep = e ? Position{e->occurred_us, e->id} : Position{};
+            if (l && (!e || after(ep, lp)))
+                return broken("deleted", "a sealed event is missing", l->event_id, l->seq, time_text(l->us));
+            if (e && (!l || after(lp, ep)))
+                return broken("inserted", "an event appeared inside the sealed range", e->id, std::nullopt,
+                              time_text(e->occurred_us));
+            Digest h = chain_next(prev, leaf_hash(*e, committer));
+            if (digest_hex(h) != l->hash_hex)
+                return broken("modified", "the event no longer matches its sealed hash", e->id, l->seq,
+                              time_text(e->occurred_us));
+            if (auto cp = checkpoints.find(l->seq); cp != checkpoints.end() && cp->second != l->hash_hex)
+                return broken("checkpoint", "the chain differs from the checkpoint recorded when it was sealed",
+                              e->id, l->seq, time_text(e->occurred_us));
+            prev = h;
+            ++expect;
+            ++m_result.verified;
+            next_ledger();
+            next_event();
+        }
+        m_result.status = "ok";
+        return m_result;
+    }
+
+private:
+    static bool after(const Position& a, const Position& b) {
+        return a.occurred_us > b.occurred_us || (a.occurred_us == b.occurred_us && a.id > b.id);
+    }
+    static std::string time_text(std::int64_t us) { return util::format_rfc3339_micro(from_micros(us)); }
+
+    VerifyResult& broken(std::string problem, std::string detail, std::optional<std::int64_t> event_id,
+                         std::optional<std::int64_t> seq, std::string occurred_at) {
+        m_result.status = "broken";
+        m_result.problem = std::move(problem);
+        m_result.detail = std::move(detail);
+        m_result.event_id = event_id;
+        m_result.seq = seq;
+        m_result.occurred_at = std::move(occurred_at);
+        return m_result;
+    }
+
+    // Where verification starts: the genesis, the prune anchor at the chain's start, or with
+    // --since the newest checkpoint before that time.
+    std::optional<Head> start_point(pqxx::transaction_base& tx) {
+        const auto seals = m_ctx.platform_table("audit_seals");
+        auto from_row = [](const pqxx::row& r) {
+            Head h;
+            h.seq = r[0].as<std::int64_t>();
+            if (!r[1].is_null()) h.pos = Position{r[1].as<std::int64_t>(), r[2].as<std::int64_t>()};
+            h.hash = *digest_from_hex(r[3].c_str());
+            return h;
+        };
+        const std::string cols = "seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, encode(head, 'hex')";
+        auto first = tx.exec_params1(fmt::format("SELECT min(seq) FROM {} WHERE tenant_id = $1::uuid",
+                                                 m_ctx.platform_table("audit_chain")),
+                                     m_target.id)[0]
+                         .as<std::int64_t>();
+        Head h;
+        h.hash = genesis(m_target.id);
+        if (first > 1) {
+            auto rows = tx.exec_params(fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND seq = $2 "
+                                                   "AND kind = 'prune'",
+                                                   cols, seals),
+                                       m_target.id, first - 1);
+            if (rows.empty()) {
+                broken("chain_start", fmt::format("chain rows before {} were removed without a prune anchor", first),
+                       std::nullopt, first - 1, "");
+                return std::nullopt;
+            }
+            h = from_row(rows[0]);
+        }
+        if (m_opts.since) {
+            auto rows = tx.exec_params(
+                fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND seq >= $2 AND occurred_at < $3::timestamptz "
+                            "ORDER BY seq DESC LIMIT 1",
+                            cols, seals),
+                m_target.id, h.seq, util::format_rfc3339_micro(*m_opts.since));
+            if (!rows.empty()) h = from_row(rows[0]);
+        }
+        return h;
+    }
+
+    Context& m_ctx;
+    Target m_target;
+    const VerifyOptions& m_opts;
+    VerifyResult m_result;
+};
+
+}  // namespace
+
+std::vector<VerifyResult> verify(Context& ctx, const VerifyOptions& o) {
+    std::vector<VerifyResult> out;
+    try {
+        std::vector<Target> list;
+        {
+            pqxx::read_transaction tx(ctx.db());
+            list = targets(ctx, tx, o.scope);
+        }
+        for (const auto& t : list) out.push_back(VerifyRun(ctx, t, o).run());
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("verifying the audit chain");
+    }
+    return out;
+}
+
+}  // namespace tenantctl::audit

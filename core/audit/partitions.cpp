@@ -1,0 +1,430 @@
+#include "core/audit/partitions.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <thread>
+
+#include "core/audit/append.hpp"
+#include "core/context.hpp"
+#include "core/crypto/hash.hpp"
+#include "core/db/connection.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/util/atomic_file.hpp"
+
+namespace tenantctl::audit {
+
+namespace fs = std::filesystem;
+using namespace std::chrono;
+
+namespace {
+
+constexpr int kLockAttempts = 10;
+constexpr const char* kLockTimeout = "1s";
+
+year_month month_of(TimePoint t) {
+    year_month_day ymd{floor<days>(t)};
+    return {ymd.year(), ymd.month()};
+}
+TimePoint start_of(year_month ym) { return sys_days{ym / 1}; }
+std::string name_of(year_month ym) {
+    return partition_name(static_cast<int>(ym.year()), static_cast<int>(static_cast<unsigned>(ym.month())));
+}
+std::string bound(year_month ym) {
+    return fmt::format("{:04}-{:02}-01 00:00:00+00", static_cast<int>(ym.year()), static_cast<unsigned>(ym.month()));
+}
+
+// Creates one month's partition, moving its rows out of the default partition first.
+// Returns the number of rows moved.
+std::int64_t create_month(pqxx::transaction_base& tx, std::string_view schema, year_month ym) {
+    const std::string parent = db::quote_qualified(schema, "audit_log");
+    const std::string def = db::quote_qualified(schema, "audit_log_default");
+    const std::string name = name_of(ym);
+    const std::string table = db::quote_qualified(schema, name);
+    const std::string from = bound(ym), to = bound(ym + months{1});
+    // Only writers of rows that belong in the default partition wait for this lock.
+    tx.exec0("LOCK TABLE " + def + " IN ACCESS EXCLUSIVE MODE");
+    tx.exec0(fmt::format("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)", table, parent));
+    // A validated CHECK matching the bounds lets ATTACH skip scanning the new table.
+    tx.exec0(fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK (occurred_at >= '{}' AND occurred_at < '{}')", table,
+                         db::quote_ident(name + "_range"), from, to));
+    auto moved = tx.exec(fmt::format("WITH moved AS (DELETE FROM {} WHERE occurred_at >= '{}' AND occurred_at < '{}' "
+                                     "RETURNING *) INSERT INTO {} SELECT * FROM moved",
+                                     def, from, to, table));
+    tx.exec0(fmt::format("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ('{}') TO ('{}')", parent, table, from, to));
+    return static_cast<std::int64_t>(moved.affected_rows());
+}
+
+std::set<std::string> existing_names(pqxx::transaction_base& tx, std::string_view schema) {
+    std::set<std::string> out;
+    for (const auto& r : tx.exec_params("SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                                        "WHERE i.inhparent = to_regclass($1)",
+                                        db::quote_qualified(schema, "audit_log")))
+        out.insert(r[0].c_str());
+    return out;
+}
+
+// Months with rows in the default partition.
+std::vector<year_month> default_months(pqxx::transaction_base& tx, std::string_view schema) {
+    std::vector<year_month> out;
+    for (const auto& r : tx.exec(fmt::format(
+             "SELECT DISTINCT extract(year FROM occurred_at AT TIME ZONE 'UTC')::int, "
+             "extract(month FROM occurred_at AT TIME ZONE 'UTC')::int FROM {} ORDER BY 1, 2",
+             db::quote_qualified(schema, "audit_log_default"))))
+        out.push_back(year{r[0].as<int>()} / month{static_cast<unsigned>(r[1].as<int>())});
+    return out;
+}
+
+bool past_retention(year_month ym, TimePoint now, const util::Duration& retention) {
+    return start_of(ym + months{1}) <= util::subtract(now, retention);
+}
+
+// Runs `body` in a fresh transaction with a short lock_timeout, retrying lock timeouts with
+// backoff: the application never queues behind us for longer than one lock_timeout.
+template <class F>
+void with_lock_retry(Context& ctx, std::string_view what, F&& body) {
+    auto wait = milliseconds(100);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            pqxx::work tx(ctx.db());
+            tx.exec0(fmt::format("SET LOCAL lock_timeout = '{}'", kLockTimeout));
+            body(tx);
+            tx.commit();
+            return;
+        } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() != "55P03") throw;
+            if (attempt == kLockAttempts)
+                throw Busy(fmt::format("{}: the audit log stayed locked by other sessions ({} attempts)", what,
+                                       kLockAttempts),
+                           "retry later; long transactions on audit_log block partition maintenance");
+            ctx.log().warn(fmt::format("{}: lock not available, retrying in {} ms", what, wait.count()));
+            std::this_thread::sleep_for(wait);
+            wait = std::min(wait * 2, milliseconds(2000));
+        }
+    }
+}
+
+// A kill -9 injected by tests at a named step (TENANTCTL_TEST_FAILPOINT), to prove re-runs
+// complete what a killed run started.
+void failpoint(std::string_view name) {
+    const char* v = std::getenv("TENANTCTL_TEST_FAILPOINT");
+    if (v && name == v) ::raise(SIGKILL);
+}
+
+// --- archives ------------------------------------------------------------------------------
+
+struct ArchiveSink {
+    int fd = -1;
+    crypto::Sha256Stream sha;
+    bool failed = false;
+};
+
+la_ssize_t archive_write_cb(struct archive*, void* data, const void* buffer, size_t length) {
+    auto* s = static_cast<ArchiveSink*>(data);
+    const char* p = static_cast<const char*>(buffer);
+    size_t left = length;
+    while (left > 0) {
+        ssize_t n = ::write(s->fd, p, left);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            s->failed = true;
+            return -1;
+        }
+        p += n;
+        left -= static_cast<size_t>(n);
+    }
+    s->sha.update(std::string_view(static_cast<const char*>(buffer), length));
+    return static_cast<la_ssize_t>(length);
+}
+
+struct Fingerprint {
+    std::int64_t rows = 0;
+    std::string id_sum = "0";
+    bool operator==(const Fingerprint&) const = default;
+};
+
+Fingerprint fingerprint(pqxx::transaction_base& tx, const std::string& table) {
+    auto r = tx.exec1("SELECT count(*), coalesce(sum(id), 0)::text FROM " + table);
+    return {r[0].as<std::int64_t>(), r[1].c_str()};
+}
+
+void check_writable(const fs::path& dir) {
+    const fs::path probe = dir / fmt::format(".tenantctl-probe-{}", ::getpid());
+    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        throw Refused(fmt::format("archive directory {} is not writable: {}", dir.string(), std::strerror(errno)),
+                      "nothing was dropped; fix the directory or pass another --archive");
+    ::close(fd);
+    ::unlink(probe.c_str());
+}
+
+struct Archived {
+    fs::path path;
+    std::string sha256;
+    Fingerprint fp;
+};
+
+// Streams the partition, oldest first, as NDJSON.gz; fsyncs it and its .sha256 file.
+Archived write_archive(Context& ctx, const std::string& table, const std::string& name, const fs::path& dir) {
+    Archived a;
+    a.path = dir / (name + ".ndjson.gz");
+    const fs::path part = dir / (name + ".ndjson.gz.part");
+    ArchiveSink sink;
+    sink.fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (sink.fd < 0)
+        throw Refused(fmt::format("cannot create {}: {}", part.string(), std::strerror(errno)), "nothing was dropped");
+    struct archive* ar = archive_write_new();
+    archive_write_add_filter_gzip(ar);
+    archive_write_set_format_raw(ar);
+    archive_write_set_options(ar, "gzip:compression-level=1");
+    archive_write_set_bytes_in_last_block(ar, 1);
+    archive_write_open(ar, &sink, nullptr, archive_write_cb, nullptr);
+    struct archive_entry* entry = archive_entry_new();
+    archive_entry_set_pathname(entry, (name + ".ndjson").c_str());
+    archive_entry_set_filetype(entry, AE_IFREG);
+    archive_write_header(ar, entry);
+    archive_entry_free(entry);
+
+    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx(ctx.db());
+    a.fp = fingerprint(tx, table);
+    {
+        pqxx::stream_from rows(tx, "(SELECT row_to_json(p)::text FROM " + table + " p ORDER BY occurred_at, id)");
+        std::tuple<std::string> line;
+        std::string buffer;
+        while (rows >> line) {
+            buffer += std::get<0>(line);
+            buffer += '\n';
+            if (buffer.size() >= (1 << 20)) {
+                archive_write_data(ar, buffer.data(), buffer.size());
+                buffer.clear();
+            }
+        }
+        rows.complete();
+        if (!buffer.empty()) archive_write_data(ar, buffer.data(), buffer.size());
+    }
+    tx.commit();
+    const bool closed = archive_write_close(ar) == ARCHIVE_OK;
+    archive_write_free(ar);
+    const bool synced = ::fsync(sink.fd) == 0;
+    ::close(sink.fd);
+    if (!closed || sink.failed || !synced)
+        throw Error(Exit::runtime, fmt::format("writing {} failed: {}", part.string(), std::strerror(errno)),
+                    "nothing was dropped");
+    a.sha256 = sink.sha.hex_final();
+    fs::rename(part, a.path);
+    util::write_file_atomic(dir / (name + ".ndjson.gz.sha256"), a.sha256 + "  " + a.path.filename().string() + "\n",
+                            0600);
+    util::fsync_directory(dir);
+    return a;
+}
+
+// Reads the archive back: the file's SHA-256 and its number of lines must match.
+void verify_archive(const Archived& a) {
+    crypto::Sha256Stream sha;
+    {
+        std::ifstream in(a.path, std::ios::binary);
+        std::string chunk(1 << 16, '\0');
+        while (in) {
+            in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+            sha.update(std::string_view(chunk.data(), static_cast<std::size_t>(in.gcount())));
+        }
+    }
+    std::int64_t lines = 0;
+    struct archive* ar = archive_read_new();
+    archive_read_support_filter_gzip(ar);
+    archive_read_support_format_raw(ar);
+    struct archive_entry* entry = nullptr;
+    bool ok = archive_read_open_filename(ar, a.path.c_str(), 1 << 16) == ARCHIVE_OK &&
+              archive_read_next_header(ar, &entry) == ARCHIVE_OK;
+    if (ok) {
+        char buffer[1 << 16];
+        la_ssize_t n;
+        while ((n = archive_read_data(ar, buffer, sizeof buffer)) > 0)
+            for (la_ssize_t i = 0; i < n; ++i) lines += buffer[i] == '\n';
+        ok = n == 0;
+    }
+    archive_read_free(ar);
+    if (!ok || sha.hex_final() != a.sha256 || lines != a.fp.rows)
+        throw IntegrityError(fmt::format("archive {} does not read back as written", a.path.string()),
+                             "nothing was dropped; check the disk and re-run");
+}
+
+}  // namespace
+
+std::string partition_name(int year, int month) { return fmt::format("audit_log_y{:04}m{:02}", year, month); }
+
+void ensure_partitions_in(pqxx::transaction_base& tx, std::string_view schema, TimePoint now, int ahead,
+                          const util::Duration& retention) {
+    auto existing = existing_names(tx, schema);
+    std::set<year_month> wanted;
+    const year_month current = month_of(now);
+    for (int k = 0; k <= ahead; ++k) wanted.insert(current + months{k});
+    for (auto ym : default_months(tx, schema))
+        if (!past_retention(ym, now, retention)) wanted.insert(ym);
+    for (auto ym : wanted)
+        if (!existing.count(name_of(ym))) create_month(tx, schema, ym);
+}
+
+EnsureResult ensure_partitions(Context& ctx, int ahead) {
+    if (ahead < 0 || ahead > 24) throw UsageError("--ahead must be between 0 and 24");
+    EnsureResult result;
+    auto lock = ctx.dry_run() ? nullptr : ctx.lock("audit-partitions");
+    const TimePoint now = ctx.now();
+    const auto& retention = ctx.config().audit.retention;
+    try {
+        std::set<year_month> wanted;
+        std::set<std::string> existing;
+        {
+            pqxx::read_transaction tx(ctx.db());
+            existing = existing_names(tx, ctx.schema());
+            for (auto ym : default_months(tx, ctx.schema())) {
+                if (past_retention(ym, now, retention))
+                    result.past_retention.push_back(name_of(ym));
+                else
+                    wanted.insert(ym);
+            }
+        }
+        const year_month current = month_of(now);
+        for (int k = 0; k <= ahead; ++k) wanted.insert(current + months{k});
+        for (auto ym : wanted) {
+            const std::string name = name_of(ym);
+            if (existing.count(name)) continue;
+            result.created.push_back(name);
+            if (ctx.dry_run()) continue;
+            with_lock_retry(ctx, "creating " + name, [&](pqxx::work& tx) {
+                std::int64_t moved = create_month(tx, ctx.schema(), ym);
+                Event ev;
+                ev.action = "audit.partition.create";
+                ev.resource_type = "audit_partition";
+                ev.resource_id = name;
+                ev.metadata = {{"moved_from_default", moved}};
+                append(ctx, tx, ev);
+                result.moved_rows += moved;
+            });
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("creating audit partitions");
+    }
+    return result;
+}
+
+std::vector<PartitionInfo> list_partitions(Context& ctx) {
+    std::vector<PartitionInfo> out;
+    try {
+        pqxx::read_transaction tx(ctx.db());
+        tx.exec0("SET LOCAL TimeZone = 'UTC'");
+        auto rows = tx.exec_params(
+            "SELECT c.relname, c.relpartbound IS NOT NULL AND pg_get_expr(c.relpartbound, c.oid) = 'DEFAULT', "
+            "       to_char((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'FROM \\(''([^'']+)''\\)'))[1]::timestamptz "
+            "               AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "       to_char((regexp_match(pg_get_expr(c.relpartbound, c.oid), 'TO \\(''([^'']+)''\\)'))[1]::timestamptz "
+            "               AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+            "       pg_total_relation_size(c.oid) "
+            "FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = to_regclass($1) "
+            "ORDER BY 3 NULLS LAST, 1",
+            db::quote_qualified(ctx.schema(), "audit_log"));
+        for (const auto& r : rows) {
+            PartitionInfo p;
+            p.name = r[0].c_str();
+            p.is_default = r[1].as<bool>();
+            if (!r[2].is_null()) p.from = util::parse_time(std::string(r[2].c_str()), ctx.now());
+            if (!r[3].is_null()) p.to = util::parse_time(std::string(r[3].c_str()), ctx.now());
+            p.bytes = r[4].as<std::int64_t>();
+            p.rows = tx.exec1("SELECT count(*) FROM " + db::quote_qualified(ctx.schema(), p.name))[0].as<std::int64_t>();
+            out.push_back(std::move(p));
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("listing audit partitions");
+    }
+    return out;
+}
+
+std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
+    if (o.no_archive && o.archive_dir) throw UsageError("--archive and --no-archive exclude each other");
+    std::optional<fs::path> dir = o.archive_dir;
+    if (!dir && !o.no_archive) dir = ctx.config().audit.archive_dir;
+    if (!dir && !o.no_archive)
+        throw Refused("prune drops audit data: give --archive DIR (or audit.archive_dir in the config)",
+                      "to drop without an archive pass --no-archive --yes");
+    if (o.no_archive && !ctx.globals().yes && !ctx.dry_run())
+        throw Refused("--no-archive drops audit data without a copy and needs --yes");
+    if (o.older_than.is_zero()) throw UsageError("--older-than must be longer than zero");
+
+    const TimePoint cutoff = util::subtract(ctx.now(), o.older_than);
+    std::vector<PruneResult> results;
+    if (dir && !ctx.dry_run()) {
+        std::error_code ec;
+        if (!fs::is_directory(*dir, ec))
+            throw Refused(fmt::format("archive directory {} does not exist", dir->string()), "nothing was dropped");
+        check_writable(*dir);
+    }
+    auto lock = ctx.dry_run() ? nullptr : ctx.lock("audit-partitions");
+    for (const auto& p : list_partitions(ctx)) {
+        if (p.is_default || !p.to || *p.to > cutoff) continue;
+        PruneResult res{p.name, p.rows, "", "", ctx.dry_run() ? "would drop" : "dropped"};
+        if (ctx.dry_run()) {
+            results.push_back(res);
+            continue;
+        }
+        const std::string table = db::quote_qualified(ctx.schema(), p.name);
+        std::optional<Archived> archived;
+        try {
+            if (dir) {
+                archived = write_archive(ctx, table, p.name, *dir);
+                verify_archive(*archived);
+                res.archive = archived->path.string();
+                res.sha256 = archived->sha256;
+                res.rows = archived->fp.rows;
+            }
+            failpoint("audit-prune-before-drop");
+            with_lock_retry(ctx, "dropping " + p.name, [&](pqxx::work& tx) {
+                // Nothing may have been written to the month since it was archived.
+                tx.exec0("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
+                if (archived && fingerprint(tx, table) != archived->fp)
+                    throw Refused(fmt::format("{} changed while it was being archived", p.name),
+                                  "re-run prune to archive it again");
+                tx.exec0(fmt::format("ALTER TABLE {} DETACH PARTITION {}", db::quote_qualified(ctx.schema(), "audit_log"),
+                                     table));
+                tx.exec0("DROP TABLE " + table);
+                // The chain's prefix goes with the events; an anchor per tenant keeps the rest
+                // verifiable from where it now starts.
+                tx.exec_params0(
+                    fmt::format("WITH gone AS (DELETE FROM {0} WHERE occurred_at < $1::timestamptz "
+                                "RETURNING tenant_id, seq, occurred_at, event_id, hash) "
+                                "INSERT INTO {1} (tenant_id, seq, occurred_at, event_id, head, kind, actor) "
+                                "SELECT DISTINCT ON (tenant_id) tenant_id, seq, occurred_at, event_id, hash, 'prune', $2 "
+                                "FROM gone ORDER BY tenant_id, seq DESC ON CONFLICT DO NOTHING",
+                                ctx.platform_table("audit_chain"), ctx.platform_table("audit_seals")),
+                    util::format_rfc3339_micro(*p.to), ctx.actor());
+                Event ev;
+                ev.action = "audit.partition.prune";
+                ev.resource_type = "audit_partition";
+                ev.resource_id = p.name;
+                ev.metadata = {{"rows", res.rows}, {"archived", archived.has_value()}, {"sha256", res.sha256}};
+                append(ctx, tx, ev);
+            });
+        } catch (const Error&) {
+            throw;
+        } catch (...) {
+            db::rethrow_translated("pruning " + p.name);
+        }
+        results.push_back(std::move(res));
+    }
+    return results;
+}
+
+}  // namespace tenantctl::audit

@@ -1,0 +1,317 @@
+// Integration: audit log core against the real server: chain sealing and verification
+// (tampering, GDPR pseudonyms), queries with cursors, partition maintenance, live tail.
+#include <catch2/catch.hpp>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "core/audit/chain.hpp"
+#include "core/audit/partitions.hpp"
+#include "core/audit/pseudonymize.hpp"
+#include "core/audit/query.hpp"
+#include "core/audit/tail.hpp"
+#include "core/util/duration.hpp"
+#include "core/errors.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace tenantctl;
+
+namespace {
+
+constexpr const char* kAcme = "11111111-1111-4111-8111-111111111111";
+constexpr const char* kOther = "22222222-2222-4222-8222-222222222222";
+
+void add_tenants(const test::TestDatabase& db) {
+    db.exec(fmt::format("INSERT INTO tenantctl.tenants (id, slug) VALUES ('{}', 'acme'), ('{}', 'other')", kAcme,
+                        kOther));
+}
+
+// n events for a tenant, one per minute ending `minutes_ago` minutes ago.
+void add_events(const test::TestDatabase& db, const char* tenant, int n, int minutes_ago = 10) {
+    db.exec(fmt::format(
+        "INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, actor_type, actor_id, action, resource_type, "
+        "resource_id, ip, user_agent, metadata) "
+        "SELECT '{}', now() - make_interval(mins => {} + {} - g), 'user', 'user-' || (g % 3), "
+        "CASE WHEN g % 2 = 0 THEN 'user.login' ELSE 'doc.edit' END, 'doc', 'doc-' || g, ('10.0.0.' || (g % 5))::inet, "
+        "'curl/8', jsonb_build_object('n', g, 'email', 'u' || (g % 3) || '@example.com') "
+        "FROM generate_series(1, {}) g",
+        tenant, minutes_ago, n, n));
+}
+
+audit::VerifyResult verify_one(test::TestContext& tc, const char* slug) {
+    audit::VerifyOptions v;
+    v.scope.tenant_slug = slug;
+    auto r = audit::verify(tc.ctx(), v);
+    REQUIRE(r.size() == 1);
+    return r[0];
+}
+
+void seal_all(test::TestContext& tc) {
+    audit::SealOptions s;
+    s.settle = {};
+    audit::seal(tc.ctx(), s);
+}
+
+}  // namespace
+
+TEST_CASE("sealing then verifying an untouched chain is clean", "[integration][audit]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    add_events(db, kAcme, 50);
+    test::TestContext tc(db);
+    audit::SealOptions s;
+    s.settle = {};
+    s.batch = 7;  // several batches, several checkpoints
+    auto sealed = audit::seal(tc.ctx(), s);
+    std::int64_t acme = 0;
+    for (const auto& r : sealed)
+        if (r.tenant == "acme") acme = r.sealed;
+    CHECK(acme == 50);
+    CHECK(db.query_value(fmt::format("SELECT count(*) FROM tenantctl.audit_seals WHERE tenant_id = '{}'", kAcme)) == "8");
+    auto v = verify_one(tc, "acme");
+    CHECK(v.status == "ok");
+    CHECK(v.verified == 50);
+    // Sealing again seals nothing new; new events extend the chain.
+    add_events(db, kAcme, 5, 1);
+    seal_all(tc);
+    CHECK(verify_one(tc, "acme").verified == 55);
+    CHECK(verify_one(tc, "other").status == "unsealed");
+}
+
+TEST_CASE("verify names a modified, a deleted and an inserted sealed event", "[integration][audit]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    add_events(db, kAcme, 20);
+    test::TestContext tc(db);
+    seal_all(tc);
+    const std::string tenth =
+        db.query_value(fmt::format("SELECT id FROM tenantctl.audit_log WHERE tenant_id = '{}' "
+                                   "ORDER BY occurred_at, id OFFSET 9 LIMIT 1",
+                                   kAcme));
+
+    SECTION("modified") {
+        db.exec("UPDATE tenantctl.audit_log SET actor_id = 'mallory' WHERE id = " + tenth);
+        auto v = verify_one(tc, "acme");
+        CHECK(v.status == "broken");
+        CHECK(v.problem == "modified");
+        CHECK(std::to_string(*v.event_id) == tenth);
+        CHECK(v.verified == 9);
+    }
+    SECTION("metadata modified") {
+        db.exec("UPDATE tenantctl.audit_log SET metadata = metadata || '{\"n\": 0}' WHERE id = " + tenth);
+        auto v = verify_one(tc, "acme");
+        CHECK(v.problem == "modified");
+        CHECK(std::to_string(*v.event_id) == tenth);
+    }
+    SECTION("deleted") {
+        db.exec("DELETE FROM tenantctl.audit_log WHERE id = " + tenth);
+        auto v = verify_one(tc, "acme");
+        CHECK(v.problem == "deleted");
+        CHECK(std::to_string(*v.event_id) == tenth);
+    }
+    SECTION("inserted (back-dated)") {
+        db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, actor_id, action) SELECT "
+                            "'{}', occurred_at + interval '1 second', 'mallory', 'user.login' "
+                            "FROM tenantctl.audit_log WHERE id = {}",
+                            kAcme, tenth));
+        auto v = verify_one(tc, "acme");
+        CHECK(v.problem == "inserted");
+        CHECK(std::to_string(*v.event_id) == db.query_value("SELECT max(id) FROM tenantctl.audit_log"));
+    }
+    SECTION("a laundering attempt through the pseudonyms column") {
+        db.exec("UPDATE tenantctl.audit_log SET actor_id = 'alice', pseudonyms = jsonb_build_object('actor_id', "
+                "repeat('ab', 32)) WHERE id = " + tenth);
+        CHECK(verify_one(tc, "acme").problem == "modified");
+    }
+    SECTION("a rewritten chain row") {
+        db.exec(fmt::format("UPDATE tenantctl.audit_chain SET hash = sha256('x') WHERE tenant_id = '{}' AND seq = 4",
+                            kAcme));
+        auto v = verify_one(tc, "acme");
+        CHECK(v.status == "broken");
+        CHECK(*v.seq == 4);
+    }
+    // Events after the sealed range are not checked yet and never reported.
+    add_events(db, kOther, 3);
+    CHECK(verify_one(tc, "other").status == "unsealed");
+}
+
+TEST_CASE("GDPR pseudonymization keeps sealed and unsealed events verifiable", "[integration][audit][gdpr]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    add_events(db, kAcme, 30);
+    test::TestContext tc(db);
+    seal_all(tc);
+    add_events(db, kAcme, 6, 2);  // not sealed yet when erased
+    {
+        pqxx::work tx(tc->db());
+        auto r = audit::pseudonymize_subject(tc.ctx(), tx, kAcme, {"user-1", "u1@example.com"});
+        CHECK(r.actor_fields == 12);
+        CHECK(r.metadata_fields == 12);
+        CHECK(r.network_fields > 0);
+        tx.commit();
+    }
+    CHECK(db.query_value(fmt::format("SELECT count(*) FROM tenantctl.audit_log WHERE tenant_id = '{}' AND "
+                                     "(actor_id = 'user-1' OR metadata::text LIKE '%u1@example.com%')",
+                                     kAcme)) == "0");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE actor_id LIKE 'pseudonym:%'") == "12");
+    // One person, one pseudonym, computable by the key holder.
+    {
+        pqxx::work tx(tc->db());
+        auto p = audit::pseudonym_for(tc.ctx(), tx, kAcme, "user-1");
+        CHECK(db.query_value("SELECT count(DISTINCT actor_id) FROM tenantctl.audit_log WHERE actor_id LIKE 'pseudonym:%'") ==
+              "1");
+        CHECK(db.query_value("SELECT min(actor_id) FROM tenantctl.audit_log WHERE actor_id LIKE 'pseudonym:%'") == p);
+    }
+    CHECK(verify_one(tc, "acme").status == "ok");
+    seal_all(tc);
+    auto v = verify_one(tc, "acme");
+    CHECK(v.status == "ok");
+    CHECK(v.verified == 36);
+    // Running erasure again changes nothing.
+    pqxx::work tx(tc->db());
+    CHECK(audit::pseudonymize_subject(tc.ctx(), tx, kAcme, {"user-1", "u1@example.com"}).total() == 0);
+}
+
+TEST_CASE("query pages by cursor without gaps or repeats, with filters", "[integration][audit]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    add_events(db, kAcme, 25);
+    add_events(db, kOther, 5);
+    // Ties on occurred_at: one transaction, one timestamp.
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT '{}', "
+                        "now() - interval '5 minutes', 'tie.event' FROM generate_series(1, 7)",
+                        kAcme));
+    test::TestContext tc(db);
+    audit::QueryOptions q;
+    q.filter.tenant_id = kAcme;
+    std::tie(q.filter.since, q.filter.until) = audit::parse_window(std::nullopt, std::nullopt, tc->now());
+    q.limit = 4;
+    std::set<std::int64_t> seen;
+    int pages = 0;
+    for (;;) {
+        CollectingSink sink;
+        auto r = audit::run_query(tc.ctx(), q, sink);
+        for (const auto& row : sink.result.rows) CHECK(seen.insert(row[0].get<std::int64_t>()).second);
+        ++pages;
+        if (!r.next) break;
+        q.after = audit::decode_cursor(audit::encode_cursor(*r.next));
+    }
+    CHECK(seen.size() == 32);
+    CHECK(pages == 9);
+
+    q.after.reset();
+    q.limit = 0;
+    q.filter.action_like = audit::action_glob_to_like("user.*");
+    q.filter.where = {audit::parse_where("metadata.email=u1@example.com")};
+    CollectingSink sink;
+    audit::run_query(tc.ctx(), q, sink);
+    CHECK(sink.result.rows.size() == 4);  // even g with g % 3 == 1 in 1..25: 4, 10, 16, 22
+    for (const auto& row : sink.result.rows) CHECK(row[5] == "user.login");
+
+    auto e = audit::explain_query(tc.ctx(), q);
+    CHECK(e.partitions.size() <= 2);  // this month (and the previous one near a month start)
+    CHECK_FALSE(e.plan.empty());
+}
+
+TEST_CASE("ensure moves rows out of the default partition and skips months past retention",
+          "[integration][audit][partitions]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) VALUES "
+                        "('{0}', now() - interval '2 months', 'old.event'), ('{0}', now() - interval '2 months', 'old.event'), "
+                        "('{0}', now() - interval '5 years', 'ancient.event')",
+                        kAcme));
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log_default") == "3");
+    test::TestContext tc(db);
+    auto r = audit::ensure_partitions(tc.ctx(), 3);
+    CHECK(r.created.size() == 1);
+    CHECK(r.moved_rows == 2);
+    CHECK(r.past_retention.size() == 1);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log_default") == "1");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "2");
+    CHECK(audit::ensure_partitions(tc.ctx(), 3).created.empty());  // idempotent
+}
+
+TEST_CASE("prune archives a month, verifies it, drops it and keeps the chain verifiable",
+          "[integration][audit][partitions]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action, actor_id) SELECT '{}', "
+                        "now() - interval '15 months' + make_interval(secs => g), 'old.event', 'u' || g "
+                        "FROM generate_series(1, 100) g",
+                        kAcme));
+    config::Config cfg;
+    cfg.audit.retention = util::parse_duration("2y");  // the 15-month-old month is still kept
+    test::TestContext tc(db, cfg);
+    audit::ensure_partitions(tc.ctx(), 0);
+    add_events(db, kAcme, 10);
+    seal_all(tc);
+    test::TempDir dir;
+    audit::PruneOptions o;
+    o.older_than = util::parse_duration("13mo");
+    o.archive_dir = dir.path();
+    auto results = audit::prune_partitions(tc.ctx(), o);
+    REQUIRE(results.size() == 1);
+    CHECK(results[0].rows == 100);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "0");
+    const auto gz = std::filesystem::path(results[0].archive);
+    CHECK(std::filesystem::exists(gz));
+    CHECK((std::filesystem::status(gz).permissions() & std::filesystem::perms::others_read) ==
+          std::filesystem::perms::none);
+    CHECK(test::read_file(gz.string() + ".sha256").rfind(results[0].sha256, 0) == 0);
+    auto v = verify_one(tc, "acme");
+    CHECK(v.status == "ok");
+    CHECK(v.verified == 10);
+}
+
+TEST_CASE("tail follows new events and survives a dropped connection", "[integration][audit][tail]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    add_events(db, kAcme, 3);
+    test::TestContext tc(db);
+    std::atomic<bool> stop{false};
+    audit::TailOptions o;
+    o.tenant_slug = "acme";
+    o.lines = 2;
+    o.follow = true;
+    o.stop = [&] { return stop.load(); };
+
+    class Sink : public RecordSink {
+    public:
+        std::atomic<int> rows{0};
+        std::mutex m;
+        std::vector<std::int64_t> ids;
+        void begin(const std::vector<std::string>&) override {}
+        void row(const std::vector<json>& v) override {
+            std::lock_guard<std::mutex> g(m);
+            ids.push_back(v[0].get<std::int64_t>());
+            ++rows;
+        }
+        void end() override {}
+        void document(const json&) override {}
+    } sink;
+    std::thread t([&] { audit::tail(tc.ctx(), o, sink); });
+    auto wait_for = [&](int n) {
+        for (int i = 0; i < 200 && sink.rows < n; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        return sink.rows.load();
+    };
+    CHECK(wait_for(2) == 2);
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'live.one')", kAcme));
+    CHECK(wait_for(3) == 3);
+    // The server ends the tail's session, as a restart or failover would.
+    db.exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()");
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'live.two')", kAcme));
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'other.tenant')", kOther));
+    CHECK(wait_for(4) == 4);
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    stop = true;
+    t.join();
+    std::lock_guard<std::mutex> g(sink.m);
+    CHECK(sink.ids.size() == 4);
+    CHECK(std::set<std::int64_t>(sink.ids.begin(), sink.ids.end()).size() == 4);
+}

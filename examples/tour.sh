@@ -17,8 +17,13 @@ run tenantctl sandbox status
 step "init is idempotent"
 run tenantctl init
 
-step "the example app schema (RLS on every tenant table)"
-tenantctl sandbox psql -- -q -v ON_ERROR_STOP=1 -f "$here/app_schema.sql" >/dev/null
+step "migrate: the example app's schema (RLS on every tenant table)"
+run tenantctl migrate lint
+run tenantctl migrate status
+run tenantctl migrate plan | head -20
+run tenantctl migrate up
+run tenantctl migrate status --check
+run tenantctl migrate verify
 
 step "doctor: connectivity, versions, row-level security"
 run tenantctl doctor

@@ -227,7 +227,7 @@ private:
                                       .as<int>();
                     if (exists == 0)
                         throw NotFound(fmt::format("{}: schema {} does not exist (tenant '{}')", item.target.name,
-                                                   db::quote_ident(item.target.schema), item.target.slug),
+                                                   item.target.schema, item.target.slug),
                                        "create it with `tenantctl tenant create --isolation schema`, or --exclude it");
                     rows = read_ledger(tx, m_settings.ledger_table, item.target.name);
                 }

@@ -263,6 +263,7 @@ RunReport up(Context& ctx, const UpOptions& o) {
 
     auto log_mutex = std::make_shared<std::mutex>();
     RunSettings settings = make_settings(ctx, o.lock_retries, log_mutex);
+    bool attempted = false;  // a refusal before anything ran changes nothing and is not audited
     try {
         Plan shared_plan;
         try {
@@ -270,6 +271,7 @@ RunReport up(Context& ctx, const UpOptions& o) {
         } catch (const pqxx::failure&) {
             db::rethrow_translated("reading the migration ledger");
         }
+        attempted = !shared_plan.empty();
         run_shared(ctx, settings, shared_plan, report);
 
         if (!tracks.tenant.empty() || resume) {
@@ -302,12 +304,15 @@ RunReport up(Context& ctx, const UpOptions& o) {
                 }
                 request.items.push_back(std::move(item));
             }
+            attempted = attempted || !request.items.empty();
             report.tenants = run_fanout(ctx, settings, request);
         }
     } catch (const Error& e) {
-        json meta = run_metadata(report);
-        meta["error"] = e.what();
-        audit_run(ctx, "migrate.up", meta);
+        if (attempted) {
+            json meta = run_metadata(report);
+            meta["error"] = e.what();
+            audit_run(ctx, "migrate.up", meta);
+        }
         throw;
     }
     if (!report.shared.empty() || !report.tenants.empty()) audit_run(ctx, "migrate.up", run_metadata(report));
@@ -327,6 +332,7 @@ RunReport down(Context& ctx, const DownOptions& o) {
     platform::require_current(ctx);
     auto log_mutex = std::make_shared<std::mutex>();
     RunSettings settings = make_settings(ctx, o.lock_retries, log_mutex);
+    bool attempted = false;
 
     try {
         if (o.scope == Scope::shared) {
@@ -341,6 +347,7 @@ RunReport down(Context& ctx, const DownOptions& o) {
                 if (!p.empty()) report.plan.push_back(PlanGroup{{Target::shared()}, std::move(p)});
                 return report;
             }
+            attempted = !p.empty();
             run_shared(ctx, settings, p, report);
         } else {
             Fleet fleet = read_fleet_now(ctx, o.sel.tenants);
@@ -376,12 +383,15 @@ RunReport down(Context& ctx, const DownOptions& o) {
                 report.dry_run = true;
                 return report;
             }
+            attempted = !request.items.empty();
             report.tenants = run_fanout(ctx, settings, request);
         }
     } catch (const Error& e) {
-        json meta = run_metadata(report);
-        meta["error"] = e.what();
-        audit_run(ctx, "migrate.down", meta);
+        if (attempted) {
+            json meta = run_metadata(report);
+            meta["error"] = e.what();
+            audit_run(ctx, "migrate.down", meta);
+        }
         throw;
     }
     if (!report.shared.empty() || !report.tenants.empty()) audit_run(ctx, "migrate.down", run_metadata(report));
@@ -554,7 +564,7 @@ std::vector<MigrationOutcome> apply_tenant_migrations(Context& ctx, const std::s
         {
             pqxx::read_transaction tx(conn);
             if (tx.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema_name)[0].as<int>() == 0)
-                throw NotFound("schema " + db::quote_ident(schema_name) + " does not exist");
+                throw NotFound("schema " + schema_name + " does not exist");
             rows = read_ledger(tx, settings.ledger_table, schema_name);
         }
         Plan p = plan_up(tracks.tenant, rows, std::nullopt, false);

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Benchmark (a): 200 small migrations on one schema, tenantctl migrate up vs sqitch deploy of the
+# same SQL, side by side on one throwaway server. Prints both times and the ratio.
+# Usage: tests/bench/migrate_vs_sqitch.sh [path/to/tenantctl] [count]
+set -euo pipefail
+BIN=$(realpath "${1:-build/tenantctl}")
+N=${2:-200}
+command -v sqitch >/dev/null || { echo "sqitch is not installed (apt-get install sqitch)" >&2; exit 2; }
+WORK=$(mktemp -d /tmp/tenantctl-bench-migrate.XXXXXX)
+chmod 755 "$WORK"
+cleanup() { "$BIN" sandbox down --dir "$WORK/sb" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+URL=$("$BIN" sandbox up --dir "$WORK/sb" 2>/dev/null | tail -1)
+HOST=$(sed -E 's/.*host=([^&]*).*/\1/' <<<"$URL")
+PORT=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$URL")
+export PGHOST=$HOST PGPORT=$PORT PGUSER=postgres
+psql -qX -d postgres -c "CREATE DATABASE bench_tenantctl" -c "CREATE DATABASE bench_sqitch" >/dev/null
+
+# The same SQL for both tools: a table, an index and a row per migration.
+mkdir -p "$WORK/migrations" "$WORK/sqitch/deploy" "$WORK/sqitch/revert"
+cat > "$WORK/sqitch/sqitch.conf" <<CONF
+[core]
+	engine = pg
+[user]
+	name = Bench
+	email = bench@example.com
+CONF
+{ echo "%syntax-version=1.0.0"; echo "%project=bench"; echo; } > "$WORK/sqitch/sqitch.plan"
+for i in $(seq 1 "$N"); do
+  sql="CREATE TABLE bench_$i (id int PRIMARY KEY, v text NOT NULL);
+CREATE INDEX bench_${i}_v_idx ON bench_$i (v);
+INSERT INTO bench_$i VALUES (1, 'row $i');"
+  printf -- "-- migrate:up\n%s\n-- migrate:down\nDROP TABLE bench_%s;\n" "$sql" "$i" \
+    > "$WORK/migrations/$(printf '20240101%02d%02d%02d' $((i / 3600)) $((i / 60 % 60)) $((i % 60)))_bench_$i.sql"
+  # sqitch's own pg template wraps each deploy script in BEGIN/COMMIT.
+  printf "BEGIN;\n%s\nCOMMIT;\n" "$sql" > "$WORK/sqitch/deploy/c$i.sql"
+  printf "BEGIN;\nDROP TABLE bench_%s;\nCOMMIT;\n" "$i" > "$WORK/sqitch/revert/c$i.sql"
+  echo "c$i 2024-01-01T00:00:00Z Bench <bench@example.com> # change $i" >> "$WORK/sqitch/sqitch.plan"
+done
+
+now() { date +%s.%N; }
+DB_T="postgresql://postgres@/bench_tenantctl?host=$HOST&port=$PORT"
+t0=$(now)
+TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q init >/dev/null
+TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q migrate up --dir "$WORK/migrations" >/dev/null
+t1=$(now)
+(cd "$WORK/sqitch" && sqitch deploy "db:pg:bench_sqitch" >/dev/null)
+t2=$(now)
+
+applied_t=$(psql -qXAt -d bench_tenantctl -c "SELECT count(*) FROM tenantctl.schema_migrations WHERE state = 'applied'")
+applied_s=$(psql -qXAt -d bench_sqitch -c "SELECT count(*) FROM sqitch.changes")
+[ "$applied_t" = "$N" ] && [ "$applied_s" = "$N" ] || { echo "not all applied: tenantctl $applied_t, sqitch $applied_s" >&2; exit 1; }
+
+python3 - "$t0" "$t1" "$t2" "$N" <<'PY'
+import sys
+t0, t1, t2, n = map(float, sys.argv[1:5]); n = int(n)
+tt, ts = t1 - t0, t2 - t1
+print(f"{n} migrations on one schema (same SQL, same server)")
+print(f"  tenantctl init + migrate up : {tt:7.3f} s  ({tt / n * 1000:6.2f} ms/migration)")
+print(f"  sqitch deploy               : {ts:7.3f} s  ({ts / n * 1000:6.2f} ms/change)")
+print(f"  ratio (sqitch / tenantctl)  : {ts / tt:7.1f}x  (target: >= 10x)")
+PY

@@ -225,8 +225,12 @@ TEST_CASE("two inits at once: both succeed, the schema is installed once", "[e2e
     tb.join();
     CHECK(a.exit_code == 0);
     CHECK(b.exit_code == 0);
-    CHECK(db.query_value("SELECT count(*) FROM tenantctl.platform_version") ==
-          db.query_value("SELECT max(version) FROM tenantctl.platform_version"));
+    // Every embedded migration is recorded exactly once.
+    auto listing = run_cli({"init", "-o", "json"}, &db);
+    auto rows = nlohmann::json::parse(listing.out);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.platform_version") == std::to_string(rows.size()));
+    for (const auto& row : rows) CHECK(row["status"] == "installed");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'platform.init'") == "3");
 }
 
 TEST_CASE("a bad --lock-timeout is a usage error", "[e2e][cli]") {

@@ -1,0 +1,342 @@
+// End-to-end: every `audit` command and its bad inputs, through the built binary.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
+
+#include <chrono>
+#include <thread>
+
+#include "core/sandbox/sandbox.hpp"
+#include "core/util/process.hpp"
+#include "tests/support/test_support.hpp"
+
+using tenantctl::test::run_cli;
+using tenantctl::test::TestDatabase;
+namespace fs = std::filesystem;
+
+extern char** environ;
+
+namespace {
+
+constexpr const char* kAcme = "11111111-1111-4111-8111-111111111111";
+
+void add_acme(const TestDatabase& db) {
+    db.exec(fmt::format("INSERT INTO tenantctl.tenants (id, slug) VALUES ('{}', 'acme')", kAcme));
+}
+
+void add_events(const TestDatabase& db, int n) {
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, actor_id, action, metadata) "
+                        "SELECT '{}', now() - make_interval(mins => g), 'user-' || (g % 2), "
+                        "CASE WHEN g % 2 = 0 THEN 'user.login' ELSE 'doc.edit' END, jsonb_build_object('n', g::text) "
+                        "FROM generate_series(1, {}) g",
+                        kAcme, n));
+}
+
+std::vector<nlohmann::json> ndjson(const std::string& text) {
+    std::vector<nlohmann::json> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) end = text.size();
+        if (end > start) out.push_back(nlohmann::json::parse(text.substr(start, end - start)));
+        start = end + 1;
+    }
+    return out;
+}
+
+// The binary running in the background with stdout on a pipe (for tail -f).
+class Background {
+public:
+    Background(const std::vector<std::string>& args, const std::string& url) {
+        int fds[2];
+        REQUIRE(::pipe(fds) == 0);
+        posix_spawn_file_actions_t fa;
+        posix_spawn_file_actions_init(&fa);
+        posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+        posix_spawn_file_actions_addclose(&fa, fds[0]);
+        std::vector<std::string> argv_s{TENANTCTL_BINARY};
+        argv_s.insert(argv_s.end(), args.begin(), args.end());
+        std::vector<char*> argv;
+        for (auto& s : argv_s) argv.push_back(s.data());
+        argv.push_back(nullptr);
+        std::vector<std::string> env_s{"PATH=/usr/bin:/bin", "HOME=/tmp", "TENANTCTL_DATABASE_URL=" + url};
+        std::vector<char*> envp;
+        for (auto& s : env_s) envp.push_back(s.data());
+        envp.push_back(nullptr);
+        REQUIRE(posix_spawn(&m_pid, TENANTCTL_BINARY, &fa, nullptr, argv.data(), envp.data()) == 0);
+        posix_spawn_file_actions_destroy(&fa);
+        ::close(fds[1]);
+        m_fd = fds[0];
+    }
+    ~Background() {
+        ::kill(m_pid, SIGTERM);
+        int status = 0;
+        ::waitpid(m_pid, &status, 0);
+        ::close(m_fd);
+    }
+    // Reads until `n` complete lines arrived or the deadline passed.
+    std::vector<std::string> lines(std::size_t n, std::chrono::seconds deadline = std::chrono::seconds(20)) {
+        auto until = std::chrono::steady_clock::now() + deadline;
+        while (count() < n && std::chrono::steady_clock::now() < until) {
+            pollfd p{m_fd, POLLIN, 0};
+            if (::poll(&p, 1, 100) > 0) {
+                char buf[4096];
+                auto k = ::read(m_fd, buf, sizeof buf);
+                if (k <= 0) break;
+                m_out.append(buf, static_cast<std::size_t>(k));
+            }
+        }
+        std::vector<std::string> out;
+        std::size_t start = 0;
+        for (auto end = m_out.find('\n'); end != std::string::npos; end = m_out.find('\n', start)) {
+            out.push_back(m_out.substr(start, end - start));
+            start = end + 1;
+        }
+        return out;
+    }
+
+private:
+    std::size_t count() const { return static_cast<std::size_t>(std::count(m_out.begin(), m_out.end(), '\n')); }
+    pid_t m_pid = -1;
+    int m_fd = -1;
+    std::string m_out;
+};
+
+}  // namespace
+
+TEST_CASE("audit record, query, stats and tail work in every output format", "[e2e][audit]") {
+    TestDatabase db;
+    add_acme(db);
+    auto rec = run_cli({"audit", "record", "--tenant", "acme", "--action", "runbook.failover", "--resource",
+                        "db:primary", "--metadata", R"({"ticket":"OPS-12"})", "--actor", "alice", "-o", "json"},
+                       &db);
+    REQUIRE(rec.exit_code == 0);
+    CHECK(nlohmann::json::parse(rec.out)[0]["status"] == "recorded");
+    add_events(db, 6);
+
+    auto q = run_cli({"audit", "query", "--tenant", "acme", "--resource", "db:primary", "-o", "json"}, &db);
+    REQUIRE(q.exit_code == 0);
+    auto rows = nlohmann::json::parse(q.out);
+    REQUIRE(rows.size() == 1);
+    CHECK(rows[0]["actor_id"] == "alice");
+    CHECK(rows[0]["metadata"]["ticket"] == "OPS-12");
+    for (const char* format : {"table", "ndjson", "yaml", "csv"}) {
+        auto r = run_cli({"audit", "query", "--tenant", "acme", "--action", "user.*", "-o", format}, &db);
+        CHECK(r.exit_code == 0);
+        CHECK(r.out.find("user.login") != std::string::npos);
+        CHECK(r.out.find("doc.edit") == std::string::npos);
+    }
+    auto where = run_cli({"audit", "query", "--tenant", "acme", "--where", "metadata.n=2", "-o", "ndjson"}, &db);
+    CHECK(ndjson(where.out).size() == 1);
+
+    // Pages: the cursor printed on stderr continues exactly where the page ended.
+    auto p1 = run_cli({"audit", "query", "--tenant", "acme", "--limit", "4", "-o", "ndjson"}, &db);
+    auto pos = p1.err.find("--after ");
+    REQUIRE(pos != std::string::npos);
+    std::string cursor = p1.err.substr(pos + 8, p1.err.find('\n', pos) - pos - 8);
+    auto p2 = run_cli({"audit", "query", "--tenant", "acme", "--limit", "4", "--after", cursor, "-o", "ndjson"}, &db);
+    auto a = ndjson(p1.out), b = ndjson(p2.out);
+    CHECK(a.size() == 4);
+    CHECK(b.size() == 3);
+    CHECK(p2.err.find("--after") == std::string::npos);
+    for (const auto& x : a)
+        for (const auto& y : b) CHECK(x["id"] != y["id"]);
+
+    auto ex = run_cli({"audit", "query", "--tenant", "acme", "--explain", "-o", "json"}, &db);
+    CHECK(ex.exit_code == 0);
+    CHECK(nlohmann::json::parse(ex.out)["partitions_scanned"].size() >= 1);
+
+    auto st = run_cli({"audit", "stats", "--tenant", "acme", "--by", "action", "-o", "json"}, &db);
+    REQUIRE(st.exit_code == 0);
+    auto stats = nlohmann::json::parse(st.out);
+    CHECK(stats[0]["action"] == "doc.edit");
+    CHECK(stats[0]["events"] == 3);
+    CHECK(run_cli({"audit", "stats", "--tenant", "acme", "--by", "day"}, &db).exit_code == 0);
+
+    auto t = run_cli({"audit", "tail", "--tenant", "acme", "-n", "2", "-o", "ndjson"}, &db);
+    REQUIRE(t.exit_code == 0);
+    auto tail = ndjson(t.out);
+    REQUIRE(tail.size() == 2);
+    CHECK(tail[1]["action"] == "runbook.failover");  // oldest first, the newest last
+}
+
+TEST_CASE("audit bad input: exit codes and nothing written", "[e2e][audit]") {
+    TestDatabase db;
+    add_acme(db);
+    const auto before = db.query_value("SELECT count(*) FROM tenantctl.audit_log");
+    struct Case {
+        std::vector<std::string> args;
+        int code;
+        std::string message;
+    };
+    std::vector<Case> cases = {
+        {{"audit", "query", "--tenant", "nope"}, 4, "unknown tenant 'nope'"},
+        {{"audit", "tail", "--tenant", "nope"}, 4, "unknown tenant"},
+        {{"audit", "record", "--tenant", "nope", "--action", "a.b"}, 4, "unknown tenant"},
+        {{"audit", "verify", "--tenant", "nope"}, 4, "unknown tenant"},
+        {{"audit", "query", "--tenant", "acme", "--since", "1d", "--until", "3d"}, 2, "is not before --until"},
+        {{"audit", "query", "--tenant", "acme", "--since", "7x"}, 2, "invalid time '7x'"},
+        {{"audit", "seal", "--settle", "ten"}, 2, "invalid duration"},
+        {{"audit", "partitions", "prune", "--older-than", "-1mo", "--no-archive", "--yes"}, 2, "invalid duration"},
+        {{"audit", "query", "--tenant", "acme", "--after", "bm90LWEtY3Vyc29y"}, 2, "malformed cursor"},
+        {{"audit", "query", "--tenant", "acme", "--action", "User[*"}, 2, "malformed action glob"},
+        {{"audit", "query", "--tenant", "acme", "--resource", ":7"}, 2, "malformed --resource"},
+        {{"audit", "query", "--tenant", "acme", "--where", "ip=1"}, 2, "malformed --where"},
+        {{"audit", "query"}, 2, "--tenant SLUG is required"},
+        {{"audit", "record", "--tenant", "acme", "--action", "Bad Action"}, 2, "malformed action"},
+        {{"audit", "record", "--tenant", "acme", "--action", "a.b", "--metadata", "[1]"}, 2, "JSON object"},
+        {{"audit", "verify"}, 2, "--tenant SLUG or --all"},
+        {{"audit", "partitions", "prune", "--older-than", "13mo"}, 5, "give --archive"},
+        {{"audit", "partitions", "prune", "--no-archive"}, 5, "needs --yes"},
+    };
+    for (const auto& c : cases) {
+        INFO(c.args[1] + " " + c.args.back());
+        auto r = run_cli(c.args, &db);
+        CHECK(r.exit_code == c.code);
+        CHECK(r.err.find(c.message) != std::string::npos);
+        CHECK(r.out.empty());
+    }
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log") == before);
+
+    // A window no partition covers: an empty answer and a note, not an error.
+    auto r = run_cli({"audit", "query", "--tenant", "acme", "--since", "2001-01-01", "--until", "2001-02-01", "-o", "json"},
+                     &db);
+    CHECK(r.exit_code == 0);
+    CHECK(nlohmann::json::parse(r.out).empty());
+    CHECK(r.err.find("no monthly partition covers") != std::string::npos);
+}
+
+TEST_CASE("audit seal and verify: a tampered chain exits 8 naming the event", "[e2e][audit]") {
+    TestDatabase db;
+    add_acme(db);
+    add_events(db, 10);
+    auto s = run_cli({"audit", "seal", "--settle", "0s", "-o", "json"}, &db);
+    REQUIRE(s.exit_code == 0);
+    auto sealed = nlohmann::json::parse(s.out);
+    bool found = false;
+    for (const auto& row : sealed)
+        if (row["tenant"] == "acme") found = row["sealed"] == 10 && row["head"].get<std::string>().size() == 64;
+    CHECK(found);
+    auto ok = run_cli({"audit", "verify", "--all"}, &db);
+    CHECK(ok.exit_code == 0);
+    CHECK(ok.out.find("broken") == std::string::npos);
+
+    const auto id = db.query_value("SELECT id FROM tenantctl.audit_log WHERE action = 'user.login' ORDER BY id LIMIT 1");
+    db.exec("DELETE FROM tenantctl.audit_log WHERE id = " + id);
+    auto bad = run_cli({"audit", "verify", "--tenant", "acme", "-o", "json"}, &db);
+    CHECK(bad.exit_code == 8);
+    auto v = nlohmann::json::parse(bad.out);
+    CHECK(v[0]["problem"] == "deleted");
+    CHECK(std::to_string(v[0]["event_id"].get<long long>()) == id);
+    CHECK(bad.err.find("deleted event " + id) != std::string::npos);
+}
+
+TEST_CASE("audit partitions: list, ensure, and prune with archive, refusal and a killed run", "[e2e][audit]") {
+    TestDatabase db;
+    add_acme(db);
+    auto list = run_cli({"audit", "partitions", "list", "-o", "json"}, &db);
+    REQUIRE(list.exit_code == 0);
+    CHECK(nlohmann::json::parse(list.out).size() >= 2);  // this month and the default partition
+    CHECK(run_cli({"audit", "partitions", "ensure", "--ahead", "5"}, &db).exit_code == 0);
+    CHECK(db.query_value("SELECT count(*) FROM pg_inherits WHERE inhparent = 'tenantctl.audit_log'::regclass") == "7");
+
+    // Rows of an old month land in the default partition; ensure moves them into their month.
+    tenantctl::test::TempDir dir;
+    tenantctl::test::write_file(dir / "tenantctl.yaml", "audit:\n  retention: 3y\n");
+    const std::string cfg = (dir / "tenantctl.yaml").string();
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT '{}', "
+                        "date_trunc('month', now()) - interval '14 months' + make_interval(mins => g), 'old.event' "
+                        "FROM generate_series(1, 50) g",
+                        kAcme));
+    auto ens = run_cli({"-c", cfg, "audit", "partitions", "ensure", "--ahead", "0"}, &db);
+    REQUIRE(ens.exit_code == 0);
+    CHECK(ens.err.find("moved 50 rows") != std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log_default") == "0");
+    const std::string old_part = db.query_value(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = "
+        "'tenantctl.audit_log'::regclass AND c.relname <> 'audit_log_default' ORDER BY 1 LIMIT 1");
+
+    // An archive directory nobody can create files in: nothing is dropped. (Tests run as root,
+    // which ignores permission bits, so use a directory of /proc.)
+    auto nw = run_cli({"audit", "partitions", "prune", "--older-than", "13mo", "--archive", "/proc/self"}, &db);
+    CHECK(nw.exit_code == 5);
+    CHECK(nw.err.find("not writable") != std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "50");
+
+    // Killed after archiving, before the drop: the month is still there; a re-run completes.
+    const fs::path archive = dir / "archive";
+    fs::create_directory(archive);
+    tenantctl::test::CliOptions killed;
+    killed.env["TENANTCTL_TEST_FAILPOINT"] = "audit-prune-before-drop";
+    auto k = run_cli({"audit", "partitions", "prune", "--older-than", "13mo", "--archive", archive.string()}, &db, killed);
+    CHECK(k.exit_code == 128 + SIGKILL);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "50");
+    auto again = run_cli({"audit", "partitions", "prune", "--older-than", "13mo", "--archive", archive.string(), "-o", "json"},
+                         &db);
+    REQUIRE(again.exit_code == 0);
+    auto pr = nlohmann::json::parse(again.out);
+    REQUIRE(pr.size() == 1);
+    CHECK(pr[0]["partition"] == old_part);
+    CHECK(pr[0]["rows"] == 50);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "0");
+    CHECK(db.query_value(fmt::format("SELECT to_regclass('tenantctl.{}') IS NULL", old_part)) == "t");
+    const fs::path gz = archive / (old_part + ".ndjson.gz");
+    auto check = tenantctl::util::run_process({"sh", "-c", "cd '" + archive.string() + "' && sha256sum -c '" +
+                                                               old_part + ".ndjson.gz.sha256' && zcat '" + gz.string() +
+                                                               "' | wc -l"});
+    CHECK(check.exit_code == 0);
+    CHECK(check.out.find("50") != std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'audit.partition.prune'") == "1");
+}
+
+TEST_CASE("audit tail -f prints new events live and survives a server restart", "[e2e][audit][tail]") {
+    // A private server, so restarting it does not disturb tests running in parallel.
+    tenantctl::test::TempDir dir;
+    std::ostringstream log_text;
+    tenantctl::Logger log(log_text, false, -1, false);
+    auto up = tenantctl::sandbox::up(dir / "sb", 0, log);
+    struct Down {
+        fs::path d;
+        tenantctl::Logger& l;
+        ~Down() { tenantctl::sandbox::down(d, false, l); }
+    } down{dir / "sb", log};
+    const std::string url = up.state.url();
+    REQUIRE(run_cli({"-d", url, "init"}).exit_code == 0);
+    auto sql = [&](const std::string& s) {
+        pqxx::connection c(up.state.conninfo());
+        pqxx::nontransaction tx(c);
+        tx.exec(s);
+    };
+    sql(fmt::format("INSERT INTO tenantctl.tenants (id, slug) VALUES ('{}', 'acme')", kAcme));
+    sql(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'before.tail')", kAcme));
+
+    Background tail({"audit", "tail", "--tenant", "acme", "-f", "-o", "ndjson"}, url);
+    auto first = tail.lines(1);
+    REQUIRE(first.size() == 1);
+    CHECK(first[0].find("before.tail") != std::string::npos);
+    sql(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'live.one')", kAcme));
+    CHECK(tail.lines(2).size() == 2);  // arrives while the process keeps running: flushed per row
+
+    const auto& s = up.state;
+    // -l: the new postmaster must not inherit our capture pipe, or run_process waits forever.
+    std::vector<std::string> restart{(s.bin_dir / "pg_ctl").string(), "-D", s.data_dir().string(), "-l",
+                                     s.log_file().string(), "-m", "fast", "-w", "restart"};
+    if (s.run_as_postgres) restart.insert(restart.begin(), {"runuser", "-u", "postgres", "--"});
+    REQUIRE(tenantctl::util::run_process(restart).exit_code == 0);
+    sql(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'after.restart')", kAcme));
+    auto lines = tail.lines(3);
+    REQUIRE(lines.size() == 3);
+    CHECK(lines[2].find("after.restart") != std::string::npos);
+    // Nothing repeated after the reconnect.
+    std::this_thread::sleep_for(std::chrono::seconds(6));  // past one safety poll
+    CHECK(tail.lines(4, std::chrono::seconds(1)).size() == 3);
+}

@@ -224,6 +224,11 @@ void finish(Context& ctx, const Tenant& t, Job& job, bool forced) {
     tx.exec_params(fmt::format("UPDATE {} SET state = 'done', finished_at = now(), error = NULL WHERE id = $1::uuid",
                                ctx.platform_table("jobs")),
                    job.id);
+    // Other open work for the tenant (pending tenant migrations) has nothing left to act on.
+    tx.exec_params(fmt::format("UPDATE {} SET state = 'cancelled', finished_at = now(), error = 'tenant purged' "
+                               "WHERE tenant_id = $1::uuid AND state = 'running' AND id <> $2::uuid",
+                               ctx.platform_table("jobs")),
+                   t.id, job.id);
     tx.commit();
 }
 

@@ -267,7 +267,7 @@ TEST_CASE("kill -9 during purge, then a re-run: zero rows left, other tenants in
     std::mt19937 rng(std::random_device{}());
     int kills = 0;
     for (int round = 0; round < 4 && test::app_rows_of(db, victim) > 0; ++round) {
-        pid_t pid = spawn_cli({"tenant", "purge", "victim", "--yes", "--batch-size", "300"}, db);
+        pid_t pid = spawn_cli({"tenant", "purge", "victim", "--yes", "--batch-size", "300", "--lock-timeout", "10s"}, db);
         std::this_thread::sleep_for(std::chrono::milliseconds(150 + rng() % 600));
         if (::kill(pid, SIGKILL) == 0) ++kills;
         int status = 0;
@@ -279,7 +279,7 @@ TEST_CASE("kill -9 during purge, then a re-run: zero rows left, other tenants in
         CHECK(test::app_rows_of(db, bystander) == bystander_rows);
     }
     INFO("kills: " << kills);
-    auto rerun = run_cli({"tenant", "purge", "victim", "--yes", "--batch-size", "300"}, &db);
+    auto rerun = run_cli({"tenant", "purge", "victim", "--yes", "--batch-size", "300", "--lock-timeout", "10s"}, &db);
     CHECK(rerun.exit_code == 0);
     CHECK(test::app_rows_of(db, victim) == 0);
     CHECK(test::app_rows_of(db, bystander) == bystander_rows);

@@ -21,9 +21,9 @@ export TENANTCTL_ACTOR=bench
 
 fresh_db() {  # fresh_db NAME -> exports TENANTCTL_DATABASE_URL for it, platform installed
     /usr/bin/python3 - "$BASE_URL" "$1" <<'PY'
-import subprocess, sys
+import os, subprocess, sys
 url, name = sys.argv[1], sys.argv[2]
-subprocess.run(["psql", url, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True)
+subprocess.run(["psql", url, "-qc", f'DROP DATABASE IF EXISTS "{name}"'], check=True, env={**os.environ, "PGOPTIONS": "-c client_min_messages=warning"})
 subprocess.run(["psql", url, "-qc", f'CREATE DATABASE "{name}"'], check=True)
 PY
     export TENANTCTL_DATABASE_URL=${BASE_URL/\/postgres\?//$1?}

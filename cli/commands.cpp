@@ -8,6 +8,7 @@ void declare_all(Registry& r) {
     r.group("sandbox", "Run a throwaway local PostgreSQL server for demos, development and tests");
     r.group("init", "Install or upgrade the platform schema");
     r.group("doctor", "Check connectivity, versions and row-level security");
+    r.group("tenant", "Create, change, suspend, delete and purge tenants; apply a tenant manifest");
     r.group("migrate", "Apply the application's SQL migrations: checksummed, locked, resumable, fanned out to tenant schemas");
     r.group("audit", "Query, follow, seal, verify and maintain the audit log",
             "The audit log is partitioned by month; every read has a time window. `seal` and `verify` keep a "
@@ -16,6 +17,11 @@ void declare_all(Registry& r) {
     commands::declare_sandbox(r);
     commands::declare_init(r);
     commands::declare_doctor(r);
+    commands::declare_tenant_create(r);
+    commands::declare_tenant_read(r);
+    commands::declare_tenant_change(r);
+    commands::declare_tenant_purge(r);
+    commands::declare_tenant_apply(r);
     commands::declare_migrate(r);
     commands::declare_audit(r);
     commands::declare_completion(r);

@@ -13,5 +13,10 @@ void declare_doctor(cli::Registry& r);
 void declare_completion(cli::Registry& r);
 void declare_migrate(cli::Registry& r);
 void declare_audit(cli::Registry& r);
+void declare_tenant_create(cli::Registry& r);
+void declare_tenant_read(cli::Registry& r);
+void declare_tenant_change(cli::Registry& r);
+void declare_tenant_purge(cli::Registry& r);
+void declare_tenant_apply(cli::Registry& r);
 
 }  // namespace tenantctl::commands

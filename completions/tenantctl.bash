@@ -33,17 +33,29 @@ _tenantctl_is_node() {
         "sandbox psql") return 0 ;;
         "sandbox status") return 0 ;;
         "sandbox up") return 0 ;;
+        "tenant") return 0 ;;
+        "tenant apply") return 0 ;;
+        "tenant create") return 0 ;;
+        "tenant delete") return 0 ;;
+        "tenant list") return 0 ;;
+        "tenant purge") return 0 ;;
+        "tenant restore") return 0 ;;
+        "tenant resume") return 0 ;;
+        "tenant show") return 0 ;;
+        "tenant suspend") return 0 ;;
+        "tenant update") return 0 ;;
     esac
     return 1
 }
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "audit completion doctor init migrate sandbox" ;;
+        "") echo "audit completion doctor init migrate sandbox tenant" ;;
         "audit") echo "partitions query record seal stats tail verify" ;;
         "audit partitions") echo "ensure list prune" ;;
         "migrate") echo "baseline down lint new plan repair status up verify" ;;
         "sandbox") echo "down env psql status up" ;;
+        "tenant") echo "apply create delete list purge restore resume show suspend update" ;;
     esac
 }
 
@@ -80,6 +92,17 @@ _tenantctl_options() {
         "sandbox psql") echo "--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox status") echo "--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox up") echo "--dir --port --no-init --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant apply") echo "--file -f --prune --grace --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant create") echo "--name --plan --region --id --admin-email --isolation --if-not-exists --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant delete") echo "--grace --reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant list") echo "--status --plan --region --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant purge") echo "--due --force --batch-size --max-duration --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant restore") echo "--force --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant resume") echo "--reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant show") echo "--events --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant suspend") echo "--reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant update") echo "--name --plan --region --admin-email --set --unset --flag --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
     esac
 }
 
@@ -104,6 +127,32 @@ _tenantctl_values() {
         "sandbox psql|--dir") return 3 ;;
         "doctor|--check") return 0 ;;
         "doctor|--metrics-file") return 2 ;;
+        "tenant create|--name") return 0 ;;
+        "tenant create|--plan") return 0 ;;
+        "tenant create|--region") return 0 ;;
+        "tenant create|--id") return 0 ;;
+        "tenant create|--admin-email") return 0 ;;
+        "tenant create|--isolation") echo "shared schema"; return 0 ;;
+        "tenant list|--status") echo "active suspended pending_deletion purged all"; return 0 ;;
+        "tenant list|--plan") return 0 ;;
+        "tenant list|--region") return 0 ;;
+        "tenant show|--events") return 0 ;;
+        "tenant update|--name") return 0 ;;
+        "tenant update|--plan") return 0 ;;
+        "tenant update|--region") return 0 ;;
+        "tenant update|--admin-email") return 0 ;;
+        "tenant update|--set") return 0 ;;
+        "tenant update|--unset") return 0 ;;
+        "tenant update|--flag") return 0 ;;
+        "tenant suspend|--reason") return 0 ;;
+        "tenant resume|--reason") return 0 ;;
+        "tenant delete|--grace") return 0 ;;
+        "tenant delete|--reason") return 0 ;;
+        "tenant purge|--batch-size") return 0 ;;
+        "tenant purge|--max-duration") return 0 ;;
+        "tenant apply|--file") return 2 ;;
+        "tenant apply|-f") return 2 ;;
+        "tenant apply|--grace") return 0 ;;
         "migrate new|--scope") echo "shared tenant"; return 0 ;;
         "migrate new|--dir") return 3 ;;
         "migrate status|--dir") return 3 ;;

@@ -64,6 +64,28 @@ function __tenantctl_is_node
             return 0
         case 'sandbox up'
             return 0
+        case 'tenant'
+            return 0
+        case 'tenant apply'
+            return 0
+        case 'tenant create'
+            return 0
+        case 'tenant delete'
+            return 0
+        case 'tenant list'
+            return 0
+        case 'tenant purge'
+            return 0
+        case 'tenant restore'
+            return 0
+        case 'tenant resume'
+            return 0
+        case 'tenant show'
+            return 0
+        case 'tenant suspend'
+            return 0
+        case 'tenant update'
+            return 0
     end
     return 1
 end
@@ -71,7 +93,7 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            string split ' ' -- 'audit completion doctor init migrate sandbox'
+            string split ' ' -- 'audit completion doctor init migrate sandbox tenant'
         case 'audit'
             string split ' ' -- 'partitions query record seal stats tail verify'
         case 'audit partitions'
@@ -80,6 +102,8 @@ function __tenantctl_children
             string split ' ' -- 'baseline down lint new plan repair status up verify'
         case 'sandbox'
             string split ' ' -- 'down env psql status up'
+        case 'tenant'
+            string split ' ' -- 'apply create delete list purge restore resume show suspend update'
     end
 end
 
@@ -147,6 +171,28 @@ function __tenantctl_options
             string split ' ' -- '--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'sandbox up'
             string split ' ' -- '--dir --port --no-init --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant apply'
+            string split ' ' -- '--file -f --prune --grace --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant create'
+            string split ' ' -- '--name --plan --region --id --admin-email --isolation --if-not-exists --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant delete'
+            string split ' ' -- '--grace --reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant list'
+            string split ' ' -- '--status --plan --region --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant purge'
+            string split ' ' -- '--due --force --batch-size --max-duration --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant restore'
+            string split ' ' -- '--force --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant resume'
+            string split ' ' -- '--reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant show'
+            string split ' ' -- '--events --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant suspend'
+            string split ' ' -- '--reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant update'
+            string split ' ' -- '--name --plan --region --admin-email --set --unset --flag --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
     end
 end
 
@@ -194,6 +240,60 @@ function __tenantctl_values
             return 0
         case 'doctor|--metrics-file'
             return 2
+        case 'tenant create|--name'
+            return 0
+        case 'tenant create|--plan'
+            return 0
+        case 'tenant create|--region'
+            return 0
+        case 'tenant create|--id'
+            return 0
+        case 'tenant create|--admin-email'
+            return 0
+        case 'tenant create|--isolation'
+            string split ' ' -- 'shared schema'
+            return 0
+        case 'tenant list|--status'
+            string split ' ' -- 'active suspended pending_deletion purged all'
+            return 0
+        case 'tenant list|--plan'
+            return 0
+        case 'tenant list|--region'
+            return 0
+        case 'tenant show|--events'
+            return 0
+        case 'tenant update|--name'
+            return 0
+        case 'tenant update|--plan'
+            return 0
+        case 'tenant update|--region'
+            return 0
+        case 'tenant update|--admin-email'
+            return 0
+        case 'tenant update|--set'
+            return 0
+        case 'tenant update|--unset'
+            return 0
+        case 'tenant update|--flag'
+            return 0
+        case 'tenant suspend|--reason'
+            return 0
+        case 'tenant resume|--reason'
+            return 0
+        case 'tenant delete|--grace'
+            return 0
+        case 'tenant delete|--reason'
+            return 0
+        case 'tenant purge|--batch-size'
+            return 0
+        case 'tenant purge|--max-duration'
+            return 0
+        case 'tenant apply|--file'
+            return 2
+        case 'tenant apply|-f'
+            return 2
+        case 'tenant apply|--grace'
+            return 0
         case 'migrate new|--scope'
             string split ' ' -- 'shared tenant'
             return 0

@@ -1,0 +1,95 @@
+// `tenant purge`: the irreversible end of a tenant (DESIGN principle 2, research pain 4:
+// "deleting a tenant leaves data behind").
+//
+// Steps, each resumable from the `jobs` checkpoint (kind `tenant_purge`):
+//   1. start: a job row is written; a --force purge of a live tenant first moves it to
+//      pending_deletion, so the app stops serving it before any row goes;
+//   2. rows: every tenant-scoped table found in the catalog (catalog::tenant_tables, not a
+//      hand-kept list) is emptied of the tenant's rows in batches, children before parents
+//      (catalog::delete_order); foreign-key cycles are broken by nulling the nullable side
+//      first, or, when the cycle is only deferrable, by doing the row phase in one
+//      transaction with the constraints deferred. Each batch commits with the checkpoint;
+//   3. schema mode: DROP SCHEMA ... CASCADE of the tenant's schema;
+//   4. verify: no row of the tenant is left anywhere (else IntegrityError, exit 8, and the
+//      next run redoes every step);
+//   5. finish, in one transaction: data keys destroyed (wrapped_key NULL, state destroyed:
+//      crypto-shredding, so backups holding encrypted values become unreadable), API keys
+//      deleted, GDPR request subjects cleared, the tenant row turned into a tombstone
+//      without personal data, the audit event, the job marked done.
+// Keys are destroyed only after the rows are verified gone, so a failure never leaves rows
+// that nobody can decrypt any more but that are still there.
+//
+// Row-level security: with FORCE ROW LEVEL SECURITY even the table owner only sees rows its
+// policies allow. Every batch transaction therefore sets the tenancy setting to the tenant
+// being purged (db::set_tenant_local) and also filters on the tenancy column, so purge works
+// as a superuser, as the owner under forced RLS, and as any role the policies admit.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/catalog/catalog.hpp"
+#include "core/records.hpp"
+#include "core/tenants/model.hpp"
+
+namespace tenantctl {
+class Context;
+}
+
+namespace tenantctl::tenants {
+
+inline constexpr const char* kPurgeJob = "tenant_purge";
+
+struct PurgeOptions {
+    long long batch_size = 5000;
+    bool force = false;  // purge even when not pending_deletion or before purge_after
+    // Stop between batches once this passes (maintain --max-duration); the job resumes later.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+};
+
+struct TableCount {
+    std::string table;  // schema.name
+    long long rows = 0;
+};
+
+struct PurgeResult {
+    std::string slug;
+    std::string tenant_id;
+    // purged | already_purged | interrupted (deadline; resumes) | would_purge (--dry-run)
+    std::string outcome;
+    long long rows_deleted = 0;
+    std::vector<TableCount> tables;  // rows deleted per table (dry run: rows that would be)
+    int keys_destroyed = 0;
+    std::optional<std::string> schema_dropped;
+};
+
+// Purges one tenant (see above). Refused (exit 5) unless it is pending_deletion and past
+// purge_after, or `force`. Confirmation is the caller's job.
+PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& options);
+
+struct DueResult {
+    std::vector<PurgeResult> purged;  // including interrupted ones
+    std::vector<std::pair<std::string, std::string>> failed;  // slug, error
+    bool deadline_reached = false;
+};
+// Every tenant whose grace period has ended, oldest first, and every purge left unfinished
+// by an earlier run; stops starting new ones after the deadline. For `purge --due` and
+// `maintain`. A tenant that fails is reported and the others continue.
+DueResult purge_due(Context& ctx, const PurgeOptions& options);
+
+// True when a purge of the tenant has started and not finished.
+bool purge_in_progress(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id);
+
+// Tenant-scoped tables of the shared schema(s): every table with the tenancy column, minus
+// the schemas of schema-isolated tenants (those are dropped whole).
+std::vector<catalog::Table> shared_tenant_tables(Context& ctx, pqxx::transaction_base& tx);
+
+// The tenant's rows per table: shared tables by the tenancy column, plus every table of its
+// own schema in schema mode. Sets the tenancy setting for RLS in `tx`.
+std::vector<TableCount> row_counts(Context& ctx, pqxx::transaction_base& tx, const Tenant& tenant);
+
+}  // namespace tenantctl::tenants

@@ -1,0 +1,45 @@
+#include "core/tenants/schema_setup.hpp"
+
+#include <fmt/format.h>
+
+#include "core/context.hpp"
+#include "core/db/connection.hpp"
+#include "core/errors.hpp"
+#include "core/migrate/migrate.hpp"
+#include "core/util/slug.hpp"
+
+namespace tenantctl::tenants {
+
+std::string create_tenant_schema(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
+                                 const std::string& slug) {
+    const std::string schema = util::schema_name_for_slug(slug);
+    tx.exec0("CREATE SCHEMA " + db::quote_ident(schema));
+    tx.exec_params(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, actor) "
+                               "VALUES ($1, $2::uuid, $3, '{{\"pending\": true}}'::jsonb, $4)",
+                               ctx.platform_table("jobs")),
+                   kTenantMigrationsJob, tenant_id, schema, ctx.actor());
+    return schema;
+}
+
+void run_tenant_migrations(Context& ctx, const std::string& tenant_id, const std::string& schema) {
+    const std::string jobs = ctx.platform_table("jobs");
+    try {
+        auto ran = migrate::apply_tenant_migrations(ctx, schema);
+        pqxx::work tx(ctx.db());
+        tx.exec_params(fmt::format("UPDATE {} SET state = 'done', finished_at = now(), updated_at = now(), "
+                                   "counts = jsonb_build_object('applied', $3::int) "
+                                   "WHERE kind = $1 AND tenant_id = $2::uuid AND state = 'running'",
+                                   jobs),
+                       kTenantMigrationsJob, tenant_id, static_cast<int>(ran.size()));
+        tx.commit();
+        ctx.log().info(fmt::format("schema {}: {} tenant migration(s) applied", schema, ran.size()));
+    } catch (const Error& e) {
+        // The tenant and its schema exist (committed); the pending job stays on record so
+        // `migrate up` finishes the work. Say exactly that instead of hiding the failure.
+        throw Error(e.code(),
+                    fmt::format("tenant created, but migrating its schema {} failed: {}", schema, e.what()),
+                    "fix the cause, then run `tenantctl migrate up`");
+    }
+}
+
+}  // namespace tenantctl::tenants

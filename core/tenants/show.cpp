@@ -1,0 +1,77 @@
+#include "core/tenants/show.hpp"
+
+#include <fmt/format.h>
+
+#include "core/context.hpp"
+#include "core/db/errors.hpp"
+#include "core/platform/migrations.hpp"
+#include "core/tenants/model.hpp"
+#include "core/tenants/purge.hpp"
+
+namespace tenantctl::tenants {
+
+namespace {
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+json nullable(const pqxx::field& f) { return f.is_null() ? json(nullptr) : json(f.c_str()); }
+}  // namespace
+
+json show(Context& ctx, const std::string& slug, int recent_events) {
+    platform::require_current(ctx);
+    try {
+        pqxx::read_transaction tx(ctx.db());
+        Tenant t = load_or_throw(ctx, tx, slug);
+        json doc = to_json(t);
+
+        json keys = json::array();
+        for (const auto& r : tx.exec_params(
+                 fmt::format("SELECT version, state, kek_id, " TS("created_at") ", " TS("activated_at") ", " TS(
+                                 "destroyed_at") " FROM {} WHERE tenant_id = $1::uuid ORDER BY version DESC",
+                             ctx.platform_table("tenant_keys")),
+                 t.id))
+            keys.push_back(json{{"version", r[0].as<int>()},
+                                {"state", r[1].c_str()},
+                                {"kek_id", r[2].c_str()},
+                                {"created_at", nullable(r[3])},
+                                {"activated_at", nullable(r[4])},
+                                {"destroyed_at", nullable(r[5])}});
+        doc["keys"] = keys;
+
+        json jobs = json::array();
+        for (const auto& r : tx.exec_params(
+                 fmt::format("SELECT kind, target, state, counts::text, coalesce(error, ''), " TS("started_at") " FROM {} "
+                             "WHERE tenant_id = $1::uuid AND state = 'running' ORDER BY started_at",
+                             ctx.platform_table("jobs")),
+                 t.id))
+            jobs.push_back(json{{"kind", r[0].c_str()},
+                                {"target", nullable(r[1])},
+                                {"state", r[2].c_str()},
+                                {"counts", json::parse(r[3].c_str())},
+                                {"error", r[4].c_str()},
+                                {"started_at", r[5].c_str()}});
+        doc["open_jobs"] = jobs;
+
+        json events = json::array();
+        for (const auto& r : tx.exec_params(
+                 fmt::format("SELECT id, " TS("occurred_at") ", actor_type, actor_id, action, metadata::text FROM {} "
+                             "WHERE tenant_id = $1::uuid ORDER BY occurred_at DESC, id DESC LIMIT $2",
+                             ctx.platform_table("audit_log")),
+                 t.id, recent_events))
+            events.push_back(json{{"id", r[0].as<long long>()},
+                                  {"occurred_at", r[1].c_str()},
+                                  {"actor", fmt::format("{}:{}", r[2].c_str(), r[3].c_str())},
+                                  {"action", r[4].c_str()},
+                                  {"metadata", json::parse(r[5].c_str())}});
+
+        json rows = json::object();
+        if (t.status != "purged")
+            for (const auto& c : row_counts(ctx, tx, t)) rows[c.table] = c.rows;
+        doc["row_counts"] = rows;
+        doc["recent_audit_events"] = events;
+        return doc;
+    } catch (...) {
+        db::rethrow_translated(fmt::format("reading tenant '{}'", slug));
+    }
+}
+#undef TS
+
+}  // namespace tenantctl::tenants

@@ -1,0 +1,73 @@
+// Unit: the tenant manifest reader and its file:line:col errors.
+#include <catch2/catch.hpp>
+
+#include "core/errors.hpp"
+#include "core/tenants/manifest.hpp"
+
+using namespace tenantctl;
+using tenantctl::tenants::parse_manifest;
+
+namespace {
+std::string error_of(const std::string& yaml) {
+    try {
+        parse_manifest(yaml, "t.yaml");
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+}  // namespace
+
+TEST_CASE("a manifest reads every field", "[unit][tenants]") {
+    auto list = parse_manifest(R"(tenants:
+  - slug: acme
+    name: "Acme; DROP TABLE tenants"
+    plan: pro
+    region: eu-west-1
+    admin_email: ops@acme.example
+    isolation: schema
+    status: suspended
+    settings: {max_users: 50, code: "042", ratio: 0.5, sso: {provider: okta}, tags: [a, b], none: ~}
+    flags: {beta: on, old: off}
+  - slug: globex
+)",
+                               "t.yaml");
+    REQUIRE(list.size() == 2);
+    const auto& a = list[0];
+    CHECK(a.slug == "acme");
+    CHECK(*a.name == "Acme; DROP TABLE tenants");
+    CHECK(*a.isolation == "schema");
+    CHECK(*a.status == "suspended");
+    CHECK(a.settings->at("max_users") == 50);
+    CHECK(a.settings->at("code") == "042");
+    CHECK(a.settings->at("ratio") == 0.5);
+    CHECK(a.settings->at("sso").at("provider") == "okta");
+    CHECK(a.settings->at("tags").size() == 2);
+    CHECK(a.settings->at("none").is_null());
+    CHECK(a.flags->at("beta") == true);
+    CHECK(a.flags->at("old") == false);
+    CHECK(a.origin == "t.yaml:2:5");
+    CHECK_FALSE(list[1].name);
+    CHECK_FALSE(list[1].settings);
+}
+
+TEST_CASE("manifest errors name file, line and column", "[unit][tenants]") {
+    CHECK(error_of("tenants:\n  - slug: acme\n  - slug: acme\n") ==
+          "t.yaml:3:5: tenant 'acme' is listed twice (first at line 2)");
+    CHECK(error_of("tenants:\n  - slug: Acme\n").rfind("t.yaml:2:11: invalid slug 'Acme'", 0) == 0);
+    CHECK(error_of("tenants:\n  - slug: admin\n").find("t.yaml:2:11: invalid slug 'admin': it is a reserved word") == 0);
+    CHECK(error_of("tenants:\n  - slug: acme\n    plna: pro\n").rfind("t.yaml:3:5: unknown key 'plna' in a tenant", 0) == 0);
+    CHECK(error_of("tenants:\n  - slug: acme\n    status: deleted\n").rfind("t.yaml:3:13: status:", 0) == 0);
+    CHECK(error_of("tenants:\n  - slug: acme\n    flags: {beta: maybe}\n").rfind("t.yaml:3:19: flags.beta", 0) == 0);
+    CHECK(error_of("tenants:\n  - name: x\n").rfind("t.yaml:2:5: tenant without a slug", 0) == 0);
+    CHECK(error_of("tenants: [\n").rfind("t.yaml:", 0) == 0);
+    CHECK(error_of("tenants:\n  - slug: acme\n   bad indent: [\n").find("invalid YAML") != std::string::npos);
+    CHECK(error_of("tenant:\n  - slug: acme\n").find("did you mean 'tenants'") == std::string::npos);  // hint, not message
+    CHECK(error_of("tenant:\n  - slug: acme\n").rfind("t.yaml:1:1: unknown key 'tenant' at the top level", 0) == 0);
+    CHECK(error_of("").rfind("t.yaml: empty manifest", 0) == 0);
+}
+
+TEST_CASE("an empty tenants list is valid", "[unit][tenants]") {
+    CHECK(parse_manifest("tenants:\n", "t.yaml").empty());
+    CHECK(parse_manifest("tenants: []\n", "t.yaml").empty());
+}

@@ -8,10 +8,15 @@ void declare_all(Registry& r) {
     r.group("sandbox", "Run a throwaway local PostgreSQL server for demos, development and tests");
     r.group("init", "Install or upgrade the platform schema");
     r.group("doctor", "Check connectivity, versions and row-level security");
+    r.group("keys", "Tenant data keys, re-encryption, the master key and JWT signing keys");
+    r.group("apikey", "Issue, list, revoke and rotate tenants' API keys");
     r.group("completion", "Print shell completion scripts");
     commands::declare_sandbox(r);
     commands::declare_init(r);
     commands::declare_doctor(r);
+    commands::declare_keys(r);
+    commands::declare_keys_jwt(r);
+    commands::declare_apikey(r);
     commands::declare_completion(r);
 }
 

@@ -11,5 +11,8 @@ void declare_sandbox(cli::Registry& r);
 void declare_init(cli::Registry& r);
 void declare_doctor(cli::Registry& r);
 void declare_completion(cli::Registry& r);
+void declare_keys(cli::Registry& r);
+void declare_keys_jwt(cli::Registry& r);
+void declare_apikey(cli::Registry& r);
 
 }  // namespace tenantctl::commands

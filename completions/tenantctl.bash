@@ -3,9 +3,28 @@
 _tenantctl_is_node() {
     case "$1" in
         "") return 0 ;;
+        "apikey") return 0 ;;
+        "apikey create") return 0 ;;
+        "apikey list") return 0 ;;
+        "apikey revoke") return 0 ;;
+        "apikey rotate") return 0 ;;
         "completion") return 0 ;;
         "doctor") return 0 ;;
         "init") return 0 ;;
+        "keys") return 0 ;;
+        "keys destroy") return 0 ;;
+        "keys jwks") return 0 ;;
+        "keys jwt") return 0 ;;
+        "keys jwt activate") return 0 ;;
+        "keys jwt list") return 0 ;;
+        "keys jwt retire") return 0 ;;
+        "keys jwt rotate") return 0 ;;
+        "keys reencrypt") return 0 ;;
+        "keys retire") return 0 ;;
+        "keys rewrap") return 0 ;;
+        "keys rotate") return 0 ;;
+        "keys status") return 0 ;;
+        "keys verify") return 0 ;;
         "sandbox") return 0 ;;
         "sandbox down") return 0 ;;
         "sandbox env") return 0 ;;
@@ -18,7 +37,10 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "completion doctor init sandbox" ;;
+        "") echo "apikey completion doctor init keys sandbox" ;;
+        "apikey") echo "create list revoke rotate" ;;
+        "keys") echo "destroy jwks jwt reencrypt retire rewrap rotate status verify" ;;
+        "keys jwt") echo "activate list retire rotate" ;;
         "sandbox") echo "down env psql status up" ;;
     esac
 }
@@ -26,9 +48,28 @@ _tenantctl_children() {
 _tenantctl_options() {
     case "$1" in
         "") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey create") echo "--tenant --name --scope --expires --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey list") echo "--tenant --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey revoke") echo "--tenant --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey rotate") echo "--tenant --overlap --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "completion") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "doctor") echo "--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "init") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys destroy") echo "--tenant --version --force --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwks") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt activate") echo "--force --retire-previous --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt list") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt retire") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt rotate") echo "--alg --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys reencrypt") echo "--tenant --all --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys retire") echo "--tenant --version --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys rewrap") echo "--new-master-key --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys rotate") echo "--tenant --all --reencrypt --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys status") echo "--tenant --no-usage --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys verify") echo "--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox down") echo "--dir --keep --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox env") echo "--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -59,6 +100,29 @@ _tenantctl_values() {
         "sandbox psql|--dir") return 3 ;;
         "doctor|--check") return 0 ;;
         "doctor|--metrics-file") return 2 ;;
+        "keys status|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys rotate|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys rotate|--batch-size") return 0 ;;
+        "keys rotate|--max-rate") return 0 ;;
+        "keys reencrypt|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys reencrypt|--batch-size") return 0 ;;
+        "keys reencrypt|--max-rate") return 0 ;;
+        "keys retire|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys retire|--version") return 0 ;;
+        "keys destroy|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys destroy|--version") return 0 ;;
+        "keys rewrap|--new-master-key") return 0 ;;
+        "keys verify|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys verify|--sample") return 0 ;;
+        "keys jwt rotate|--alg") echo "RS256 ES256"; return 0 ;;
+        "apikey create|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey create|--name") return 0 ;;
+        "apikey create|--scope") return 0 ;;
+        "apikey create|--expires") return 0 ;;
+        "apikey list|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey revoke|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey rotate|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey rotate|--overlap") return 0 ;;
     esac
     return 1
 }

@@ -1,0 +1,444 @@
+#include "core/keys/reencrypt.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+#include <cmath>
+#include <ostream>
+#include <thread>
+
+#include "core/audit/append.hpp"
+#include "core/context.hpp"
+#include "core/db/connection.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/keys/data_keys.hpp"
+#include "core/keys/encrypted_tables.hpp"
+#include "core/keys/tenant_scope.hpp"
+#include "core/keys/usage.hpp"
+#include "core/platform/migrations.hpp"
+#include "core/util/strings.hpp"
+
+namespace tenantctl::keys {
+
+namespace {
+
+constexpr const char* kJobKind = "keys.reencrypt";
+constexpr std::size_t kMaxReportedFailures = 100;
+constexpr const char* kTempTable = "tenantctl_reencrypt_batch";
+
+using Clock = std::chrono::steady_clock;
+
+using CopyRow = std::vector<std::optional<std::string>>;
+
+// pqxx::stream_to writes tuples of a compile-time width (and escapes them); a batch's width
+// is known at run time (key columns + 2 per encrypted column), so dispatch to std::array<N>.
+constexpr std::size_t kMaxCopyWidth = 32;
+
+template <std::size_t N>
+void copy_rows(pqxx::stream_to& copy, std::vector<CopyRow>& rows) {
+    std::array<std::optional<std::string>, N> fields;
+    for (auto& row : rows) {
+        for (std::size_t i = 0; i < N; ++i) fields[i] = std::move(row[i]);
+        copy << fields;
+    }
+}
+
+template <std::size_t... I>
+void copy_rows_of_width(std::size_t width, pqxx::stream_to& copy, std::vector<CopyRow>& rows, std::index_sequence<I...>) {
+    const bool done = ((width == I + 1 ? (copy_rows<I + 1>(copy, rows), true) : false) || ...);
+    if (!done) throw Refused(fmt::format("a table with {} key and encrypted columns is too wide to re-encrypt", width));
+}
+
+std::string quoted_list(const std::vector<std::string>& names, std::string_view prefix = {}) {
+    std::vector<std::string> out;
+    for (const auto& n : names) out.push_back(std::string(prefix) + db::quote_ident(n));
+    return util::join(out, ", ");
+}
+
+// The job row: where the walk stands. `after` is the last primary key done in `table`.
+struct Checkpoint {
+    int to_version = 0;
+    std::string table;                // label; empty = start with the first table
+    std::vector<std::string> after;   // empty = from the start of `table`
+    std::vector<Failure> failures;
+
+    json to_json() const {
+        json f = json::array();
+        for (const auto& x : failures) f.push_back({{"table", x.table}, {"column", x.column}, {"pk", x.pk}});
+        return {{"to_version", to_version}, {"table", table}, {"after", after}, {"failures", f}};
+    }
+    static Checkpoint from_json(const json& j) {
+        Checkpoint c;
+        c.to_version = j.value("to_version", 0);
+        c.table = j.value("table", std::string());
+        if (j.contains("after") && j["after"].is_array())
+            for (const auto& v : j["after"]) c.after.push_back(v.get<std::string>());
+        if (j.contains("failures"))
+            for (const auto& f : j["failures"])
+                c.failures.push_back(Failure{f.value("table", ""), f.value("column", ""), f.value("pk", "")});
+        return c;
+    }
+};
+
+json counts_json(const TenantReencrypt& r) {
+    return {{"scanned", r.scanned},
+            {"reencrypted", r.reencrypted},
+            {"current", r.current},
+            {"undecryptable", r.undecryptable},
+            {"conflicts", r.conflicts}};
+}
+
+void load_counts(TenantReencrypt& r, const json& j) {
+    r.scanned = j.value("scanned", 0LL);
+    r.reencrypted = j.value("reencrypted", 0LL);
+    r.current = j.value("current", 0LL);
+    r.undecryptable = j.value("undecryptable", 0LL);
+    r.conflicts = j.value("conflicts", 0LL);
+}
+
+// Writes the changed rows back: COPY into a temporary table, then one compare-and-set
+// UPDATE ... FROM bounded to the batch's key range so the planner walks only that range.
+long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenant_id,
+                        const std::vector<std::string>& after, const std::vector<std::string>& last,
+                        std::vector<CopyRow>& rows) {
+    std::vector<std::string> defs;
+    for (std::size_t i = 0; i < table.pk.size(); ++i) defs.push_back(fmt::format("k{} {}", i, table.pk_types[i]));
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        defs.push_back(fmt::format("o{} text", i));
+        defs.push_back(fmt::format("n{} text", i));
+    }
+    tx.exec(fmt::format("CREATE TEMP TABLE {} ({}) ON COMMIT DROP", kTempTable, util::join(defs, ", ")));
+    {
+        pqxx::stream_to copy(tx, kTempTable);
+        copy_rows_of_width(table.pk.size() + 2 * table.columns.size(), copy, rows,
+                           std::make_index_sequence<kMaxCopyWidth>{});
+        copy.complete();
+    }
+    std::vector<std::string> sets, where;
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        const std::string c = db::quote_ident(table.columns[i]);
+        sets.push_back(fmt::format("{0} = CASE WHEN s.n{1} IS NULL THEN t.{0} ELSE s.n{1} END", c, i));
+        where.push_back(fmt::format("(s.n{1} IS NULL OR t.{0}::text = s.o{1})", c, i));
+    }
+    for (std::size_t i = 0; i < table.pk.size(); ++i) where.push_back(fmt::format("t.{} = s.k{}", db::quote_ident(table.pk[i]), i));
+    where.push_back(fmt::format("t.{} = $1", db::quote_ident(table.tenant_column)));
+    std::vector<std::string> params;
+    int n = 2;
+    auto row_of_params = [&] {
+        std::vector<std::string> p;
+        for (std::size_t i = 0; i < table.pk.size(); ++i) p.push_back(fmt::format("${}::{}", n++, table.pk_types[i]));
+        return "(" + util::join(p, ", ") + ")";
+    };
+    const std::string pk_row = "(" + quoted_list(table.pk, "t.") + ")";
+    if (!after.empty()) where.push_back(fmt::format("{} > {}", pk_row, row_of_params()));
+    where.push_back(fmt::format("{} <= {}", pk_row, row_of_params()));
+    std::vector<std::string> values = after;
+    values.insert(values.end(), last.begin(), last.end());
+    auto result = tx.exec_params(fmt::format("UPDATE {} AS t SET {} FROM {} AS s WHERE {}", table.sql_name,
+                                             util::join(sets, ", "), kTempTable, util::join(where, " AND ")),
+                                 tenant_id, pqxx::prepare::make_dynamic_params(values));
+    return static_cast<long long>(result.affected_rows());
+}
+
+class Progress {
+public:
+    Progress(Context& ctx, std::string tenant, long long total)
+        : m_ctx(ctx), m_tenant(std::move(tenant)), m_total(total), m_enabled(ctx.progress_enabled()) {}
+    ~Progress() {
+        if (m_drawn) m_ctx.log().stream() << "\n" << std::flush;
+    }
+    void update(long long done, double rate) {
+        if (!m_enabled) return;
+        std::string bar;
+        if (m_total > 0) {
+            const double f = std::min(1.0, static_cast<double>(done) / static_cast<double>(m_total));
+            const int width = 30, full = static_cast<int>(f * width);
+            bar = "[" + std::string(static_cast<std::size_t>(full), '#') + std::string(static_cast<std::size_t>(width - full), '.') +
+                  fmt::format("] {:3.0f}% ", f * 100);
+        }
+        m_ctx.log().stream() << fmt::format("\rre-encrypting {}: {}{} rows, {:.0f} rows/s   ", m_tenant, bar, done, rate)
+                             << std::flush;
+        m_drawn = true;
+    }
+
+private:
+    Context& m_ctx;
+    std::string m_tenant;
+    long long m_total;
+    bool m_enabled;
+    bool m_drawn = false;
+};
+
+}  // namespace
+
+json to_json(const TenantReencrypt& r) {
+    json f = json::array();
+    for (const auto& x : r.failures) f.push_back({{"table", x.table}, {"column", x.column}, {"pk", x.pk}});
+    json j = {{"tenant", r.tenant}, {"job", r.job_id.empty() ? json(nullptr) : json(r.job_id)},
+              {"to_version", r.to_version}, {"resumed", r.resumed}, {"completed", r.completed}};
+    j.update(counts_json(r));
+    j["failures"] = f;
+    return j;
+}
+
+TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant, const ReencryptOptions& o) {
+    if (o.batch_size < 1 || o.batch_size > 1000000) throw UsageError("--batch-size must be between 1 and 1000000");
+    if (o.max_rate < 0) throw UsageError("--max-rate must not be negative");
+    TenantReencrypt result;
+    result.tenant = tenant.slug;
+    auto lock = ctx.lock("keys:reencrypt:" + tenant.id);
+    const std::string jobs = ctx.platform_table("jobs");
+
+    // Set-up: keys (proves the master key before anything is written), tables, job.
+    KeyRing ring;
+    std::vector<EncryptedTable> tables;
+    std::optional<TenantScope> scope;
+    Checkpoint cp;
+    {
+        pqxx::work tx(ctx.db());
+        ring = load_keyring(ctx, tx, tenant.id);
+        tables = encrypted_tables(ctx, tx);
+        scope = TenantScope::decide(ctx, tx);
+        result.to_version = ring.active_version();
+        if (ctx.dry_run()) {
+            auto usage = count_usage(tx, *scope, tenant.id, tables, ring);
+            for (const auto& [label, c] : usage.columns)
+                for (const auto& [version, n] : c.by_version) {
+                    result.scanned += n;
+                    (version == result.to_version ? result.current : result.reencrypted) += n;
+                }
+            result.undecryptable = usage.undecryptable();
+            result.scanned += result.undecryptable;
+            return result;  // "reencrypted" reads as "would re-encrypt"
+        }
+        auto open = tx.exec_params(fmt::format("SELECT id::text, cursor::text, counts::text FROM {} WHERE kind = $1 "
+                                               "AND tenant_id = $2 AND state = 'running' ORDER BY started_at DESC FOR UPDATE",
+                                               jobs),
+                                   kJobKind, tenant.id);
+        for (const auto& row : open) {
+            auto c = Checkpoint::from_json(json::parse(row[1].c_str()));
+            if (result.job_id.empty() && c.to_version == result.to_version) {
+                result.job_id = row[0].c_str();
+                result.resumed = true;
+                cp = c;
+                load_counts(result, json::parse(row[2].c_str()));
+            } else {
+                // Made for another active version (a rotation happened since): start afresh.
+                tx.exec_params(fmt::format("UPDATE {} SET state = 'cancelled', finished_at = now(), updated_at = now(), "
+                                           "error = 'superseded: the active key version changed' WHERE id = $1::uuid",
+                                           jobs),
+                               row[0].c_str());
+            }
+        }
+        if (!result.resumed) {
+            cp.to_version = result.to_version;
+            result.job_id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, counts, actor) "
+                                                        "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING id::text",
+                                                        jobs),
+                                            kJobKind, tenant.id, "encrypted columns", cp.to_json().dump(),
+                                            counts_json(result).dump(), ctx.actor())[0]
+                                .c_str();
+            audit::Event ev;
+            ev.tenant_id = tenant.id;
+            ev.action = "keys.reencrypt.start";
+            ev.resource_type = "job";
+            ev.resource_id = result.job_id;
+            ev.metadata = {{"to_version", result.to_version}, {"tables", tables.size()}};
+            audit::append(ctx, tx, ev);
+        } else {
+            ctx.log().info(fmt::format("resuming re-encryption job {} of tenant '{}'", result.job_id, tenant.slug));
+        }
+        tx.commit();
+    }
+    result.failures = cp.failures;
+
+    // Where to start: the checkpoint's table, or the first if the data map no longer has it.
+    std::size_t table_index = 0;
+    if (!cp.table.empty()) {
+        auto it = std::find_if(tables.begin(), tables.end(), [&](const auto& t) { return t.label() == cp.table; });
+        if (it == tables.end()) {
+            ctx.log().warn(fmt::format("table {} of the checkpoint is no longer in the data map; starting over", cp.table));
+            cp.after.clear();
+        } else {
+            table_index = static_cast<std::size_t>(it - tables.begin());
+        }
+    }
+
+    long long total_rows = 0;
+    if (ctx.progress_enabled()) {
+        pqxx::read_transaction tx(ctx.db());
+        scope->enter(tx, tenant.id);
+        for (const auto& t : tables)
+            total_rows += tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE {} = $1", t.sql_name,
+                                                      db::quote_ident(t.tenant_column)),
+                                          tenant.id)[0]
+                              .as<long long>();
+    }
+    Progress progress(ctx, tenant.slug, total_rows);
+    const auto started = Clock::now();
+    long long rows_this_run = 0;
+
+    for (;;) {
+        if (table_index >= tables.size()) break;
+        const EncryptedTable& table = tables[table_index];
+        pqxx::work tx(ctx.db());
+        scope->enter(tx, tenant.id);
+        auto rows = read_batch(tx, table, tenant.id, cp.after, o.batch_size);
+        // One COPY row per changed row: key columns, then (old, new) per encrypted column,
+        // both NULL where that column keeps its value.
+        std::vector<CopyRow> changes;
+        for (const auto& row : rows) {
+            CopyRow out(row.pk.begin(), row.pk.end());
+            bool changed = false;
+            for (std::size_t i = 0; i < row.values.size(); ++i) {
+                const auto& v = row.values[i];
+                std::optional<std::string> old_token, new_token;
+                if (v) {
+                    ++result.scanned;
+                    auto r = crypto::fernet_rotate(ring.ptrs, *v);
+                    switch (r.status) {
+                        case crypto::RotateStatus::current:
+                            ++result.current;
+                            break;
+                        case crypto::RotateStatus::rotated:
+                            ++result.reencrypted;
+                            changed = true;
+                            old_token = *v;
+                            new_token = std::move(r.token);
+                            break;
+                        case crypto::RotateStatus::invalid:
+                            ++result.undecryptable;
+                            if (result.failures.size() < kMaxReportedFailures)
+                                result.failures.push_back(Failure{table.label(), table.columns[i], format_pk(row.pk)});
+                            break;
+                    }
+                }
+                out.push_back(std::move(old_token));
+                out.push_back(std::move(new_token));
+            }
+            if (changed) changes.push_back(std::move(out));
+        }
+        if (!changes.empty()) {
+            const long long wanted = static_cast<long long>(changes.size());
+            const long long applied = apply_changes(tx, table, tenant.id, cp.after, rows.back().pk, changes);
+            // Rows the application rewrote meanwhile keep the application's value; a re-run
+            // re-checks them. (`reencrypted` counts values, `conflicts` rows.)
+            if (applied < wanted) result.conflicts += wanted - applied;
+        }
+        scope->leave(tx);
+
+        // Advance the checkpoint in the same transaction as the batch.
+        const bool table_done = rows.size() < static_cast<std::size_t>(o.batch_size);
+        if (table_done) {
+            ++table_index;
+            cp.after.clear();
+            cp.table = table_index < tables.size() ? tables[table_index].label() : std::string();
+        } else {
+            cp.table = table.label();
+            cp.after = rows.back().pk;
+        }
+        cp.failures = result.failures;
+        const bool finished = table_index >= tables.size();
+        tx.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, heartbeat_at = now(), "
+                                   "updated_at = now(), state = CASE WHEN $4 THEN 'done' ELSE state END, "
+                                   "finished_at = CASE WHEN $4 THEN now() END WHERE id = $1::uuid",
+                                   jobs),
+                       result.job_id, cp.to_json().dump(), counts_json(result).dump(), finished);
+        if (finished) {
+            audit::Event ev;
+            ev.tenant_id = tenant.id;
+            ev.action = "keys.reencrypt";
+            ev.resource_type = "job";
+            ev.resource_id = result.job_id;
+            ev.metadata = counts_json(result);
+            ev.metadata["to_version"] = result.to_version;
+            audit::append(ctx, tx, ev);
+        }
+        tx.commit();
+        result.completed = finished;
+
+        rows_this_run += static_cast<long long>(rows.size());
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+        progress.update(rows_this_run, elapsed > 0 ? static_cast<double>(rows_this_run) / elapsed : 0);
+        if (finished) break;
+        if (o.deadline && ctx.now() >= *o.deadline) {
+            ctx.log().info(fmt::format("stopping re-encryption of tenant '{}' at the deadline; the next run resumes",
+                                       tenant.slug));
+            break;
+        }
+        if (o.max_rate > 0) {
+            // Sleep until this run's average is back under the limit.
+            const double due = static_cast<double>(rows_this_run) / o.max_rate;
+            if (due > elapsed) std::this_thread::sleep_for(std::chrono::duration<double>(due - elapsed));
+        }
+    }
+    return result;
+}
+
+Records reencrypt(Context& ctx, const ReencryptOptions& o) {
+    platform::require_current(ctx);
+    auto targets = target_tenants(ctx, o.tenant, o.all);
+    const auto started = Clock::now();
+    json tenants_json = json::array();
+    std::size_t failed = 0;
+    long long undecryptable = 0, values = 0, rewritten = 0;
+    std::string first_error;
+    for (const auto& t : targets) {
+        try {
+            auto r = reencrypt_tenant(ctx, t, o);
+            undecryptable += r.undecryptable;
+            values += r.scanned;
+            rewritten += r.reencrypted;
+            for (const auto& f : r.failures)
+                ctx.log().error(fmt::format("tenant '{}': value in {}.{} with primary key {} does not decrypt under any "
+                                            "of the tenant's keys; left untouched",
+                                            t.slug, f.table, f.column, f.pk));
+            if (r.conflicts > 0)
+                ctx.log().warn(fmt::format("tenant '{}': {} row(s) changed while being re-encrypted; run again to "
+                                           "finish them",
+                                           t.slug, r.conflicts));
+            tenants_json.push_back(to_json(r));
+        } catch (const Error& e) {
+            if (!o.all) throw;
+            ++failed;
+            if (first_error.empty()) first_error = fmt::format("{}: {}", t.slug, e.what());
+            ctx.log().error(fmt::format("re-encrypting tenant '{}' failed: {}", t.slug, e.what()));
+            tenants_json.push_back({{"tenant", t.slug}, {"error", e.what()}});
+            ctx.reset_db();
+        } catch (const pqxx::failure&) {
+            if (!o.all) db::rethrow_translated("re-encrypting tenant '" + t.slug + "'");
+            ++failed;
+            ctx.log().error(fmt::format("re-encrypting tenant '{}' failed with a database error", t.slug));
+            tenants_json.push_back({{"tenant", t.slug}, {"error", "database error"}});
+            ctx.reset_db();
+        }
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+    json doc = {{"dry_run", ctx.dry_run()},
+                {"tenants", tenants_json},
+                {"totals",
+                 {{"tenants", targets.size()},
+                  {"failed_tenants", failed},
+                  {"values", values},
+                  {"reencrypted", rewritten},
+                  {"undecryptable", undecryptable}}},
+                {"elapsed_seconds", std::round(elapsed * 1000) / 1000},
+                {"values_per_second", elapsed > 0 ? std::round(static_cast<double>(values) / elapsed) : 0.0}};
+    Records r = Records::doc(doc);
+    if (failed > 0) {
+        r.exit = Exit::partial;
+        r.failure = fmt::format("{} of {} tenant(s) failed (first: {})", failed, targets.size(), first_error);
+    } else if (undecryptable > 0 && !ctx.dry_run()) {
+        r.exit = Exit::integrity;
+        r.failure = fmt::format("{} value(s) did not decrypt and were left untouched", undecryptable);
+    } else if (undecryptable > 0) {
+        r.exit = Exit::integrity;
+        r.failure = fmt::format("{} value(s) would not decrypt", undecryptable);
+    }
+    return r;
+}
+
+}  // namespace tenantctl::keys

@@ -7,6 +7,10 @@
 #include <utility>
 #include <cmath>
 #include <ostream>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <thread>
 
 #include "core/audit/append.hpp"
@@ -27,30 +31,37 @@ namespace {
 
 constexpr const char* kJobKind = "keys.reencrypt";
 constexpr std::size_t kMaxReportedFailures = 100;
-constexpr const char* kTempTable = "tenantctl_reencrypt_batch";
 
 using Clock = std::chrono::steady_clock;
 
-using CopyRow = std::vector<std::optional<std::string>>;
-
-// pqxx::stream_to writes tuples of a compile-time width (and escapes them); a batch's width
-// is known at run time (key columns + 2 per encrypted column), so dispatch to std::array<N>.
-constexpr std::size_t kMaxCopyWidth = 32;
-
-template <std::size_t N>
-void copy_rows(pqxx::stream_to& copy, std::vector<CopyRow>& rows) {
-    std::array<std::optional<std::string>, N> fields;
-    for (auto& row : rows) {
-        for (std::size_t i = 0; i < N; ++i) fields[i] = std::move(row[i]);
-        copy << fields;
+// The changed rows of a batch as one PostgreSQL array literal per column (key columns, then
+// old and new token per encrypted column), sent as parameters of one UPDATE ... FROM
+// unnest(...): no temporary table, no COPY round trips, and the server parses arrays in C.
+class ColumnArrays {
+public:
+    explicit ColumnArrays(std::size_t width) : m_arrays(width, "{") {}
+    void add(std::size_t column, const std::optional<std::string>& value) {
+        std::string& a = m_arrays[column];
+        if (a.size() > 1) a += ',';
+        if (!value) {
+            a += "NULL";
+            return;
+        }
+        a += '"';
+        for (char c : *value) {
+            if (c == '"' || c == '\\') a += '\\';
+            a += c;
+        }
+        a += '"';
     }
-}
+    std::vector<std::string> finish() {
+        for (auto& a : m_arrays) a += '}';
+        return std::move(m_arrays);
+    }
 
-template <std::size_t... I>
-void copy_rows_of_width(std::size_t width, pqxx::stream_to& copy, std::vector<CopyRow>& rows, std::index_sequence<I...>) {
-    const bool done = ((width == I + 1 ? (copy_rows<I + 1>(copy, rows), true) : false) || ...);
-    if (!done) throw Refused(fmt::format("a table with {} key and encrypted columns is too wide to re-encrypt", width));
-}
+private:
+    std::vector<std::string> m_arrays;
+};
 
 std::string quoted_list(const std::vector<std::string>& names, std::string_view prefix = {}) {
     std::vector<std::string> out;
@@ -99,34 +110,29 @@ void load_counts(TenantReencrypt& r, const json& j) {
     r.conflicts = j.value("conflicts", 0LL);
 }
 
-// Writes the changed rows back: COPY into a temporary table, then one compare-and-set
-// UPDATE ... FROM bounded to the batch's key range so the planner walks only that range.
+// Writes the changed rows back with one compare-and-set UPDATE: a value is replaced only if it
+// still holds the token that was read. The batch's key range bounds the scan of the table, so
+// the planner walks only that range whatever it thinks of unnest's row count.
 long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenant_id,
                         const std::vector<std::string>& after, const std::vector<std::string>& last,
-                        std::vector<CopyRow>& rows) {
-    std::vector<std::string> defs;
-    for (std::size_t i = 0; i < table.pk.size(); ++i) defs.push_back(fmt::format("k{} {}", i, table.pk_types[i]));
-    for (std::size_t i = 0; i < table.columns.size(); ++i) {
-        defs.push_back(fmt::format("o{} text", i));
-        defs.push_back(fmt::format("n{} text", i));
+                        const std::vector<std::string>& arrays) {
+    std::vector<std::string> unnest_args, names, sets, where;
+    int n = 2;
+    for (std::size_t i = 0; i < table.pk.size(); ++i) {
+        unnest_args.push_back(fmt::format("${}::{}[]", n++, table.pk_types[i]));
+        names.push_back(fmt::format("k{}", i));
     }
-    tx.exec(fmt::format("CREATE TEMP TABLE {} ({}) ON COMMIT DROP", kTempTable, util::join(defs, ", ")));
-    {
-        pqxx::stream_to copy(tx, kTempTable);
-        copy_rows_of_width(table.pk.size() + 2 * table.columns.size(), copy, rows,
-                           std::make_index_sequence<kMaxCopyWidth>{});
-        copy.complete();
-    }
-    std::vector<std::string> sets, where;
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        unnest_args.push_back(fmt::format("${}::text[]", n++));
+        unnest_args.push_back(fmt::format("${}::text[]", n++));
+        names.push_back(fmt::format("o{}", i));
+        names.push_back(fmt::format("n{}", i));
         const std::string c = db::quote_ident(table.columns[i]);
         sets.push_back(fmt::format("{0} = CASE WHEN s.n{1} IS NULL THEN t.{0} ELSE s.n{1} END", c, i));
         where.push_back(fmt::format("(s.n{1} IS NULL OR t.{0}::text = s.o{1})", c, i));
     }
     for (std::size_t i = 0; i < table.pk.size(); ++i) where.push_back(fmt::format("t.{} = s.k{}", db::quote_ident(table.pk[i]), i));
     where.push_back(fmt::format("t.{} = $1", db::quote_ident(table.tenant_column)));
-    std::vector<std::string> params;
-    int n = 2;
     auto row_of_params = [&] {
         std::vector<std::string> p;
         for (std::size_t i = 0; i < table.pk.size(); ++i) p.push_back(fmt::format("${}::{}", n++, table.pk_types[i]));
@@ -135,11 +141,16 @@ long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table,
     const std::string pk_row = "(" + quoted_list(table.pk, "t.") + ")";
     if (!after.empty()) where.push_back(fmt::format("{} > {}", pk_row, row_of_params()));
     where.push_back(fmt::format("{} <= {}", pk_row, row_of_params()));
-    std::vector<std::string> values = after;
-    values.insert(values.end(), last.begin(), last.end());
-    auto result = tx.exec_params(fmt::format("UPDATE {} AS t SET {} FROM {} AS s WHERE {}", table.sql_name,
-                                             util::join(sets, ", "), kTempTable, util::join(where, " AND ")),
-                                 tenant_id, pqxx::prepare::make_dynamic_params(values));
+    std::vector<std::string> bounds = after;
+    bounds.insert(bounds.end(), last.begin(), last.end());
+    // unnest() is estimated at a handful of rows, which tempts the planner into 10k index
+    // probes; a hash join against the batch's key range is 1.5x faster (measured).
+    tx.exec("SET LOCAL enable_nestloop = off");
+    auto result = tx.exec_params(fmt::format("UPDATE {} AS t SET {} FROM unnest({}) AS s({}) WHERE {}", table.sql_name,
+                                             util::join(sets, ", "), util::join(unnest_args, ", "), util::join(names, ", "),
+                                             util::join(where, " AND ")),
+                                 tenant_id, pqxx::prepare::make_dynamic_params(arrays),
+                                 pqxx::prepare::make_dynamic_params(bounds));
     return static_cast<long long>(result.affected_rows());
 }
 
@@ -170,6 +181,154 @@ private:
     long long m_total;
     bool m_enabled;
     bool m_drawn = false;
+};
+
+// One batch read and re-encrypted, waiting to be written back.
+struct PreparedBatch {
+    std::size_t table_index = 0;
+    std::vector<std::string> after;  // the keyset position the batch started after
+    std::vector<std::string> last;   // its last primary key (empty when it had no rows)
+    bool table_done = false;         // fewer rows than the batch size: the table is finished
+    long long rows = 0, scanned = 0, current = 0, reencrypted = 0, undecryptable = 0;
+    long long changed_rows = 0;
+    std::vector<std::string> arrays;  // ColumnArrays of the changed rows
+    std::vector<Failure> failures;
+};
+
+// Reads batches in key order and re-encrypts them on a thread of its own (see the loop in
+// reencrypt_tenant). next() hands them over in order; nullopt when every table is done.
+class BatchReader {
+public:
+    BatchReader(std::unique_ptr<pqxx::connection> conn, const TenantScope& scope,
+                const std::vector<EncryptedTable>& tables, const KeyRing& ring, std::string tenant_id,
+                std::size_t table_index, std::vector<std::string> after, long batch_size)
+        : m_conn(std::move(conn)), m_scope(scope), m_tables(tables), m_ring(ring), m_tenant(std::move(tenant_id)),
+          m_batch_size(batch_size) {
+        m_thread = std::thread([this, table_index, after = std::move(after)]() mutable { run(table_index, std::move(after)); });
+    }
+    ~BatchReader() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_changed.notify_all();
+        m_thread.join();
+    }
+    BatchReader(const BatchReader&) = delete;
+    BatchReader& operator=(const BatchReader&) = delete;
+
+    std::optional<PreparedBatch> next() {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return !m_queue.empty() || m_done; });
+        if (!m_queue.empty()) {
+            PreparedBatch b = std::move(m_queue.front());
+            m_queue.pop_front();
+            m_changed.notify_all();
+            return b;
+        }
+        if (m_error) std::rethrow_exception(m_error);
+        return std::nullopt;
+    }
+
+private:
+    static constexpr std::size_t kAhead = 2;
+
+    void run(std::size_t table_index, std::vector<std::string> after) {
+        try {
+            while (table_index < m_tables.size()) {
+                PreparedBatch b = prepare(table_index, after);
+                if (b.table_done) {
+                    ++table_index;
+                    after.clear();
+                } else {
+                    after = b.last;
+                }
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_queue.size() < kAhead || m_stop; });
+                if (m_stop) break;
+                m_queue.push_back(std::move(b));
+                m_changed.notify_all();
+            }
+        } catch (...) {
+            std::lock_guard lock(m_mutex);
+            m_error = std::current_exception();
+        }
+        std::lock_guard lock(m_mutex);
+        m_done = true;
+        m_changed.notify_all();
+    }
+
+    PreparedBatch prepare(std::size_t table_index, const std::vector<std::string>& after) {
+        const EncryptedTable& table = m_tables[table_index];
+        PreparedBatch b;
+        b.table_index = table_index;
+        b.after = after;
+        std::vector<TokenRow> rows;
+        {
+            pqxx::read_transaction tx(*m_conn);
+            m_scope.enter(tx, m_tenant);
+            rows = read_batch(tx, table, m_tenant, after, m_batch_size);
+            tx.commit();
+        }
+        b.rows = static_cast<long long>(rows.size());
+        b.table_done = rows.size() < static_cast<std::size_t>(m_batch_size);
+        if (!rows.empty()) b.last = rows.back().pk;
+        // One COPY row per changed row: key columns, then (old, new) per encrypted column,
+        // both NULL where that column keeps its value.
+        const std::size_t npk = table.pk.size();
+        ColumnArrays arrays(npk + 2 * table.columns.size());
+        std::vector<std::optional<std::string>> olds(table.columns.size()), news(table.columns.size());
+        for (auto& row : rows) {
+            bool changed = false;
+            for (std::size_t i = 0; i < row.values.size(); ++i) {
+                olds[i].reset();
+                news[i].reset();
+                auto& v = row.values[i];
+                if (!v) continue;
+                ++b.scanned;
+                auto r = crypto::fernet_rotate(m_ring.ptrs, *v);
+                switch (r.status) {
+                    case crypto::RotateStatus::current:
+                        ++b.current;
+                        break;
+                    case crypto::RotateStatus::rotated:
+                        ++b.reencrypted;
+                        changed = true;
+                        olds[i] = std::move(v);
+                        news[i] = std::move(r.token);
+                        break;
+                    case crypto::RotateStatus::invalid:
+                        ++b.undecryptable;
+                        if (b.failures.size() < kMaxReportedFailures)
+                            b.failures.push_back(Failure{table.label(), table.columns[i], format_pk(row.pk)});
+                        break;
+                }
+            }
+            if (!changed) continue;
+            ++b.changed_rows;
+            for (std::size_t i = 0; i < npk; ++i) arrays.add(i, row.pk[i]);
+            for (std::size_t i = 0; i < row.values.size(); ++i) {
+                arrays.add(npk + 2 * i, olds[i]);
+                arrays.add(npk + 2 * i + 1, news[i]);
+            }
+        }
+        if (b.changed_rows > 0) b.arrays = arrays.finish();
+        return b;
+    }
+
+    std::unique_ptr<pqxx::connection> m_conn;
+    const TenantScope& m_scope;
+    const std::vector<EncryptedTable>& m_tables;
+    const KeyRing& m_ring;
+    std::string m_tenant;
+    long m_batch_size;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<PreparedBatch> m_queue;
+    bool m_done = false;
+    bool m_stop = false;
+    std::exception_ptr m_error;
+    std::thread m_thread;  // last: started once everything above exists
 };
 
 }  // namespace
@@ -281,67 +440,51 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
     const auto started = Clock::now();
     long long rows_this_run = 0;
 
+    // A reader thread on its own connection reads batch N+1 and does its crypto while this
+    // thread writes batch N back and commits it with its checkpoint: the server's write work
+    // and the client's crypto overlap. Only this thread writes; the reader is never more than
+    // two batches ahead, and whatever it prepared but was not committed is simply read again
+    // by the next run (its rows are disjoint from the batches in flight, and the
+    // compare-and-set write protects against any change in between).
+    BatchReader reader(ctx.new_connection("reencrypt reader"), *scope, tables, ring, tenant.id, table_index, cp.after,
+                       o.batch_size);
+    std::chrono::duration<double> t_wait{0}, t_write{0};
     for (;;) {
-        if (table_index >= tables.size()) break;
-        const EncryptedTable& table = tables[table_index];
+        auto t0 = Clock::now();
+        std::optional<PreparedBatch> batch = reader.next();
+        auto t1 = Clock::now();
+        t_wait += t1 - t0;
+        if (!batch) break;
+        const EncryptedTable& table = tables[batch->table_index];
         pqxx::work tx(ctx.db());
-        scope->enter(tx, tenant.id);
-        auto rows = read_batch(tx, table, tenant.id, cp.after, o.batch_size);
-        // One COPY row per changed row: key columns, then (old, new) per encrypted column,
-        // both NULL where that column keeps its value.
-        std::vector<CopyRow> changes;
-        for (const auto& row : rows) {
-            CopyRow out(row.pk.begin(), row.pk.end());
-            bool changed = false;
-            for (std::size_t i = 0; i < row.values.size(); ++i) {
-                const auto& v = row.values[i];
-                std::optional<std::string> old_token, new_token;
-                if (v) {
-                    ++result.scanned;
-                    auto r = crypto::fernet_rotate(ring.ptrs, *v);
-                    switch (r.status) {
-                        case crypto::RotateStatus::current:
-                            ++result.current;
-                            break;
-                        case crypto::RotateStatus::rotated:
-                            ++result.reencrypted;
-                            changed = true;
-                            old_token = *v;
-                            new_token = std::move(r.token);
-                            break;
-                        case crypto::RotateStatus::invalid:
-                            ++result.undecryptable;
-                            if (result.failures.size() < kMaxReportedFailures)
-                                result.failures.push_back(Failure{table.label(), table.columns[i], format_pk(row.pk)});
-                            break;
-                    }
-                }
-                out.push_back(std::move(old_token));
-                out.push_back(std::move(new_token));
-            }
-            if (changed) changes.push_back(std::move(out));
-        }
-        if (!changes.empty()) {
-            const long long wanted = static_cast<long long>(changes.size());
-            const long long applied = apply_changes(tx, table, tenant.id, cp.after, rows.back().pk, changes);
+        if (batch->changed_rows > 0) {
+            scope->enter(tx, tenant.id);
+            const long long wanted = batch->changed_rows;
+            const long long applied = apply_changes(tx, table, tenant.id, batch->after, batch->last, batch->arrays);
             // Rows the application rewrote meanwhile keep the application's value; a re-run
             // re-checks them. (`reencrypted` counts values, `conflicts` rows.)
             if (applied < wanted) result.conflicts += wanted - applied;
+            scope->leave(tx);
         }
-        scope->leave(tx);
+        result.scanned += batch->scanned;
+        result.current += batch->current;
+        result.reencrypted += batch->reencrypted;
+        result.undecryptable += batch->undecryptable;
+        for (auto& f : batch->failures)
+            if (result.failures.size() < kMaxReportedFailures) result.failures.push_back(std::move(f));
 
         // Advance the checkpoint in the same transaction as the batch.
-        const bool table_done = rows.size() < static_cast<std::size_t>(o.batch_size);
-        if (table_done) {
-            ++table_index;
+        std::size_t table_index_after = batch->table_index;
+        if (batch->table_done) {
+            ++table_index_after;
             cp.after.clear();
-            cp.table = table_index < tables.size() ? tables[table_index].label() : std::string();
+            cp.table = table_index_after < tables.size() ? tables[table_index_after].label() : std::string();
         } else {
             cp.table = table.label();
-            cp.after = rows.back().pk;
+            cp.after = batch->last;
         }
         cp.failures = result.failures;
-        const bool finished = table_index >= tables.size();
+        const bool finished = table_index_after >= tables.size();
         tx.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, heartbeat_at = now(), "
                                    "updated_at = now(), state = CASE WHEN $4 THEN 'done' ELSE state END, "
                                    "finished_at = CASE WHEN $4 THEN now() END WHERE id = $1::uuid",
@@ -358,9 +501,10 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
             audit::append(ctx, tx, ev);
         }
         tx.commit();
+        t_write += Clock::now() - t1;
         result.completed = finished;
 
-        rows_this_run += static_cast<long long>(rows.size());
+        rows_this_run += batch->rows;
         const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
         progress.update(rows_this_run, elapsed > 0 ? static_cast<double>(rows_this_run) / elapsed : 0);
         if (finished) break;
@@ -375,6 +519,8 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
             if (due > elapsed) std::this_thread::sleep_for(std::chrono::duration<double>(due - elapsed));
         }
     }
+    ctx.log().debug(fmt::format("re-encryption of '{}': waited {:.3f} s for the reader, wrote for {:.3f} s", tenant.slug,
+                                t_wait.count(), t_write.count()));
     return result;
 }
 

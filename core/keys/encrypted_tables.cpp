@@ -73,13 +73,17 @@ std::vector<EncryptedTable> encrypted_tables(Context& ctx, pqxx::transaction_bas
 }
 
 std::vector<TokenRow> read_batch(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenant_id,
-                                 const std::vector<std::string>& after, long limit) {
+                                 const std::vector<std::string>& after, long limit, bool tuple_version) {
     // Output columns get neutral aliases and ORDER BY names the table's columns: an output
     // column called "id" (id::text) would otherwise win and sort the keys as text.
     std::vector<std::string> select;
     for (std::size_t i = 0; i < table.pk.size(); ++i) select.push_back(fmt::format("t.{}::text AS k{}", db::quote_ident(table.pk[i]), i));
     for (std::size_t i = 0; i < table.columns.size(); ++i)
         select.push_back(fmt::format("t.{}::text AS v{}", db::quote_ident(table.columns[i]), i));
+    if (tuple_version) {
+        select.push_back("t.ctid::text AS tid");
+        select.push_back("t.xmin::text AS txmin");
+    }
     std::string where = fmt::format("t.{} = $1", db::quote_ident(table.tenant_column));
     if (!after.empty()) {
         std::vector<std::string> params;
@@ -103,6 +107,11 @@ std::vector<TokenRow> read_batch(pqxx::transaction_base& tx, const EncryptedTabl
                 row.values.emplace_back();
             else
                 row.values.emplace_back(std::string(f.c_str(), f.size()));
+        }
+        if (tuple_version) {
+            const int base = static_cast<int>(npk + table.columns.size());
+            row.ctid = r[base].c_str();
+            row.xmin = r[base + 1].c_str();
         }
         out.push_back(std::move(row));
     }

@@ -38,13 +38,16 @@ std::vector<EncryptedTable> encrypted_tables(Context& ctx, pqxx::transaction_bas
 struct TokenRow {
     std::vector<std::string> pk;
     std::vector<std::optional<std::string>> values;
+    // With `tuple_version`: the row version read (ctid and xmin as text). Together they name
+    // exactly this version of the row: any later update gives the row a new ctid and xmin.
+    std::string ctid, xmin;
 };
 
 // The next `limit` rows of the tenant after `after` (empty = from the start) in primary-key
 // order. The caller has set the tenancy setting (RLS); the explicit tenant filter is kept as
 // well so a session that bypasses RLS still reads only this tenant.
 std::vector<TokenRow> read_batch(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenant_id,
-                                 const std::vector<std::string>& after, long limit);
+                                 const std::vector<std::string>& after, long limit, bool tuple_version = false);
 
 // A primary key as people read it in reports: "42" or "(a1b2..., 42)".
 std::string format_pk(const std::vector<std::string>& pk);

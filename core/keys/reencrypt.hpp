@@ -6,12 +6,15 @@
 // keeping their Fernet timestamp (MultiFernet.rotate). Each batch is one transaction that
 //   1. sets the tenancy setting (and the app role if needed: core/keys/tenant_scope.hpp),
 //   2. reads the batch,
-//   3. COPYs (pk, old token, new token) into a temporary table and applies one
-//      UPDATE ... FROM that only replaces a value if it is still the token that was read
-//      (compare-and-set: an application write in between wins and is counted as a conflict),
+//   3. applies one UPDATE ... FROM unnest(arrays) that addresses each changed row by the
+//      exact row version that was read (ctid + xmin), so an application write in between wins
+//      and is counted as a conflict for the next run (compare-and-set),
 //   4. advances the job's checkpoint in `jobs`,
 // and commits. A kill at any instant therefore loses nothing and encrypts nothing twice: the
 // re-run resumes from the checkpoint, and any value it meets again is already current.
+//
+// A reader thread on a second connection reads and re-encrypts the next batch while the
+// current one is written, so client crypto and server writes overlap.
 //
 // Runs of the same tenant exclude each other through a session advisory lock (waits up to
 // --lock-timeout, then exit 6). A change of the active version between runs starts a new job.

@@ -239,7 +239,7 @@ TEST_CASE("a wrong master key is detected before anything is written", "[integra
     CHECK(q(db, "SELECT md5(string_agg(secret, ',' ORDER BY id)) FROM secrets") == snapshot);
 }
 
-TEST_CASE("--all carries on past a failing tenant and reports a partial failure", "[integration][keys]") {
+TEST_CASE("rotate and reencrypt with --all carry on past a failing tenant and report a partial failure", "[integration][keys]") {
     test::TestDatabase db;
     test::create_app_tables(db);
     test::TestContext tc(db, test::keys_config());

@@ -9,6 +9,8 @@ void declare_all(Registry& r) {
     r.group("init", "Install or upgrade the platform schema");
     r.group("doctor", "Check connectivity, versions and row-level security");
     r.group("tenant", "Create, change, suspend, delete and purge tenants; apply a tenant manifest");
+    r.group("keys", "Tenant data keys, re-encryption, the master key and JWT signing keys");
+    r.group("apikey", "Issue, list, revoke and rotate tenants' API keys");
     r.group("migrate", "Apply the application's SQL migrations: checksummed, locked, resumable, fanned out to tenant schemas");
     r.group("audit", "Query, follow, seal, verify and maintain the audit log",
             "The audit log is partitioned by month; every read has a time window. `seal` and `verify` keep a "
@@ -22,6 +24,9 @@ void declare_all(Registry& r) {
     commands::declare_tenant_change(r);
     commands::declare_tenant_purge(r);
     commands::declare_tenant_apply(r);
+    commands::declare_keys(r);
+    commands::declare_keys_jwt(r);
+    commands::declare_apikey(r);
     commands::declare_migrate(r);
     commands::declare_audit(r);
     commands::declare_completion(r);

@@ -18,5 +18,8 @@ void declare_tenant_read(cli::Registry& r);
 void declare_tenant_change(cli::Registry& r);
 void declare_tenant_purge(cli::Registry& r);
 void declare_tenant_apply(cli::Registry& r);
+void declare_keys(cli::Registry& r);
+void declare_keys_jwt(cli::Registry& r);
+void declare_apikey(cli::Registry& r);
 
 }  // namespace tenantctl::commands

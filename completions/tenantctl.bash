@@ -3,6 +3,11 @@
 _tenantctl_is_node() {
     case "$1" in
         "") return 0 ;;
+        "apikey") return 0 ;;
+        "apikey create") return 0 ;;
+        "apikey list") return 0 ;;
+        "apikey revoke") return 0 ;;
+        "apikey rotate") return 0 ;;
         "audit") return 0 ;;
         "audit partitions") return 0 ;;
         "audit partitions ensure") return 0 ;;
@@ -17,6 +22,20 @@ _tenantctl_is_node() {
         "completion") return 0 ;;
         "doctor") return 0 ;;
         "init") return 0 ;;
+        "keys") return 0 ;;
+        "keys destroy") return 0 ;;
+        "keys jwks") return 0 ;;
+        "keys jwt") return 0 ;;
+        "keys jwt activate") return 0 ;;
+        "keys jwt list") return 0 ;;
+        "keys jwt retire") return 0 ;;
+        "keys jwt rotate") return 0 ;;
+        "keys reencrypt") return 0 ;;
+        "keys retire") return 0 ;;
+        "keys rewrap") return 0 ;;
+        "keys rotate") return 0 ;;
+        "keys status") return 0 ;;
+        "keys verify") return 0 ;;
         "migrate") return 0 ;;
         "migrate baseline") return 0 ;;
         "migrate down") return 0 ;;
@@ -50,9 +69,12 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "audit completion doctor init migrate sandbox tenant" ;;
+        "") echo "apikey audit completion doctor init keys migrate sandbox tenant" ;;
+        "apikey") echo "create list revoke rotate" ;;
         "audit") echo "partitions query record seal stats tail verify" ;;
         "audit partitions") echo "ensure list prune" ;;
+        "keys") echo "destroy jwks jwt reencrypt retire rewrap rotate status verify" ;;
+        "keys jwt") echo "activate list retire rotate" ;;
         "migrate") echo "baseline down lint new plan repair status up verify" ;;
         "sandbox") echo "down env psql status up" ;;
         "tenant") echo "apply create delete list purge restore resume show suspend update" ;;
@@ -62,6 +84,11 @@ _tenantctl_children() {
 _tenantctl_options() {
     case "$1" in
         "") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey create") echo "--tenant --name --scope --expires --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey list") echo "--tenant --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey revoke") echo "--tenant --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "apikey rotate") echo "--tenant --overlap --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit partitions") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit partitions ensure") echo "--ahead --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -76,6 +103,20 @@ _tenantctl_options() {
         "completion") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "doctor") echo "--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "init") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys destroy") echo "--tenant --version --force --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwks") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt activate") echo "--force --retire-previous --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt list") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt retire") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys jwt rotate") echo "--alg --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys reencrypt") echo "--tenant --all --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys retire") echo "--tenant --version --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys rewrap") echo "--new-master-key --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys rotate") echo "--tenant --all --reencrypt --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys status") echo "--tenant --no-usage --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "keys verify") echo "--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate baseline") echo "--scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate down") echo "--to --steps --scope --dir --tenants --exclude --parallel --continue-on-error --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -153,6 +194,29 @@ _tenantctl_values() {
         "tenant apply|--file") return 2 ;;
         "tenant apply|-f") return 2 ;;
         "tenant apply|--grace") return 0 ;;
+        "keys status|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys rotate|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys rotate|--batch-size") return 0 ;;
+        "keys rotate|--max-rate") return 0 ;;
+        "keys reencrypt|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys reencrypt|--batch-size") return 0 ;;
+        "keys reencrypt|--max-rate") return 0 ;;
+        "keys retire|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys retire|--version") return 0 ;;
+        "keys destroy|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys destroy|--version") return 0 ;;
+        "keys rewrap|--new-master-key") return 0 ;;
+        "keys verify|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "keys verify|--sample") return 0 ;;
+        "keys jwt rotate|--alg") echo "RS256 ES256"; return 0 ;;
+        "apikey create|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey create|--name") return 0 ;;
+        "apikey create|--scope") return 0 ;;
+        "apikey create|--expires") return 0 ;;
+        "apikey list|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey revoke|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey rotate|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "apikey rotate|--overlap") return 0 ;;
         "migrate new|--scope") echo "shared tenant"; return 0 ;;
         "migrate new|--dir") return 3 ;;
         "migrate status|--dir") return 3 ;;

@@ -4,6 +4,16 @@ function __tenantctl_is_node
     switch "$argv[1]"
         case ''
             return 0
+        case 'apikey'
+            return 0
+        case 'apikey create'
+            return 0
+        case 'apikey list'
+            return 0
+        case 'apikey revoke'
+            return 0
+        case 'apikey rotate'
+            return 0
         case 'audit'
             return 0
         case 'audit partitions'
@@ -31,6 +41,34 @@ function __tenantctl_is_node
         case 'doctor'
             return 0
         case 'init'
+            return 0
+        case 'keys'
+            return 0
+        case 'keys destroy'
+            return 0
+        case 'keys jwks'
+            return 0
+        case 'keys jwt'
+            return 0
+        case 'keys jwt activate'
+            return 0
+        case 'keys jwt list'
+            return 0
+        case 'keys jwt retire'
+            return 0
+        case 'keys jwt rotate'
+            return 0
+        case 'keys reencrypt'
+            return 0
+        case 'keys retire'
+            return 0
+        case 'keys rewrap'
+            return 0
+        case 'keys rotate'
+            return 0
+        case 'keys status'
+            return 0
+        case 'keys verify'
             return 0
         case 'migrate'
             return 0
@@ -93,11 +131,17 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            string split ' ' -- 'audit completion doctor init migrate sandbox tenant'
+            string split ' ' -- 'apikey audit completion doctor init keys migrate sandbox tenant'
+        case 'apikey'
+            string split ' ' -- 'create list revoke rotate'
         case 'audit'
             string split ' ' -- 'partitions query record seal stats tail verify'
         case 'audit partitions'
             string split ' ' -- 'ensure list prune'
+        case 'keys'
+            string split ' ' -- 'destroy jwks jwt reencrypt retire rewrap rotate status verify'
+        case 'keys jwt'
+            string split ' ' -- 'activate list retire rotate'
         case 'migrate'
             string split ' ' -- 'baseline down lint new plan repair status up verify'
         case 'sandbox'
@@ -111,6 +155,16 @@ function __tenantctl_options
     switch "$argv[1]"
         case ''
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'apikey'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'apikey create'
+            string split ' ' -- '--tenant --name --scope --expires --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'apikey list'
+            string split ' ' -- '--tenant --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'apikey revoke'
+            string split ' ' -- '--tenant --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'apikey rotate'
+            string split ' ' -- '--tenant --overlap --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit partitions'
@@ -139,6 +193,34 @@ function __tenantctl_options
             string split ' ' -- '--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'init'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys destroy'
+            string split ' ' -- '--tenant --version --force --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys jwks'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys jwt'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys jwt activate'
+            string split ' ' -- '--force --retire-previous --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys jwt list'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys jwt retire'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys jwt rotate'
+            string split ' ' -- '--alg --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys reencrypt'
+            string split ' ' -- '--tenant --all --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys retire'
+            string split ' ' -- '--tenant --version --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys rewrap'
+            string split ' ' -- '--new-master-key --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys rotate'
+            string split ' ' -- '--tenant --all --reencrypt --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys status'
+            string split ' ' -- '--tenant --no-usage --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'keys verify'
+            string split ' ' -- '--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate baseline'
@@ -293,6 +375,63 @@ function __tenantctl_values
         case 'tenant apply|-f'
             return 2
         case 'tenant apply|--grace'
+            return 0
+        case 'keys status|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'keys rotate|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'keys rotate|--batch-size'
+            return 0
+        case 'keys rotate|--max-rate'
+            return 0
+        case 'keys reencrypt|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'keys reencrypt|--batch-size'
+            return 0
+        case 'keys reencrypt|--max-rate'
+            return 0
+        case 'keys retire|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'keys retire|--version'
+            return 0
+        case 'keys destroy|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'keys destroy|--version'
+            return 0
+        case 'keys rewrap|--new-master-key'
+            return 0
+        case 'keys verify|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'keys verify|--sample'
+            return 0
+        case 'keys jwt rotate|--alg'
+            string split ' ' -- 'RS256 ES256'
+            return 0
+        case 'apikey create|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'apikey create|--name'
+            return 0
+        case 'apikey create|--scope'
+            return 0
+        case 'apikey create|--expires'
+            return 0
+        case 'apikey list|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'apikey revoke|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'apikey rotate|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'apikey rotate|--overlap'
             return 0
         case 'migrate new|--scope'
             string split ' ' -- 'shared tenant'

@@ -247,4 +247,35 @@ std::uint64_t fernet_timestamp(std::string_view token) {
     return timestamp_of(raw);
 }
 
+int fernet_match(std::span<const FernetKey* const> keys, std::string_view token) {
+    std::string raw;
+    if (!decode_token(token, raw)) return -1;
+    for (std::size_t i = 0; i < keys.size(); ++i)
+        if (mac_matches(*keys[i], raw)) return static_cast<int>(i);
+    return -1;
+}
+
+RotateResult fernet_rotate(std::span<const FernetKey* const> keys, std::string_view token) {
+    RotateResult result;
+    std::string raw;
+    if (keys.empty() || !decode_token(token, raw)) return result;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (!mac_matches(*keys[i], raw)) continue;
+        result.key_index = static_cast<int>(i);
+        if (i == 0) {
+            result.status = RotateStatus::current;
+            return result;
+        }
+        try {
+            const SecureBytes plain = decrypt_body(*keys[i], raw);
+            result.token = fernet_encrypt(*keys[0], plain.view(), timestamp_of(raw));
+            result.status = RotateStatus::rotated;
+        } catch (const InvalidToken&) {
+            result.status = RotateStatus::invalid;  // authentic but badly padded: never made by Fernet
+        }
+        return result;
+    }
+    return result;
+}
+
 }  // namespace tenantctl::crypto

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -87,5 +88,24 @@ FernetPlain fernet_decrypt(const FernetKey& key, std::string_view token, std::ui
 // use it for reporting only, never for decisions an attacker could influence. Throws
 // InvalidToken if the token is malformed.
 std::uint64_t fernet_timestamp(std::string_view token);
+
+// MultiFernet.rotate for one token, as bulk re-encryption needs it: `keys[0]` is the primary
+// key, the rest are tried in order. The token is decoded once however many keys are tried.
+//   current  the token already verifies under keys[0]: nothing to do (rotate would only
+//            draw a new IV, which is pointless churn)
+//   rotated  it verifies under keys[key_index]; `token` is the plaintext re-encrypted under
+//            keys[0] with a fresh IV and the ORIGINAL timestamp
+//   invalid  malformed, or no key authenticates it, or it does not decrypt
+enum class RotateStatus { current, rotated, invalid };
+struct RotateResult {
+    RotateStatus status = RotateStatus::invalid;
+    int key_index = -1;
+    std::string token;
+};
+RotateResult fernet_rotate(std::span<const FernetKey* const> keys, std::string_view token);
+
+// Index of the first key in `keys` whose HMAC authenticates `token`, or -1 (malformed or no
+// match). Decodes once; does not decrypt. Used to count values per key version.
+int fernet_match(std::span<const FernetKey* const> keys, std::string_view token);
 
 }  // namespace tenantctl::crypto

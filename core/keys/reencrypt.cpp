@@ -1,0 +1,576 @@
+#include "core/keys/reencrypt.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <set>
+#include <utility>
+#include <cmath>
+#include <ostream>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "core/audit/append.hpp"
+#include "core/crypto/hash.hpp"
+#include "core/context.hpp"
+#include "core/db/connection.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/keys/data_keys.hpp"
+#include "core/keys/encrypted_tables.hpp"
+#include "core/keys/tenant_scope.hpp"
+#include "core/keys/usage.hpp"
+#include "core/platform/migrations.hpp"
+#include "core/util/strings.hpp"
+
+namespace tenantctl::keys {
+
+namespace {
+
+constexpr const char* kJobKind = "keys.reencrypt";
+constexpr std::size_t kMaxReportedFailures = 100;
+
+using Clock = std::chrono::steady_clock;
+
+// The changed rows of a batch as one PostgreSQL array literal per column (row version, then
+// the new token per encrypted column, NULL where it keeps its value), sent as parameters of one UPDATE ... FROM
+// unnest(...): no temporary table, no COPY round trips, and the server parses arrays in C.
+class ColumnArrays {
+public:
+    explicit ColumnArrays(std::size_t width) : m_arrays(width, "{") {}
+    void add(std::size_t column, const std::optional<std::string>& value) {
+        std::string& a = m_arrays[column];
+        if (a.size() > 1) a += ',';
+        if (!value) {
+            a += "NULL";
+            return;
+        }
+        a += '"';
+        for (char c : *value) {
+            if (c == '"' || c == '\\') a += '\\';
+            a += c;
+        }
+        a += '"';
+    }
+    std::vector<std::string> finish() {
+        for (auto& a : m_arrays) a += '}';
+        return std::move(m_arrays);
+    }
+
+private:
+    std::vector<std::string> m_arrays;
+};
+
+std::string quoted_list(const std::vector<std::string>& names, std::string_view prefix = {}) {
+    std::vector<std::string> out;
+    for (const auto& n : names) out.push_back(std::string(prefix) + db::quote_ident(n));
+    return util::join(out, ", ");
+}
+
+// The job row: where the walk stands. `after` is the last primary key done in `table`.
+struct Checkpoint {
+    int to_version = 0;
+    std::string table;                // label; empty = start with the first table
+    std::vector<std::string> after;   // empty = from the start of `table`
+    std::vector<Failure> failures;
+
+    json to_json() const {
+        json f = json::array();
+        for (const auto& x : failures) f.push_back({{"table", x.table}, {"column", x.column}, {"pk", x.pk}});
+        return {{"to_version", to_version}, {"table", table}, {"after", after}, {"failures", f}};
+    }
+    static Checkpoint from_json(const json& j) {
+        Checkpoint c;
+        c.to_version = j.value("to_version", 0);
+        c.table = j.value("table", std::string());
+        if (j.contains("after") && j["after"].is_array())
+            for (const auto& v : j["after"]) c.after.push_back(v.get<std::string>());
+        if (j.contains("failures"))
+            for (const auto& f : j["failures"])
+                c.failures.push_back(Failure{f.value("table", ""), f.value("column", ""), f.value("pk", "")});
+        return c;
+    }
+};
+
+json counts_json(const TenantReencrypt& r) {
+    return {{"scanned", r.scanned},
+            {"reencrypted", r.reencrypted},
+            {"current", r.current},
+            {"undecryptable", r.undecryptable},
+            {"conflicts", r.conflicts}};
+}
+
+void load_counts(TenantReencrypt& r, const json& j) {
+    r.scanned = j.value("scanned", 0LL);
+    r.reencrypted = j.value("reencrypted", 0LL);
+    r.current = j.value("current", 0LL);
+    r.undecryptable = j.value("undecryptable", 0LL);
+    r.conflicts = j.value("conflicts", 0LL);
+}
+
+// Writes the changed rows back with one UPDATE that addresses each row by the exact version
+// that was read (ctid + xmin): a row the application changed meanwhile has a new version, is
+// not matched, and keeps the application's value (compare-and-set without sending the old
+// tokens back). The planner joins unnest() to the table by TID: no index probes.
+long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenant_id,
+                        const std::vector<std::string>& arrays) {
+    std::vector<std::string> unnest_args{"$2::tid[]", "$3::xid[]"}, names{"tid", "txmin"}, sets;
+    int n = 4;
+    for (std::size_t i = 0; i < table.columns.size(); ++i) {
+        unnest_args.push_back(fmt::format("${}::text[]", n++));
+        names.push_back(fmt::format("n{}", i));
+        const std::string c = db::quote_ident(table.columns[i]);
+        sets.push_back(fmt::format("{0} = CASE WHEN s.n{1} IS NULL THEN t.{0} ELSE s.n{1} END", c, i));
+    }
+    const std::string sql =
+        fmt::format("UPDATE {} AS t SET {} FROM unnest({}) AS s({}) WHERE t.ctid = s.tid AND t.xmin = s.txmin AND t.{} = $1",
+                    table.sql_name, util::join(sets, ", "), util::join(unnest_args, ", "), util::join(names, ", "),
+                    db::quote_ident(table.tenant_column));
+    // A prepared, generic plan: planning a custom plan looks inside the 10k-element arrays
+    // (tens of ms per batch) and then prefers hashing the whole table over TID lookups.
+    const std::string statement = "tenantctl_reencrypt_" + crypto::sha256_hex(sql).substr(0, 16);
+    // Prepared statements live in a server session: remember them per (connection, backend).
+    static thread_local std::map<std::pair<const void*, int>, std::set<std::string>> prepared;
+    auto& known = prepared[{&tx.conn(), tx.conn().backendpid()}];
+    if (known.insert(statement).second) tx.conn().prepare(statement, sql);
+    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
+    tx.exec("SET LOCAL enable_hashjoin = off");
+    tx.exec("SET LOCAL enable_mergejoin = off");
+    auto result = tx.exec_prepared(statement, tenant_id, pqxx::prepare::make_dynamic_params(arrays));
+    return static_cast<long long>(result.affected_rows());
+}
+
+class Progress {
+public:
+    Progress(Context& ctx, std::string tenant, long long total)
+        : m_ctx(ctx), m_tenant(std::move(tenant)), m_total(total), m_enabled(ctx.progress_enabled()) {}
+    ~Progress() {
+        if (m_drawn) m_ctx.log().stream() << "\n" << std::flush;
+    }
+    void update(long long done, double rate) {
+        if (!m_enabled) return;
+        std::string bar;
+        if (m_total > 0) {
+            const double f = std::min(1.0, static_cast<double>(done) / static_cast<double>(m_total));
+            const int width = 30, full = static_cast<int>(f * width);
+            bar = "[" + std::string(static_cast<std::size_t>(full), '#') + std::string(static_cast<std::size_t>(width - full), '.') +
+                  fmt::format("] {:3.0f}% ", f * 100);
+        }
+        m_ctx.log().stream() << fmt::format("\rre-encrypting {}: {}{} rows, {:.0f} rows/s   ", m_tenant, bar, done, rate)
+                             << std::flush;
+        m_drawn = true;
+    }
+
+private:
+    Context& m_ctx;
+    std::string m_tenant;
+    long long m_total;
+    bool m_enabled;
+    bool m_drawn = false;
+};
+
+// One batch read and re-encrypted, waiting to be written back.
+struct PreparedBatch {
+    std::size_t table_index = 0;
+    std::vector<std::string> after;  // the keyset position the batch started after
+    std::vector<std::string> last;   // its last primary key (empty when it had no rows)
+    bool table_done = false;         // fewer rows than the batch size: the table is finished
+    long long rows = 0, scanned = 0, current = 0, reencrypted = 0, undecryptable = 0;
+    long long changed_rows = 0;
+    std::vector<std::string> arrays;  // ColumnArrays of the changed rows: ctid, xmin, new tokens
+    std::vector<Failure> failures;
+};
+
+// Reads batches in key order and re-encrypts them on a thread of its own (see the loop in
+// reencrypt_tenant). next() hands them over in order; nullopt when every table is done.
+class BatchReader {
+public:
+    BatchReader(std::unique_ptr<pqxx::connection> conn, const TenantScope& scope,
+                const std::vector<EncryptedTable>& tables, const KeyRing& ring, std::string tenant_id,
+                std::size_t table_index, std::vector<std::string> after, long batch_size)
+        : m_conn(std::move(conn)), m_scope(scope), m_tables(tables), m_ring(ring), m_tenant(std::move(tenant_id)),
+          m_batch_size(batch_size) {
+        m_thread = std::thread([this, table_index, after = std::move(after)]() mutable { run(table_index, std::move(after)); });
+    }
+    ~BatchReader() {
+        {
+            std::lock_guard lock(m_mutex);
+            m_stop = true;
+        }
+        m_changed.notify_all();
+        m_thread.join();
+    }
+    BatchReader(const BatchReader&) = delete;
+    BatchReader& operator=(const BatchReader&) = delete;
+
+    std::optional<PreparedBatch> next() {
+        std::unique_lock lock(m_mutex);
+        m_changed.wait(lock, [&] { return !m_queue.empty() || m_done; });
+        if (!m_queue.empty()) {
+            PreparedBatch b = std::move(m_queue.front());
+            m_queue.pop_front();
+            m_changed.notify_all();
+            return b;
+        }
+        if (m_error) std::rethrow_exception(m_error);
+        return std::nullopt;
+    }
+
+private:
+    static constexpr std::size_t kAhead = 2;
+
+    void run(std::size_t table_index, std::vector<std::string> after) {
+        try {
+            while (table_index < m_tables.size()) {
+                PreparedBatch b = prepare(table_index, after);
+                if (b.table_done) {
+                    ++table_index;
+                    after.clear();
+                } else {
+                    after = b.last;
+                }
+                std::unique_lock lock(m_mutex);
+                m_changed.wait(lock, [&] { return m_queue.size() < kAhead || m_stop; });
+                if (m_stop) break;
+                m_queue.push_back(std::move(b));
+                m_changed.notify_all();
+            }
+        } catch (...) {
+            std::lock_guard lock(m_mutex);
+            m_error = std::current_exception();
+        }
+        std::lock_guard lock(m_mutex);
+        m_done = true;
+        m_changed.notify_all();
+    }
+
+    PreparedBatch prepare(std::size_t table_index, const std::vector<std::string>& after) {
+        const EncryptedTable& table = m_tables[table_index];
+        PreparedBatch b;
+        b.table_index = table_index;
+        b.after = after;
+        std::vector<TokenRow> rows;
+        {
+            pqxx::read_transaction tx(*m_conn);
+            m_scope.enter(tx, m_tenant);
+            rows = read_batch(tx, table, m_tenant, after, m_batch_size, true);
+            tx.commit();
+        }
+        b.rows = static_cast<long long>(rows.size());
+        b.table_done = rows.size() < static_cast<std::size_t>(m_batch_size);
+        if (!rows.empty()) b.last = rows.back().pk;
+        // One COPY row per changed row: key columns, then (old, new) per encrypted column,
+        // both NULL where that column keeps its value.
+        ColumnArrays arrays(2 + table.columns.size());
+        std::vector<std::optional<std::string>> news(table.columns.size());
+        for (auto& row : rows) {
+            bool changed = false;
+            for (std::size_t i = 0; i < row.values.size(); ++i) {
+                news[i].reset();
+                auto& v = row.values[i];
+                if (!v) continue;
+                ++b.scanned;
+                auto r = crypto::fernet_rotate(m_ring.ptrs, *v);
+                switch (r.status) {
+                    case crypto::RotateStatus::current:
+                        ++b.current;
+                        break;
+                    case crypto::RotateStatus::rotated:
+                        ++b.reencrypted;
+                        changed = true;
+                        news[i] = std::move(r.token);
+                        break;
+                    case crypto::RotateStatus::invalid:
+                        ++b.undecryptable;
+                        if (b.failures.size() < kMaxReportedFailures)
+                            b.failures.push_back(Failure{table.label(), table.columns[i], format_pk(row.pk)});
+                        break;
+                }
+            }
+            if (!changed) continue;
+            ++b.changed_rows;
+            arrays.add(0, row.ctid);
+            arrays.add(1, row.xmin);
+            for (std::size_t i = 0; i < row.values.size(); ++i) arrays.add(2 + i, news[i]);
+        }
+        if (b.changed_rows > 0) b.arrays = arrays.finish();
+        return b;
+    }
+
+    std::unique_ptr<pqxx::connection> m_conn;
+    const TenantScope& m_scope;
+    const std::vector<EncryptedTable>& m_tables;
+    const KeyRing& m_ring;
+    std::string m_tenant;
+    long m_batch_size;
+    std::mutex m_mutex;
+    std::condition_variable m_changed;
+    std::deque<PreparedBatch> m_queue;
+    bool m_done = false;
+    bool m_stop = false;
+    std::exception_ptr m_error;
+    std::thread m_thread;  // last: started once everything above exists
+};
+
+}  // namespace
+
+json to_json(const TenantReencrypt& r) {
+    json f = json::array();
+    for (const auto& x : r.failures) f.push_back({{"table", x.table}, {"column", x.column}, {"pk", x.pk}});
+    json j = {{"tenant", r.tenant}, {"job", r.job_id.empty() ? json(nullptr) : json(r.job_id)},
+              {"to_version", r.to_version}, {"resumed", r.resumed}, {"completed", r.completed}};
+    j.update(counts_json(r));
+    j["failures"] = f;
+    return j;
+}
+
+TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant, const ReencryptOptions& o) {
+    if (o.batch_size < 1 || o.batch_size > 1000000) throw UsageError("--batch-size must be between 1 and 1000000");
+    if (o.max_rate < 0) throw UsageError("--max-rate must not be negative");
+    TenantReencrypt result;
+    result.tenant = tenant.slug;
+    auto lock = ctx.lock("keys:reencrypt:" + tenant.id);
+    const std::string jobs = ctx.platform_table("jobs");
+
+    // Set-up: keys (proves the master key before anything is written), tables, job.
+    KeyRing ring;
+    std::vector<EncryptedTable> tables;
+    std::optional<TenantScope> scope;
+    Checkpoint cp;
+    {
+        pqxx::work tx(ctx.db());
+        ring = load_keyring(ctx, tx, tenant.id);
+        tables = encrypted_tables(ctx, tx);
+        scope = TenantScope::decide(ctx, tx);
+        result.to_version = ring.active_version();
+        if (ctx.dry_run()) {
+            auto usage = count_usage(tx, *scope, tenant.id, tables, ring);
+            for (const auto& [label, c] : usage.columns)
+                for (const auto& [version, n] : c.by_version) {
+                    result.scanned += n;
+                    (version == result.to_version ? result.current : result.reencrypted) += n;
+                }
+            result.undecryptable = usage.undecryptable();
+            result.scanned += result.undecryptable;
+            return result;  // "reencrypted" reads as "would re-encrypt"
+        }
+        auto open = tx.exec_params(fmt::format("SELECT id::text, cursor::text, counts::text FROM {} WHERE kind = $1 "
+                                               "AND tenant_id = $2 AND state = 'running' ORDER BY started_at DESC FOR UPDATE",
+                                               jobs),
+                                   kJobKind, tenant.id);
+        for (const auto& row : open) {
+            auto c = Checkpoint::from_json(json::parse(row[1].c_str()));
+            if (result.job_id.empty() && c.to_version == result.to_version) {
+                result.job_id = row[0].c_str();
+                result.resumed = true;
+                cp = c;
+                load_counts(result, json::parse(row[2].c_str()));
+            } else {
+                // Made for another active version (a rotation happened since): start afresh.
+                tx.exec_params(fmt::format("UPDATE {} SET state = 'cancelled', finished_at = now(), updated_at = now(), "
+                                           "error = 'superseded: the active key version changed' WHERE id = $1::uuid",
+                                           jobs),
+                               row[0].c_str());
+            }
+        }
+        if (!result.resumed) {
+            cp.to_version = result.to_version;
+            result.job_id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, counts, actor) "
+                                                        "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING id::text",
+                                                        jobs),
+                                            kJobKind, tenant.id, "encrypted columns", cp.to_json().dump(),
+                                            counts_json(result).dump(), ctx.actor())[0]
+                                .c_str();
+            audit::Event ev;
+            ev.tenant_id = tenant.id;
+            ev.action = "keys.reencrypt.start";
+            ev.resource_type = "job";
+            ev.resource_id = result.job_id;
+            ev.metadata = {{"to_version", result.to_version}, {"tables", tables.size()}};
+            audit::append(ctx, tx, ev);
+        } else {
+            ctx.log().info(fmt::format("resuming re-encryption job {} of tenant '{}'", result.job_id, tenant.slug));
+        }
+        tx.commit();
+    }
+    result.failures = cp.failures;
+
+    // Where to start: the checkpoint's table, or the first if the data map no longer has it.
+    std::size_t table_index = 0;
+    if (!cp.table.empty()) {
+        auto it = std::find_if(tables.begin(), tables.end(), [&](const auto& t) { return t.label() == cp.table; });
+        if (it == tables.end()) {
+            ctx.log().warn(fmt::format("table {} of the checkpoint is no longer in the data map; starting over", cp.table));
+            cp.after.clear();
+        } else {
+            table_index = static_cast<std::size_t>(it - tables.begin());
+        }
+    }
+
+    long long total_rows = 0;
+    if (ctx.progress_enabled()) {
+        pqxx::read_transaction tx(ctx.db());
+        scope->enter(tx, tenant.id);
+        for (const auto& t : tables)
+            total_rows += tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE {} = $1", t.sql_name,
+                                                      db::quote_ident(t.tenant_column)),
+                                          tenant.id)[0]
+                              .as<long long>();
+    }
+    Progress progress(ctx, tenant.slug, total_rows);
+    const auto started = Clock::now();
+    long long rows_this_run = 0;
+
+    // A reader thread on its own connection reads batch N+1 and does its crypto while this
+    // thread writes batch N back and commits it with its checkpoint: the server's write work
+    // and the client's crypto overlap. Only this thread writes; the reader is never more than
+    // two batches ahead, and whatever it prepared but was not committed is simply read again
+    // by the next run (its rows are disjoint from the batches in flight, and the
+    // compare-and-set write protects against any change in between).
+    BatchReader reader(ctx.new_connection("reencrypt reader"), *scope, tables, ring, tenant.id, table_index, cp.after,
+                       o.batch_size);
+    std::chrono::duration<double> t_wait{0}, t_write{0};
+    for (;;) {
+        auto t0 = Clock::now();
+        std::optional<PreparedBatch> batch = reader.next();
+        auto t1 = Clock::now();
+        t_wait += t1 - t0;
+        if (!batch) break;
+        const EncryptedTable& table = tables[batch->table_index];
+        pqxx::work tx(ctx.db());
+        if (batch->changed_rows > 0) {
+            scope->enter(tx, tenant.id);
+            const long long wanted = batch->changed_rows;
+            const long long applied = apply_changes(tx, table, tenant.id, batch->arrays);
+            // Rows the application rewrote meanwhile keep the application's value; a re-run
+            // re-checks them. (`reencrypted` counts values, `conflicts` rows.)
+            if (applied < wanted) result.conflicts += wanted - applied;
+            scope->leave(tx);
+        }
+        result.scanned += batch->scanned;
+        result.current += batch->current;
+        result.reencrypted += batch->reencrypted;
+        result.undecryptable += batch->undecryptable;
+        for (auto& f : batch->failures)
+            if (result.failures.size() < kMaxReportedFailures) result.failures.push_back(std::move(f));
+
+        // Advance the checkpoint in the same transaction as the batch.
+        std::size_t table_index_after = batch->table_index;
+        if (batch->table_done) {
+            ++table_index_after;
+            cp.after.clear();
+            cp.table = table_index_after < tables.size() ? tables[table_index_after].label() : std::string();
+        } else {
+            cp.table = table.label();
+            cp.after = batch->last;
+        }
+        cp.failures = result.failures;
+        const bool finished = table_index_after >= tables.size();
+        tx.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, heartbeat_at = now(), "
+                                   "updated_at = now(), state = CASE WHEN $4 THEN 'done' ELSE state END, "
+                                   "finished_at = CASE WHEN $4 THEN now() END WHERE id = $1::uuid",
+                                   jobs),
+                       result.job_id, cp.to_json().dump(), counts_json(result).dump(), finished);
+        if (finished) {
+            audit::Event ev;
+            ev.tenant_id = tenant.id;
+            ev.action = "keys.reencrypt";
+            ev.resource_type = "job";
+            ev.resource_id = result.job_id;
+            ev.metadata = counts_json(result);
+            ev.metadata["to_version"] = result.to_version;
+            audit::append(ctx, tx, ev);
+        }
+        tx.commit();
+        t_write += Clock::now() - t1;
+        result.completed = finished;
+
+        rows_this_run += batch->rows;
+        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+        progress.update(rows_this_run, elapsed > 0 ? static_cast<double>(rows_this_run) / elapsed : 0);
+        if (finished) break;
+        if (o.deadline && ctx.now() >= *o.deadline) {
+            ctx.log().info(fmt::format("stopping re-encryption of tenant '{}' at the deadline; the next run resumes",
+                                       tenant.slug));
+            break;
+        }
+        if (o.max_rate > 0) {
+            // Sleep until this run's average is back under the limit.
+            const double due = static_cast<double>(rows_this_run) / o.max_rate;
+            if (due > elapsed) std::this_thread::sleep_for(std::chrono::duration<double>(due - elapsed));
+        }
+    }
+    ctx.log().debug(fmt::format("re-encryption of '{}': waited {:.3f} s for the reader, wrote for {:.3f} s", tenant.slug,
+                                t_wait.count(), t_write.count()));
+    return result;
+}
+
+Records reencrypt(Context& ctx, const ReencryptOptions& o) {
+    platform::require_current(ctx);
+    auto targets = target_tenants(ctx, o.tenant, o.all);
+    const auto started = Clock::now();
+    json tenants_json = json::array();
+    std::size_t failed = 0;
+    long long undecryptable = 0, values = 0, rewritten = 0;
+    std::string first_error;
+    for (const auto& t : targets) {
+        try {
+            auto r = reencrypt_tenant(ctx, t, o);
+            undecryptable += r.undecryptable;
+            values += r.scanned;
+            rewritten += r.reencrypted;
+            for (const auto& f : r.failures)
+                ctx.log().error(fmt::format("tenant '{}': value in {}.{} with primary key {} does not decrypt under any "
+                                            "of the tenant's keys; left untouched",
+                                            t.slug, f.table, f.column, f.pk));
+            if (r.conflicts > 0)
+                ctx.log().warn(fmt::format("tenant '{}': {} row(s) changed while being re-encrypted; run again to "
+                                           "finish them",
+                                           t.slug, r.conflicts));
+            tenants_json.push_back(to_json(r));
+        } catch (const Error& e) {
+            if (!o.all) throw;
+            ++failed;
+            if (first_error.empty()) first_error = fmt::format("{}: {}", t.slug, e.what());
+            ctx.log().error(fmt::format("re-encrypting tenant '{}' failed: {}", t.slug, e.what()));
+            tenants_json.push_back({{"tenant", t.slug}, {"error", e.what()}});
+            ctx.reset_db();
+        } catch (const pqxx::failure&) {
+            if (!o.all) db::rethrow_translated("re-encrypting tenant '" + t.slug + "'");
+            ++failed;
+            ctx.log().error(fmt::format("re-encrypting tenant '{}' failed with a database error", t.slug));
+            tenants_json.push_back({{"tenant", t.slug}, {"error", "database error"}});
+            ctx.reset_db();
+        }
+    }
+    const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+    json doc = {{"dry_run", ctx.dry_run()},
+                {"tenants", tenants_json},
+                {"totals",
+                 {{"tenants", targets.size()},
+                  {"failed_tenants", failed},
+                  {"values", values},
+                  {"reencrypted", rewritten},
+                  {"undecryptable", undecryptable}}},
+                {"elapsed_seconds", std::round(elapsed * 1000) / 1000},
+                {"values_per_second", elapsed > 0 ? std::round(static_cast<double>(values) / elapsed) : 0.0}};
+    Records r = Records::doc(doc);
+    if (failed > 0) {
+        r.exit = Exit::partial;
+        r.failure = fmt::format("{} of {} tenant(s) failed (first: {})", failed, targets.size(), first_error);
+    } else if (undecryptable > 0 && !ctx.dry_run()) {
+        r.exit = Exit::integrity;
+        r.failure = fmt::format("{} value(s) did not decrypt and were left untouched", undecryptable);
+    } else if (undecryptable > 0) {
+        r.exit = Exit::integrity;
+        r.failure = fmt::format("{} value(s) would not decrypt", undecryptable);
+    }
+    return r;
+}
+
+}  // namespace tenantctl::keys

@@ -1,0 +1,77 @@
+// Re-encryption of a tenant's encrypted columns under its active key (`keys reencrypt`,
+// `keys rotate --reencrypt`; DESIGN section 5 and 11).
+//
+// Walks every encrypted column of the data map in primary-key order, in keyset batches. A
+// value already under the active key is left alone; others are decrypted and re-encrypted
+// keeping their Fernet timestamp (MultiFernet.rotate). Each batch is one transaction that
+//   1. sets the tenancy setting (and the app role if needed: core/keys/tenant_scope.hpp),
+//   2. reads the batch,
+//   3. applies one UPDATE ... FROM unnest(arrays) that addresses each changed row by the
+//      exact row version that was read (ctid + xmin), so an application write in between wins
+//      and is counted as a conflict for the next run (compare-and-set),
+//   4. advances the job's checkpoint in `jobs`,
+// and commits. A kill at any instant therefore loses nothing and encrypts nothing twice: the
+// re-run resumes from the checkpoint, and any value it meets again is already current.
+//
+// A reader thread on a second connection reads and re-encrypts the next batch while the
+// current one is written, so client crypto and server writes overlap.
+//
+// Runs of the same tenant exclude each other through a session advisory lock (waits up to
+// --lock-timeout, then exit 6). A change of the active version between runs starts a new job.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/records.hpp"
+#include "core/tenants/lookup.hpp"
+
+namespace tenantctl {
+class Context;
+}
+
+namespace tenantctl::keys {
+
+struct ReencryptOptions {
+    std::optional<std::string> tenant;   // slug
+    bool all = false;
+    long batch_size = 10000;
+    double max_rate = 0;                 // values per second; 0 = as fast as possible
+    // Stop cleanly after the batch during which this passes; the job stays resumable (for
+    // `maintain --max-duration`). The tenant's result then has completed = false.
+    std::optional<TimePoint> deadline;
+};
+
+struct Failure {
+    std::string table;   // "public.users"
+    std::string column;
+    std::string pk;      // format_pk
+};
+
+struct TenantReencrypt {
+    std::string tenant;  // slug
+    std::string job_id;
+    int to_version = 0;
+    bool resumed = false;
+    bool completed = false;
+    long long scanned = 0;      // non-null values looked at (this job, across resumed runs)
+    long long reencrypted = 0;
+    long long current = 0;      // already under the active key
+    long long undecryptable = 0;
+    long long conflicts = 0;    // changed by someone else between read and write: left to a re-run
+    std::vector<Failure> failures;  // the first 100 undecryptable values
+};
+
+// One tenant. The caller decides nothing else: locking, job, batches, audit are all here.
+TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant, const ReencryptOptions& o);
+
+// The command: every selected tenant, a JSON-friendly summary document. Exit 8 when values
+// did not decrypt, 9 when some tenants failed altogether (the others are done).
+Records reencrypt(Context& ctx, const ReencryptOptions& o);
+
+json to_json(const TenantReencrypt& r);
+
+}  // namespace tenantctl::keys

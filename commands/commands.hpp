@@ -11,5 +11,6 @@ void declare_sandbox(cli::Registry& r);
 void declare_init(cli::Registry& r);
 void declare_doctor(cli::Registry& r);
 void declare_completion(cli::Registry& r);
+void declare_gdpr(cli::Registry& r);
 
 }  // namespace tenantctl::commands

@@ -5,6 +5,15 @@ _tenantctl_is_node() {
         "") return 0 ;;
         "completion") return 0 ;;
         "doctor") return 0 ;;
+        "gdpr") return 0 ;;
+        "gdpr erase") return 0 ;;
+        "gdpr export") return 0 ;;
+        "gdpr lint") return 0 ;;
+        "gdpr requests") return 0 ;;
+        "gdpr requests add") return 0 ;;
+        "gdpr requests close") return 0 ;;
+        "gdpr requests list") return 0 ;;
+        "gdpr requests show") return 0 ;;
         "init") return 0 ;;
         "sandbox") return 0 ;;
         "sandbox down") return 0 ;;
@@ -18,7 +27,9 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "completion doctor init sandbox" ;;
+        "") echo "completion doctor gdpr init sandbox" ;;
+        "gdpr") echo "erase export lint requests" ;;
+        "gdpr requests") echo "add close list show" ;;
         "sandbox") echo "down env psql status up" ;;
     esac
 }
@@ -28,6 +39,15 @@ _tenantctl_options() {
         "") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "completion") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "doctor") echo "--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr erase") echo "--tenant --subject --output-file -O --force --request --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr export") echo "--tenant --subject --all --output-file -O --format --table-format --force --request --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr lint") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests add") echo "--tenant --kind --subject --received --note --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests close") echo "--note --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests list") echo "--tenant --open --overdue --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests show") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "init") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox down") echo "--dir --keep --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -59,6 +79,25 @@ _tenantctl_values() {
         "sandbox psql|--dir") return 3 ;;
         "doctor|--check") return 0 ;;
         "doctor|--metrics-file") return 2 ;;
+        "gdpr export|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr export|--subject") return 0 ;;
+        "gdpr export|--output-file") return 2 ;;
+        "gdpr export|-O") return 2 ;;
+        "gdpr export|--format") echo "zip json"; return 0 ;;
+        "gdpr export|--table-format") echo "ndjson csv"; return 0 ;;
+        "gdpr export|--request") return 0 ;;
+        "gdpr erase|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr erase|--subject") return 0 ;;
+        "gdpr erase|--output-file") return 2 ;;
+        "gdpr erase|-O") return 2 ;;
+        "gdpr erase|--request") return 0 ;;
+        "gdpr requests list|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr requests close|--note") return 0 ;;
+        "gdpr requests add|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr requests add|--kind") echo "export erase export_all"; return 0 ;;
+        "gdpr requests add|--subject") return 0 ;;
+        "gdpr requests add|--received") return 0 ;;
+        "gdpr requests add|--note") return 0 ;;
     esac
     return 1
 }

@@ -47,6 +47,102 @@ void unescape_copy_text(std::string& s) {
     s.resize(out);
 }
 
+// NDJSON is rendered here from COPY's plain text format rather than by row_to_json() in the
+// server: the server then only streams rows (its cheapest path, as for psql's \copy) and the
+// JSON work runs on the client's core, in parallel with it.
+enum class JsonKind { string, number, boolean, raw };
+
+struct ColumnShape {
+    std::string key;  // `"name":` (with a leading ',' for all but the first column)
+    JsonKind kind = JsonKind::string;
+};
+
+std::vector<ColumnShape> column_shapes(pqxx::transaction_base& tx, const catalog::TableName& t) {
+    auto rows = tx.exec_params(
+        "SELECT a.attname, ty.typcategory, ty.typname FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_type ty ON ty.oid = a.atttypid "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        t.schema, t.name);
+    std::vector<ColumnShape> out;
+    for (const auto& r : rows) {
+        ColumnShape shape;
+        shape.key = (out.empty() ? "" : ",") + json(r[0].as<std::string>()).dump() + ":";
+        std::string category = r[1].as<std::string>(), type = r[2].as<std::string>();
+        shape.kind = category == "N" ? JsonKind::number
+                     : category == "B" ? JsonKind::boolean
+                     : (type == "json" || type == "jsonb") ? JsonKind::raw
+                                                          : JsonKind::string;
+        out.push_back(std::move(shape));
+    }
+    return out;
+}
+
+// Appends the JSON string literal of COPY-escaped text `field` to `out`.
+void append_json_string(std::string& out, std::string_view field) {
+    static const char* hex = "0123456789abcdef";
+    out.push_back('"');
+    for (std::size_t i = 0; i < field.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(field[i]);
+        if (c == '\\' && i + 1 < field.size()) {
+            char n = field[++i];
+            switch (n) {
+                case 'n': out += "\\n"; continue;
+                case 'r': out += "\\r"; continue;
+                case 't': out += "\\t"; continue;
+                case 'b': out += "\\b"; continue;
+                case 'f': out += "\\f"; continue;
+                case 'v': out += "\\u000b"; continue;
+                default: c = static_cast<unsigned char>(n); break;
+            }
+        }
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c < 0x20) {
+            out += "\\u00";
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    out.push_back('"');
+}
+
+// One COPY text line (tab-separated, \N for NULL) to one JSON object line.
+void copy_line_to_json(std::string_view line, const std::vector<ColumnShape>& shapes, std::string& out) {
+    out.clear();
+    out.push_back('{');
+    std::size_t start = 0;
+    for (std::size_t col = 0; col < shapes.size(); ++col) {
+        std::size_t end = line.find('\t', start);
+        if (end == std::string_view::npos) end = line.size();
+        std::string_view field = line.substr(start, end - start);
+        start = end + 1;
+        const auto& shape = shapes[col];
+        out += shape.key;
+        if (field == "\\N") {
+            out += "null";
+        } else if (shape.kind == JsonKind::boolean) {
+            out += field == "t" ? "true" : "false";
+        } else if (shape.kind == JsonKind::number && !field.empty() &&
+                   (field.front() == '-' || (field.front() >= '0' && field.front() <= '9')) &&
+                   field != "-Infinity") {
+            out += field;  // NaN and Infinity are not JSON numbers: they go out as strings below
+        } else if (shape.kind == JsonKind::raw && field.find('\\') == std::string_view::npos) {
+            out += field;
+        } else if (shape.kind == JsonKind::raw) {
+            std::string text(field);
+            unescape_copy_text(text);
+            out += text;
+        } else {
+            append_json_string(out, field);
+        }
+    }
+    out += "}\n";
+}
+
 // Buffered writes to the spool with a running SHA-256 and byte count.
 class Spool {
 public:
@@ -136,7 +232,9 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
     std::future<void> archiving;
     for (const auto& t : tables) {
         auto columns = catalog::columns(tx, t.name);
-        std::string select = o.table_format == "csv" ? csv_line_sql(columns) : "row_to_json(t)::text";
+        const bool csv = o.table_format == "csv";
+        std::string select = csv ? csv_line_sql(columns) : "t.*";
+        auto shapes = csv ? std::vector<ColumnShape>{} : column_shapes(tx, t.name);
         // COPY takes no parameters: the tenant id is a uuid we read ourselves, quoted as a literal.
         std::string query = fmt::format("(SELECT {} FROM {} t WHERE t.{} = {})", select, t.name.quoted(),
                                         db::quote_ident(tenancy.column), tx.quote(tenant.id));
@@ -146,11 +244,17 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
         long long rows = 0;
         {
             pqxx::stream_from copy(tx, query);
-            std::string line;
+            std::string line, rendered;
             while (copy.get_raw_line(line)) {
-                unescape_copy_text(line);
-                if (line.empty() || line.back() != '\n') line.push_back('\n');
-                spool.append(line);
+                if (!line.empty() && line.back() == '\n') line.pop_back();
+                if (csv) {
+                    unescape_copy_text(line);
+                    line.push_back('\n');
+                    spool.append(line);
+                } else {
+                    copy_line_to_json(line, shapes, rendered);
+                    spool.append(rendered);
+                }
                 ++rows;
             }
             copy.complete();

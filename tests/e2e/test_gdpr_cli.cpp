@@ -121,6 +121,12 @@ TEST_CASE("a data map naming a missing column exits 2", "[e2e][gdpr]") {
 
 TEST_CASE("gdpr export --all writes a tar.gz with NDJSON per table and a manifest", "[e2e][gdpr]") {
     Env e;
+    // Text that needs every kind of escaping survives the COPY text -> NDJSON rendering.
+    const std::string tricky = "He said \"hi\" \\ back\nslash\ttab \x01 \xc3\xbc";
+    pqxx::connection c(e.f.db.conninfo());
+    pqxx::work w(c);
+    w.exec_params("UPDATE documents SET title = $1 WHERE owner_id = $2", tricky, e.f.bob);
+    w.commit();
     auto out = e.dir / "acme.tar.gz";
     auto r = e.run({"gdpr", "export", "--tenant", "acme", "--all", "-O", out.string(), "-o", "json"});
     INFO(r.err);
@@ -135,6 +141,14 @@ TEST_CASE("gdpr export --all writes a tar.gz with NDJSON per table and a manifes
     CHECK(std::count(users.begin(), users.end(), '\n') == 3);
     CHECK(users.find("globex") == std::string::npos);
     CHECK(nlohmann::json::parse(users.substr(0, users.find('\n')))["tenant_id"] == e.f.acme);
+    bool found = false;
+    std::istringstream docs(test::read_file(x / "data/public.documents.ndjson"));
+    for (std::string line; std::getline(docs, line);) {
+        auto row = nlohmann::json::parse(line);
+        CHECK(row["id"].is_number());
+        if (row["title"] == tricky) found = true;
+    }
+    CHECK(found);
     for (const auto& t : manifest["files"])
         if (t["table"] == "public.users") CHECK(t["rows"] == 3);
     // CSV too.

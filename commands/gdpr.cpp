@@ -167,7 +167,7 @@ void declare_gdpr(cli::Registry& r) {
         .required()
         .complete(cli::Completer::tenant_slug)
         .option("--subject", &ExportOptions::subject, "the person: email:ADDRESS, id:KEY or COLUMN:VALUE", "SELECTOR")
-        .flag("--all", &ExportOptions::all, "export every tenant-scoped table of the tenant (needs -O FILE.tar.gz)")
+        .flag("--all", &ExportOptions::all, "export every tenant-scoped table of the tenant (needs -O FILE.tar.gz, or FILE.tar.zst for zstd)")
         .option("-O,--output-file", &ExportOptions::out,
                 "where to write (created 0600; default for --subject: ./gdpr-export-<request id>.zip)", "FILE")
         .complete(cli::Completer::file)

@@ -27,6 +27,14 @@ int create_private_file(const fs::path& path) {
     return fd;
 }
 
+ArchiveFormat tar_format_for(const fs::path& target) {
+    std::string name = target.filename().string();
+    auto ends_with = [&](std::string_view suffix) {
+        return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    };
+    return ends_with(".tar.zst") || ends_with(".tzst") ? ArchiveFormat::tar_zst : ArchiveFormat::tar_gz;
+}
+
 int scratch_file(const fs::path& dir) {
     fs::path p = dir / fmt::format(".tenantctl-spool-{}-{}", ::getpid(), static_cast<long>(std::time(nullptr)));
     int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -100,9 +108,14 @@ ArchiveWriter::ArchiveWriter(fs::path target, ArchiveFormat format, bool overwri
         archive_write_set_format_zip(m_impl->a);
     } else {
         archive_write_set_format_pax_restricted(m_impl->a);
-        archive_write_add_filter_gzip(m_impl->a);
         // Level 1: exports are I/O-bound; higher levels cost CPU for a few percent of size.
-        archive_write_set_filter_option(m_impl->a, "gzip", "compression-level", "1");
+        if (format == ArchiveFormat::tar_zst) {
+            m_impl->check(archive_write_add_filter_zstd(m_impl->a), "zstd");
+            archive_write_set_filter_option(m_impl->a, "zstd", "compression-level", "1");
+        } else {
+            archive_write_add_filter_gzip(m_impl->a);
+            archive_write_set_filter_option(m_impl->a, "gzip", "compression-level", "1");
+        }
         archive_write_set_bytes_in_last_block(m_impl->a, 1);
     }
     m_impl->check(archive_write_open(m_impl->a, m_impl.get(), nullptr, &Impl::write_cb, nullptr), "open");

@@ -152,10 +152,14 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
             entry["columns"] = cols;
         }
         if (st.action == EraseAction::retain) entry["basis"] = *t.config->basis;
+        entry["reason"] = st.action == EraseAction::retain ? "kept: " + *t.config->basis
+                                                            : std::string("erasure request (GDPR Art. 17)");
         tables.push_back(entry);
     }
     json receipt = {{"request_id", result.request_id}, {"tenant", s.tenant.slug}, {"subject", s.pseudonym},
                     {"dry_run", ctx.dry_run()},        {"tables", tables}};
+    if (!ctx.dry_run()) receipt["erased_at"] = tx.exec1("SELECT to_char(now() AT TIME ZONE 'UTC', "
+                                                        "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")[0].c_str();
 
     if (ctx.dry_run()) {
         tx.abort();

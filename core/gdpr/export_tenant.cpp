@@ -216,7 +216,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
     TenantExportResult result;
     result.request_id = o.request.value_or(new_request_id());
     result.path = o.output;
-    ArchiveWriter archive(o.output, ArchiveFormat::tar_gz, o.force);
+    ArchiveWriter archive(o.output, tar_format_for(o.output), o.force);
     auto dir = o.output.has_parent_path() ? o.output.parent_path() : std::filesystem::path(".");
 
     const auto& tenancy = ctx.config().tenancy;

@@ -151,6 +151,10 @@ TEST_CASE("gdpr export --all writes a tar.gz with NDJSON per table and a manifes
     CHECK(found);
     for (const auto& t : manifest["files"])
         if (t["table"] == "public.users") CHECK(t["rows"] == 3);
+    // zstd by file name.
+    auto zst = e.dir / "acme.tar.zst";
+    REQUIRE(e.run({"gdpr", "export", "--tenant", "acme", "--all", "-O", zst.string()}).exit_code == 0);
+    CHECK(std::system(fmt::format("tar --zstd -tf {} | grep -qx manifest.json", zst.string()).c_str()) == 0);
     // CSV too.
     auto csv = e.dir / "acme-csv.tar.gz";
     REQUIRE(e.run({"gdpr", "export", "--tenant", "acme", "--all", "-O", csv.string(), "--table-format", "csv"})
@@ -176,6 +180,9 @@ TEST_CASE("gdpr erase --dry-run, then erase with a receipt file", "[e2e][gdpr]")
     CHECK(mode_of(receipt) == 0600);
     auto doc = nlohmann::json::parse(test::read_file(receipt));
     CHECK(doc["verified"] == true);
+    CHECK(doc["tables"][2]["reason"] == "kept: tax law, 10y");
+    CHECK(doc["tables"][1]["reason"] == "erasure request (GDPR Art. 17)");
+    CHECK(doc.contains("erased_at"));
     CHECK(test::read_file(receipt).find("alice@example.com") == std::string::npos);
     CHECK(e.q("SELECT count(*) FROM documents") == "2");
     // Listed in the register, with the receipt.

@@ -12,6 +12,7 @@ void declare_all(Registry& r) {
     r.group("keys", "Tenant data keys, re-encryption, the master key and JWT signing keys");
     r.group("apikey", "Issue, list, revoke and rotate tenants' API keys");
     r.group("migrate", "Apply the application's SQL migrations: checksummed, locked, resumable, fanned out to tenant schemas");
+    r.group("gdpr", "Export and erase personal data; the GDPR request register");
     r.group("audit", "Query, follow, seal, verify and maintain the audit log",
             "The audit log is partitioned by month; every read has a time window. `seal` and `verify` keep a "
             "per-tenant SHA-256 hash chain as tamper evidence; `partitions` premakes and prunes months.");
@@ -28,6 +29,7 @@ void declare_all(Registry& r) {
     commands::declare_keys_jwt(r);
     commands::declare_apikey(r);
     commands::declare_migrate(r);
+    commands::declare_gdpr(r);
     commands::declare_audit(r);
     commands::declare_completion(r);
 }

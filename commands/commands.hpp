@@ -21,5 +21,6 @@ void declare_tenant_apply(cli::Registry& r);
 void declare_keys(cli::Registry& r);
 void declare_keys_jwt(cli::Registry& r);
 void declare_apikey(cli::Registry& r);
+void declare_gdpr(cli::Registry& r);
 
 }  // namespace tenantctl::commands

@@ -21,6 +21,15 @@ _tenantctl_is_node() {
         "audit verify") return 0 ;;
         "completion") return 0 ;;
         "doctor") return 0 ;;
+        "gdpr") return 0 ;;
+        "gdpr erase") return 0 ;;
+        "gdpr export") return 0 ;;
+        "gdpr lint") return 0 ;;
+        "gdpr requests") return 0 ;;
+        "gdpr requests add") return 0 ;;
+        "gdpr requests close") return 0 ;;
+        "gdpr requests list") return 0 ;;
+        "gdpr requests show") return 0 ;;
         "init") return 0 ;;
         "keys") return 0 ;;
         "keys destroy") return 0 ;;
@@ -69,10 +78,12 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "apikey audit completion doctor init keys migrate sandbox tenant" ;;
+        "") echo "apikey audit completion doctor gdpr init keys migrate sandbox tenant" ;;
         "apikey") echo "create list revoke rotate" ;;
         "audit") echo "partitions query record seal stats tail verify" ;;
         "audit partitions") echo "ensure list prune" ;;
+        "gdpr") echo "erase export lint requests" ;;
+        "gdpr requests") echo "add close list show" ;;
         "keys") echo "destroy jwks jwt reencrypt retire rewrap rotate status verify" ;;
         "keys jwt") echo "activate list retire rotate" ;;
         "migrate") echo "baseline down lint new plan repair status up verify" ;;
@@ -102,6 +113,15 @@ _tenantctl_options() {
         "audit verify") echo "--tenant --all --since --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "completion") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "doctor") echo "--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr erase") echo "--tenant --subject --output-file -O --force --request --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr export") echo "--tenant --subject --all --output-file -O --format --table-format --force --request --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr lint") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests add") echo "--tenant --kind --subject --received --note --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests close") echo "--note --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests list") echo "--tenant --open --overdue --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "gdpr requests show") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "init") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "keys") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "keys destroy") echo "--tenant --version --force --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -255,6 +275,25 @@ _tenantctl_values() {
         "migrate repair|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "migrate repair|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "migrate lint|--dir") return 3 ;;
+        "gdpr export|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr export|--subject") return 0 ;;
+        "gdpr export|--output-file") return 2 ;;
+        "gdpr export|-O") return 2 ;;
+        "gdpr export|--format") echo "zip json"; return 0 ;;
+        "gdpr export|--table-format") echo "ndjson csv"; return 0 ;;
+        "gdpr export|--request") return 0 ;;
+        "gdpr erase|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr erase|--subject") return 0 ;;
+        "gdpr erase|--output-file") return 2 ;;
+        "gdpr erase|-O") return 2 ;;
+        "gdpr erase|--request") return 0 ;;
+        "gdpr requests list|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr requests close|--note") return 0 ;;
+        "gdpr requests add|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "gdpr requests add|--kind") echo "export erase export_all"; return 0 ;;
+        "gdpr requests add|--subject") return 0 ;;
+        "gdpr requests add|--received") return 0 ;;
+        "gdpr requests add|--note") return 0 ;;
         "audit query|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "audit query|--since") return 0 ;;
         "audit query|--until") return 0 ;;

@@ -40,6 +40,24 @@ function __tenantctl_is_node
             return 0
         case 'doctor'
             return 0
+        case 'gdpr'
+            return 0
+        case 'gdpr erase'
+            return 0
+        case 'gdpr export'
+            return 0
+        case 'gdpr lint'
+            return 0
+        case 'gdpr requests'
+            return 0
+        case 'gdpr requests add'
+            return 0
+        case 'gdpr requests close'
+            return 0
+        case 'gdpr requests list'
+            return 0
+        case 'gdpr requests show'
+            return 0
         case 'init'
             return 0
         case 'keys'
@@ -131,13 +149,17 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            string split ' ' -- 'apikey audit completion doctor init keys migrate sandbox tenant'
+            string split ' ' -- 'apikey audit completion doctor gdpr init keys migrate sandbox tenant'
         case 'apikey'
             string split ' ' -- 'create list revoke rotate'
         case 'audit'
             string split ' ' -- 'partitions query record seal stats tail verify'
         case 'audit partitions'
             string split ' ' -- 'ensure list prune'
+        case 'gdpr'
+            string split ' ' -- 'erase export lint requests'
+        case 'gdpr requests'
+            string split ' ' -- 'add close list show'
         case 'keys'
             string split ' ' -- 'destroy jwks jwt reencrypt retire rewrap rotate status verify'
         case 'keys jwt'
@@ -191,6 +213,24 @@ function __tenantctl_options
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'doctor'
             string split ' ' -- '--check --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr erase'
+            string split ' ' -- '--tenant --subject --output-file -O --force --request --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr export'
+            string split ' ' -- '--tenant --subject --all --output-file -O --format --table-format --force --request --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr lint'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr requests'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr requests add'
+            string split ' ' -- '--tenant --kind --subject --received --note --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr requests close'
+            string split ' ' -- '--note --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr requests list'
+            string split ' ' -- '--tenant --open --overdue --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'gdpr requests show'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'init'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'keys'
@@ -527,6 +567,51 @@ function __tenantctl_values
             return 0
         case 'migrate lint|--dir'
             return 3
+        case 'gdpr export|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'gdpr export|--subject'
+            return 0
+        case 'gdpr export|--output-file'
+            return 2
+        case 'gdpr export|-O'
+            return 2
+        case 'gdpr export|--format'
+            string split ' ' -- 'zip json'
+            return 0
+        case 'gdpr export|--table-format'
+            string split ' ' -- 'ndjson csv'
+            return 0
+        case 'gdpr export|--request'
+            return 0
+        case 'gdpr erase|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'gdpr erase|--subject'
+            return 0
+        case 'gdpr erase|--output-file'
+            return 2
+        case 'gdpr erase|-O'
+            return 2
+        case 'gdpr erase|--request'
+            return 0
+        case 'gdpr requests list|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'gdpr requests close|--note'
+            return 0
+        case 'gdpr requests add|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'gdpr requests add|--kind'
+            string split ' ' -- 'export erase export_all'
+            return 0
+        case 'gdpr requests add|--subject'
+            return 0
+        case 'gdpr requests add|--received'
+            return 0
+        case 'gdpr requests add|--note'
+            return 0
         case 'audit query|--tenant'
             tenantctl __complete tenants 2>/dev/null
             return 0

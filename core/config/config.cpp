@@ -420,10 +420,11 @@ TableConfig Reader::read_table(const Entry& entry) const {
     } catch (const UsageError& e) {
         fail(entry.key_node.Mark(), entry.path + ": " + e.what());
     }
-    const auto fields = entries(entry, {"subject", "pii", "encrypted", "erase", "basis", "anonymize"});
+    const auto fields = entries(entry, {"subject", "pii", "encrypted", "non_pii", "erase", "basis", "anonymize"});
     if (const Entry* e = find(fields, "subject")) table.subject = identifier_of(*e);
     if (const Entry* e = find(fields, "pii")) table.pii = identifiers_of(*e);
     if (const Entry* e = find(fields, "encrypted")) table.encrypted = identifiers_of(*e);
+    if (const Entry* e = find(fields, "non_pii")) table.non_pii = identifiers_of(*e);
 
     const Entry* erase = find(fields, "erase");
     if (erase) table.erase = static_cast<EraseAction>(choice_of(*erase, kEraseNames));
@@ -700,6 +701,10 @@ void emit_data(YAML::Emitter& out, const DataConfig& data) {
         emit_names(out, table.pii);
         out << YAML::Key << "encrypted" << YAML::Value;
         emit_names(out, table.encrypted);
+        if (!table.non_pii.empty()) {
+            out << YAML::Key << "non_pii" << YAML::Value;
+            emit_names(out, table.non_pii);
+        }
         if (table.erase) out << YAML::Key << "erase" << YAML::Value << std::string(to_string(*table.erase));
         if (table.basis) out << YAML::Key << "basis" << YAML::Value << YAML::DoubleQuoted << *table.basis;
         if (!table.anonymize.empty()) {

@@ -126,6 +126,7 @@ struct TableConfig {
     std::optional<std::string> subject;  // column holding the subject's key; absent: reached by foreign keys only
     std::vector<std::string> pii;        // columns holding personal data
     std::vector<std::string> encrypted;  // columns holding Fernet tokens
+    std::vector<std::string> non_pii;    // columns declared to hold no personal data (for `gdpr lint`)
     std::optional<EraseAction> erase;
     std::optional<std::string> basis;    // the legal basis; required by, and only allowed with, erase: retain
     std::map<std::string, AnonymizeStrategy> anonymize;  // only with erase: anonymize

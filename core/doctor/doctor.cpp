@@ -8,6 +8,7 @@
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/gdpr/doctor_checks.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/metrics.hpp"
 
@@ -122,6 +123,9 @@ const std::vector<CheckDef>& checks() {
         {"platform_schema", "the platform schema is installed and current", check_platform_schema},
         {"rls", "every tenant-scoped table has RLS enabled, forced, and a policy on the tenancy setting", check_rls},
         {"app_role", "the application role cannot bypass RLS", check_app_role},
+        {"gdpr_map", "the data map names existing tables and columns and classifies every tenant-scoped column",
+         gdpr::check_data_map},
+        {"gdpr_requests", "no GDPR request is open past its due date (one month)", gdpr::check_overdue_requests},
     };
     return all;
 }

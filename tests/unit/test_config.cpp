@@ -256,7 +256,7 @@ TEST_CASE("every setting parses", "[config]") {
     CHECK_FALSE(secrets.subject);
     CHECK_FALSE(secrets.erase);
     CHECK(secrets.encrypted == std::vector<std::string>{"token"});
-    CHECK(c.data.tables[4] == TableConfig{QualifiedName{"public", "comments"}, {}, {}, {}, {}, {}, {}});
+    CHECK(c.data.tables[4] == TableConfig{QualifiedName{"public", "comments"}, {}, {}, {}, {}, {}, {}, {}});
 
     REQUIRE(c.data.links.size() == 2);
     CHECK(c.data.links[0].from == ColumnRef{{"public", "comments"}, "author_ref"});

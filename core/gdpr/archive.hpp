@@ -1,0 +1,55 @@
+// Export archives written so that nobody ever sees half of one: entries go to a temporary
+// file next to the target (mode 0600: it holds personal data), and only a complete,
+// fsynced archive is renamed to the final name. A killed run leaves at most a
+// `.NAME.partial-PID` file, never a truncated NAME.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace tenantctl::gdpr {
+
+enum class ArchiveFormat { zip, tar_gz, tar_zst };
+
+// tar.zst for names ending .tar.zst or .tzst (zstd level 1 compresses several times faster
+// than gzip level 1 at a similar ratio), tar.gz otherwise.
+ArchiveFormat tar_format_for(const std::filesystem::path& target);
+
+class ArchiveWriter {
+public:
+    // Refuses (exit 5) when `target` exists and !overwrite; an unwritable directory is a
+    // usage error (exit 2). Both are checked here, before any data is read.
+    ArchiveWriter(std::filesystem::path target, ArchiveFormat format, bool overwrite);
+    ~ArchiveWriter();  // removes the temporary file unless commit() succeeded
+    ArchiveWriter(const ArchiveWriter&) = delete;
+    ArchiveWriter& operator=(const ArchiveWriter&) = delete;
+
+    // One entry from memory.
+    void add(const std::string& name, std::string_view data);
+    // One entry copied from an open file of known size (a spooled table), read from its
+    // start in blocks.
+    void add_fd(const std::string& name, int fd, std::uint64_t size);
+    // Finishes the archive, fsyncs, renames to the target; returns the archive's SHA-256.
+    std::string commit();
+
+    const std::filesystem::path& target() const { return m_target; }
+    const std::filesystem::path& temp_path() const { return m_temp; }
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+    std::filesystem::path m_target;
+    std::filesystem::path m_temp;
+    bool m_committed = false;
+};
+
+// An anonymous scratch file in `dir` (created 0600 and unlinked at once, so a killed run
+// leaves nothing behind); the caller closes the fd.
+int scratch_file(const std::filesystem::path& dir);
+
+// Creates a file with mode 0600 that must not exist yet (O_EXCL); returns the fd.
+int create_private_file(const std::filesystem::path& path);
+
+}  // namespace tenantctl::gdpr

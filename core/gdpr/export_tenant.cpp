@@ -1,0 +1,301 @@
+#include "core/gdpr/export_tenant.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <future>
+
+#include "core/audit/append.hpp"
+#include "core/catalog/catalog.hpp"
+#include "core/context.hpp"
+#include "core/crypto/hash.hpp"
+#include "core/db/connection.hpp"
+#include "core/gdpr/archive.hpp"
+#include "core/gdpr/register.hpp"
+#include "core/platform/migrations.hpp"
+#include "core/tenants/lookup.hpp"
+#include "core/util/strings.hpp"
+#include "core/version.hpp"
+
+namespace tenantctl::gdpr {
+
+namespace {
+
+// COPY's text format escapes backslash and control characters; undo it in place. (Our
+// COPY queries produce one text column, so there is no field delimiter to worry about.)
+void unescape_copy_text(std::string& s) {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        char c = s[i];
+        if (c == '\\' && i + 1 < s.size()) {
+            char n = s[++i];
+            switch (n) {
+                case 'n': c = '\n'; break;
+                case 'r': c = '\r'; break;
+                case 't': c = '\t'; break;
+                case 'b': c = '\b'; break;
+                case 'f': c = '\f'; break;
+                case 'v': c = '\v'; break;
+                default: c = n; break;
+            }
+        }
+        s[out++] = c;
+    }
+    s.resize(out);
+}
+
+// NDJSON is rendered here from COPY's plain text format rather than by row_to_json() in the
+// server: the server then only streams rows (its cheapest path, as for psql's \copy) and the
+// JSON work runs on the client's core, in parallel with it.
+enum class JsonKind { string, number, boolean, raw };
+
+struct ColumnShape {
+    std::string key;  // `"name":` (with a leading ',' for all but the first column)
+    JsonKind kind = JsonKind::string;
+};
+
+std::vector<ColumnShape> column_shapes(pqxx::transaction_base& tx, const catalog::TableName& t) {
+    auto rows = tx.exec_params(
+        "SELECT a.attname, ty.typcategory, ty.typname FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "JOIN pg_type ty ON ty.oid = a.atttypid "
+        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        t.schema, t.name);
+    std::vector<ColumnShape> out;
+    for (const auto& r : rows) {
+        ColumnShape shape;
+        shape.key = (out.empty() ? "" : ",") + json(r[0].as<std::string>()).dump() + ":";
+        std::string category = r[1].as<std::string>(), type = r[2].as<std::string>();
+        shape.kind = category == "N" ? JsonKind::number
+                     : category == "B" ? JsonKind::boolean
+                     : (type == "json" || type == "jsonb") ? JsonKind::raw
+                                                          : JsonKind::string;
+        out.push_back(std::move(shape));
+    }
+    return out;
+}
+
+// Appends the JSON string literal of COPY-escaped text `field` to `out`.
+void append_json_string(std::string& out, std::string_view field) {
+    static const char* hex = "0123456789abcdef";
+    out.push_back('"');
+    for (std::size_t i = 0; i < field.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(field[i]);
+        if (c == '\\' && i + 1 < field.size()) {
+            char n = field[++i];
+            switch (n) {
+                case 'n': out += "\\n"; continue;
+                case 'r': out += "\\r"; continue;
+                case 't': out += "\\t"; continue;
+                case 'b': out += "\\b"; continue;
+                case 'f': out += "\\f"; continue;
+                case 'v': out += "\\u000b"; continue;
+                default: c = static_cast<unsigned char>(n); break;
+            }
+        }
+        if (c == '"' || c == '\\') {
+            out.push_back('\\');
+            out.push_back(static_cast<char>(c));
+        } else if (c < 0x20) {
+            out += "\\u00";
+            out.push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    out.push_back('"');
+}
+
+// One COPY text line (tab-separated, \N for NULL) to one JSON object line.
+void copy_line_to_json(std::string_view line, const std::vector<ColumnShape>& shapes, std::string& out) {
+    out.clear();
+    out.push_back('{');
+    std::size_t start = 0;
+    for (std::size_t col = 0; col < shapes.size(); ++col) {
+        std::size_t end = line.find('\t', start);
+        if (end == std::string_view::npos) end = line.size();
+        std::string_view field = line.substr(start, end - start);
+        start = end + 1;
+        const auto& shape = shapes[col];
+        out += shape.key;
+        if (field == "\\N") {
+            out += "null";
+        } else if (shape.kind == JsonKind::boolean) {
+            out += field == "t" ? "true" : "false";
+        } else if (shape.kind == JsonKind::number && !field.empty() &&
+                   (field.front() == '-' || (field.front() >= '0' && field.front() <= '9')) &&
+                   field != "-Infinity") {
+            out += field;  // NaN and Infinity are not JSON numbers: they go out as strings below
+        } else if (shape.kind == JsonKind::raw && field.find('\\') == std::string_view::npos) {
+            out += field;
+        } else if (shape.kind == JsonKind::raw) {
+            std::string text(field);
+            unescape_copy_text(text);
+            out += text;
+        } else {
+            append_json_string(out, field);
+        }
+    }
+    out += "}\n";
+}
+
+// Buffered writes to the spool with a running SHA-256 and byte count.
+class Spool {
+public:
+    explicit Spool(int fd) : m_fd(fd) { m_buf.reserve(kFlushAt + 65536); }
+    ~Spool() { ::close(m_fd); }
+    void append(std::string_view s) {
+        m_buf.append(s);
+        if (m_buf.size() >= kFlushAt) flush();
+    }
+    void flush() {
+        m_sha.update(m_buf);
+        m_bytes += m_buf.size();
+        const char* p = m_buf.data();
+        std::size_t left = m_buf.size();
+        while (left > 0) {
+            ssize_t w = ::write(m_fd, p, left);
+            if (w < 0 && errno == EINTR) continue;
+            if (w < 0) throw Error(Exit::runtime, fmt::format("writing the spool file failed: {}", std::strerror(errno)));
+            p += w;
+            left -= static_cast<std::size_t>(w);
+        }
+        m_buf.clear();
+    }
+    std::string finish() {
+        flush();
+        return m_sha.hex_final();
+    }
+    int fd() const { return m_fd; }
+    std::uint64_t bytes() const { return m_bytes; }
+
+private:
+    static constexpr std::size_t kFlushAt = 1 << 20;
+    int m_fd;
+    std::string m_buf;
+    crypto::Sha256Stream m_sha;
+    std::uint64_t m_bytes = 0;
+};
+
+std::string csv_line_sql(const std::vector<std::string>& columns) {
+    // Every value quoted (RFC 4180), NULL as an empty unquoted field.
+    std::vector<std::string> parts;
+    for (const auto& c : columns)
+        parts.push_back(fmt::format("coalesce('\"' || replace(t.{}::text, '\"', '\"\"') || '\"', '')", db::quote_ident(c)));
+    return "concat_ws(','," + util::join(parts, ",") + ")";
+}
+
+std::string csv_header(const std::vector<std::string>& columns) {
+    std::vector<std::string> parts;
+    for (const auto& c : columns) {
+        std::string q = "\"";
+        for (char ch : c) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+        parts.push_back(q + "\"");
+    }
+    return util::join(parts, ",") + "\n";
+}
+
+std::string utc_text(TimePoint t) {
+    auto secs = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+}  // namespace
+
+TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
+    if (o.table_format != "ndjson" && o.table_format != "csv") throw UsageError("--table-format: expected ndjson or csv");
+    platform::require_current(ctx);
+    TenantExportResult result;
+    result.request_id = o.request.value_or(new_request_id());
+    result.path = o.output;
+    ArchiveWriter archive(o.output, tar_format_for(o.output), o.force);
+    auto dir = o.output.has_parent_path() ? o.output.parent_path() : std::filesystem::path(".");
+
+    const auto& tenancy = ctx.config().tenancy;
+    // One snapshot for every table: the files agree with each other.
+    pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(ctx.db());
+    auto tenant = tenants::resolve(ctx, tx, o.tenant);
+    if (o.request) require_open_request(ctx, tx, tenant.id, *o.request, "export_all");
+    db::set_tenant_local(tx, tenancy.setting, tenant.id);
+    auto tables = catalog::tenant_tables(tx, tenancy.column, ctx.schema());
+    const std::string ext = o.table_format == "csv" ? "csv" : "ndjson";
+    // Compressing table N into the archive overlaps with COPY of table N+1 (the tar entry
+    // needs its size up front, so a table is spooled before it is archived).
+    std::future<void> archiving;
+    for (const auto& t : tables) {
+        auto columns = catalog::columns(tx, t.name);
+        const bool csv = o.table_format == "csv";
+        std::string select = csv ? csv_line_sql(columns) : "t.*";
+        auto shapes = csv ? std::vector<ColumnShape>{} : column_shapes(tx, t.name);
+        // COPY takes no parameters: the tenant id is a uuid we read ourselves, quoted as a literal.
+        std::string query = fmt::format("(SELECT {} FROM {} t WHERE t.{} = {})", select, t.name.quoted(),
+                                        db::quote_ident(tenancy.column), tx.quote(tenant.id));
+        auto spool_ptr = std::make_unique<Spool>(scratch_file(dir));
+        Spool& spool = *spool_ptr;
+        if (o.table_format == "csv") spool.append(csv_header(columns));
+        long long rows = 0;
+        {
+            pqxx::stream_from copy(tx, query);
+            std::string line, rendered;
+            while (copy.get_raw_line(line)) {
+                if (!line.empty() && line.back() == '\n') line.pop_back();
+                if (csv) {
+                    unescape_copy_text(line);
+                    line.push_back('\n');
+                    spool.append(line);
+                } else {
+                    copy_line_to_json(line, shapes, rendered);
+                    spool.append(rendered);
+                }
+                ++rows;
+            }
+            copy.complete();
+        }
+        std::string sha = spool.finish();
+        const std::uint64_t bytes = spool.bytes();
+        std::string file = fmt::format("data/{}.{}", t.name.display(), ext);
+        if (archiving.valid()) archiving.get();  // entries go in table order, one at a time
+        archiving = std::async(std::launch::async, [&archive, file, bytes, sp = std::move(spool_ptr)] {
+            archive.add_fd(file, sp->fd(), bytes);
+        });
+        result.tables.push_back({{"table", t.name.display()}, {"file", file}, {"rows", rows},
+                                 {"bytes", bytes}, {"sha256", sha}});
+        result.rows += rows;
+        result.bytes += static_cast<long long>(bytes);
+        if (ctx.progress_enabled()) ctx.log().info(fmt::format("exported {} ({} rows)", t.name.display(), rows));
+    }
+    if (archiving.valid()) archiving.get();
+    tx.commit();
+    json manifest = {{"request_id", result.request_id}, {"tenant", tenant.slug},  {"tenant_id", tenant.id},
+                     {"generated_at", utc_text(ctx.now())}, {"tool", fmt::format("tenantctl {}", version())},
+                     {"table_format", o.table_format},      {"encrypted_columns", "exported as stored (Fernet tokens)"},
+                     {"files", result.tables}};
+    archive.add("manifest.json", manifest.dump(2));
+    result.sha256 = archive.commit();
+
+    pqxx::work w(ctx.db());
+    RequestRecord rec;
+    rec.tenant_id = tenant.id;
+    rec.id = result.request_id;
+    rec.kind = "export_all";
+    rec.subject = "tenant:" + tenant.slug;
+    rec.artifact_sha256 = result.sha256;
+    rec.artifact = o.output.filename().string();
+    result.request_id = record_request(ctx, w, rec, o.request);
+    audit::append(ctx, w,
+                  gdpr::request_event(tenant.id, "gdpr.export_all", result.request_id,
+                   json{{"tables", static_cast<long long>(tables.size())}, {"rows", result.rows},
+                        {"bytes", result.bytes}, {"sha256", result.sha256}, {"format", o.table_format}}));
+    w.commit();
+    return result;
+}
+
+}  // namespace tenantctl::gdpr

@@ -154,11 +154,12 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
                 if (head.seq > 0) res.head = digest_hex(head.hash);
                 std::string after_time = head.pos ? util::format_rfc3339_micro(from_micros(head.pos->occurred_us))
                                                   : std::string("-infinity");
-                std::int64_t after_id = head.pos ? head.pos->id : 0;
+                std::int64_t after_id = head.pos ? head.pos->id : INT64_MAX;
+                tx.exec0("SET LOCAL enable_sort = off");  // read the index in order, never sort a month
                 auto rows = tx.exec_params(
                     fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND occurred_at >= $2::timestamptz "
-                                "AND (occurred_at > $2::timestamptz OR id > $3) AND occurred_at < $4::timestamptz "
-                                "ORDER BY occurred_at, id LIMIT {}",
+                                "AND (occurred_at > $2::timestamptz OR id < $3) AND occurred_at < $4::timestamptz "
+                                "ORDER BY occurred_at, id DESC LIMIT {}",
                                 kChainColumns, ctx.platform_table("audit_log"), o.batch),
                     t.id, after_time, after_id, until);
                 if (rows.empty()) break;
@@ -271,9 +272,10 @@ public:
         const std::string lower =
             start->pos ? tb.quote(util::format_rfc3339_micro(from_micros(start->pos->occurred_us))) : "'-infinity'";
         const std::string upper = tb.quote(util::format_rfc3339_micro(from_micros(end.pos->occurred_us)));
+        tb.exec0("SET LOCAL enable_sort = off");  // an ordered Append of backward index scans
         pqxx::stream_from events(
             tb, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
-                            "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id)",
+                            "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id DESC)",
                             kChainColumns, m_ctx.platform_table("audit_log"), tid, lower, upper));
 
         using EventTuple = std::tuple<std::int64_t, std::int64_t, std::string, std::string, std::optional<std::string>,
@@ -339,8 +341,9 @@ public:
     }
 
 private:
+    // Chain order: occurred_at ascending, ties by id descending (see chain_hash.hpp).
     static bool after(const Position& a, const Position& b) {
-        return a.occurred_us > b.occurred_us || (a.occurred_us == b.occurred_us && a.id > b.id);
+        return a.occurred_us > b.occurred_us || (a.occurred_us == b.occurred_us && a.id < b.id);
     }
     static std::string time_text(std::int64_t us) { return util::format_rfc3339_micro(from_micros(us)); }
 

@@ -8,7 +8,7 @@
 // resumes from the last chain row.
 //
 // Verify recomputes every chain value from the events and compares, walking the chain and the
-// events side by side in (occurred_at, id) order from one snapshot, and names the first:
+// events side by side in chain order (chain_hash.hpp) from one snapshot, and names the first:
 //   modified  - the event (or its chain row) changed since sealing
 //   deleted   - a sealed event is gone
 //   inserted  - an event appeared inside the sealed range (e.g. back-dated)

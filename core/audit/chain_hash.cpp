@@ -108,13 +108,12 @@ Digest Committer::compute(std::string_view value) {
     return out;
 }
 
-Digest Committer::commit(std::string_view value) {
-    if (value.size() > 256) return compute(value);  // long metadata rarely repeats
-    std::string key(value);
-    if (auto it = m_cache.find(key); it != m_cache.end()) return it->second;
+Digest Committer::commit(std::string_view value, bool repeats) {
+    if (!repeats || value.size() > 256) return compute(value);
+    if (auto it = m_cache.find(value); it != m_cache.end()) return it->second;
     if (m_cache.size() >= kCacheLimit) m_cache.clear();
     Digest d = compute(value);
-    m_cache.emplace(std::move(key), d);
+    m_cache.emplace(std::string(value), d);
     return d;
 }
 
@@ -159,10 +158,11 @@ Digest leaf_hash(const ChainEvent& e, Committer& committer) {
                 continue;
             }
         }
+        const bool repeats = !is_metadata && std::string_view(field) != "resource_id";
         if (!value)
             buf += '~';
         else
-            put_commitment(buf, committer.commit(*value));
+            put_commitment(buf, committer.commit(*value, repeats));
     }
     auto& h = hasher();
     h.begin();

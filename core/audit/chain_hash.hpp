@@ -7,7 +7,10 @@
 //               (actor_id, resource_id, ip, user_agent, metadata) its keyed commitment
 //               C(v) = HMAC-SHA256(tenant audit key, v) instead of the value (NULL stays NULL).
 //   H(0)      = SHA-256("tenantctl.audit.genesis|" || tenant_id)
-//   H(n)      = SHA-256(H(n-1) || leaf(event n)), events in (occurred_at, id) order.
+//   H(n)      = SHA-256(H(n-1) || leaf(event n)), events in (occurred_at ASC, id DESC) order:
+//               the order of the index (tenant_id, occurred_at DESC, id) read backwards, so
+//               sealing and verifying stream index scans and never sort (ties on occurred_at
+//               are the events of one transaction; any fixed tie order is as good).
 //
 // Why commitments: GDPR erasure must remove a person's identifiers from audit events without
 // breaking verification. It replaces the value by its pseudonym `pseudonym:<hex C(v)>` (text
@@ -65,14 +68,20 @@ public:
     Committer(const Committer&) = delete;
     Committer& operator=(const Committer&) = delete;
 
-    Digest commit(std::string_view value);
+    // `repeats`: the value is likely to come again (actor ids, user agents, addresses), so it
+    // is worth caching; unique values (metadata, resource ids) would only churn the cache.
+    Digest commit(std::string_view value, bool repeats = true);
 
 private:
+    struct Hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
     Digest compute(std::string_view value);
     void* m_inner;  // EVP_MD_CTX* after absorbing key ^ ipad
     void* m_outer;  // EVP_MD_CTX* after absorbing key ^ opad
     void* m_work;
-    std::unordered_map<std::string, Digest> m_cache;
+    std::unordered_map<std::string, Digest, Hash, std::equal_to<>> m_cache;
 };
 
 Digest genesis(std::string_view tenant_id);

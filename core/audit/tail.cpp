@@ -105,11 +105,17 @@ public:
             try {
                 bool woken = false;
                 Wakeup listener(m_ctx.db(), channel, woken);
+                register_interest();
                 catch_up();  // after (re)subscribing, so nothing falls between the two
                 backoff = std::chrono::milliseconds(250);
                 auto last_poll = std::chrono::steady_clock::now();
+                auto registered = last_poll;
                 while (!stopped()) {
                     m_ctx.db().await_notification(0, 500000);
+                    if (std::chrono::steady_clock::now() - registered > std::chrono::seconds(20)) {
+                        register_interest();
+                        registered = std::chrono::steady_clock::now();
+                    }
                     if (woken || std::chrono::steady_clock::now() - last_poll > std::chrono::seconds(5)) {
                         woken = false;
                         catch_up();
@@ -128,6 +134,17 @@ public:
     }
 
 private:
+    // The insert trigger notifies only for tenants someone follows (0051_audit_notify_on_demand).
+    void register_interest() {
+        pqxx::work tx(m_ctx.db());
+        tx.exec_params0(fmt::format("INSERT INTO {} (tenant_id, expires_at) VALUES ($1::uuid, now() + interval '60 seconds') "
+                                    "ON CONFLICT (tenant_id) DO UPDATE SET expires_at = "
+                                    "greatest({}.expires_at, EXCLUDED.expires_at)",
+                                    m_ctx.platform_table("audit_listeners"), m_ctx.platform_table("audit_listeners")),
+                        m_tenant);
+        tx.commit();
+    }
+
     static constexpr std::int64_t kPage = 5000;
     std::int64_t lookback_us() const {
         return std::chrono::duration_cast<std::chrono::microseconds>(m_opts.lookback).count();

@@ -1,6 +1,7 @@
 // `audit tail [-f]`: the newest events of a tenant, then (follow) new ones as they commit.
 //
-// Follow mode LISTENs on tenantctl_audit_<tenant> (the insert trigger NOTIFYs it), and on
+// Follow mode registers the tenant in audit_listeners and LISTENs on tenantctl_audit_<tenant>
+// (the insert trigger NOTIFYs only followed tenants, so appends stay cheap), and on
 // every wake-up, and at least every 5 s in case a notification was lost, catches up by
 // querying from the last position it printed minus a look-back window. The look-back catches
 // events of transactions that committed after later ones (occurred_at is the time the

@@ -126,10 +126,10 @@ def main():
                     "'10.1.2.3', 'Mozilla/5.0', '{\"k\": 1}' FROM tenantctl.tenants WHERE slug = 'bench-' || :t;\n"
                     % a.tenants)
         sealer = subprocess.Popen(["sh", "-c", f"while :; do '{BIN}' audit seal --settle 1s -q >/dev/null; done"],
-                                  env=env)
+                                  env=env, start_new_session=True)
         pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
         out = run([pgbench, "-n", "-c", "4", "-j", "2", "-T", "10", "-f", script, url], env).stdout
-        sealer.terminate()
+        os.killpg(sealer.pid, 15)  # the loop and the seal it is running
         sealer.wait()
         tps = next(l for l in out.splitlines() if l.startswith("tps")).split()[2]
         print(f"\n## appends from 4 concurrent writers while `audit seal` loops: {float(tps):,.0f} events/s "

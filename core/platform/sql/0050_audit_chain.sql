@@ -33,7 +33,7 @@ CREATE TABLE @schema@.audit_keys (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
--- The chain: one row per sealed event, in (occurred_at, id) order per tenant. `hash` is the
+-- The chain: one row per sealed event, in chain order per tenant (core/audit/chain_hash.hpp). `hash` is the
 -- chain value after this event, H(seq) = SHA-256(H(seq-1) || leaf(event)). Append-only.
 CREATE TABLE @schema@.audit_chain (
     tenant_id   uuid NOT NULL,

@@ -280,6 +280,7 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
     try {
         Tenant t;
         Job job;
+        RowPlan plan;
         {
             pqxx::work tx(ctx.db());
             t = load_or_throw(ctx, tx, slug);
@@ -291,6 +292,9 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                 r.outcome = "already_purged";
                 return r;
             }
+            // The order comes first: a schema purge cannot handle (a cycle of NOT NULL,
+            // non-deferrable keys) is refused before anything is recorded or changed.
+            plan = plan_rows(ctx, tx);
             auto existing = find_job(ctx, tx, t.id);
             if (!existing) {
                 const bool due = tx.exec_params1(fmt::format("SELECT status = 'pending_deletion' AND purge_after <= now() "
@@ -346,11 +350,6 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             tx.commit();
         }
 
-        RowPlan plan;
-        {
-            pqxx::read_transaction tx(ctx.db());
-            plan = plan_rows(ctx, tx);
-        }
         if (!purge_rows(ctx, t, job, plan, o)) {
             ctx.log().warn(fmt::format("purge of tenant '{}' stopped at the deadline; a re-run resumes it", slug));
             return result_from(t, job, "interrupted");

@@ -349,3 +349,48 @@ TEST_CASE("show reports keys, row counts and recent events", "[integration][tena
     CHECK(doc["recent_audit_events"][0]["action"] == "tenant.create");
     CHECK(exit_of([&] { show(tc.ctx(), "nope"); }) == Exit::not_found);
 }
+
+TEST_CASE("purge handles a cycle of NOT NULL deferrable foreign keys in one transaction", "[integration][tenants]") {
+    test::TestDatabase db;
+    db.exec(R"(
+        CREATE TABLE public.a (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, b_id bigint NOT NULL);
+        CREATE TABLE public.b (tenant_id uuid NOT NULL, id bigint PRIMARY KEY,
+                               a_id bigint NOT NULL REFERENCES public.a (id) DEFERRABLE);
+        ALTER TABLE public.a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES public.b (id) DEFERRABLE;
+    )");
+    test::TestContext tc(db);
+    create(tc.ctx(), spec("acme"), false);
+    create(tc.ctx(), spec("globex"), false);
+    const std::string acme = id_of(db, "acme"), globex = id_of(db, "globex");
+    for (const auto& [id, base] : {std::pair{acme, 0}, std::pair{globex, 1000}}) {
+        const std::string b = std::to_string(base);
+        db.exec("BEGIN; SET CONSTRAINTS ALL DEFERRED; "
+                "INSERT INTO public.a SELECT '" + id + "', " + b + " + g, " + b + " + g FROM generate_series(1, 40) g; "
+                "INSERT INTO public.b SELECT '" + id + "', " + b + " + g, " + b + " + g FROM generate_series(1, 40) g; "
+                "COMMIT");
+    }
+    PurgeOptions po;
+    po.force = true;
+    po.batch_size = 7;
+    auto r = purge(tc.ctx(), "acme", po);
+    CHECK(r.outcome == "purged");
+    CHECK(r.rows_deleted == 80);
+    CHECK(db.query_value("SELECT count(*) FROM public.a WHERE tenant_id = '" + acme + "'") == "0");
+    CHECK(db.query_value("SELECT count(*) FROM public.b") == "40");
+}
+
+TEST_CASE("purge refuses a cycle it cannot break before changing anything", "[integration][tenants]") {
+    test::TestDatabase db;
+    db.exec(R"(
+        CREATE TABLE public.a (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, b_id bigint NOT NULL);
+        CREATE TABLE public.b (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, a_id bigint NOT NULL REFERENCES public.a (id));
+        ALTER TABLE public.a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES public.b (id);
+    )");
+    test::TestContext tc(db);
+    create(tc.ctx(), spec("acme"), false);
+    PurgeOptions po;
+    po.force = true;
+    CHECK(exit_of([&] { purge(tc.ctx(), "acme", po); }) == Exit::refused);
+    CHECK(db.query_value("SELECT status FROM tenantctl.tenants") == "active");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.jobs") == "0");
+}

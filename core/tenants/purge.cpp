@@ -170,7 +170,11 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
             if (finished) job.cursor["done"].push_back(step.key);
             save_job(ctx, tx, job);
             tx.commit();
-            if (finished) break;
+            if (finished) {
+                ctx.log().debug(fmt::format("purge {}: {} done ({} rows so far)", t.slug, step.key,
+                                            job.counts.value("rows", 0LL)));
+                break;
+            }
         }
     }
     return true;

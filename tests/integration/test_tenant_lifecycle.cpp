@@ -98,6 +98,12 @@ TEST_CASE("schema isolation creates the schema and records pending tenant migrat
     CHECK(db.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_big_co'") == "1");
     CHECK(db.query_value("SELECT kind || ':' || target || ':' || state FROM tenantctl.jobs") ==
           "tenant_migrations:tenant_big_co:running");
+    // A schema that already exists is not adopted.
+    db.exec("CREATE SCHEMA tenant_left_over");
+    auto taken = spec("left-over");
+    taken.isolation = "schema";
+    CHECK(exit_of([&] { create(tc.ctx(), taken, false); }) == Exit::refused);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'left-over'") == "0");
     // Purging it drops the schema.
     db.exec("CREATE TABLE tenant_big_co.notes (id int); INSERT INTO tenant_big_co.notes VALUES (1)");
     auto doc = show(tc.ctx(), "big-co");

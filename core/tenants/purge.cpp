@@ -40,7 +40,19 @@ RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
     RowPlan plan;
     auto tables = shared_tenant_tables(ctx, tx);
     for (const auto& t : tables) plan.tables.push_back(t.name);
-    auto order = catalog::delete_order(plan.tables, catalog::foreign_keys(tx, tables));
+    auto fks = catalog::foreign_keys(tx, tables);
+    // A table without the tenancy column that references a tenant table cannot be scoped to
+    // the tenant: its rows would block the delete halfway through. Refuse up front, unless
+    // the database itself cascades (or nulls) them.
+    std::set<catalog::TableName> scoped(plan.tables.begin(), plan.tables.end());
+    for (const auto& fk : fks)
+        if (scoped.count(fk.parent) && !scoped.count(fk.child) && fk.on_delete != 'c' && fk.on_delete != 'n' &&
+            fk.on_delete != 'd')
+            throw Refused(fmt::format("table {} references {} ({}) but has no {} column, so its rows of the tenant "
+                                      "cannot be found",
+                                      fk.child.display(), fk.parent.display(), fk.constraint, col),
+                          "add the tenancy column to it, or make the foreign key ON DELETE CASCADE");
+    auto order = catalog::delete_order(plan.tables, fks);
     for (const auto& fk : order.broken) {
         std::vector<std::string> cols;
         for (const auto& c : fk.child_columns)

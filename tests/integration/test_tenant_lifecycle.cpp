@@ -400,3 +400,30 @@ TEST_CASE("purge refuses a cycle it cannot break before changing anything", "[in
     CHECK(db.query_value("SELECT status FROM tenantctl.tenants") == "active");
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.jobs") == "0");
 }
+
+TEST_CASE("purge refuses a referencing table it cannot scope to the tenant", "[integration][tenants]") {
+    test::TestDatabase db;
+    test::create_app_schema(db);
+    db.exec("CREATE TABLE public.user_tags (user_id bigint NOT NULL REFERENCES public.users (id), tag text)");
+    test::TestContext tc(db);
+    create(tc.ctx(), spec("acme"), false);
+    const std::string acme = id_of(db, "acme");
+    test::seed_app_rows(db, acme, 0, 1, 3, 1);
+    PurgeOptions po;
+    po.force = true;
+    try {
+        purge(tc.ctx(), "acme", po);
+        FAIL("expected Refused");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::refused);
+        CHECK(std::string(e.what()).find("public.user_tags references public.users") != std::string::npos);
+    }
+    CHECK(test::app_rows_of(db, acme) == 1 + 3 + 3 + 3);
+    CHECK(db.query_value("SELECT status FROM tenantctl.tenants") == "active");
+    // With ON DELETE CASCADE the database removes those rows itself.
+    db.exec("ALTER TABLE public.user_tags DROP CONSTRAINT user_tags_user_id_fkey, "
+            "ADD FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE; "
+            "INSERT INTO public.user_tags VALUES (100001, 'x')");
+    CHECK(purge(tc.ctx(), "acme", po).outcome == "purged");
+    CHECK(db.query_value("SELECT count(*) FROM public.user_tags") == "0");
+}

@@ -43,7 +43,6 @@ Records run_purge(Context& ctx, const TenantPurgeOptions& o) {
         add_result(r, tenants::purge(ctx, *o.slug, po));
         return r;
     }
-    if (ctx.dry_run()) throw UsageError("--dry-run works with one SLUG", "run `tenantctl tenant list --status pending_deletion`");
     auto due = tenants::purge_due(ctx, po);
     for (const auto& p : due.purged) add_result(r, p);
     for (const auto& [slug, error] : due.failed) r.add({slug, "failed", nullptr, nullptr, nullptr, error});

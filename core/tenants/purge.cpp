@@ -40,7 +40,19 @@ RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
     RowPlan plan;
     auto tables = shared_tenant_tables(ctx, tx);
     for (const auto& t : tables) plan.tables.push_back(t.name);
-    auto order = catalog::delete_order(plan.tables, catalog::foreign_keys(tx, tables));
+    auto fks = catalog::foreign_keys(tx, tables);
+    // A table without the tenancy column that references a tenant table cannot be scoped to
+    // the tenant: its rows would block the delete halfway through. Refuse up front, unless
+    // the database itself cascades (or nulls) them.
+    std::set<catalog::TableName> scoped(plan.tables.begin(), plan.tables.end());
+    for (const auto& fk : fks)
+        if (scoped.count(fk.parent) && !scoped.count(fk.child) && fk.on_delete != 'c' && fk.on_delete != 'n' &&
+            fk.on_delete != 'd')
+            throw Refused(fmt::format("table {} references {} ({}) but has no {} column, so its rows of the tenant "
+                                      "cannot be found",
+                                      fk.child.display(), fk.parent.display(), fk.constraint, col),
+                          "add the tenancy column to it, or make the foreign key ON DELETE CASCADE");
+    auto order = catalog::delete_order(plan.tables, fks);
     for (const auto& fk : order.broken) {
         std::vector<std::string> cols;
         for (const auto& c : fk.child_columns)
@@ -170,7 +182,11 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
             if (finished) job.cursor["done"].push_back(step.key);
             save_job(ctx, tx, job);
             tx.commit();
-            if (finished) break;
+            if (finished) {
+                ctx.log().debug(fmt::format("purge {}: {} done ({} rows so far)", t.slug, step.key,
+                                            job.counts.value("rows", 0LL)));
+                break;
+            }
         }
     }
     return true;
@@ -280,6 +296,7 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
     try {
         Tenant t;
         Job job;
+        RowPlan plan;
         {
             pqxx::work tx(ctx.db());
             t = load_or_throw(ctx, tx, slug);
@@ -291,6 +308,9 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                 r.outcome = "already_purged";
                 return r;
             }
+            // The order comes first: a schema purge cannot handle (a cycle of NOT NULL,
+            // non-deferrable keys) is refused before anything is recorded or changed.
+            plan = plan_rows(ctx, tx);
             auto existing = find_job(ctx, tx, t.id);
             if (!existing) {
                 const bool due = tx.exec_params1(fmt::format("SELECT status = 'pending_deletion' AND purge_after <= now() "
@@ -346,11 +366,6 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             tx.commit();
         }
 
-        RowPlan plan;
-        {
-            pqxx::read_transaction tx(ctx.db());
-            plan = plan_rows(ctx, tx);
-        }
         if (!purge_rows(ctx, t, job, plan, o)) {
             ctx.log().warn(fmt::format("purge of tenant '{}' stopped at the deadline; a re-run resumes it", slug));
             return result_from(t, job, "interrupted");

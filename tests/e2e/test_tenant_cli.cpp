@@ -137,6 +137,14 @@ TEST_CASE("tenant suspend, resume, delete, restore, purge through the CLI", "[e2
     CHECK(count(db, "status = 'active'") == "1");
 
     REQUIRE(run_cli({"tenant", "delete", "acme", "--grace", "0s"}, &db).exit_code == 0);
+    auto dry = run_cli({"tenant", "purge", "--due", "--dry-run", "-o", "json"}, &db);
+    REQUIRE(dry.exit_code == 0);
+    CHECK(nlohmann::json::parse(dry.out)[0]["outcome"] == "would_purge");
+    CHECK(count(db, "status = 'pending_deletion'") == "1");
+    auto filtered = run_cli({"tenant", "list", "--status", "pending_deletion", "--region", "nowhere", "-o", "json"}, &db);
+    CHECK(filtered.exit_code == 0);
+    CHECK(nlohmann::json::parse(filtered.out).empty());
+    CHECK(run_cli({"tenant", "list", "--status", "gone"}, &db).exit_code == 2);
     auto purged = run_cli({"tenant", "purge", "--due", "--yes", "-o", "json"}, &db);
     REQUIRE(purged.exit_code == 0);
     auto rows = nlohmann::json::parse(purged.out);

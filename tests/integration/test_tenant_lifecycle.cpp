@@ -98,6 +98,12 @@ TEST_CASE("schema isolation creates the schema and records pending tenant migrat
     CHECK(db.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_big_co'") == "1");
     CHECK(db.query_value("SELECT kind || ':' || target || ':' || state FROM tenantctl.jobs") ==
           "tenant_migrations:tenant_big_co:running");
+    // A schema that already exists is not adopted.
+    db.exec("CREATE SCHEMA tenant_left_over");
+    auto taken = spec("left-over");
+    taken.isolation = "schema";
+    CHECK(exit_of([&] { create(tc.ctx(), taken, false); }) == Exit::refused);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'left-over'") == "0");
     // Purging it drops the schema.
     db.exec("CREATE TABLE tenant_big_co.notes (id int); INSERT INTO tenant_big_co.notes VALUES (1)");
     auto doc = show(tc.ctx(), "big-co");
@@ -348,4 +354,76 @@ TEST_CASE("show reports keys, row counts and recent events", "[integration][tena
     CHECK(doc["row_counts"]["public.documents"] == 4);
     CHECK(doc["recent_audit_events"][0]["action"] == "tenant.create");
     CHECK(exit_of([&] { show(tc.ctx(), "nope"); }) == Exit::not_found);
+}
+
+TEST_CASE("purge handles a cycle of NOT NULL deferrable foreign keys in one transaction", "[integration][tenants]") {
+    test::TestDatabase db;
+    db.exec(R"(
+        CREATE TABLE public.a (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, b_id bigint NOT NULL);
+        CREATE TABLE public.b (tenant_id uuid NOT NULL, id bigint PRIMARY KEY,
+                               a_id bigint NOT NULL REFERENCES public.a (id) DEFERRABLE);
+        ALTER TABLE public.a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES public.b (id) DEFERRABLE;
+    )");
+    test::TestContext tc(db);
+    create(tc.ctx(), spec("acme"), false);
+    create(tc.ctx(), spec("globex"), false);
+    const std::string acme = id_of(db, "acme"), globex = id_of(db, "globex");
+    for (const auto& [id, base] : {std::pair{acme, 0}, std::pair{globex, 1000}}) {
+        const std::string b = std::to_string(base);
+        db.exec("BEGIN; SET CONSTRAINTS ALL DEFERRED; "
+                "INSERT INTO public.a SELECT '" + id + "', " + b + " + g, " + b + " + g FROM generate_series(1, 40) g; "
+                "INSERT INTO public.b SELECT '" + id + "', " + b + " + g, " + b + " + g FROM generate_series(1, 40) g; "
+                "COMMIT");
+    }
+    PurgeOptions po;
+    po.force = true;
+    po.batch_size = 7;
+    auto r = purge(tc.ctx(), "acme", po);
+    CHECK(r.outcome == "purged");
+    CHECK(r.rows_deleted == 80);
+    CHECK(db.query_value("SELECT count(*) FROM public.a WHERE tenant_id = '" + acme + "'") == "0");
+    CHECK(db.query_value("SELECT count(*) FROM public.b") == "40");
+}
+
+TEST_CASE("purge refuses a cycle it cannot break before changing anything", "[integration][tenants]") {
+    test::TestDatabase db;
+    db.exec(R"(
+        CREATE TABLE public.a (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, b_id bigint NOT NULL);
+        CREATE TABLE public.b (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, a_id bigint NOT NULL REFERENCES public.a (id));
+        ALTER TABLE public.a ADD CONSTRAINT a_b_fk FOREIGN KEY (b_id) REFERENCES public.b (id);
+    )");
+    test::TestContext tc(db);
+    create(tc.ctx(), spec("acme"), false);
+    PurgeOptions po;
+    po.force = true;
+    CHECK(exit_of([&] { purge(tc.ctx(), "acme", po); }) == Exit::refused);
+    CHECK(db.query_value("SELECT status FROM tenantctl.tenants") == "active");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.jobs") == "0");
+}
+
+TEST_CASE("purge refuses a referencing table it cannot scope to the tenant", "[integration][tenants]") {
+    test::TestDatabase db;
+    test::create_app_schema(db);
+    db.exec("CREATE TABLE public.user_tags (user_id bigint NOT NULL REFERENCES public.users (id), tag text)");
+    test::TestContext tc(db);
+    create(tc.ctx(), spec("acme"), false);
+    const std::string acme = id_of(db, "acme");
+    test::seed_app_rows(db, acme, 0, 1, 3, 1);
+    PurgeOptions po;
+    po.force = true;
+    try {
+        purge(tc.ctx(), "acme", po);
+        FAIL("expected Refused");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::refused);
+        CHECK(std::string(e.what()).find("public.user_tags references public.users") != std::string::npos);
+    }
+    CHECK(test::app_rows_of(db, acme) == 1 + 3 + 3 + 3);
+    CHECK(db.query_value("SELECT status FROM tenantctl.tenants") == "active");
+    // With ON DELETE CASCADE the database removes those rows itself.
+    db.exec("ALTER TABLE public.user_tags DROP CONSTRAINT user_tags_user_id_fkey, "
+            "ADD FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE; "
+            "INSERT INTO public.user_tags VALUES (100001, 'x')");
+    CHECK(purge(tc.ctx(), "acme", po).outcome == "purged");
+    CHECK(db.query_value("SELECT count(*) FROM public.user_tags") == "0");
 }

@@ -5,9 +5,11 @@ set -euo pipefail
 build=$1
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-(cd "$build" && cpack -G DEB -B "$work/out" >/dev/null)
+(cd "$build" && cpack -G DEB -B "$work/out" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
 deb=$(ls "$work"/out/tenantctl_*.deb)
-dpkg-deb --info "$deb" | grep -q "Depends:.*libpqxx" || { echo "package lacks library dependencies"; exit 1; }
+if ! dpkg-deb --info "$deb" | grep -q "Depends:.*libpqxx"; then
+  echo "package lacks library dependencies"; dpkg-deb --info "$deb"; cat "$work/cpack.log"; exit 1
+fi
 dpkg -x "$deb" "$work/root"
 "$work/root/usr/bin/tenantctl" --version | grep -q "^tenantctl " || { echo "installed binary did not run"; exit 1; }
 for f in usr/share/man/man1/tenantctl.1 usr/share/bash-completion/completions/tenantctl \

@@ -89,15 +89,22 @@ TEST_CASE("create --dry-run writes nothing", "[integration][tenants]") {
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action LIKE 'tenant.%'") == "0");
 }
 
-TEST_CASE("schema isolation creates the schema and records pending tenant migrations", "[integration][tenants]") {
+TEST_CASE("schema isolation creates the schema and applies its tenant migrations", "[integration][tenants]") {
     test::TestDatabase db;
-    test::TestContext tc(db);
+    test::TempDir migrations;
+    test::write_file(migrations / "20240101000000_notes.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\nCREATE TABLE notes (id int);\n"
+                     "-- migrate:down\nDROP TABLE notes;\n");
+    config::Config cfg;
+    cfg.migrations.dir = migrations.path();
+    test::TestContext tc(db, cfg);
     auto s = spec("big-co");
     s.isolation = "schema";
     create(tc.ctx(), s, false);
     CHECK(db.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_big_co'") == "1");
+    CHECK(db.query_value("SELECT to_regclass('tenant_big_co.notes') IS NOT NULL") == "t");
     CHECK(db.query_value("SELECT kind || ':' || target || ':' || state FROM tenantctl.jobs") ==
-          "tenant_migrations:tenant_big_co:running");
+          "tenant_migrations:tenant_big_co:done");
     // A schema that already exists is not adopted.
     db.exec("CREATE SCHEMA tenant_left_over");
     auto taken = spec("left-over");
@@ -105,7 +112,7 @@ TEST_CASE("schema isolation creates the schema and records pending tenant migrat
     CHECK(exit_of([&] { create(tc.ctx(), taken, false); }) == Exit::refused);
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'left-over'") == "0");
     // Purging it drops the schema.
-    db.exec("CREATE TABLE tenant_big_co.notes (id int); INSERT INTO tenant_big_co.notes VALUES (1)");
+    db.exec("INSERT INTO tenant_big_co.notes VALUES (1)");
     auto doc = show(tc.ctx(), "big-co");
     CHECK(doc["row_counts"]["tenant_big_co.notes"] == 1);
     PurgeOptions po;

@@ -119,7 +119,7 @@ TEST_CASE("cursors round-trip and reject tampering", "[unit][audit]") {
     auto text = encode_cursor(p);
     auto flipped = text;
     flipped[3] = flipped[3] == 'A' ? 'B' : 'A';
-    for (const std::string bad : {std::string(""), std::string("garbage!"), flipped, text.substr(0, text.size() - 2),
+    for (const std::string& bad : {std::string(""), std::string("garbage!"), flipped, text.substr(0, text.size() - 2),
                                   std::string(300, 'A')}) {
         INFO(bad);
         try {

@@ -117,7 +117,7 @@ TEST_CASE("status transitions follow the lifecycle rules", "[unit][tenants]") {
     CHECK_THROWS_AS(next_status(tenant("a", "purged"), Transition::restore), Refused);
 }
 
-TEST_CASE("--set values are JSON when they parse, strings otherwise", "[unit][tenants]") {
+TEST_CASE("set values are JSON when they parse, strings otherwise", "[unit][tenants]") {
     CHECK(parse_setting("max=42").second == 42);
     CHECK(parse_setting("on=true").second == true);
     CHECK(parse_setting("code=042").second == "042");

@@ -37,6 +37,55 @@ set -e
 echo "doctor exit code: $rc (3 = problems found)" >&2
 tenantctl sandbox psql -- -q -c "DROP TABLE public.scratch_notes" >/dev/null
 
-# tour: more command groups are added below as they land
+step "tenant: provision from a manifest (plan, apply, apply again: no changes)"
+run tenantctl tenant apply -f tenants.yaml --dry-run
+run tenantctl tenant apply -f tenants.yaml
+run tenantctl tenant apply -f tenants.yaml -o json
+DEMO=demo-$(date +%s)   # a purged slug stays taken, so every run uses a new one
+run tenantctl tenant create "$DEMO" --name "Demo Co" --plan pro --region us-west-2
+run tenantctl tenant update "$DEMO" --set max_users=25 --flag beta_ui=on
+run tenantctl tenant list
+run tenantctl tenant show "$DEMO" -o yaml
+run tenantctl tenant suspend "$DEMO" --reason "demo: unpaid invoice"
+run tenantctl tenant resume "$DEMO"
+
+step "the app writes data for acme (Fernet-encrypted phone numbers and document bodies)"
+run /usr/bin/python3 "$here/seed_app_data.py" acme
+
+step "keys: rotate acme's data key and re-encrypt its data"
+run tenantctl keys status --tenant acme
+run tenantctl keys rotate --tenant acme --reencrypt
+run tenantctl keys status --tenant acme
+run tenantctl keys verify --tenant acme --all
+run tenantctl keys jwt rotate
+run tenantctl keys jwks
+run tenantctl apikey create --tenant acme --name ci-deploy --scope deploy
+run tenantctl apikey list --tenant acme
+
+step "gdpr: export one data subject, then erase them (dry run first)"
+run tenantctl gdpr lint
+run tenantctl gdpr export --tenant acme --subject email:bob@example.com --format json | head -c 600; echo
+run tenantctl gdpr export --tenant acme --subject email:bob@example.com -O /tmp/tenantctl-tour-bob.zip --force
+run tenantctl gdpr erase --tenant acme --subject email:bob@example.com --dry-run
+run tenantctl gdpr erase --tenant acme --subject email:bob@example.com --yes
+run tenantctl gdpr requests list --tenant acme
+run tenantctl gdpr export --tenant acme --all -O /tmp/tenantctl-tour-acme.tar.gz --force
+
+step "audit: record, query, tail, stats, seal and verify"
+run tenantctl audit record --tenant acme --action runbook.failover --resource db:primary --metadata '{"ticket":"OPS-12"}'
+run tenantctl audit query --tenant acme --since 1d --limit 5
+run tenantctl audit query --tenant acme --since 1d --action 'tenant.*' -o ndjson
+run tenantctl audit tail --tenant acme -n 3
+run tenantctl audit stats --tenant acme --by action
+run tenantctl audit seal --settle 0s
+run tenantctl audit verify --all
+run tenantctl audit partitions ensure --ahead 3
+run tenantctl audit partitions list
+
+step "offboarding: delete with a grace period, then purge"
+run tenantctl tenant delete "$DEMO" --grace 0s
+run tenantctl tenant purge "$DEMO" --yes
+run tenantctl tenant list --status all
+
 
 step "done: stop the sandbox with 'tenantctl sandbox down'"

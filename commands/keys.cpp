@@ -136,13 +136,14 @@ void declare_keys(cli::Registry& r) {
         .example("tenantctl keys destroy --tenant acme --version 1 --yes")
         .run([](Context& ctx, const VersionOpts& o) { return keys::destroy(ctx, o.tenant, o.version, o.force); });
 
-    r.command<RewrapOpts>("keys rewrap", "Re-wrap every data key and JWT private key under a new master key")
+    r.command<RewrapOpts>("keys rewrap", "Re-wrap every data key, JWT private key and audit key under a new master key")
         .option("--new-master-key", &RewrapOpts::new_master_key, "where the new master key is: env:NAME, file:PATH or cmd:COMMAND",
                 "SOURCE")
         .required()
         .mutating()
-        .description("Checks that every wrapped key unwraps under the current master key, then re-wraps all of them "
-                     "in one transaction. Afterwards point keys.master_key at the new key.")
+        .description("Checks that every wrapped key (tenant data keys, JWT private keys, the audit chain's per-tenant "
+                     "keys) unwraps under the current master key, then re-wraps all of them in one transaction. "
+                     "Afterwards point keys.master_key at the new key: audit verify and keys verify then need it.")
         .example("tenantctl keys rewrap --new-master-key file:/etc/tenantctl/master-2025.key")
         .run([](Context& ctx, const RewrapOpts& o) { return keys::rewrap(ctx, o.new_master_key); });
 

@@ -20,8 +20,6 @@ namespace tenantctl::audit {
 
 namespace {
 
-std::string key_aad(const std::string& tenant_id) { return "tenantctl:audit-key:v1|" + tenant_id; }
-
 struct Target {
     std::string id;
     std::string label;
@@ -114,18 +112,19 @@ crypto::SecureBytes tenant_audit_key(Context& ctx, pqxx::transaction_base& tx, c
         if (rows.empty()) return std::nullopt;
         const auto& mk = ctx.master_key();
         if (rows[0][1].c_str() != mk.id)
-            throw IntegrityError(fmt::format("the audit key of tenant {} was wrapped by another master key ({})",
-                                             tenant_id, rows[0][1].c_str()),
-                                 "use the master key this database was set up with");
+            throw IntegrityError(fmt::format("the audit key of tenant {} is wrapped by master key {}, not by the "
+                                             "configured one ({})",
+                                             tenant_id, rows[0][1].c_str(), mk.id),
+                                 "configure the master key this database uses now (after keys rewrap: the new one)");
         pqxx::binarystring wrapped(rows[0][0]);
-        return crypto::unwrap(mk.key, wrapped.str(), key_aad(tenant_id));
+        return crypto::unwrap(mk.key, wrapped.str(), crypto::audit_key_aad(tenant_id));
     };
     if (auto k = read()) return std::move(*k);
     if (!create) return {};
     const auto& mk = ctx.master_key();
     crypto::SecureBytes key(32);
     crypto::random_fill(key.data(), key.size());
-    std::string wrapped = crypto::wrap(mk.key, key.view(), key_aad(tenant_id));
+    std::string wrapped = crypto::wrap(mk.key, key.view(), crypto::audit_key_aad(tenant_id));
     tx.exec_params0(fmt::format("INSERT INTO {} (tenant_id, wrapped_key, kek_id) VALUES ($1::uuid, $2, $3) "
                                 "ON CONFLICT (tenant_id) DO NOTHING",
                                 table),

@@ -117,4 +117,6 @@ std::string dek_aad(std::string_view tenant_uuid, int version) {
 
 std::string jwk_aad(std::string_view kid) { return "tenantctl:jwk:v1|" + std::string(kid); }
 
+std::string audit_key_aad(std::string_view tenant_uuid) { return "tenantctl:audit-key:v1|" + std::string(tenant_uuid); }
+
 }  // namespace tenantctl::crypto

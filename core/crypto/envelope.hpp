@@ -1,6 +1,6 @@
 // Envelope encryption of stored secrets under the master key (DESIGN section 5):
 // AES-256-GCM, stored value nonce(12) || ciphertext || tag(16), with an AAD that binds the
-// value to what it is (a tenant's DEK version, a JWT signing key), so a wrapped value copied
+// value to what it is (a tenant's DEK version, a JWT signing key, a tenant's audit key), so a wrapped value copied
 // to another row does not unwrap there. Python reads it with
 // `AESGCM(kek).decrypt(v[:12], v[12:], aad)`.
 #pragma once
@@ -38,5 +38,9 @@ std::string dek_aad(std::string_view tenant_uuid, int version);
 
 // `tenantctl:jwk:v1|<kid>`.
 std::string jwk_aad(std::string_view kid);
+
+// `tenantctl:audit-key:v1|<tenant uuid as PostgreSQL prints it>`: a tenant's audit commitment
+// key (core/audit/chain.hpp, table audit_keys).
+std::string audit_key_aad(std::string_view tenant_uuid);
 
 }  // namespace tenantctl::crypto

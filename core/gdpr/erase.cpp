@@ -7,12 +7,14 @@
 #include <set>
 
 #include "core/audit/append.hpp"
+#include "core/audit/chain.hpp"
+#include "core/audit/pseudonymize.hpp"
 #include "core/catalog/catalog.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
-#include "core/gdpr/pseudonym.hpp"
+#include "core/gdpr/anonymize_hash.hpp"
 #include "core/gdpr/register.hpp"
 #include "core/gdpr/session.hpp"
 #include "core/platform/migrations.hpp"
@@ -116,6 +118,11 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     auto s = open_session(ctx, tx, o.tenant, o.selector);
     if (o.request) require_open_request(ctx, tx, s.tenant.id, *o.request, "erase");
     const auto& map = s.map;
+    // A tenant that never had an audit key gets one on the real run; a dry run must not show a
+    // pseudonym from a key it is about to roll back.
+    const std::string pseudonym = ctx.dry_run() && audit::tenant_audit_key(ctx, tx, s.tenant.id, false).empty()
+                                      ? std::string("(assigned on erasure)")
+                                      : subject_pseudonym(ctx, tx, s);
 
     // 1. Choose the rows, once.
     std::vector<Step> steps;
@@ -156,7 +163,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
                                                             : std::string("erasure request (GDPR Art. 17)");
         tables.push_back(entry);
     }
-    json receipt = {{"request_id", result.request_id}, {"tenant", s.tenant.slug}, {"subject", s.pseudonym},
+    json receipt = {{"request_id", result.request_id}, {"tenant", s.tenant.slug}, {"subject", pseudonym},
                     {"dry_run", ctx.dry_run()},        {"tables", tables}};
     if (!ctx.dry_run()) receipt["erased_at"] = tx.exec1("SELECT to_char(now() AT TIME ZONE 'UTC', "
                                                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")[0].c_str();
@@ -168,12 +175,12 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     }
     long long total = 0;
     for (const auto& st : steps) total += st.action == EraseAction::retain ? 0 : st.rows;
-    if (!ctx.confirm(fmt::format("erase subject {} of tenant {} ({} rows deleted or anonymized)?", s.pseudonym,
+    if (!ctx.confirm(fmt::format("erase subject {} of tenant {} ({} rows deleted or anonymized)?", pseudonym,
                                  s.tenant.slug, total)))
         throw Aborted("erase declined");
 
     // 2. Anonymize.
-    auto akey = pseudonym_key(ctx, s.tenant.id, PseudonymPurpose::anonymize);
+    auto akey = anonymize_key(ctx, tx, s.tenant.id);
     std::string ipad(64, '\x36'), opad(64, '\x5c');
     for (std::size_t i = 0; i < akey.size(); ++i) {
         ipad[i] = static_cast<char>(ipad[i] ^ akey.data()[i]);
@@ -252,11 +259,17 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
                        s.tenant.id);
     }
 
-    // 4. The audit log keeps its events, with the subject pseudonymized; the register too.
-    long long audit_changed = pseudonymize_audit_identifiers(ctx, tx, s.tenant.id, s.subject.identifiers);
+    // 4. The audit log keeps its events, with the subject pseudonymized by the audit chain's
+    // own rule (sealed events still verify); the register names the person by the same
+    // pseudonym the events now carry.
+    const auto pz = audit::pseudonymize_subject(ctx, tx, s.tenant.id, s.subject.identifiers);
+    const json audit_changed = {{"actor_id", pz.actor_fields},
+                                {"resource_id", pz.resource_fields},
+                                {"ip_user_agent", pz.network_fields},
+                                {"metadata", pz.metadata_fields}};
     tx.exec_params(fmt::format("UPDATE {} SET subject = $3 WHERE tenant_id = $1::uuid AND subject = $2",
                                ctx.platform_table("gdpr_requests")),
-                   s.tenant.id, s.subject.canonical(), s.pseudonym);
+                   s.tenant.id, s.subject.canonical(), pseudonym);
 
     // 5. Verify before COMMIT: nothing erasable may remain.
     std::vector<std::string> left;
@@ -276,9 +289,10 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     }
     json ids = s.subject.identifiers;
     auto audit_left = tx.exec_params(
-        fmt::format("SELECT count(*) FROM {} WHERE tenant_id = $1::uuid AND (actor_id IN "
-                    "(SELECT jsonb_array_elements_text($2::jsonb)) OR resource_id IN "
-                    "(SELECT jsonb_array_elements_text($2::jsonb)))",
+        fmt::format("SELECT count(*) FROM {} a WHERE a.tenant_id = $1::uuid AND EXISTS (SELECT FROM "
+                    "jsonb_array_elements_text($2::jsonb) v(id) WHERE a.actor_id = v.id OR a.resource_id = v.id "
+                    "OR a.user_agent = v.id OR jsonb_path_exists(a.metadata, '$.** ? (@ == $v)', "
+                    "jsonb_build_object('v', v.id)))",
                     ctx.platform_table("audit_log")),
         s.tenant.id, ids.dump())[0][0].as<long long>();
     if (audit_left > 0) left.push_back(fmt::format("audit log: {} event(s)", audit_left));
@@ -291,14 +305,14 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     }
 
     receipt["references_cleared"] = cleared;
-    receipt["audit_events_pseudonymized"] = audit_changed;
+    receipt["audit_fields_pseudonymized"] = audit_changed;
     receipt["verified"] = true;
     result.sha256 = crypto::sha256_hex(receipt.dump(2) + "\n");
     RequestRecord rec;
     rec.tenant_id = s.tenant.id;
     rec.id = result.request_id;
     rec.kind = "erase";
-    rec.subject = s.pseudonym;
+    rec.subject = pseudonym;
     rec.artifact_sha256 = result.sha256;
     if (o.output) rec.artifact = o.output->filename().string();
     rec.receipt = receipt;
@@ -307,7 +321,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     for (const auto& st : steps) counts[map.reached[st.index].name.display()] = st.rows;
     audit::append(ctx, tx,
                   gdpr::request_event(s.tenant.id, "gdpr.erase", result.request_id,
-                   json{{"subject", s.pseudonym}, {"rows", counts}, {"audit_events_pseudonymized", audit_changed},
+                   json{{"subject", pseudonym}, {"rows", counts}, {"audit_fields_pseudonymized", audit_changed},
                         {"sha256", result.sha256}}));
     tx.commit();
 

@@ -174,7 +174,7 @@ SubjectExportResult export_subject(Context& ctx, const SubjectExportOptions& o) 
     result.request_id = record_request(ctx, w, rec, o.request);
     audit::append(ctx, w,
                   gdpr::request_event(s.tenant.id, "gdpr.export", result.request_id,
-                   json{{"subject", s.pseudonym}, {"format", o.format}, {"sha256", result.sha256},
+                   json{{"subject", subject_pseudonym(ctx, w, s)}, {"format", o.format}, {"sha256", result.sha256},
                         {"rows", result.tables}, {"audit_events", result.audit_events},
                         {"undecryptable", result.undecryptable}}));
     w.commit();

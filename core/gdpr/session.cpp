@@ -1,20 +1,23 @@
 #include "core/gdpr/session.hpp"
 
+#include "core/audit/pseudonymize.hpp"
 #include "core/context.hpp"
 #include "core/db/connection.hpp"
-#include "core/gdpr/pseudonym.hpp"
 #include "core/platform/migrations.hpp"
 
 namespace tenantctl::gdpr {
 
 Session open_session(Context& ctx, pqxx::transaction_base& tx, const std::string& slug, const std::string& selector) {
     auto sel = parse_selector(selector);
-    Session s{tenants::resolve(ctx, tx, slug), {}, {}, {}};
+    Session s{tenants::resolve(ctx, tx, slug), {}, {}};
     s.map = load_data_map(ctx, tx);
     db::set_tenant_local(tx, ctx.config().tenancy.setting, s.tenant.id);
     s.subject = resolve_subject(tx, s.map, ctx.config().data.subjects->lookup, s.tenant.id, sel);
-    s.pseudonym = pseudonym(pseudonym_key(ctx, s.tenant.id, PseudonymPurpose::audit), s.subject.key);
     return s;
+}
+
+std::string subject_pseudonym(Context& ctx, pqxx::transaction_base& tx, const Session& s) {
+    return audit::pseudonym_for(ctx, tx, s.tenant.id, s.subject.key);
 }
 
 pqxx::result query_subject(pqxx::transaction_base& tx, const Session& s, const std::string& sql) {

@@ -54,16 +54,18 @@ Records rewrap(Context& ctx, const std::string& new_source) {
     pqxx::work tx(ctx.db());
     const std::string tenant_keys = ctx.platform_table("tenant_keys");
     const std::string signing_keys = ctx.platform_table("signing_keys");
-    // Key creation (tenant create, rotations) waits until this commits, so no key can be
+    const std::string audit_keys = ctx.platform_table("audit_keys");
+    // Every table holding material wrapped by the master key. Key creation (tenant create,
+    // rotations, a tenant's first audit seal) waits until this commits, so no key can be
     // wrapped under the old master key behind our back.
-    tx.exec(fmt::format("LOCK TABLE {}, {} IN EXCLUSIVE MODE", tenant_keys, signing_keys));
+    tx.exec(fmt::format("LOCK TABLE {}, {}, {} IN EXCLUSIVE MODE", tenant_keys, signing_keys, audit_keys));
 
     struct Pending {
         std::string sql_key1;
         long long sql_key2 = 0;
         std::string wrapped;  // under the new key
     };
-    std::vector<Pending> data, signing;
+    std::vector<Pending> data, signing, audit;
     long long already = 0;
 
     for (const auto& r : tx.exec(fmt::format("SELECT tenant_id::text, version, wrapped_key, kek_id FROM {} "
@@ -99,9 +101,26 @@ Records rewrap(Context& ctx, const std::string& new_source) {
         signing.push_back(Pending{kid, 0, crypto::wrap(next.key, der.view(), aad)});
     }
 
+    // The audit chain's per-tenant commitment keys (and the platform's, tenant id all zeros).
+    for (const auto& r : tx.exec(fmt::format("SELECT tenant_id::text, wrapped_key, kek_id FROM {} ORDER BY tenant_id",
+                                             audit_keys))) {
+        const std::string tenant = r[0].c_str();
+        const std::string what = fmt::format("audit key of tenant {}", tenant);
+        const std::string aad = crypto::audit_key_aad(tenant);
+        const std::string kek_id = r[2].c_str();
+        auto key = unwrap_or_explain(kek_for(kek_id, current, next, what), pqxx::binarystring(r[1]).str(), aad, what);
+        if (key.size() != 32) throw IntegrityError(fmt::format("{} is not a 32-byte key", what));
+        if (kek_id == next.id) {
+            ++already;
+            continue;
+        }
+        audit.push_back(Pending{tenant, 0, crypto::wrap(next.key, key.view(), aad)});
+    }
+
     Records out = Records::table({"kind", "rewrapped", "from_kek", "to_kek"});
     out.add({"data_keys", data.size(), current.id, next.id});
     out.add({"signing_keys", signing.size(), current.id, next.id});
+    out.add({"audit_keys", audit.size(), current.id, next.id});
     if (ctx.dry_run()) return out;
     for (const auto& p : data)
         tx.exec_params(fmt::format("UPDATE {} SET wrapped_key = $3, kek_id = $4 WHERE tenant_id = $1::uuid AND version = $2",
@@ -109,6 +128,9 @@ Records rewrap(Context& ctx, const std::string& new_source) {
                        p.sql_key1, p.sql_key2, pqxx::binarystring(p.wrapped), next.id);
     for (const auto& p : signing)
         tx.exec_params(fmt::format("UPDATE {} SET wrapped_private_key = $2, kek_id = $3 WHERE kid = $1", signing_keys),
+                       p.sql_key1, pqxx::binarystring(p.wrapped), next.id);
+    for (const auto& p : audit)
+        tx.exec_params(fmt::format("UPDATE {} SET wrapped_key = $2, kek_id = $3 WHERE tenant_id = $1::uuid", audit_keys),
                        p.sql_key1, pqxx::binarystring(p.wrapped), next.id);
     audit::Event ev;
     ev.action = "keys.rewrap";
@@ -118,12 +140,13 @@ Records rewrap(Context& ctx, const std::string& new_source) {
                    {"to_kek", next.id},
                    {"data_keys", data.size()},
                    {"signing_keys", signing.size()},
+                   {"audit_keys", audit.size()},
                    {"already_rewrapped", already}};
     audit::append(ctx, tx, ev);
     tx.commit();
-    ctx.log().info(fmt::format("re-wrapped {} data key(s) and {} signing key(s) under master key {}; point "
-                               "keys.master_key at the new key now",
-                               data.size(), signing.size(), next.id));
+    ctx.log().info(fmt::format("re-wrapped {} data key(s), {} signing key(s) and {} audit key(s) under master key "
+                               "{}; point keys.master_key at the new key now",
+                               data.size(), signing.size(), audit.size(), next.id));
     return out;
 }
 
@@ -237,6 +260,28 @@ Records verify(Context& ctx, const VerifyOptions& o) {
             }
         }
         scope->leave(tx);
+    }
+    // Audit commitment keys: without them `audit verify` cannot recompute a chain.
+    {
+        const auto& master = ctx.master_key();
+        std::string sql = fmt::format("SELECT a.tenant_id::text, coalesce(t.slug, '(platform)'), a.wrapped_key, a.kek_id "
+                                      "FROM {} a LEFT JOIN {} t ON t.id = a.tenant_id",
+                                      ctx.platform_table("audit_keys"), ctx.platform_table("tenants"));
+        auto rows = o.tenant ? tx.exec_params(sql + " WHERE a.tenant_id = $1::uuid", targets.front().id)
+                             : tx.exec(sql + " ORDER BY 2");
+        for (const auto& row : rows) {
+            const std::string tenant_id = row[0].c_str(), subject = row[1].c_str();
+            try {
+                if (row[3].c_str() != master.id)
+                    throw IntegrityError(fmt::format("wrapped by master key {}, configured is {}", row[3].c_str(), master.id));
+                if (crypto::unwrap(master.key, pqxx::binarystring(row[2]).str(), crypto::audit_key_aad(tenant_id)).size() !=
+                    32)
+                    throw IntegrityError("not a 32-byte key");
+                r.add({"audit_key", subject, "ok", "unwraps"});
+            } catch (const Error& e) {
+                fail("audit_key", subject, e.what());
+            }
+        }
     }
     for (auto& row : verify_signing_keys(ctx, tx)) {
         if (row[2] == "fail") ++failures;

@@ -12,7 +12,8 @@ class Context;
 
 namespace tenantctl::keys {
 
-// Re-wraps every data key and JWT private key under the master key read from `new_source`
+// Re-wraps every data key, JWT private key and audit commitment key (every table holding
+// material wrapped by the master key: tenant_keys, signing_keys, audit_keys) under the master key read from `new_source`
 // (env:/file:/cmd:), in one transaction, after checking that each unwraps under the current
 // one. Keys already wrapped by the new key are checked under it and left alone, so a re-run
 // after switching the configuration is harmless.
@@ -23,7 +24,7 @@ struct VerifyOptions {
     long sample = 0;   // values per tenant and column, chosen at random
     bool all = false;  // every value
 };
-// Every wrapped key unwraps (and every JWT key matches its kid); sampled or all encrypted
+// Every wrapped key unwraps (data keys, audit keys; every JWT key matches its kid); sampled or all encrypted
 // values decrypt under one of their tenant's keys. Exit 8 on any failure.
 Records verify(Context& ctx, const VerifyOptions& o);
 

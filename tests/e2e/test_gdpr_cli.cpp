@@ -249,3 +249,40 @@ TEST_CASE("a killed whole-tenant export leaves no file under the final name", "[
     CHECK(e.run({"gdpr", "export", "--tenant", "acme", "--all", "-O", out.string()}).exit_code == 0);
     CHECK(std::filesystem::exists(out));
 }
+
+TEST_CASE("gdpr erase after audit seal: audit verify still passes and the subject is gone from audit_log",
+          "[e2e][gdpr][audit]") {
+    Env e;
+    auto seal = e.run({"audit", "seal", "--settle", "0s"});
+    INFO(seal.err);
+    REQUIRE(seal.exit_code == 0);
+    REQUIRE(e.run({"audit", "verify", "--all"}).exit_code == 0);
+    // Before erasure the export finds alice's events: she acted once and was acted on twice.
+    auto exported = e.run({"gdpr", "export", "--tenant", "acme", "--subject", "email:alice@example.com", "--format",
+                           "json"});
+    REQUIRE(exported.exit_code == 0);
+    CHECK(nlohmann::json::parse(exported.out)["audit"].size() == 2);
+
+    auto erase = e.run({"gdpr", "erase", "--tenant", "acme", "--subject", "email:alice@example.com", "-y", "-o",
+                        "json"});
+    INFO(erase.err);
+    REQUIRE(erase.exit_code == 0);
+
+    auto verify = e.run({"audit", "verify", "--all", "-o", "json"});
+    INFO(verify.out << verify.err);
+    CHECK(verify.exit_code == 0);
+    bool acme_ok = false;
+    for (const auto& row : nlohmann::json::parse(verify.out))
+        if (row["tenant"] == "acme") acme_ok = row["status"] == "ok" && row["verified"].get<long long>() >= 3;
+    CHECK(acme_ok);
+    // Neither her id nor her email is left in any column of any event.
+    CHECK(e.q(fmt::format("SELECT count(*) FROM tenantctl.audit_log a WHERE strpos(a::text, '{}') > 0", e.f.alice)) ==
+          "0");
+    CHECK(e.q("SELECT count(*) FROM tenantctl.audit_log a WHERE strpos(a::text, 'alice@example.com') > 0") == "0");
+    // The register names her by the pseudonym her events carry, so the key holder finds them.
+    const auto pseudonym = e.q("SELECT DISTINCT subject FROM tenantctl.gdpr_requests");
+    CHECK(pseudonym.rfind("pseudonym:", 0) == 0);
+    auto mine = e.run({"audit", "query", "--tenant", "acme", "--actor", pseudonym, "-o", "json"});
+    REQUIRE(mine.exit_code == 0);
+    CHECK(nlohmann::json::parse(mine.out).size() == 1);
+}

@@ -2,6 +2,8 @@
 // and the bad inputs of the master key.
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "core/crypto/master_key.hpp"
@@ -175,4 +177,49 @@ TEST_CASE("apikey create shows the key once; list, rotate and revoke never show 
     CHECK(s.run({"apikey", "create", "--tenant", "acme", "--name", "x", "--scope", "r", "--expires", "soon"}).exit_code == 2);
     CHECK(s.q("SELECT string_agg(action, ',' ORDER BY id) FROM tenantctl.audit_log WHERE action LIKE 'apikey.%'") ==
           "apikey.create,apikey.rotate,apikey.revoke");
+}
+
+TEST_CASE("keys rewrap re-wraps the audit keys: audit verify passes with the new master key, exits 8 with the old",
+          "[e2e][keys][audit]") {
+    Setup s;
+    s.db.exec("INSERT INTO tenantctl.audit_log (tenant_id, actor_id, action) VALUES ('" + s.acme +
+              "', 'user-1', 'user.login'), ('" + s.acme + "', 'user-2', 'doc.edit')");
+    REQUIRE(s.run({"audit", "seal", "--settle", "0s"}).exit_code == 0);
+    REQUIRE(s.run({"audit", "verify", "--all"}).exit_code == 0);
+    const auto audit_keys = s.q("SELECT count(*) FROM tenantctl.audit_keys");
+    REQUIRE(audit_keys != "0");
+
+    const std::string new_key = crypto::generate_master_key_base64();
+    ::setenv("TENANTCTL_TEST_REWRAP_KEY", new_key.c_str(), 1);
+    const std::string new_id = crypto::load_master_key("env:TENANTCTL_TEST_REWRAP_KEY").id;
+    ::unsetenv("TENANTCTL_TEST_REWRAP_KEY");
+    test::CliOptions with_new;
+    with_new.env = {{"K_NEW", new_key}, {"TENANTCTL_MASTER_KEY_SOURCE", "env:K_NEW"}};
+
+    auto rewrap = s.run({"keys", "rewrap", "--new-master-key", "env:K_NEW", "-o", "json"}, test::with_env({{"K_NEW", new_key}}));
+    INFO(rewrap.err);
+    REQUIRE(rewrap.exit_code == 0);
+    bool counted = false;
+    for (const auto& row : nlohmann::json::parse(rewrap.out))
+        if (row["kind"] == "audit_keys") counted = std::to_string(row["rewrapped"].get<long long>()) == audit_keys;
+    CHECK(counted);
+    CHECK(s.q("SELECT string_agg(DISTINCT kek_id, ',') FROM tenantctl.audit_keys") == new_id);
+
+    auto with_new_key = s.run({"audit", "verify", "--all"}, with_new);
+    INFO(with_new_key.out << with_new_key.err);
+    CHECK(with_new_key.exit_code == 0);
+    auto with_old_key = s.run({"audit", "verify", "--all"});
+    CHECK(with_old_key.exit_code == 8);
+    CHECK(with_old_key.err.find("is wrapped by master key " + new_id + ", not by the configured one") !=
+          std::string::npos);
+    CHECK(with_old_key.err.find("hint:") != std::string::npos);
+
+    auto keys_verify = s.run({"keys", "verify", "-o", "json"}, with_new);
+    INFO(keys_verify.out << keys_verify.err);
+    CHECK(keys_verify.exit_code == 0);
+    std::size_t audit_ok = 0;
+    for (const auto& row : nlohmann::json::parse(keys_verify.out))
+        audit_ok += row["check"] == "audit_key" && row["status"] == "ok";
+    CHECK(std::to_string(audit_ok) == audit_keys);
+    CHECK(s.run({"keys", "verify"}).exit_code == 8);
 }

@@ -9,7 +9,7 @@
 #include "core/gdpr/erase.hpp"
 #include "core/gdpr/export_subject.hpp"
 #include "core/gdpr/export_tenant.hpp"
-#include "core/gdpr/pseudonym.hpp"
+#include "core/gdpr/anonymize_hash.hpp"
 #include "core/gdpr/register.hpp"
 #include "core/gdpr/doctor_checks.hpp"
 #include "core/doctor/doctor.hpp"
@@ -114,7 +114,7 @@ TEST_CASE("subject export finds every row, decrypts, and includes audit events w
     auto meta = f.db.query_value("SELECT metadata::text FROM tenantctl.audit_log WHERE action = 'gdpr.export'");
     CHECK(meta.find("alice@example.com") == std::string::npos);
     CHECK(meta.find("+33") == std::string::npos);
-    CHECK(meta.find("pseud_") != std::string::npos);
+    CHECK(meta.find("pseudonym:") != std::string::npos);
 }
 
 TEST_CASE("an undecryptable value is marked and counted, and the export continues", "[integration][gdpr]") {
@@ -158,9 +158,12 @@ TEST_CASE("erase applies delete, anonymize and retain, pseudonymizes the audit l
     CHECK(by_table["public.teams"] == std::pair<std::string, long long>{"anonymize", 1});
 
     // users: email hashed (matches the C++ pseudonym), name redacted, phone nulled.
-    auto key = gdpr::pseudonym_key(tc.ctx(), f.acme, gdpr::PseudonymPurpose::anonymize);
+    const auto key = [&] {
+        pqxx::work tx(tc->db());
+        return gdpr::anonymize_key(tc.ctx(), tx, f.acme);
+    }();
     CHECK(f.db.query_value(fmt::format("SELECT email FROM users WHERE id = '{}'", f.alice)) ==
-          gdpr::pseudonym(key, "alice@example.com", gdpr::PseudonymPurpose::anonymize));
+          gdpr::anonymized(key, "alice@example.com"));
     CHECK(f.db.query_value(fmt::format("SELECT full_name || coalesce(phone, '-') FROM users WHERE id = '{}'", f.alice)) ==
           "[erased]-");
     CHECK(f.db.query_value("SELECT count(*) FROM documents WHERE title LIKE 'Alice%'") == "0");
@@ -174,7 +177,7 @@ TEST_CASE("erase applies delete, anonymize and retain, pseudonymizes the audit l
     CHECK(f.db.query_value(fmt::format("SELECT count(*) FROM tenantctl.audit_log WHERE actor_id = '{0}' OR "
                                        "resource_id = '{0}' OR metadata::text LIKE '%alice@%'",
                                        f.alice)) == "0");
-    CHECK(f.db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE actor_id LIKE 'pseud\\_%'") == "1");
+    CHECK(f.db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE actor_id LIKE 'pseudonym:%'") == "1");
     CHECK(f.db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'gdpr.erase'") == "1");
     // The receipt is in the register.
     auto shown = [&] {
@@ -183,7 +186,7 @@ TEST_CASE("erase applies delete, anonymize and retain, pseudonymizes the audit l
     }();
     CHECK(shown["kind"] == "erase");
     CHECK(nlohmann::json::parse(shown["receipt"]["tables"].dump()) == nlohmann::json::parse(receipt["tables"].dump()));
-    CHECK(shown["subject"].get<std::string>().rfind("pseud_", 0) == 0);
+    CHECK(shown["subject"].get<std::string>().rfind("pseudonym:", 0) == 0);
     // The selector no longer finds the person.
     CHECK(code_of([&] { export_json(tc, "email:alice@example.com"); }) == Exit::not_found);
 }

@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 
+#include "core/audit/chain.hpp"
 #include "core/crypto/api_key.hpp"
 #include "core/crypto/master_key.hpp"
 #include "core/errors.hpp"
@@ -42,15 +43,34 @@ TEST_CASE("rewrap moves every wrapped key to the new master key in one go", "[in
     keys::jwt_rotate(ctx, std::string("ES256"));
     test::insert_values(db, ctx, acme, "acme", 5, 1);
     const auto before = test::decrypt_all(db, ctx, acme);
+    // A sealed audit chain: acme's and the platform's audit keys exist, wrapped by the old key.
+    db.exec("INSERT INTO tenantctl.audit_log (tenant_id, actor_id, action) VALUES ('" + acme +
+            "', 'user-1', 'user.login'), ('" + acme + "', 'user-2', 'user.login')");
+    audit::SealOptions seal;
+    seal.settle = {};
+    audit::seal(ctx, seal);
+    const auto audit_keys_before = q(db, "SELECT count(*) FROM tenantctl.audit_keys");
+    REQUIRE(audit_keys_before != "0");
+    const auto audit_plain_before = q(db, "SELECT md5(string_agg(encode(wrapped_key, 'hex'), ',')) FROM tenantctl.audit_keys");
+    auto verify_acme = [](Context& c) {
+        audit::VerifyOptions v;
+        v.scope.tenant_slug = "acme";
+        return audit::verify(c, v).at(0);
+    };
 
     const std::string new_key = crypto::generate_master_key_base64();
     ::setenv(kNewKeyVar, new_key.c_str(), 1);
     auto out = keys::rewrap(ctx, std::string("env:") + kNewKeyVar);
     CHECK(out.rows[0][1] == 3);
     CHECK(out.rows[1][1] == 1);
+    CHECK(out.rows[2][0] == "audit_keys");
+    CHECK(std::to_string(out.rows[2][1].get<long long>()) == audit_keys_before);
     const auto new_id = crypto::load_master_key(std::string("env:") + kNewKeyVar).id;
     CHECK(q(db, "SELECT string_agg(DISTINCT kek_id, ',') FROM tenantctl.tenant_keys") == new_id);
     CHECK(q(db, "SELECT kek_id FROM tenantctl.signing_keys") == new_id);
+    CHECK(q(db, "SELECT string_agg(DISTINCT kek_id, ',') FROM tenantctl.audit_keys") == new_id);
+    CHECK(q(db, "SELECT md5(string_agg(encode(wrapped_key, 'hex'), ',')) FROM tenantctl.audit_keys") !=
+          audit_plain_before);
     CHECK(q(db, "SELECT metadata->>'to_kek' FROM tenantctl.audit_log WHERE action = 'keys.rewrap'") == new_id);
 
     // The old master key is now refused (exit 8); the new one opens everything.
@@ -60,9 +80,19 @@ TEST_CASE("rewrap moves every wrapped key to the new master key in one go", "[in
     CHECK(test::decrypt_all(db, renewed.ctx(), acme).checksum == before.checksum);
     auto v = keys::verify(renewed.ctx(), keys::VerifyOptions{std::nullopt, 0, true});
     CHECK(v.exit == Exit::ok);
+    std::size_t audit_rows = 0;
+    for (const auto& row : v.rows) audit_rows += row[0] == "audit_key" && row[2] == "ok";
+    CHECK(std::to_string(audit_rows) == audit_keys_before);
+    // The same commitment key, re-wrapped: the chain sealed under the old master key verifies
+    // under the new one, and the old one is refused (exit 8) instead of reporting tampering.
+    CHECK(verify_acme(renewed.ctx()).status == "ok");
+    CHECK(verify_acme(renewed.ctx()).verified >= 2);
+    CHECK(exit_of([&] { verify_acme(ctx); }) == Exit::integrity);
+    CHECK(keys::verify(ctx, keys::VerifyOptions{}).exit == Exit::integrity);
     // Running it again under the new key is harmless.
     auto again = keys::rewrap(renewed.ctx(), std::string("env:") + kNewKeyVar);
     CHECK(again.rows[0][1] == 0);
+    CHECK(again.rows[2][1] == 0);
     ::unsetenv(kNewKeyVar);
 }
 
@@ -98,6 +128,44 @@ TEST_CASE("rewrap changes nothing when a wrapped key is corrupt or the new key i
     CHECK(v.exit == Exit::integrity);
     bool named = false;
     for (const auto& row : v.rows) named |= row[1] == "beta/v1" && row[2] == "fail";
+    CHECK(named);
+}
+
+TEST_CASE("rewrap changes nothing when an audit key is corrupt, and verify names it", "[integration][keys][audit]") {
+    test::TestDatabase db;
+    test::TestContext tc(db, test::keys_config());
+    auto& ctx = tc.ctx();
+    const auto acme = test::add_tenant(ctx, "acme");
+    const auto beta = test::add_tenant(ctx, "beta");
+    db.exec("INSERT INTO tenantctl.audit_log (tenant_id, actor_id, action) VALUES ('" + acme + "', 'u', 'user.login'), ('" +
+            beta + "', 'u', 'user.login')");
+    audit::SealOptions seal;
+    seal.settle = {};
+    audit::seal(ctx, seal);
+    // beta's wrapped audit key copied onto acme's row: authentic bytes, wrong AAD.
+    db.exec("UPDATE tenantctl.audit_keys SET wrapped_key = (SELECT wrapped_key FROM tenantctl.audit_keys WHERE "
+            "tenant_id = '" + beta + "') WHERE tenant_id = '" + acme + "'");
+    const auto snapshot = [&] {
+        return q(db, "SELECT md5(string_agg(encode(wrapped_key, 'hex') || kek_id, ',' ORDER BY tenant_id)) FROM "
+                     "tenantctl.audit_keys") +
+               q(db, "SELECT md5(string_agg(encode(wrapped_key, 'hex') || kek_id, ',' ORDER BY tenant_id)) FROM "
+                     "tenantctl.tenant_keys");
+    };
+    const auto before = snapshot();
+    ::setenv(kNewKeyVar, crypto::generate_master_key_base64().c_str(), 1);
+    try {
+        keys::rewrap(ctx, std::string("env:") + kNewKeyVar);
+        FAIL("rewrap accepted a corrupt audit key");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::integrity);
+        CHECK(std::string(e.what()).find("audit key of tenant " + acme + " does not unwrap") != std::string::npos);
+    }
+    ::unsetenv(kNewKeyVar);
+    CHECK(snapshot() == before);
+    auto v = keys::verify(ctx, keys::VerifyOptions{});
+    CHECK(v.exit == Exit::integrity);
+    bool named = false;
+    for (const auto& row : v.rows) named |= row[0] == "audit_key" && row[1] == "acme" && row[2] == "fail";
     CHECK(named);
 }
 

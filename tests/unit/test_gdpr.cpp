@@ -1,9 +1,9 @@
-// Unit: GDPR selectors and pseudonyms (pure logic).
+// Unit: GDPR selectors and the anonymization hash (pure logic).
 #include <catch2/catch.hpp>
 
 #include "core/crypto/hash.hpp"
 #include "core/errors.hpp"
-#include "core/gdpr/pseudonym.hpp"
+#include "core/gdpr/anonymize_hash.hpp"
 #include "core/gdpr/subject.hpp"
 
 using namespace tenantctl;
@@ -28,13 +28,13 @@ TEST_CASE("malformed selectors are usage errors that do not echo the whole value
     }
 }
 
-TEST_CASE("pseudonyms are keyed, stable, prefixed and differ per purpose and key", "[unit][gdpr]") {
+TEST_CASE("anonymized values are keyed, stable and prefixed", "[unit][gdpr]") {
     crypto::SecureBytes k1(std::string(32, 'a')), k2(std::string(32, 'b'));
-    auto p = gdpr::pseudonym(k1, "alice@example.com");
-    CHECK(p.rfind("pseud_", 0) == 0);
-    CHECK(p.size() == 6 + 32);
-    CHECK(p == gdpr::pseudonym(k1, "alice@example.com"));
-    CHECK(p != gdpr::pseudonym(k2, "alice@example.com"));
-    CHECK(p.substr(6) == crypto::hmac_sha256_hex(k1.view(), "alice@example.com").substr(0, 32));
-    CHECK(gdpr::pseudonym(k1, "x", gdpr::PseudonymPurpose::anonymize).rfind("anon_", 0) == 0);
+    auto p = gdpr::anonymized(k1, "alice@example.com");
+    CHECK(p.rfind("anon_", 0) == 0);
+    CHECK(p.size() == 5 + 32);
+    CHECK(p == gdpr::anonymized(k1, "alice@example.com"));
+    CHECK(p != gdpr::anonymized(k2, "alice@example.com"));
+    CHECK(p != gdpr::anonymized(k1, "bob@example.com"));
+    CHECK(p.substr(5) == crypto::hmac_sha256_hex(k1.view(), "alice@example.com").substr(0, 32));
 }

@@ -45,6 +45,7 @@ _tenantctl_is_node() {
         "keys rotate") return 0 ;;
         "keys status") return 0 ;;
         "keys verify") return 0 ;;
+        "maintain") return 0 ;;
         "migrate") return 0 ;;
         "migrate baseline") return 0 ;;
         "migrate down") return 0 ;;
@@ -78,7 +79,7 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "apikey audit completion doctor gdpr init keys migrate sandbox tenant" ;;
+        "") echo "apikey audit completion doctor gdpr init keys maintain migrate sandbox tenant" ;;
         "apikey") echo "create list revoke rotate" ;;
         "audit") echo "partitions query record seal stats tail verify" ;;
         "audit partitions") echo "ensure list prune" ;;
@@ -137,6 +138,7 @@ _tenantctl_options() {
         "keys rotate") echo "--tenant --all --reencrypt --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "keys status") echo "--tenant --no-usage --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "keys verify") echo "--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "maintain") echo "--only --max-duration --settle --batch-size --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate baseline") echo "--scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate down") echo "--to --steps --scope --dir --tenants --exclude --parallel --continue-on-error --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -322,6 +324,11 @@ _tenantctl_values() {
         "audit partitions ensure|--ahead") return 0 ;;
         "audit partitions prune|--older-than") return 0 ;;
         "audit partitions prune|--archive") return 3 ;;
+        "maintain|--only") echo "audit-partitions audit-seal audit-prune tenant-purge key-rotate key-reencrypt jwt-retire gdpr-due"; return 0 ;;
+        "maintain|--max-duration") return 0 ;;
+        "maintain|--settle") return 0 ;;
+        "maintain|--batch-size") return 0 ;;
+        "maintain|--metrics-file") return 2 ;;
     esac
     return 1
 }

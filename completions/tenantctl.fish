@@ -88,6 +88,8 @@ function __tenantctl_is_node
             return 0
         case 'keys verify'
             return 0
+        case 'maintain'
+            return 0
         case 'migrate'
             return 0
         case 'migrate baseline'
@@ -149,7 +151,7 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            string split ' ' -- 'apikey audit completion doctor gdpr init keys migrate sandbox tenant'
+            string split ' ' -- 'apikey audit completion doctor gdpr init keys maintain migrate sandbox tenant'
         case 'apikey'
             string split ' ' -- 'create list revoke rotate'
         case 'audit'
@@ -261,6 +263,8 @@ function __tenantctl_options
             string split ' ' -- '--tenant --no-usage --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'keys verify'
             string split ' ' -- '--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'maintain'
+            string split ' ' -- '--only --max-duration --settle --batch-size --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate baseline'
@@ -675,6 +679,17 @@ function __tenantctl_values
             return 0
         case 'audit partitions prune|--archive'
             return 3
+        case 'maintain|--only'
+            string split ' ' -- 'audit-partitions audit-seal audit-prune tenant-purge key-rotate key-reencrypt jwt-retire gdpr-due'
+            return 0
+        case 'maintain|--max-duration'
+            return 0
+        case 'maintain|--settle'
+            return 0
+        case 'maintain|--batch-size'
+            return 0
+        case 'maintain|--metrics-file'
+            return 2
     end
     return 1
 end

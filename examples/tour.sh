@@ -39,4 +39,9 @@ tenantctl sandbox psql -- -q -c "DROP TABLE public.scratch_notes" >/dev/null
 
 # tour: more command groups are added below as they land
 
+step "maintain: every due housekeeping task in one cron-safe run (examples/systemd, examples/cron)"
+run tenantctl maintain --dry-run
+run tenantctl maintain --metrics-file "${TMPDIR:-/tmp}/tenantctl_maintain.prom"
+run tenantctl maintain   # again: nothing is due any more
+
 step "done: stop the sandbox with 'tenantctl sandbox down'"

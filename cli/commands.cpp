@@ -16,6 +16,7 @@ void declare_all(Registry& r) {
     r.group("audit", "Query, follow, seal, verify and maintain the audit log",
             "The audit log is partitioned by month; every read has a time window. `seal` and `verify` keep a "
             "per-tenant SHA-256 hash chain as tamper evidence; `partitions` premakes and prunes months.");
+    r.group("maintain", "Run every due housekeeping task once, for cron and systemd timers");
     r.group("completion", "Print shell completion scripts");
     commands::declare_sandbox(r);
     commands::declare_init(r);
@@ -31,6 +32,7 @@ void declare_all(Registry& r) {
     commands::declare_migrate(r);
     commands::declare_gdpr(r);
     commands::declare_audit(r);
+    commands::declare_maintain(r);
     commands::declare_completion(r);
 }
 

@@ -62,6 +62,13 @@ Model build_model(const Registry& r) {
                 for (const auto& n : o.short_names()) m.values.emplace_back(path, n, &o);
             }
         }
+        // A positional that names something in the database (`tenant show SLUG`) completes
+        // like an option value, under the pseudo-option @positional.
+        for (const auto& o : c.options)
+            if (o.positional && (o.completer == Completer::tenant_slug || o.completer == Completer::jwt_kid)) {
+                m.values.emplace_back(path, "@positional", &o);
+                break;
+            }
         own.insert(own.end(), opts.begin(), opts.end());
         opts = own;
     }
@@ -140,9 +147,15 @@ std::string bash_script(const Model& m) {
     fi
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$(_tenantctl_options "$cmdpath")" -- "$cur"))
-    else
-        COMPREPLY=($(compgen -W "$(_tenantctl_children "$cmdpath")" -- "$cur"))
+        return 0
     fi
+    local kids
+    kids="$(_tenantctl_children "$cmdpath")"
+    if [[ -z "$kids" ]]; then
+        candidates="$(_tenantctl_values "$cmdpath" @positional)" && COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
+        return 0
+    fi
+    COMPREPLY=($(compgen -W "$kids" -- "$cur"))
     return 0
 }
 complete -F _tenantctl tenantctl
@@ -172,9 +185,15 @@ std::string zsh_script(const Model& m) {
     fi
     if [[ "$cur" == -* ]]; then
         compadd -- ${=$(_tenantctl_options "$cmdpath")}
-    else
-        compadd -- ${=$(_tenantctl_children "$cmdpath")}
+        return 0
     fi
+    local kids
+    kids="$(_tenantctl_children "$cmdpath")"
+    if [[ -z "$kids" ]]; then
+        candidates="$(_tenantctl_values "$cmdpath" @positional)" && compadd -- ${=candidates}
+        return 0
+    fi
+    compadd -- ${=kids}
 }
 if [[ "$funcstack[1]" == "_tenantctl" ]]; then
     _tenantctl "$@"
@@ -239,9 +258,15 @@ std::string fish_script(const Model& m) {
     end
     if string match -q -- '-*' $cur
         __tenantctl_options "$cmdpath"
-    else
-        __tenantctl_children "$cmdpath"
+        return
     end
+    set -l kids (__tenantctl_children "$cmdpath")
+    if test -z "$kids"
+        set -l values (__tenantctl_values "$cmdpath" @positional)
+        and printf '%s\n' $values
+        return
+    end
+    printf '%s\n' $kids
 end
 
 complete -c tenantctl -f -a '(__tenantctl_complete)'

@@ -22,5 +22,6 @@ void declare_keys(cli::Registry& r);
 void declare_keys_jwt(cli::Registry& r);
 void declare_apikey(cli::Registry& r);
 void declare_gdpr(cli::Registry& r);
+void declare_maintain(cli::Registry& r);
 
 }  // namespace tenantctl::commands

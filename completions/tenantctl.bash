@@ -45,6 +45,7 @@ _tenantctl_is_node() {
         "keys rotate") return 0 ;;
         "keys status") return 0 ;;
         "keys verify") return 0 ;;
+        "maintain") return 0 ;;
         "migrate") return 0 ;;
         "migrate baseline") return 0 ;;
         "migrate down") return 0 ;;
@@ -78,7 +79,7 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        "") echo "apikey audit completion doctor gdpr init keys migrate sandbox tenant" ;;
+        "") echo "apikey audit completion doctor gdpr init keys maintain migrate sandbox tenant" ;;
         "apikey") echo "create list revoke rotate" ;;
         "audit") echo "partitions query record seal stats tail verify" ;;
         "audit partitions") echo "ensure list prune" ;;
@@ -137,6 +138,7 @@ _tenantctl_options() {
         "keys rotate") echo "--tenant --all --reencrypt --batch-size --max-rate --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "keys status") echo "--tenant --no-usage --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "keys verify") echo "--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "maintain") echo "--only --max-duration --settle --batch-size --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate baseline") echo "--scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate down") echo "--to --steps --scope --dir --tenants --exclude --parallel --continue-on-error --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -198,6 +200,7 @@ _tenantctl_values() {
         "tenant list|--plan") return 0 ;;
         "tenant list|--region") return 0 ;;
         "tenant show|--events") return 0 ;;
+        "tenant show|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant update|--name") return 0 ;;
         "tenant update|--plan") return 0 ;;
         "tenant update|--region") return 0 ;;
@@ -205,12 +208,18 @@ _tenantctl_values() {
         "tenant update|--set") return 0 ;;
         "tenant update|--unset") return 0 ;;
         "tenant update|--flag") return 0 ;;
+        "tenant update|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant suspend|--reason") return 0 ;;
+        "tenant suspend|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant resume|--reason") return 0 ;;
+        "tenant resume|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant delete|--grace") return 0 ;;
         "tenant delete|--reason") return 0 ;;
+        "tenant delete|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "tenant restore|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant purge|--batch-size") return 0 ;;
         "tenant purge|--max-duration") return 0 ;;
+        "tenant purge|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant apply|--file") return 2 ;;
         "tenant apply|-f") return 2 ;;
         "tenant apply|--grace") return 0 ;;
@@ -229,6 +238,8 @@ _tenantctl_values() {
         "keys verify|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "keys verify|--sample") return 0 ;;
         "keys jwt rotate|--alg") echo "RS256 ES256"; return 0 ;;
+        "keys jwt activate|@positional") tenantctl __complete jwt-kids 2>/dev/null; return 0 ;;
+        "keys jwt retire|@positional") tenantctl __complete jwt-kids 2>/dev/null; return 0 ;;
         "apikey create|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "apikey create|--name") return 0 ;;
         "apikey create|--scope") return 0 ;;
@@ -322,6 +333,11 @@ _tenantctl_values() {
         "audit partitions ensure|--ahead") return 0 ;;
         "audit partitions prune|--older-than") return 0 ;;
         "audit partitions prune|--archive") return 3 ;;
+        "maintain|--only") echo "audit-partitions audit-seal audit-prune tenant-purge key-rotate key-reencrypt jwt-retire gdpr-due"; return 0 ;;
+        "maintain|--max-duration") return 0 ;;
+        "maintain|--settle") return 0 ;;
+        "maintain|--batch-size") return 0 ;;
+        "maintain|--metrics-file") return 2 ;;
     esac
     return 1
 }
@@ -345,9 +361,15 @@ _tenantctl() {
     fi
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$(_tenantctl_options "$cmdpath")" -- "$cur"))
-    else
-        COMPREPLY=($(compgen -W "$(_tenantctl_children "$cmdpath")" -- "$cur"))
+        return 0
     fi
+    local kids
+    kids="$(_tenantctl_children "$cmdpath")"
+    if [[ -z "$kids" ]]; then
+        candidates="$(_tenantctl_values "$cmdpath" @positional)" && COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
+        return 0
+    fi
+    COMPREPLY=($(compgen -W "$kids" -- "$cur"))
     return 0
 }
 complete -F _tenantctl tenantctl

@@ -88,6 +88,8 @@ function __tenantctl_is_node
             return 0
         case 'keys verify'
             return 0
+        case 'maintain'
+            return 0
         case 'migrate'
             return 0
         case 'migrate baseline'
@@ -149,7 +151,7 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            string split ' ' -- 'apikey audit completion doctor gdpr init keys migrate sandbox tenant'
+            string split ' ' -- 'apikey audit completion doctor gdpr init keys maintain migrate sandbox tenant'
         case 'apikey'
             string split ' ' -- 'create list revoke rotate'
         case 'audit'
@@ -261,6 +263,8 @@ function __tenantctl_options
             string split ' ' -- '--tenant --no-usage --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'keys verify'
             string split ' ' -- '--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'maintain'
+            string split ' ' -- '--only --max-duration --settle --batch-size --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate baseline'
@@ -384,6 +388,9 @@ function __tenantctl_values
             return 0
         case 'tenant show|--events'
             return 0
+        case 'tenant show|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant update|--name'
             return 0
         case 'tenant update|--plan'
@@ -398,17 +405,35 @@ function __tenantctl_values
             return 0
         case 'tenant update|--flag'
             return 0
+        case 'tenant update|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant suspend|--reason'
             return 0
+        case 'tenant suspend|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant resume|--reason'
+            return 0
+        case 'tenant resume|@positional'
+            tenantctl __complete tenants 2>/dev/null
             return 0
         case 'tenant delete|--grace'
             return 0
         case 'tenant delete|--reason'
             return 0
+        case 'tenant delete|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'tenant restore|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant purge|--batch-size'
             return 0
         case 'tenant purge|--max-duration'
+            return 0
+        case 'tenant purge|@positional'
+            tenantctl __complete tenants 2>/dev/null
             return 0
         case 'tenant apply|--file'
             return 2
@@ -452,6 +477,12 @@ function __tenantctl_values
             return 0
         case 'keys jwt rotate|--alg'
             string split ' ' -- 'RS256 ES256'
+            return 0
+        case 'keys jwt activate|@positional'
+            tenantctl __complete jwt-kids 2>/dev/null
+            return 0
+        case 'keys jwt retire|@positional'
+            tenantctl __complete jwt-kids 2>/dev/null
             return 0
         case 'apikey create|--tenant'
             tenantctl __complete tenants 2>/dev/null
@@ -675,6 +706,17 @@ function __tenantctl_values
             return 0
         case 'audit partitions prune|--archive'
             return 3
+        case 'maintain|--only'
+            string split ' ' -- 'audit-partitions audit-seal audit-prune tenant-purge key-rotate key-reencrypt jwt-retire gdpr-due'
+            return 0
+        case 'maintain|--max-duration'
+            return 0
+        case 'maintain|--settle'
+            return 0
+        case 'maintain|--batch-size'
+            return 0
+        case 'maintain|--metrics-file'
+            return 2
     end
     return 1
 end
@@ -704,9 +746,15 @@ function __tenantctl_complete
     end
     if string match -q -- '-*' $cur
         __tenantctl_options "$cmdpath"
-    else
-        __tenantctl_children "$cmdpath"
+        return
     end
+    set -l kids (__tenantctl_children "$cmdpath")
+    if test -z "$kids"
+        set -l values (__tenantctl_values "$cmdpath" @positional)
+        and printf '%s\n' $values
+        return
+    end
+    printf '%s\n' $kids
 end
 
 complete -c tenantctl -f -a '(__tenantctl_complete)'

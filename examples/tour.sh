@@ -88,4 +88,9 @@ run tenantctl tenant purge "$DEMO" --yes
 run tenantctl tenant list --status all
 
 
+step "maintain: every due housekeeping task in one cron-safe run (examples/systemd, examples/cron)"
+run tenantctl maintain --dry-run
+run tenantctl maintain --metrics-file "${TMPDIR:-/tmp}/tenantctl_maintain.prom"
+run tenantctl maintain   # again: nothing is due any more
+
 step "done: stop the sandbox with 'tenantctl sandbox down'"

@@ -213,6 +213,7 @@ private:
     void read_keys(const Entry& entry, KeysConfig& keys) const;
     void read_audit(const Entry& entry, AuditConfig& audit) const;
     void read_migrations(const Entry& entry, MigrationsConfig& migrations) const;
+    void read_maintain(const Entry& entry, MaintainConfig& maintain) const;
     void read_data(const Entry& entry, DataConfig& data) const;
     SubjectsConfig read_subjects(const Entry& entry) const;
     TableConfig read_table(const Entry& entry) const;
@@ -401,6 +402,20 @@ void Reader::read_migrations(const Entry& entry, MigrationsConfig& migrations) c
     if (const Entry* e = find(fields, "dir")) migrations.dir = path_of(*e);
 }
 
+void Reader::read_maintain(const Entry& entry, MaintainConfig& maintain) const {
+    const auto fields = entries(entry, {"disable"});
+    const Entry* e = find(fields, "disable");
+    if (!e || e->value.IsNull()) return;
+    if (e->value.IsScalar())
+        fail_at(*e, "expected a list, got " + describe(e->value), "write [" + e->value.Scalar() + "]");
+    for (const auto& item : items(*e)) {
+        std::string name(kMaintainTasks[choice_of(item, kMaintainTasks)]);
+        if (std::find(maintain.disable.begin(), maintain.disable.end(), name) != maintain.disable.end())
+            fail_at(item, "duplicate task " + in_quotes(name));
+        maintain.disable.push_back(std::move(name));
+    }
+}
+
 SubjectsConfig Reader::read_subjects(const Entry& entry) const {
     if (entry.value.IsNull()) fail_at(entry, "expected a map with table, key and lookup");
     const auto fields = entries(entry, {"table", "key", "lookup"});
@@ -555,7 +570,7 @@ Config Reader::read(std::string_view text) const {
     }
     const Entry top{"", root, root, ""};
     const auto fields = entries(top, {"contexts", "current_context", "schema", "tenancy", "keys", "audit", "migrations",
-                                      "data"});
+                                      "maintain", "data"});
     if (const Entry* e = find(fields, "contexts")) read_contexts(*e, config);
     if (const Entry* e = find(fields, "current_context"); e && !e->value.IsNull()) read_current_context(*e, config);
     if (const Entry* e = find(fields, "schema")) config.schema = identifier_of(*e);
@@ -563,6 +578,7 @@ Config Reader::read(std::string_view text) const {
     if (const Entry* e = find(fields, "keys")) read_keys(*e, config.keys);
     if (const Entry* e = find(fields, "audit")) read_audit(*e, config.audit);
     if (const Entry* e = find(fields, "migrations")) read_migrations(*e, config.migrations);
+    if (const Entry* e = find(fields, "maintain")) read_maintain(*e, config.maintain);
     if (const Entry* e = find(fields, "data")) read_data(*e, config.data);
     return config;
 }
@@ -774,6 +790,10 @@ std::string to_yaml(const Config& config) {
 
     out << YAML::Key << "migrations" << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "dir" << YAML::Value << config.migrations.dir.string();
+    out << YAML::EndMap;
+
+    out << YAML::Key << "maintain" << YAML::Value << YAML::BeginMap;
+    out << YAML::Key << "disable" << YAML::Value << YAML::Flow << config.maintain.disable;
     out << YAML::EndMap;
 
     emit_data(out, config.data);

@@ -95,6 +95,18 @@ struct AuditConfig {
     bool operator==(const AuditConfig&) const = default;
 };
 
+// `maintain.disable`: tasks `tenantctl maintain` leaves out of a full run (`--only` still runs
+// one on purpose). The names are kMaintainTasks, checked when the file is read, so a typo
+// cannot silently keep a task running.
+inline constexpr std::string_view kMaintainTasks[] = {"audit-partitions", "audit-seal",    "audit-prune",
+                                                      "tenant-purge",     "key-rotate",    "key-reencrypt",
+                                                      "jwt-retire",       "gdpr-due"};
+
+struct MaintainConfig {
+    std::vector<std::string> disable;
+    bool operator==(const MaintainConfig&) const = default;
+};
+
 struct MigrationsConfig {
     std::filesystem::path dir = "migrations";
     bool operator==(const MigrationsConfig&) const = default;
@@ -173,6 +185,7 @@ struct Config {
     KeysConfig keys;
     AuditConfig audit;
     MigrationsConfig migrations;
+    MaintainConfig maintain;
     DataConfig data;
 
     // The database URL the config supplies: the named context's, else current_context's,

@@ -195,13 +195,14 @@ Records apikey_rotate(Context& ctx, const std::string& tenant, const std::string
     if (old.expires_at) new_expiry = *old.expires_at;
     auto issued = insert_key(ctx, tx, t, old.name, old.scopes, new_expiry);
     // The old key keeps working for the overlap, never longer than it would have anyway.
-    auto effective = tx.exec_params1(
+    // Copied out: the row (and the result holding the text) dies at the end of the statement.
+    const std::string effective = tx.exec_params1(
         fmt::format("UPDATE {} SET expires_at = least(coalesce(expires_at, 'infinity'), $3::timestamptz), "
                     "replaced_by = $4::uuid WHERE tenant_id = $1 AND id = $2::uuid "
                     "RETURNING to_char(expires_at AT TIME ZONE 'UTC', '{}')",
                     ctx.platform_table("api_keys"), kTs),
         t.id, old.id, old_expiry, issued.id)[0]
-                         .c_str();
+                                      .as<std::string>();
     audit::Event ev;
     ev.tenant_id = t.id;
     ev.action = "apikey.rotate";

@@ -32,7 +32,7 @@ namespace tenantctl::keys {
 
 namespace {
 
-constexpr const char* kJobKind = "keys.reencrypt";
+constexpr const char* kJobKind = kReencryptJob;
 constexpr std::size_t kMaxReportedFailures = 100;
 
 using Clock = std::chrono::steady_clock;

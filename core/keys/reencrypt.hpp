@@ -35,6 +35,9 @@ class Context;
 
 namespace tenantctl::keys {
 
+// The `jobs.kind` of re-encryption jobs; a finished one's cursor holds `to_version`.
+inline constexpr const char* kReencryptJob = "keys.reencrypt";
+
 struct ReencryptOptions {
     std::optional<std::string> tenant;   // slug
     bool all = false;

@@ -1,5 +1,7 @@
 #include "core/keys/signing_keys.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "core/audit/append.hpp"
@@ -48,6 +50,28 @@ void lock_signing(pqxx::transaction_base& tx) {
 }
 
 }  // namespace
+
+std::vector<std::string> retire_expired_signing_keys(Context& ctx) {
+    platform::require_current(ctx);
+    pqxx::work tx(ctx.db());
+    if (!ctx.dry_run()) lock_signing(tx);
+    const std::string table = ctx.platform_table("signing_keys");
+    const std::string due = "state = 'retiring' AND retire_after <= $1::timestamptz";
+    auto rows = ctx.dry_run()
+                    ? tx.exec_params(fmt::format("SELECT kid FROM {} WHERE {} ORDER BY retire_after, kid", table, due),
+                                     now_param(ctx))
+                    : tx.exec_params(fmt::format("UPDATE {} SET state = 'retired', retired_at = $1::timestamptz "
+                                                 "WHERE {} RETURNING kid",
+                                                 table, due),
+                                     now_param(ctx));
+    std::vector<std::string> kids;
+    for (const auto& row : rows) kids.emplace_back(row[0].c_str());
+    std::sort(kids.begin(), kids.end());
+    if (ctx.dry_run()) return kids;
+    for (const auto& kid : kids) audit_key(ctx, tx, "keys.jwt.retire", kid, {{"reason", "publication window ended"}});
+    tx.commit();
+    return kids;
+}
 
 Records jwt_rotate(Context& ctx, const std::optional<std::string>& alg_name) {
     platform::require_current(ctx);

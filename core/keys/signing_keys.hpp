@@ -32,6 +32,10 @@ Records jwt_rotate(Context& ctx, const std::optional<std::string>& alg);
 Records jwt_list(Context& ctx);
 Records jwt_activate(Context& ctx, const std::string& kid, bool force, bool retire_previous);
 Records jwt_retire(Context& ctx, const std::string& kid);
+// Retiring keys whose publication window has ended become `retired`, one audit event each
+// (`maintain` task jwt-retire; other jwt commands sweep them silently). Returns their kids;
+// with --dry-run only lists them.
+std::vector<std::string> retire_expired_signing_keys(Context& ctx);
 // {"keys": [...]}: next, active and retiring keys still inside their publication window.
 Records jwks(Context& ctx);
 json jwks_document(Context& ctx, pqxx::transaction_base& tx);

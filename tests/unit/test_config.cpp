@@ -381,7 +381,7 @@ TEST_CASE("an unknown key far from any known one lists the valid keys", "[config
     CHECK(config_error("migrations:\n  path: db\n") == "tenantctl.yaml:2:3: unknown key 'path' in migrations");
     CHECK(config_hint("migrations:\n  path: db\n") == "valid keys: dir");
     CHECK(config_hint("database: x\n") ==
-          "valid keys: contexts, current_context, schema, tenancy, keys, audit, migrations, data");
+          "valid keys: contexts, current_context, schema, tenancy, keys, audit, migrations, maintain, data");
 }
 
 TEST_CASE("duplicate keys, merge keys and complex keys are errors", "[config][errors]") {
@@ -717,4 +717,19 @@ TEST_CASE("enum names are the words the file uses", "[config][names]") {
     CHECK(to_string(JwtAlgorithm::es256) == "ES256");
     CHECK(to_string(EraseAction::delete_rows) == "delete");
     CHECK(to_string(AnonymizeStrategy::null) == "null");
+}
+
+TEST_CASE("maintain.disable lists tasks maintain leaves out, checked by name", "[config]") {
+    CHECK(parse("").maintain.disable.empty());
+    CHECK(parse("maintain:\n").maintain.disable.empty());
+    const Config c = parse("maintain:\n  disable: [audit-prune, key-reencrypt]\n");
+    CHECK(c.maintain.disable == std::vector<std::string>{"audit-prune", "key-reencrypt"});
+    CHECK(parse(to_yaml(c)) == c);
+    CHECK(config_error("maintain:\n  disable: [audit-prnue]\n") ==
+          "tenantctl.yaml:2:13: maintain.disable[0]: invalid value 'audit-prnue' (expected one of audit-partitions, "
+          "audit-seal, audit-prune, tenant-purge, key-rotate, key-reencrypt, jwt-retire, gdpr-due)");
+    CHECK(config_error("maintain:\n  disable: audit-prune\n").find("expected a list") != std::string::npos);
+    CHECK(config_error("maintain:\n  disable: [audit-seal, audit-seal]\n").find("duplicate task 'audit-seal'") !=
+          std::string::npos);
+    CHECK(config_error("maintain:\n  skip: [audit-seal]\n").find("unknown key 'skip'") != std::string::npos);
 }

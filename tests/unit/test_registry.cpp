@@ -2,6 +2,7 @@
 // every visible command is documented and that generated docs carry the exit-code table.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <set>
 
 #include "cli/docs.hpp"
@@ -63,4 +64,23 @@ TEST_CASE("option values are converted with the option named in errors", "[cli][
     } catch (const UsageError& e) {
         CHECK(std::string(e.what()) == "--port: expected a number, got '4x'");
     }
+}
+
+TEST_CASE("every option naming an existing tenant completes tenant slugs from the database", "[cli][completion]") {
+    cli::Registry r;
+    cli::declare_all(r);
+    int seen = 0;
+    for (const auto& c : r.commands()) {
+        if (c.name() == "tenant create") continue;  // its SLUG is a new name: nothing to offer
+        for (const auto& o : c.options) {
+            const auto longs = o.long_names();
+            const bool names_tenant = (o.positional && o.flags == "SLUG") ||
+                                      std::find(longs.begin(), longs.end(), "--tenant") != longs.end();
+            if (!names_tenant) continue;
+            ++seen;
+            INFO(c.name() << " " << o.display_name());
+            CHECK(o.completer == cli::Completer::tenant_slug);
+        }
+    }
+    CHECK(seen > 20);
 }

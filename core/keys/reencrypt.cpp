@@ -66,12 +66,6 @@ private:
     std::vector<std::string> m_arrays;
 };
 
-std::string quoted_list(const std::vector<std::string>& names, std::string_view prefix = {}) {
-    std::vector<std::string> out;
-    for (const auto& n : names) out.push_back(std::string(prefix) + db::quote_ident(n));
-    return util::join(out, ", ");
-}
-
 // The job row: where the walk stands. `after` is the last primary key done in `table`.
 struct Checkpoint {
     int to_version = 0;

@@ -200,6 +200,7 @@ _tenantctl_values() {
         "tenant list|--plan") return 0 ;;
         "tenant list|--region") return 0 ;;
         "tenant show|--events") return 0 ;;
+        "tenant show|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant update|--name") return 0 ;;
         "tenant update|--plan") return 0 ;;
         "tenant update|--region") return 0 ;;
@@ -207,12 +208,18 @@ _tenantctl_values() {
         "tenant update|--set") return 0 ;;
         "tenant update|--unset") return 0 ;;
         "tenant update|--flag") return 0 ;;
+        "tenant update|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant suspend|--reason") return 0 ;;
+        "tenant suspend|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant resume|--reason") return 0 ;;
+        "tenant resume|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant delete|--grace") return 0 ;;
         "tenant delete|--reason") return 0 ;;
+        "tenant delete|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "tenant restore|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant purge|--batch-size") return 0 ;;
         "tenant purge|--max-duration") return 0 ;;
+        "tenant purge|@positional") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "tenant apply|--file") return 2 ;;
         "tenant apply|-f") return 2 ;;
         "tenant apply|--grace") return 0 ;;
@@ -231,6 +238,8 @@ _tenantctl_values() {
         "keys verify|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "keys verify|--sample") return 0 ;;
         "keys jwt rotate|--alg") echo "RS256 ES256"; return 0 ;;
+        "keys jwt activate|@positional") tenantctl __complete jwt-kids 2>/dev/null; return 0 ;;
+        "keys jwt retire|@positional") tenantctl __complete jwt-kids 2>/dev/null; return 0 ;;
         "apikey create|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "apikey create|--name") return 0 ;;
         "apikey create|--scope") return 0 ;;
@@ -352,9 +361,15 @@ _tenantctl() {
     fi
     if [[ "$cur" == -* ]]; then
         COMPREPLY=($(compgen -W "$(_tenantctl_options "$cmdpath")" -- "$cur"))
-    else
-        COMPREPLY=($(compgen -W "$(_tenantctl_children "$cmdpath")" -- "$cur"))
+        return 0
     fi
+    local kids
+    kids="$(_tenantctl_children "$cmdpath")"
+    if [[ -z "$kids" ]]; then
+        candidates="$(_tenantctl_values "$cmdpath" @positional)" && COMPREPLY=($(compgen -W "$candidates" -- "$cur"))
+        return 0
+    fi
+    COMPREPLY=($(compgen -W "$kids" -- "$cur"))
     return 0
 }
 complete -F _tenantctl tenantctl

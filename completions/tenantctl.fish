@@ -388,6 +388,9 @@ function __tenantctl_values
             return 0
         case 'tenant show|--events'
             return 0
+        case 'tenant show|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant update|--name'
             return 0
         case 'tenant update|--plan'
@@ -402,17 +405,35 @@ function __tenantctl_values
             return 0
         case 'tenant update|--flag'
             return 0
+        case 'tenant update|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant suspend|--reason'
             return 0
+        case 'tenant suspend|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant resume|--reason'
+            return 0
+        case 'tenant resume|@positional'
+            tenantctl __complete tenants 2>/dev/null
             return 0
         case 'tenant delete|--grace'
             return 0
         case 'tenant delete|--reason'
             return 0
+        case 'tenant delete|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'tenant restore|@positional'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
         case 'tenant purge|--batch-size'
             return 0
         case 'tenant purge|--max-duration'
+            return 0
+        case 'tenant purge|@positional'
+            tenantctl __complete tenants 2>/dev/null
             return 0
         case 'tenant apply|--file'
             return 2
@@ -456,6 +477,12 @@ function __tenantctl_values
             return 0
         case 'keys jwt rotate|--alg'
             string split ' ' -- 'RS256 ES256'
+            return 0
+        case 'keys jwt activate|@positional'
+            tenantctl __complete jwt-kids 2>/dev/null
+            return 0
+        case 'keys jwt retire|@positional'
+            tenantctl __complete jwt-kids 2>/dev/null
             return 0
         case 'apikey create|--tenant'
             tenantctl __complete tenants 2>/dev/null
@@ -719,9 +746,15 @@ function __tenantctl_complete
     end
     if string match -q -- '-*' $cur
         __tenantctl_options "$cmdpath"
-    else
-        __tenantctl_children "$cmdpath"
+        return
     end
+    set -l kids (__tenantctl_children "$cmdpath")
+    if test -z "$kids"
+        set -l values (__tenantctl_values "$cmdpath" @positional)
+        and printf '%s\n' $values
+        return
+    end
+    printf '%s\n' $kids
 end
 
 complete -c tenantctl -f -a '(__tenantctl_complete)'

@@ -29,6 +29,7 @@ struct Setup {
         acme = test::add_tenant(tc.ctx(), "acme");
         test::add_tenant(tc.ctx(), "beta");
         test::insert_values(db, tc.ctx(), acme, "acme", 30, 1);
+        std::filesystem::create_directories(dir / "archive");
         config_path = (dir / "tenantctl.yaml").string();
         test::write_file(config_path, fmt::format(R"YAML(
 tenancy:
@@ -57,6 +58,8 @@ data:
         // audit-prune: a month far past the 400d retention.
         db.exec("CREATE TABLE tenantctl.audit_log_y2020m01 PARTITION OF tenantctl.audit_log "
                 "FOR VALUES FROM ('2020-01-01 00:00:00+00') TO ('2020-02-01 00:00:00+00')");
+        db.exec("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) VALUES ('" + acme +
+                "', '2020-01-15 12:00:00+00', 'app.login')");
         // tenant-purge: beta's grace period is over.
         REQUIRE(run({"tenant", "delete", "beta", "--yes"}).exit_code == 0);
         db.exec("UPDATE tenantctl.tenants SET purge_after = now() - interval '1 day' WHERE slug = 'beta'");
@@ -164,14 +167,13 @@ TEST_CASE("maintain does every due task once, and a second run changes nothing",
 
 TEST_CASE("maintain: a failing task is reported, the others still run, exit 9", "[e2e][maintain]") {
     test::TempDir scratch;
-    const auto not_a_dir = scratch / "file";
-    test::write_file(not_a_dir, "x");
-    Setup s((not_a_dir / "archive").string());  // the archive cannot be created: prune fails
+    Setup s((scratch / "no-such-archive").string());  // prune refuses a missing archive directory
     s.make_work();
     auto r = s.run({"maintain", "--settle", "0s", "-o", "json"});
     INFO(r.err);
     CHECK(r.exit_code == 9);
     CHECK(r.err.find("maintain: 1 task(s) failed: audit-prune") != std::string::npos);
+    CHECK(r.err.find("archive directory") != std::string::npos);
     auto rows = rows_by_task(r.out);
     CHECK(rows["audit-prune"]["status"] == "failed");
     CHECK(rows["tenant-purge"]["status"] == "ok");

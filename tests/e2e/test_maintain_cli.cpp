@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -251,6 +252,10 @@ TEST_CASE("shell completion offers tenant slugs from the database", "[e2e][compl
     const auto bin_dir = std::filesystem::path(TENANTCTL_BINARY).parent_path().string();
     const auto root = std::filesystem::path(TENANTCTL_SOURCE_DIR);
     const std::string env = "export PATH='" + bin_dir + "':$PATH TENANTCTL_DATABASE_URL='" + db.url() + "'; ";
+    const char* path = std::getenv("PATH");
+    // For fish, whose syntax differs: the environment is set by env(1) instead.
+    const std::string with_env = "env PATH='" + bin_dir + ":" + (path ? path : "/usr/bin:/bin") +
+                                 "' TENANTCTL_DATABASE_URL='" + db.url() + "' ";
     const std::string bash_script = (root / "completions" / "tenantctl.bash").string();
     auto complete = [&](const std::string& words, int cword) {
         return shell("bash", env + "source '" + bash_script + "'; COMP_WORDS=(" + words + "); COMP_CWORD=" +
@@ -260,8 +265,19 @@ TEST_CASE("shell completion offers tenant slugs from the database", "[e2e][compl
     CHECK(complete("tenantctl gdpr export --tenant b", 4) == "beta\n");
     CHECK(complete("tenantctl tenant show ap", 3) == "apex\n");
 
-    CHECK(shell("zsh", "zsh -n '" + (root / "completions" / "_tenantctl").string() + "' && echo ok") == "ok\n");
-    CHECK(shell("fish", "fish -n '" + (root / "completions" / "tenantctl.fish").string() + "'; and echo ok") == "ok\n");
+    const std::string zsh_script = (root / "completions" / "_tenantctl").string();
+    const std::string fish_script = (root / "completions" / "tenantctl.fish").string();
+    CHECK(shell("sh", "zsh -n '" + zsh_script + "' && echo ok") == "ok\n");
+    CHECK(shell("sh", "fish -n '" + fish_script + "' && echo ok") == "ok\n");
+    // The shells' own machinery: fish's `complete -C` and zsh's value function (compadd needs
+    // a live completion widget, so zsh is asked for the candidates the widget would add).
+    CHECK(shell(with_env + "fish", "source '" + fish_script + "'; complete -C 'tenantctl keys rotate --tenant a'") ==
+          "alpha\napex\n");
+    CHECK(shell(with_env + "fish", "source '" + fish_script + "'; complete -C 'tenantctl tenant suspend b'") == "beta\n");
+    test::TempDir zdir;
+    CHECK(shell("zsh", env + "autoload -U compinit; compinit -u -d '" + (zdir / "zcompdump").string() +
+                           "'; source '" + zsh_script + "'; _tenantctl_values 'keys rotate' --tenant") ==
+          "alpha\napex\nbeta\n");
 }
 
 namespace {

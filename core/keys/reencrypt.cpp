@@ -449,6 +449,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
         result.scanned += batch->scanned;
         result.current += batch->current;
         result.reencrypted += batch->reencrypted;
+        result.reencrypted_this_run += batch->reencrypted;
         result.undecryptable += batch->undecryptable;
         for (auto& f : batch->failures)
             if (result.failures.size() < kMaxReportedFailures) result.failures.push_back(std::move(f));

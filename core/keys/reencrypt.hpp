@@ -62,6 +62,7 @@ struct TenantReencrypt {
     bool completed = false;
     long long scanned = 0;      // non-null values looked at (this job, across resumed runs)
     long long reencrypted = 0;
+    long long reencrypted_this_run = 0;  // `reencrypted` counts the whole job, across resumed runs
     long long current = 0;      // already under the active key
     long long undecryptable = 0;
     long long conflicts = 0;    // changed by someone else between read and write: left to a re-run

@@ -112,7 +112,7 @@ Outcome key_reencrypt_task(Context& ctx, const Window& w) {
         }
         try {
             auto r = keys::reencrypt_tenant(ctx, t, ro);
-            o.items += r.reencrypted;
+            o.items += r.reencrypted_this_run;
             o.counts["conflicts"] += r.conflicts;
             if (r.undecryptable > 0)
                 failed.push_back(fmt::format("{}: {} values do not decrypt with any of its keys", t.slug, r.undecryptable));

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <regex>
@@ -29,6 +30,7 @@ struct Setup {
         acme = test::add_tenant(tc.ctx(), "acme");
         test::add_tenant(tc.ctx(), "beta");
         test::insert_values(db, tc.ctx(), acme, "acme", 30, 1);
+        std::filesystem::create_directories(dir / "archive");
         config_path = (dir / "tenantctl.yaml").string();
         test::write_file(config_path, fmt::format(R"YAML(
 tenancy:
@@ -57,6 +59,8 @@ data:
         // audit-prune: a month far past the 400d retention.
         db.exec("CREATE TABLE tenantctl.audit_log_y2020m01 PARTITION OF tenantctl.audit_log "
                 "FOR VALUES FROM ('2020-01-01 00:00:00+00') TO ('2020-02-01 00:00:00+00')");
+        db.exec("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) VALUES ('" + acme +
+                "', '2020-01-15 12:00:00+00', 'app.login')");
         // tenant-purge: beta's grace period is over.
         REQUIRE(run({"tenant", "delete", "beta", "--yes"}).exit_code == 0);
         db.exec("UPDATE tenantctl.tenants SET purge_after = now() - interval '1 day' WHERE slug = 'beta'");
@@ -164,14 +168,13 @@ TEST_CASE("maintain does every due task once, and a second run changes nothing",
 
 TEST_CASE("maintain: a failing task is reported, the others still run, exit 9", "[e2e][maintain]") {
     test::TempDir scratch;
-    const auto not_a_dir = scratch / "file";
-    test::write_file(not_a_dir, "x");
-    Setup s((not_a_dir / "archive").string());  // the archive cannot be created: prune fails
+    Setup s((scratch / "no-such-archive").string());  // prune refuses a missing archive directory
     s.make_work();
     auto r = s.run({"maintain", "--settle", "0s", "-o", "json"});
     INFO(r.err);
     CHECK(r.exit_code == 9);
     CHECK(r.err.find("maintain: 1 task(s) failed: audit-prune") != std::string::npos);
+    CHECK(r.err.find("archive directory") != std::string::npos);
     auto rows = rows_by_task(r.out);
     CHECK(rows["audit-prune"]["status"] == "failed");
     CHECK(rows["tenant-purge"]["status"] == "ok");
@@ -249,6 +252,10 @@ TEST_CASE("shell completion offers tenant slugs from the database", "[e2e][compl
     const auto bin_dir = std::filesystem::path(TENANTCTL_BINARY).parent_path().string();
     const auto root = std::filesystem::path(TENANTCTL_SOURCE_DIR);
     const std::string env = "export PATH='" + bin_dir + "':$PATH TENANTCTL_DATABASE_URL='" + db.url() + "'; ";
+    const char* path = std::getenv("PATH");
+    // For fish, whose syntax differs: the environment is set by env(1) instead.
+    const std::string with_env = "env PATH='" + bin_dir + ":" + (path ? path : "/usr/bin:/bin") +
+                                 "' TENANTCTL_DATABASE_URL='" + db.url() + "' ";
     const std::string bash_script = (root / "completions" / "tenantctl.bash").string();
     auto complete = [&](const std::string& words, int cword) {
         return shell("bash", env + "source '" + bash_script + "'; COMP_WORDS=(" + words + "); COMP_CWORD=" +
@@ -258,8 +265,19 @@ TEST_CASE("shell completion offers tenant slugs from the database", "[e2e][compl
     CHECK(complete("tenantctl gdpr export --tenant b", 4) == "beta\n");
     CHECK(complete("tenantctl tenant show ap", 3) == "apex\n");
 
-    CHECK(shell("zsh", "zsh -n '" + (root / "completions" / "_tenantctl").string() + "' && echo ok") == "ok\n");
-    CHECK(shell("fish", "fish -n '" + (root / "completions" / "tenantctl.fish").string() + "'; and echo ok") == "ok\n");
+    const std::string zsh_script = (root / "completions" / "_tenantctl").string();
+    const std::string fish_script = (root / "completions" / "tenantctl.fish").string();
+    CHECK(shell("sh", "zsh -n '" + zsh_script + "' && echo ok") == "ok\n");
+    CHECK(shell("sh", "fish -n '" + fish_script + "' && echo ok") == "ok\n");
+    // The shells' own machinery: fish's `complete -C` and zsh's value function (compadd needs
+    // a live completion widget, so zsh is asked for the candidates the widget would add).
+    CHECK(shell(with_env + "fish", "source '" + fish_script + "'; complete -C 'tenantctl keys rotate --tenant a'") ==
+          "alpha\napex\n");
+    CHECK(shell(with_env + "fish", "source '" + fish_script + "'; complete -C 'tenantctl tenant suspend b'") == "beta\n");
+    test::TempDir zdir;
+    CHECK(shell("zsh", env + "autoload -U compinit; compinit -u -d '" + (zdir / "zcompdump").string() +
+                           "'; source '" + zsh_script + "'; _tenantctl_values 'keys rotate' --tenant") ==
+          "alpha\napex\nbeta\n");
 }
 
 namespace {

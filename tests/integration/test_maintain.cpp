@@ -50,7 +50,7 @@ maintain::Options window(long batch) {
 
 }  // namespace
 
-TEST_CASE("maintain: --max-duration stops re-encryption between batches; the next run resumes", "[maintain]") {
+TEST_CASE("maintain: --max-duration stops re-encryption between batches, the next run resumes", "[maintain]") {
     Fixture f;
     auto first = maintain::run(f.ctx(), window(10), {f.time_passes(), f.builtin("key-reencrypt")});
     REQUIRE(first.results.size() == 2);
@@ -67,6 +67,7 @@ TEST_CASE("maintain: --max-duration stops re-encryption between batches; the nex
     const auto& r2 = second.results[0].outcome;
     INFO(r2.detail);
     CHECK(r2.status == "ok");
+    INFO(r1.items << " + " << r2.items);
     CHECK(r1.items + r2.items == 85);  // nothing re-encrypted twice, nothing left
     CHECK(f.running_jobs() == "0");
 
@@ -100,6 +101,7 @@ TEST_CASE("maintain: the database going away stops the run with exit 7 and keeps
     auto rerun = maintain::run(f.ctx(), {}, {f.builtin("key-reencrypt")});
     CHECK(rerun.results[0].outcome.status == "ok");
     CHECK(rerun.results[0].outcome.items > 0);
+    INFO(rerun.results[0].outcome.detail);
     CHECK(rerun.results[0].outcome.items < 85);  // resumed, not restarted
     CHECK(f.running_jobs() == "0");
 }

@@ -18,6 +18,10 @@ time_ms() {  # median wall time in ms of running "$@" $runs times
   printf '%s\n' "${samples[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
 }
 
+if command -v hyperfine >/dev/null; then
+  # hyperfine runs commands without a shell and subtracts nothing: the fairest comparison.
+  exec hyperfine -N --warmup 20 -r "$runs" /bin/true "$bin --version" "psql --version"
+fi
 t_true=$(time_ms /bin/true)
 t_psql=$(time_ms psql --version)
 t_tc=$(time_ms "$bin" --version)

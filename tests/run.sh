@@ -25,6 +25,7 @@ if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== tests under ASan + UBSan"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   # Packaging and generated docs are checked by the first pass; they say nothing about memory.
   (cd "$root/build-asan" && ctest --output-on-failure -j2 --timeout 1800 -E '^(package_deb|docs_in_sync)$')
 fi

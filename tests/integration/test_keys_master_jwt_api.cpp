@@ -13,18 +13,9 @@
 #include "tests/integration/keys_fixture.hpp"
 
 using namespace tenantctl;
+using test::exit_of;
 
 namespace {
-
-template <class F>
-Exit exit_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return Exit::ok;
-}
 
 std::string q(const test::TestDatabase& db, const std::string& sql) { return db.query_value(sql); }
 

@@ -12,6 +12,7 @@
 #include "tests/support/test_support.hpp"
 
 using namespace tenantctl;
+using test::exit_of;
 using namespace tenantctl::tenants;
 
 namespace {
@@ -26,16 +27,6 @@ NewTenant spec(std::string slug) {
 
 std::string id_of(const test::TestDatabase& db, const std::string& slug) {
     return db.query_value("SELECT id FROM tenantctl.tenants WHERE slug = '" + slug + "'");
-}
-
-template <class F>
-Exit exit_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    return Exit::ok;
 }
 
 }  // namespace

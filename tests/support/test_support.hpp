@@ -13,6 +13,7 @@
 
 #include "core/clock.hpp"
 #include "core/context.hpp"
+#include "core/errors.hpp"
 #include "core/log.hpp"
 #include "core/sandbox/sandbox.hpp"
 
@@ -64,6 +65,17 @@ private:
 
 // A master key for tests: base64 text and the loaded key.
 std::string test_master_key_base64();
+
+// The exit code a call would end the process with: Exit::ok when it returns normally.
+template <class F>
+Exit exit_of(F&& f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.code();
+    }
+    return Exit::ok;
+}
 
 struct CliResult {
     int exit_code = -1;

@@ -271,6 +271,12 @@ TEST_CASE("kill -9 during purge, then a re-run: zero rows left, other tenants in
     test::seed_app_rows(db, bystander, 100000000, 5, 300, 3);
     const long bystander_rows = test::app_rows_of(db, bystander);
     REQUIRE(run_cli({"tenant", "delete", "victim", "--grace", "0s"}, &db).exit_code == 0);
+    // 0.2 ms per deleted event makes a full purge take over 4 s on any machine, so the four
+    // kills below (at most 0.4 s each) always land mid-run; dropped before the final run.
+    db.exec(R"SQL(
+CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0002); RETURN OLD; END $$;
+CREATE TRIGGER slow_down BEFORE DELETE ON public.events FOR EACH ROW EXECUTE FUNCTION slow_down();
+)SQL");
 
     std::mt19937 rng(std::random_device{}());
     int kills = 0;
@@ -287,7 +293,8 @@ TEST_CASE("kill -9 during purge, then a re-run: zero rows left, other tenants in
                                  "' AND state = 'active'") == "1");
         CHECK(test::app_rows_of(db, bystander) == bystander_rows);
     }
-    CHECK(kills >= 1);  // the purge really was interrupted at least once
+    CHECK(kills == 4);  // the purge really was interrupted, every time
+    db.exec("DROP TRIGGER slow_down ON public.events");
     auto rerun = run_cli({"tenant", "purge", "victim", "--yes", "--batch-size", "100", "--lock-timeout", "10s"}, &db);
     CHECK(rerun.exit_code == 0);
     CHECK(test::app_rows_of(db, victim) == 0);

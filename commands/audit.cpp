@@ -33,7 +33,7 @@ audit::Filter base_filter(Context& ctx, const W& w) {
     platform::require_current(ctx);
     if (w.tenant) {
         try {
-            pqxx::read_transaction tx(ctx.db());
+            pqxx::nontransaction tx(ctx.db());  // one statement: no BEGIN/ROLLBACK round trips
             f.tenant_id = tenants::resolve(ctx, tx, *w.tenant).id;
         } catch (const Error&) {
             throw;

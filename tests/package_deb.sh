@@ -7,7 +7,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 (cd "$build" && cpack -G DEB -B "$work/out" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
 deb=$(ls "$work"/out/tenantctl_*.deb)
-if ! dpkg-deb --info "$deb" | grep -q "Depends:.*libpqxx"; then
+if ! dpkg-deb --info "$deb" | grep -q "Depends:.*libpq5.*libssl3"; then
   echo "package lacks library dependencies"; dpkg-deb --info "$deb"; cat "$work/cpack.log"; exit 1
 fi
 dpkg -x "$deb" "$work/root"

@@ -134,6 +134,7 @@ crypto::SecureBytes tenant_audit_key(Context& ctx, pqxx::transaction_base& tx, c
 
 std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
     std::vector<SealResult> results;
+    std::int64_t sealed_other = 0;  // sealed events that are not themselves audit.seal events
     auto lock = ctx.dry_run() ? nullptr : ctx.lock("audit-seal");
     try {
         auto& conn = ctx.db();
@@ -177,6 +178,7 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
                                         std::vector<std::string>{"tenant_id", "seq", "occurred_at", "event_id", "hash"});
                     for (const auto& r : rows) {
                         ChainEvent e = event_from_row(r);
+                        if (e.action != "audit.seal") ++sealed_other;
                         h = chain_next(h, leaf_hash(e, committer));
                         ++seq;
                         last = {e.occurred_us, e.id};
@@ -199,9 +201,12 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
             }
             results.push_back(std::move(res));
         }
-        if (!ctx.dry_run()) {
-            std::int64_t total = 0;
-            for (const auto& r : results) total += r.sealed;
+        std::int64_t total = 0;
+        for (const auto& r : results) total += r.sealed;
+        // Only a seal that covered other events is worth an event of its own: one that only
+        // sealed the previous run's audit.seal event would append another for the next run,
+        // and a seal from cron every minute on a quiet log would never settle.
+        if (!ctx.dry_run() && sealed_other > 0) {
             pqxx::work tx(conn);
             Event ev;
             ev.tenant_id = o.scope.tenant_slug && !results.empty() ? std::optional(results[0].tenant_id) : std::nullopt;

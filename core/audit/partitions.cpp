@@ -243,10 +243,12 @@ void verify_archive(const Archived& a) {
     struct archive* ar = archive_read_new();
     archive_read_support_filter_gzip(ar);
     archive_read_support_format_raw(ar);
+    archive_read_support_format_empty(ar);  // the archive of a month without events
     struct archive_entry* entry = nullptr;
-    bool ok = archive_read_open_filename(ar, a.path.c_str(), 1 << 16) == ARCHIVE_OK &&
-              archive_read_next_header(ar, &entry) == ARCHIVE_OK;
-    if (ok) {
+    bool ok = archive_read_open_filename(ar, a.path.c_str(), 1 << 16) == ARCHIVE_OK;
+    const int header = ok ? archive_read_next_header(ar, &entry) : ARCHIVE_FATAL;
+    ok = header == ARCHIVE_OK || (header == ARCHIVE_EOF && a.fp.rows == 0);
+    if (ok && header == ARCHIVE_OK) {
         char buffer[1 << 16];
         la_ssize_t n;
         while ((n = archive_read_data(ar, buffer, sizeof buffer)) > 0)

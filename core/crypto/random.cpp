@@ -1,22 +1,27 @@
 #include "core/crypto/random.hpp"
 
-#include <openssl/rand.h>
+#include <sys/random.h>
 
-#include <algorithm>
-#include <climits>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
 
 #include "core/errors.hpp"
 
 namespace tenantctl::crypto {
 
 void random_fill(std::uint8_t* out, std::size_t n) {
-    // RAND_bytes takes an int length, so very large requests go in chunks.
+    // getrandom(2) blocks only until the kernel pool is first seeded, and returns at most
+    // 32 MiB per call (256 bytes are never short), so loop; EINTR just retries.
     while (n > 0) {
-        const std::size_t chunk = std::min<std::size_t>(n, INT_MAX);
-        if (RAND_bytes(out, static_cast<int>(chunk)) != 1)
-            throw Error(Exit::runtime, "the random number generator failed (OpenSSL RAND_bytes)");
-        out += chunk;
-        n -= chunk;
+        const ssize_t got = ::getrandom(out, n, 0);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            throw Error(Exit::runtime, fmt::format("the random number generator failed (getrandom: {})", std::strerror(errno)));
+        }
+        out += got;
+        n -= static_cast<std::size_t>(got);
     }
 }
 

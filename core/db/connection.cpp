@@ -52,30 +52,42 @@ std::string first_line(std::string_view s) {
     while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
     return line;
 }
+
+// A keyword/value connection string equal to `conninfo` (a URI or keyword/value string) with
+// application_name set: it then travels in the startup packet instead of costing a round
+// trip after connecting, and wins over one the string carries. Unparsable strings are passed
+// through unchanged so libpq reports the problem in its own words.
+std::string with_application_name(const std::string& conninfo, std::string_view application_name) {
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
+    if (!opts) {
+        if (err) PQfreemem(err);
+        return conninfo;
+    }
+    auto quoted = [](std::string_view v) {
+        std::string out = "'";
+        for (char ch : v) {
+            if (ch == '\\' || ch == '\'') out.push_back('\\');
+            out.push_back(ch);
+        }
+        return out + "'";
+    };
+    std::string out;
+    for (auto* o = opts; o->keyword; ++o) {
+        if (!o->val || std::string_view(o->keyword) == "application_name") continue;
+        out += fmt::format("{}={} ", o->keyword, quoted(o->val));
+    }
+    PQconninfoFree(opts);
+    return out + "application_name=" + quoted(application_name);
+}
+
 }  // namespace
 
 std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view application_name) {
-    // application_name goes in as a separate keyword so it wins over the string's own.
-    std::string conninfo = info.conninfo;
-    const bool is_uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
-    std::string app = std::string(application_name).substr(0, 63);
+    const std::string& conninfo = info.conninfo;
+    const std::string app = std::string(application_name).substr(0, 63);
     try {
-        std::unique_ptr<pqxx::connection> c;
-        if (is_uri) {
-            c = std::make_unique<pqxx::connection>(conninfo);
-        } else {
-            std::string escaped;
-            for (char ch : app) {
-                if (ch == '\'' || ch == '\\') escaped.push_back('\\');
-                escaped.push_back(ch);
-            }
-            c = std::make_unique<pqxx::connection>(conninfo + " application_name='" + escaped + "'");
-        }
-        if (is_uri) {
-            pqxx::nontransaction tx(*c);
-            tx.exec_params("SELECT set_config('application_name', $1, false)", app);
-        }
-        return c;
+        return std::make_unique<pqxx::connection>(with_application_name(conninfo, app));
     } catch (const pqxx::broken_connection& e) {
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
                                         first_line(e.what())),

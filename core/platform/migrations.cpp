@@ -110,8 +110,16 @@ InitResult init(Context& ctx) {
 void require_current(Context& ctx) {
     InstalledVersion v;
     try {
-        pqxx::read_transaction tx(ctx.db());
-        v = installed_version(tx, ctx.schema());
+        // Every command starts here, so the usual case is one statement outside a transaction
+        // (one round trip); only a missing version table takes the long way.
+        pqxx::nontransaction tx(ctx.db());
+        try {
+            v.version = tx.exec1(fmt::format("SELECT coalesce(max(version), 0) FROM {}.platform_version",
+                                             db::quote_ident(ctx.schema())))[0]
+                            .as<int>();
+        } catch (const pqxx::sql_error&) {
+            v = installed_version(tx, ctx.schema());
+        }
     } catch (...) {
         db::rethrow_translated("reading the platform schema version");
     }

@@ -230,6 +230,15 @@ TEST_CASE("audit seal and verify: a tampered chain exits 8 naming the event", "[
     CHECK(ok.exit_code == 0);
     CHECK(ok.out.find("broken") == std::string::npos);
 
+    // A second seal right away finds nothing new and records nothing: a seal from cron on a
+    // quiet log must not feed itself events to seal.
+    const auto events_before = db.query_value("SELECT count(*) FROM tenantctl.audit_log");
+    REQUIRE(run_cli({"audit", "seal", "--settle", "0s"}, &db).exit_code == 0);
+    const auto seal_events = db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'audit.seal'");
+    REQUIRE(run_cli({"audit", "seal", "--settle", "0s"}, &db).exit_code == 0);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'audit.seal'") == seal_events);
+    CHECK(std::stol(db.query_value("SELECT count(*) FROM tenantctl.audit_log")) <= std::stol(events_before) + 1);
+
     const auto id = db.query_value("SELECT id FROM tenantctl.audit_log WHERE action = 'user.login' ORDER BY id LIMIT 1");
     db.exec("DELETE FROM tenantctl.audit_log WHERE id = " + id);
     auto bad = run_cli({"audit", "verify", "--tenant", "acme", "-o", "json"}, &db);
@@ -296,6 +305,24 @@ TEST_CASE("audit partitions: list, ensure, and prune with archive, refusal and a
     CHECK(check.exit_code == 0);
     CHECK(check.out.find("50") != std::string::npos);
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'audit.partition.prune'") == "1");
+
+    // An old month with no events at all is archived (an empty, valid NDJSON.gz) and dropped.
+    db.exec("CREATE TABLE tenantctl.audit_log_y2020m01 PARTITION OF tenantctl.audit_log "
+            "FOR VALUES FROM ('2020-01-01 00:00:00+00') TO ('2020-02-01 00:00:00+00')");
+    auto empty = run_cli({"audit", "partitions", "prune", "--older-than", "13mo", "--archive", archive.string(), "-o", "json"},
+                         &db);
+    INFO(empty.err);
+    REQUIRE(empty.exit_code == 0);
+    auto ep = nlohmann::json::parse(empty.out);
+    REQUIRE(ep.size() == 1);
+    CHECK(ep[0]["partition"] == "audit_log_y2020m01");
+    CHECK(ep[0]["rows"] == 0);
+    CHECK(db.query_value("SELECT to_regclass('tenantctl.audit_log_y2020m01') IS NULL") == "t");
+    auto empty_check = tenantctl::util::run_process(
+        {"sh", "-c", "cd '" + archive.string() + "' && sha256sum -c audit_log_y2020m01.ndjson.gz.sha256 && "
+                     "zcat audit_log_y2020m01.ndjson.gz | wc -c"});
+    CHECK(empty_check.exit_code == 0);
+    CHECK(empty_check.out.find("OK\n0\n") != std::string::npos);
 }
 
 TEST_CASE("audit tail -f prints new events live and survives a server restart", "[e2e][audit][tail]") {

@@ -3,14 +3,17 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <thread>
 #include <tuple>
 
 #include "core/audit/append.hpp"
 #include "core/audit/chain_hash.hpp"
+#include "core/audit/chain_rows.hpp"
 #include "core/audit/query.hpp"
 #include "core/context.hpp"
 #include "core/crypto/envelope.hpp"
 #include "core/crypto/random.hpp"
+#include "core/db/copy_text.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/tenants/lookup.hpp"
@@ -36,31 +39,12 @@ std::vector<Target> targets(Context& ctx, pqxx::transaction_base& tx, const Scop
     return out;
 }
 
-// Columns of an event as the chain reads it (ChainEvent order), plus nothing else.
-constexpr const char* kChainColumns =
-    "id, (extract(epoch FROM occurred_at) * 1000000)::bigint, tenant_id::text, actor_type, actor_id, action, "
-    "resource_type, resource_id, request_id, ip::text, user_agent, metadata::text, pseudonyms::text";
-
-std::optional<std::string> opt(const pqxx::field& f) {
-    return f.is_null() ? std::nullopt : std::optional<std::string>(f.c_str());
-}
-
-ChainEvent event_from_row(const pqxx::row& r) {
-    ChainEvent e;
-    e.id = r[0].as<std::int64_t>();
-    e.occurred_us = r[1].as<std::int64_t>();
-    e.tenant_id = r[2].c_str();
-    e.actor_type = r[3].c_str();
-    e.actor_id = opt(r[4]);
-    e.action = r[5].c_str();
-    e.resource_type = opt(r[6]);
-    e.resource_id = opt(r[7]);
-    e.request_id = opt(r[8]);
-    e.ip = opt(r[9]);
-    e.user_agent = opt(r[10]);
-    e.metadata = r[11].c_str();
-    e.pseudonyms = opt(r[12]);
-    return e;
+// The fields of a result row, as event_from_fields reads a COPY line.
+bool event_from_row(const pqxx::row& r, CopyFields& fields, ChainEvent& e) {
+    fields.clear();
+    for (const auto& f : r)
+        fields.push_back(f.is_null() ? std::nullopt : std::optional<std::string_view>(std::string_view(f.c_str(), f.size())));
+    return event_from_fields(fields, e);
 }
 
 struct Head {
@@ -156,11 +140,12 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
                                                   : std::string("-infinity");
                 std::int64_t after_id = head.pos ? head.pos->id : INT64_MAX;
                 tx.exec0("SET LOCAL enable_sort = off");  // read the index in order, never sort a month
+                use_utc_iso_timestamps(tx);
                 auto rows = tx.exec_params(
                     fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND occurred_at >= $2::timestamptz "
                                 "AND (occurred_at > $2::timestamptz OR id < $3) AND occurred_at < $4::timestamptz "
                                 "ORDER BY occurred_at, id DESC LIMIT {}",
-                                kChainColumns, ctx.platform_table("audit_log"), o.batch),
+                                kChainEventColumns, ctx.platform_table("audit_log"), o.batch),
                     t.id, after_time, after_id, until);
                 if (rows.empty()) break;
                 if (ctx.dry_run()) {
@@ -176,8 +161,11 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
                 {
                     pqxx::stream_to out(tx, chain_table,
                                         std::vector<std::string>{"tenant_id", "seq", "occurred_at", "event_id", "hash"});
+                    ChainEvent e;
+                    CopyFields fields;
                     for (const auto& r : rows) {
-                        ChainEvent e = event_from_row(r);
+                        if (!event_from_row(r, fields, e))
+                            throw IntegrityError("an audit event cannot be read for sealing", "run `tenantctl doctor`");
                         if (e.action != "audit.seal") ++sealed_other;
                         h = chain_next(h, leaf_hash(e, committer));
                         ++seq;
@@ -226,10 +214,139 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
 
 namespace {
 
-struct LedgerRow {
-    std::int64_t seq, us, event_id;
-    std::string hash_hex;
+// Chain order: occurred_at ascending, ties by id descending (see chain_hash.hpp).
+bool after(const Position& a, const Position& b) {
+    return a.occurred_us > b.occurred_us || (a.occurred_us == b.occurred_us && a.id < b.id);
+}
+
+std::string time_text(std::int64_t us) { return util::format_rfc3339_micro(from_micros(us)); }
+
+struct Problem {
+    std::string problem, detail;
+    std::optional<std::int64_t> event_id, seq;
+    std::string occurred_at;
 };
+
+// A stretch of the chain: the events after `from` up to and including `to`, whose ledger rows
+// are from.seq+1 .. to.seq. Stretches verify independently: each recomputes every hash of
+// its own ledger rows, and the next one starts from the stored hash of this one's last row,
+// which this one has checked. So a long chain is split and checked on two cores.
+struct Stretch {
+    Head from;
+    Head to;
+};
+
+struct StretchOutcome {
+    std::int64_t verified = 0;
+    std::optional<Problem> problem;
+};
+
+// One stretch, on its own two connections (ledger and events) that share the run's snapshot.
+class StretchCheck {
+public:
+    StretchCheck(Context& ctx, const std::string& tenant_id, const Stretch& stretch, const crypto::SecureBytes& key,
+                 const std::map<std::int64_t, Digest>& checkpoints, const std::string& snapshot)
+        : m_ctx(ctx), m_tenant(tenant_id), m_stretch(stretch), m_committer(key), m_checkpoints(checkpoints),
+          m_ledger_conn(ctx.new_connection("audit verify")), m_events_conn(ctx.new_connection("audit verify")) {
+        for (auto* c : {m_ledger_conn.get(), m_events_conn.get()}) {
+            m_tx.push_back(std::make_unique<Snapshot>(*c));
+            m_tx.back()->exec0("SET TRANSACTION SNAPSHOT " + m_tx.back()->quote(snapshot));
+            use_utc_iso_timestamps(*m_tx.back());
+        }
+    }
+
+    StretchOutcome run() {
+        StretchOutcome out;
+        auto& ledger_tx = *m_tx[0];
+        auto& events_tx = *m_tx[1];
+        const std::string tid = ledger_tx.quote(m_tenant);  // COPY takes no parameters: quoted literals
+        pqxx::stream_from ledger(
+            ledger_tx, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND seq > {} AND seq <= {} ORDER BY seq)",
+                                   kLedgerColumns, m_ctx.platform_table("audit_chain"), tid, m_stretch.from.seq,
+                                   m_stretch.to.seq));
+        const std::string lower = m_stretch.from.pos ? events_tx.quote(time_text(m_stretch.from.pos->occurred_us))
+                                                     : "'-infinity'";
+        const std::string upper = events_tx.quote(time_text(m_stretch.to.pos->occurred_us));
+        events_tx.exec0("SET LOCAL enable_sort = off");  // an ordered merge of backward index scans
+        pqxx::stream_from events(
+            events_tx, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
+                                   "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id DESC)",
+                                   kChainEventColumns, m_ctx.platform_table("audit_log"), tid, lower, upper));
+
+        std::string line;
+        CopyFields fields;
+        LedgerRow l;
+        ChainEvent e;
+        bool have_l = false, have_e = false;
+        auto next_ledger = [&]() {
+            have_l = ledger.get_raw_line(line);
+            if (have_l && !(db::split_copy_line(line, 4, fields) && ledger_from_fields(fields, l)))
+                throw IntegrityError("a row of the audit chain ledger cannot be read", "run `tenantctl doctor`");
+        };
+        const Position end_pos = *m_stretch.to.pos;
+        auto next_event = [&]() {
+            while ((have_e = events.get_raw_line(line))) {
+                if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, e))
+                    throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
+                Position p{e.occurred_us, e.id};
+                if (m_stretch.from.pos && !after(p, *m_stretch.from.pos)) continue;  // at or before the start
+                if (after(p, end_pos)) continue;  // sealed after this snapshot, or in the next stretch
+                return;
+            }
+        };
+        auto stop = [&](std::string problem, std::string detail, std::optional<std::int64_t> event_id,
+                        std::optional<std::int64_t> seq, std::string occurred_at) {
+            out.problem = Problem{std::move(problem), std::move(detail), event_id, seq, std::move(occurred_at)};
+            return out;
+        };
+
+        Digest prev = m_stretch.from.hash;
+        std::int64_t expect = m_stretch.from.seq + 1;
+        next_ledger();
+        next_event();
+        while (have_l || have_e) {
+            if (have_l && l.seq != expect)
+                return stop("ledger", fmt::format("chain rows {}..{} are missing", expect, l.seq - 1), std::nullopt,
+                            expect, "");
+            Position lp = have_l ? Position{l.occurred_us, l.event_id} : Position{};
+            Position ep = have_e ? Position{e.occurred_us, e.id} : Position{};
+            if (have_l && (!have_e || after(ep, lp)))
+                return stop("deleted", "a sealed event is missing", l.event_id, l.seq, time_text(l.occurred_us));
+            if (have_e && (!have_l || after(lp, ep)))
+                return stop("inserted", "an event appeared inside the sealed range", e.id, std::nullopt,
+                            time_text(e.occurred_us));
+            const Digest h = chain_next(prev, leaf_hash(e, m_committer));
+            if (h != l.hash)
+                return stop("modified", "the event no longer matches its sealed hash", e.id, l.seq,
+                            time_text(e.occurred_us));
+            if (auto cp = m_checkpoints.find(l.seq); cp != m_checkpoints.end() && cp->second != l.hash)
+                return stop("checkpoint", "the chain differs from the checkpoint recorded when it was sealed", e.id,
+                            l.seq, time_text(e.occurred_us));
+            prev = h;
+            ++expect;
+            ++out.verified;
+            next_ledger();
+            next_event();
+        }
+        if (expect <= m_stretch.to.seq)
+            return stop("ledger", fmt::format("chain rows {}..{} are missing", expect, m_stretch.to.seq), std::nullopt,
+                        expect, "");
+        return out;
+    }
+
+private:
+    using Snapshot = pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only>;
+    Context& m_ctx;
+    std::string m_tenant;
+    Stretch m_stretch;
+    Committer m_committer;
+    const std::map<std::int64_t, Digest>& m_checkpoints;
+    std::unique_ptr<pqxx::connection> m_ledger_conn, m_events_conn;
+    std::vector<std::unique_ptr<Snapshot>> m_tx;
+};
+
+// Below this many events one stretch is quicker than opening two more connections.
+constexpr std::int64_t kSplitAbove = 200000;
 
 class VerifyRun {
 public:
@@ -239,126 +356,92 @@ public:
     }
 
     VerifyResult run() {
-        // Two connections reading one snapshot: the chain and the events stream side by side.
-        auto a = m_ctx.new_connection("audit verify");
-        auto b = m_ctx.new_connection("audit verify");
-        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> ta(*a);
-        std::string snapshot = ta.exec1("SELECT pg_export_snapshot()")[0].c_str();
-        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tb(*b);
-        tb.exec_params0("SET TRANSACTION SNAPSHOT '" + tb.esc(snapshot) + "'");
+        // Every connection reads one snapshot, exported here.
+        auto conn = m_ctx.new_connection("audit verify");
+        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx(*conn);
+        const std::string snapshot = tx.exec1("SELECT pg_export_snapshot()")[0].c_str();
 
-        Head end = chain_head(m_ctx, ta, m_target.id);
-        auto last = ta.exec_params(fmt::format("SELECT max(seq) FROM {} WHERE tenant_id = $1::uuid",
+        Head end = chain_head(m_ctx, tx, m_target.id);
+        auto last = tx.exec_params(fmt::format("SELECT max(seq) FROM {} WHERE tenant_id = $1::uuid",
                                                m_ctx.platform_table("audit_chain")),
                                    m_target.id);
         if (last[0][0].is_null()) {
             m_result.status = "unsealed";
             return m_result;
         }
-        auto key = tenant_audit_key(m_ctx, ta, m_target.id, false);
-        if (key.empty()) return broken("chain_start", "the tenant's audit key is missing", std::nullopt, std::nullopt, "");
-        Committer committer(key);
-        auto start = start_point(ta);
+        auto key = tenant_audit_key(m_ctx, tx, m_target.id, false);
+        if (key.empty()) return broken({"chain_start", "the tenant's audit key is missing", std::nullopt, std::nullopt, ""});
+        auto start = start_point(tx);
         if (!start) return m_result;
-        std::map<std::int64_t, std::string> checkpoints;
-        for (const auto& r : ta.exec_params(
+        std::map<std::int64_t, Digest> checkpoints;
+        for (const auto& r : tx.exec_params(
                  fmt::format("SELECT seq, encode(head, 'hex') FROM {} WHERE tenant_id = $1::uuid AND kind = 'seal' "
                              "AND seq > $2",
                              m_ctx.platform_table("audit_seals")),
                  m_target.id, start->seq))
-            checkpoints[r[0].as<std::int64_t>()] = r[1].c_str();
+            if (auto d = digest_from_hex(r[1].c_str())) checkpoints[r[0].as<std::int64_t>()] = *d;
+        if (end.seq <= start->seq) {
+            m_result.status = "ok";
+            return m_result;
+        }
 
-        const std::string tid = ta.quote(m_target.id);  // COPY takes no parameters: quoted literals
-        pqxx::stream_from ledger(
-            ta, fmt::format("(SELECT seq, (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, "
-                            "encode(hash, 'hex') FROM {} WHERE tenant_id = {}::uuid AND seq > {} ORDER BY seq)",
-                            m_ctx.platform_table("audit_chain"), tid, start->seq));
-        const std::string lower =
-            start->pos ? tb.quote(util::format_rfc3339_micro(from_micros(start->pos->occurred_us))) : "'-infinity'";
-        const std::string upper = tb.quote(util::format_rfc3339_micro(from_micros(end.pos->occurred_us)));
-        tb.exec0("SET LOCAL enable_sort = off");  // an ordered Append of backward index scans
-        pqxx::stream_from events(
-            tb, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
-                            "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id DESC)",
-                            kChainColumns, m_ctx.platform_table("audit_log"), tid, lower, upper));
-
-        using EventTuple = std::tuple<std::int64_t, std::int64_t, std::string, std::string, std::optional<std::string>,
-                                      std::string, std::optional<std::string>, std::optional<std::string>,
-                                      std::optional<std::string>, std::optional<std::string>,
-                                      std::optional<std::string>, std::string, std::optional<std::string>>;
-        std::optional<LedgerRow> l;
-        std::optional<ChainEvent> e;
-        auto next_ledger = [&]() {
-            std::tuple<std::int64_t, std::int64_t, std::int64_t, std::string> row;
-            if (ledger >> row)
-                l = LedgerRow{std::get<0>(row), std::get<1>(row), std::get<2>(row), std::get<3>(row)};
-            else
-                l.reset();
-        };
-        const Position end_pos = *end.pos;
-        auto next_event = [&]() {
-            EventTuple row;
-            while (events >> row) {
-                Position p{std::get<1>(row), std::get<0>(row)};
-                if (start->pos && !after(p, *start->pos)) continue;  // at or before the start
-                if (after(p, end_pos)) continue;                     // sealed later than this snapshot
-                ChainEvent ev;
-                std::tie(ev.id, ev.occurred_us, ev.tenant_id, ev.actor_type, ev.actor_id, ev.action, ev.resource_type,
-                         ev.resource_id, ev.request_id, ev.ip, ev.user_agent, ev.metadata, ev.pseudonyms) =
-                    std::move(row);
-                e = std::move(ev);
-                return;
+        // Two stretches split at the middle ledger row when the chain is long.
+        std::vector<Stretch> stretches{{*start, end}};
+        if (end.seq - start->seq > kSplitAbove) {
+            const std::int64_t mid = start->seq + (end.seq - start->seq) / 2;
+            auto rows = tx.exec_params(
+                fmt::format("SELECT (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, encode(hash, 'hex') "
+                            "FROM {} WHERE tenant_id = $1::uuid AND seq = $2",
+                            m_ctx.platform_table("audit_chain")),
+                m_target.id, mid);
+            if (!rows.empty()) {
+                Head middle;
+                middle.seq = mid;
+                middle.pos = Position{rows[0][0].as<std::int64_t>(), rows[0][1].as<std::int64_t>()};
+                middle.hash = digest_from_hex(rows[0][2].c_str()).value_or(Digest{});
+                stretches = {{*start, middle}, {middle, end}};
+            }  // a missing middle row: one stretch, which reports the gap
+        }
+        std::vector<std::unique_ptr<StretchCheck>> checks;
+        for (const auto& st : stretches)
+            checks.push_back(std::make_unique<StretchCheck>(m_ctx, m_target.id, st, key, checkpoints, snapshot));
+        std::vector<StretchOutcome> outcomes(checks.size());
+        std::vector<std::exception_ptr> errors(checks.size());
+        {
+            std::vector<std::thread> threads;
+            for (std::size_t i = 1; i < checks.size(); ++i)
+                threads.emplace_back([&, i] {
+                    try {
+                        outcomes[i] = checks[i]->run();
+                    } catch (...) {
+                        errors[i] = std::current_exception();
+                    }
+                });
+            try {
+                outcomes[0] = checks[0]->run();
+            } catch (...) {
+                errors[0] = std::current_exception();
             }
-            e.reset();
-        };
-
-        Digest prev = start->hash;
-        std::int64_t expect = start->seq + 1;
-        next_ledger();
-        next_event();
-        while (l || e) {
-            if (l && l->seq != expect)
-                return broken("ledger", fmt::format("chain rows {}..{} are missing", expect, l->seq - 1), std::nullopt,
-                              expect, "");
-            Position lp = l ? Position{l->us, l->event_id} : Position{};
-            Position ep = e ? Position{e->occurred_us, e->id} : Position{};
-            if (l && (!e || after(ep, lp)))
-                return broken("deleted", "a sealed event is missing", l->event_id, l->seq, time_text(l->us));
-            if (e && (!l || after(lp, ep)))
-                return broken("inserted", "an event appeared inside the sealed range", e->id, std::nullopt,
-                              time_text(e->occurred_us));
-            Digest h = chain_next(prev, leaf_hash(*e, committer));
-            if (digest_hex(h) != l->hash_hex)
-                return broken("modified", "the event no longer matches its sealed hash", e->id, l->seq,
-                              time_text(e->occurred_us));
-            if (auto cp = checkpoints.find(l->seq); cp != checkpoints.end() && cp->second != l->hash_hex)
-                return broken("checkpoint", "the chain differs from the checkpoint recorded when it was sealed",
-                              e->id, l->seq, time_text(e->occurred_us));
-            prev = h;
-            ++expect;
-            ++m_result.verified;
-            next_ledger();
-            next_event();
+            for (auto& t : threads) t.join();
+        }
+        // The first stretch's finding is the earliest one.
+        for (std::size_t i = 0; i < checks.size(); ++i) {
+            if (errors[i]) std::rethrow_exception(errors[i]);
+            m_result.verified += outcomes[i].verified;
+            if (outcomes[i].problem) return broken(*outcomes[i].problem);
         }
         m_result.status = "ok";
         return m_result;
     }
 
 private:
-    // Chain order: occurred_at ascending, ties by id descending (see chain_hash.hpp).
-    static bool after(const Position& a, const Position& b) {
-        return a.occurred_us > b.occurred_us || (a.occurred_us == b.occurred_us && a.id < b.id);
-    }
-    static std::string time_text(std::int64_t us) { return util::format_rfc3339_micro(from_micros(us)); }
-
-    VerifyResult& broken(std::string problem, std::string detail, std::optional<std::int64_t> event_id,
-                         std::optional<std::int64_t> seq, std::string occurred_at) {
+    VerifyResult& broken(Problem p) {
         m_result.status = "broken";
-        m_result.problem = std::move(problem);
-        m_result.detail = std::move(detail);
-        m_result.event_id = event_id;
-        m_result.seq = seq;
-        m_result.occurred_at = std::move(occurred_at);
+        m_result.problem = std::move(p.problem);
+        m_result.detail = std::move(p.detail);
+        m_result.event_id = p.event_id;
+        m_result.seq = p.seq;
+        m_result.occurred_at = std::move(p.occurred_at);
         return m_result;
     }
 
@@ -386,8 +469,8 @@ private:
                                                    cols, seals),
                                        m_target.id, first - 1);
             if (rows.empty()) {
-                broken("chain_start", fmt::format("chain rows before {} were removed without a prune anchor", first),
-                       std::nullopt, first - 1, "");
+                broken({"chain_start", fmt::format("chain rows before {} were removed without a prune anchor", first),
+                        std::nullopt, first - 1, ""});
                 return std::nullopt;
             }
             h = from_row(rows[0]);

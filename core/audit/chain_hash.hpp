@@ -26,7 +26,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 #include "core/crypto/bytes.hpp"
 #include "core/crypto/hash.hpp"
@@ -59,8 +59,9 @@ inline constexpr const char* kIdentifierFields[] = {"actor_id", "resource_id", "
 inline constexpr std::string_view kPseudonymPrefix = "pseudonym:";
 
 // HMAC-SHA256 under one tenant's audit key, fast for millions of short values: the padded key
-// blocks are hashed once, and a bounded cache remembers recent values (actor ids, user agents
-// and ip addresses repeat a lot).
+// blocks are hashed once, and a fixed-size cache remembers recent values (actor ids, user
+// agents and ip addresses repeat a lot). The cached values are identifiers, so the cache
+// holds personal data in memory only, like the rows it was computed from.
 class Committer {
 public:
     explicit Committer(const crypto::SecureBytes& key);
@@ -73,15 +74,17 @@ public:
     Digest commit(std::string_view value, bool repeats = true);
 
 private:
-    struct Hash {
-        using is_transparent = void;
-        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    struct Slot {
+        std::string value;
+        Digest digest{};
+        bool used = false;
     };
+    static constexpr std::size_t kCacheSlots = 1 << 14;
     Digest compute(std::string_view value);
     void* m_inner;  // EVP_MD_CTX* after absorbing key ^ ipad
     void* m_outer;  // EVP_MD_CTX* after absorbing key ^ opad
     void* m_work;
-    std::unordered_map<std::string, Digest, Hash, std::equal_to<>> m_cache;
+    std::vector<Slot> m_cache;
 };
 
 Digest genesis(std::string_view tenant_id);

@@ -29,7 +29,7 @@ struct Position {
     bool operator==(const Position&) const = default;
 };
 
-// base64url of "v1|<micros>|<id>|<check>"; the check (8 hex digits of SHA-256) turns a
+// base64url of "v1|<micros>|<id>|<check>"; the check (8 hex digits of FNV-1a) turns a
 // mistyped or truncated cursor into "malformed cursor" (exit 2) instead of a wrong page.
 std::string encode_cursor(const Position& p);
 Position decode_cursor(std::string_view text);  // throws UsageError

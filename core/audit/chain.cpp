@@ -345,9 +345,6 @@ private:
     std::vector<std::unique_ptr<Snapshot>> m_tx;
 };
 
-// Below this many events one stretch is quicker than opening two more connections.
-constexpr std::int64_t kSplitAbove = 200000;
-
 class VerifyRun {
 public:
     VerifyRun(Context& ctx, const Target& t, const VerifyOptions& o) : m_ctx(ctx), m_target(t), m_opts(o) {
@@ -387,7 +384,8 @@ public:
 
         // Two stretches split at the middle ledger row when the chain is long.
         std::vector<Stretch> stretches{{*start, end}};
-        if (end.seq - start->seq > kSplitAbove) {
+        // (Below split_above events one stretch is quicker than opening two more connections.)
+        if (end.seq - start->seq > m_opts.split_above) {
             const std::int64_t mid = start->seq + (end.seq - start->seq) / 2;
             auto rows = tx.exec_params(
                 fmt::format("SELECT (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, encode(hash, 'hex') "

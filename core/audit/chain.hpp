@@ -62,6 +62,8 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o);
 struct VerifyOptions {
     Scope scope;
     std::optional<TimePoint> since;  // start from the checkpoint before this time
+    // Chains longer than this are checked as two stretches in parallel (tests lower it).
+    std::int64_t split_above = 200000;
 };
 
 struct VerifyResult {

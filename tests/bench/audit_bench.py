@@ -9,8 +9,8 @@ for the load), and prints:
   1. `audit query --tenant T --since 30d --limit 100 -o json`: median whole-process time of
      tenantctl vs psql running the ideal SQL vs psql on an unpartitioned copy without index;
   2. `audit seal` of everything, then `audit verify` of the hot tenant (--hot events);
-  3. appends/s from 4 concurrent writers (pgbench, one INSERT per transaction, trigger on)
-     while `audit seal` runs in a loop.
+  3. appends/s from 4 concurrent writers (pgbench, the README's prepared INSERT, one event per
+     transaction, NOTIFY trigger on) while `audit seal` runs in a loop.
 """
 import argparse
 import os
@@ -117,18 +117,22 @@ def main():
         print(f"\n## audit seal of {a.events:,} events: {seal_s:.1f} s ({a.events / seal_s:,.0f} events/s)")
         print(f"## audit verify --tenant bench-hot ({hot:,} events): {verify_s:.2f} s (target < 5 s)  {v.stdout.strip()}")
 
-        # Appends while sealing: pgbench, 4 clients, one event per transaction.
+        # Appends while sealing: pgbench, 4 clients, one event per transaction, each the
+        # README's application INSERT as a prepared statement (the tenant id is a parameter,
+        # as in the app; bench-N's id is computable, see gen_audit.sql).
         script = os.path.join(state, "append.sql")
         with open(script, "w") as f:
-            f.write("\\set t random(1, %d)\n"
-                    "INSERT INTO tenantctl.audit_log (tenant_id, actor_id, action, resource_type, resource_id, ip, "
-                    "user_agent, metadata) SELECT id, 'user-' || :t, 'user.login', 'session', md5(random()::text), "
-                    "'10.1.2.3', 'Mozilla/5.0', '{\"k\": 1}' FROM tenantctl.tenants WHERE slug = 'bench-' || :t;\n"
-                    % a.tenants)
+            f.write("\\set t random(100000000001, %d)\n"
+                    "\\set r random(1, 1000000000)\n"
+                    "INSERT INTO tenantctl.audit_log (tenant_id, actor_type, actor_id, action, resource_type, "
+                    "resource_id, request_id, ip, user_agent, metadata) VALUES "
+                    "(('00000000-0000-4000-8000-' || :t)::uuid, 'user', 'user-' || :t, 'user.login', 'session', "
+                    "'session-' || :r, NULL, '10.1.2.3', 'Mozilla/5.0', '{\"k\": 1}');\n"
+                    % (100000000000 + a.tenants))
         sealer = subprocess.Popen(["sh", "-c", f"while :; do '{BIN}' audit seal --settle 1s -q >/dev/null; done"],
                                   env=env, start_new_session=True)
         pgbench = shutil.which("pgbench") or "/usr/lib/postgresql/15/bin/pgbench"
-        out = run([pgbench, "-n", "-c", "4", "-j", "2", "-T", "10", "-f", script, url], env).stdout
+        out = run([pgbench, "-n", "-M", "prepared", "-c", "4", "-j", "2", "-T", "10", "-f", script, url], env).stdout
         os.killpg(sealer.pid, 15)  # the loop and the seal it is running
         sealer.wait()
         tps = next(l for l in out.splitlines() if l.startswith("tps")).split()[2]

@@ -5,9 +5,11 @@ SET session_replication_role = replica;
 SET synchronous_commit = off;
 
 \if :first
-INSERT INTO tenantctl.tenants (slug, name)
-SELECT 'bench-' || g, 'Bench ' || g FROM generate_series(1, :tenants) g
-UNION ALL SELECT 'bench-hot', 'Bench hot';
+-- Ids the append benchmark can compute: bench-N is 00000000-0000-4000-8000-<100000000000 + N>.
+INSERT INTO tenantctl.tenants (id, slug, name)
+SELECT ('00000000-0000-4000-8000-' || (100000000000 + g))::uuid, 'bench-' || g, 'Bench ' || g
+FROM generate_series(1, :tenants) g
+UNION ALL SELECT '00000000-0000-4000-8000-200000000000', 'bench-hot', 'Bench hot';
 \endif
 
 CREATE TEMP TABLE t AS SELECT row_number() OVER (ORDER BY slug) AS k, id FROM tenantctl.tenants WHERE slug LIKE 'bench-%' AND slug <> 'bench-hot';

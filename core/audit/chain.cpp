@@ -241,14 +241,34 @@ struct StretchOutcome {
     std::optional<Problem> problem;
 };
 
+// The connections of one `audit verify`, opened when first needed and reused for every
+// tenant (with --all, a fresh set per tenant would cost more than checking small chains).
+class VerifyConnections {
+public:
+    explicit VerifyConnections(Context& ctx) : m_ctx(ctx) {}
+    pqxx::connection& main() { return get(0); }
+    // The ledger and events connections of stretch `i`.
+    pqxx::connection& ledger(std::size_t i) { return get(1 + 2 * i); }
+    pqxx::connection& events(std::size_t i) { return get(2 + 2 * i); }
+
+private:
+    pqxx::connection& get(std::size_t k) {
+        if (m_conns.size() <= k) m_conns.resize(k + 1);
+        if (!m_conns[k]) m_conns[k] = m_ctx.new_connection("audit verify");
+        return *m_conns[k];
+    }
+    Context& m_ctx;
+    std::vector<std::unique_ptr<pqxx::connection>> m_conns;
+};
+
 // One stretch, on its own two connections (ledger and events) that share the run's snapshot.
 class StretchCheck {
 public:
     StretchCheck(Context& ctx, const std::string& tenant_id, const Stretch& stretch, const crypto::SecureBytes& key,
-                 const std::map<std::int64_t, Digest>& checkpoints, const std::string& snapshot)
-        : m_ctx(ctx), m_tenant(tenant_id), m_stretch(stretch), m_committer(key), m_checkpoints(checkpoints),
-          m_ledger_conn(ctx.new_connection("audit verify")), m_events_conn(ctx.new_connection("audit verify")) {
-        for (auto* c : {m_ledger_conn.get(), m_events_conn.get()}) {
+                 const std::map<std::int64_t, Digest>& checkpoints, const std::string& snapshot,
+                 pqxx::connection& ledger_conn, pqxx::connection& events_conn)
+        : m_ctx(ctx), m_tenant(tenant_id), m_stretch(stretch), m_committer(key), m_checkpoints(checkpoints) {
+        for (auto* c : {&ledger_conn, &events_conn}) {
             m_tx.push_back(std::make_unique<Snapshot>(*c));
             m_tx.back()->exec0("SET TRANSACTION SNAPSHOT " + m_tx.back()->quote(snapshot));
             use_utc_iso_timestamps(*m_tx.back());
@@ -341,21 +361,20 @@ private:
     Stretch m_stretch;
     Committer m_committer;
     const std::map<std::int64_t, Digest>& m_checkpoints;
-    std::unique_ptr<pqxx::connection> m_ledger_conn, m_events_conn;
     std::vector<std::unique_ptr<Snapshot>> m_tx;
 };
 
 class VerifyRun {
 public:
-    VerifyRun(Context& ctx, const Target& t, const VerifyOptions& o) : m_ctx(ctx), m_target(t), m_opts(o) {
+    VerifyRun(Context& ctx, VerifyConnections& conns, const Target& t, const VerifyOptions& o)
+        : m_ctx(ctx), m_conns(conns), m_target(t), m_opts(o) {
         m_result.tenant_id = t.id;
         m_result.tenant = t.label;
     }
 
     VerifyResult run() {
         // Every connection reads one snapshot, exported here.
-        auto conn = m_ctx.new_connection("audit verify");
-        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx(*conn);
+        pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx(m_conns.main());
         const std::string snapshot = tx.exec1("SELECT pg_export_snapshot()")[0].c_str();
 
         Head end = chain_head(m_ctx, tx, m_target.id);
@@ -401,8 +420,9 @@ public:
             }  // a missing middle row: one stretch, which reports the gap
         }
         std::vector<std::unique_ptr<StretchCheck>> checks;
-        for (const auto& st : stretches)
-            checks.push_back(std::make_unique<StretchCheck>(m_ctx, m_target.id, st, key, checkpoints, snapshot));
+        for (std::size_t i = 0; i < stretches.size(); ++i)
+            checks.push_back(std::make_unique<StretchCheck>(m_ctx, m_target.id, stretches[i], key, checkpoints, snapshot,
+                                                            m_conns.ledger(i), m_conns.events(i)));
         std::vector<StretchOutcome> outcomes(checks.size());
         std::vector<std::exception_ptr> errors(checks.size());
         {
@@ -485,6 +505,7 @@ private:
     }
 
     Context& m_ctx;
+    VerifyConnections& m_conns;
     Target m_target;
     const VerifyOptions& m_opts;
     VerifyResult m_result;
@@ -500,7 +521,8 @@ std::vector<VerifyResult> verify(Context& ctx, const VerifyOptions& o) {
             pqxx::read_transaction tx(ctx.db());
             list = targets(ctx, tx, o.scope);
         }
-        for (const auto& t : list) out.push_back(VerifyRun(ctx, t, o).run());
+        VerifyConnections conns(ctx);
+        for (const auto& t : list) out.push_back(VerifyRun(ctx, conns, t, o).run());
     } catch (const Error&) {
         throw;
     } catch (...) {

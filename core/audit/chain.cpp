@@ -40,11 +40,11 @@ std::vector<Target> targets(Context& ctx, pqxx::transaction_base& tx, const Scop
 }
 
 // The fields of a result row, as event_from_fields reads a COPY line.
-bool event_from_row(const pqxx::row& r, CopyFields& fields, ChainEvent& e) {
+bool event_from_row(const pqxx::row& r, std::string_view tenant_id, CopyFields& fields, ChainEvent& e) {
     fields.clear();
     for (const auto& f : r)
         fields.push_back(f.is_null() ? std::nullopt : std::optional<std::string_view>(std::string_view(f.c_str(), f.size())));
-    return event_from_fields(fields, e);
+    return event_from_fields(fields, tenant_id, e);
 }
 
 struct Head {
@@ -164,7 +164,7 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
                     ChainEvent e;
                     CopyFields fields;
                     for (const auto& r : rows) {
-                        if (!event_from_row(r, fields, e))
+                        if (!event_from_row(r, t.id, fields, e))
                             throw IntegrityError("an audit event cannot be read for sealing", "run `tenantctl doctor`");
                         if (e.action != "audit.seal") ++sealed_other;
                         h = chain_next(h, leaf_hash(e, committer));
@@ -306,7 +306,7 @@ public:
         const Position end_pos = *m_stretch.to.pos;
         auto next_event = [&]() {
             while ((have_e = events.get_raw_line(line))) {
-                if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, e))
+                if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, m_tenant, e))
                     throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
                 Position p{e.occurred_us, e.id};
                 if (m_stretch.from.pos && !after(p, *m_stretch.from.pos)) continue;  // at or before the start

@@ -65,22 +65,22 @@ std::optional<std::int64_t> parse_utc_timestamp(std::string_view s) {
     return ((days * 24 + h) * 60 + mi) * 60'000'000LL + sec * 1'000'000LL + micros;
 }
 
-bool event_from_fields(const CopyFields& f, ChainEvent& e) {
-    if (f.size() != kChainEventFieldCount || !f[0] || !f[1] || !f[2] || !f[3] || !f[5] || !f[11]) return false;
+bool event_from_fields(const CopyFields& f, std::string_view tenant_id, ChainEvent& e) {
+    if (f.size() != kChainEventFieldCount || !f[0] || !f[1] || !f[2] || !f[4] || !f[10]) return false;
     auto when = parse_utc_timestamp(*f[1]);
     if (!when || !to_int64(*f[0], e.id)) return false;
     e.occurred_us = *when;
-    assign(e.tenant_id, *f[2]);
-    assign(e.actor_type, *f[3]);
-    assign(e.actor_id, f[4]);
-    assign(e.action, *f[5]);
-    assign(e.resource_type, f[6]);
-    assign(e.resource_id, f[7]);
-    assign(e.request_id, f[8]);
-    assign(e.ip, f[9]);
-    assign(e.user_agent, f[10]);
-    assign(e.metadata, *f[11]);
-    assign(e.pseudonyms, f[12]);
+    assign(e.tenant_id, tenant_id);
+    assign(e.actor_type, *f[2]);
+    assign(e.actor_id, f[3]);
+    assign(e.action, *f[4]);
+    assign(e.resource_type, f[5]);
+    assign(e.resource_id, f[6]);
+    assign(e.request_id, f[7]);
+    assign(e.ip, f[8]);
+    assign(e.user_agent, f[9]);
+    assign(e.metadata, *f[10]);
+    assign(e.pseudonyms, f[11]);
     return true;
 }
 

@@ -24,16 +24,18 @@ void use_utc_iso_timestamps(pqxx::transaction_base& tx);
 // "YYYY-MM-DD HH:MM:SS[.f{1,6}]+00" to microseconds since 1970-01-01; nullopt otherwise.
 std::optional<std::int64_t> parse_utc_timestamp(std::string_view text);
 
-// The select list of an event in ChainEvent order.
+// The select list of an event in ChainEvent order, without tenant_id: every query reads one
+// tenant's events, so the caller supplies it instead of the server printing it a million times.
 inline constexpr const char* kChainEventColumns =
-    "id, occurred_at, tenant_id::text, actor_type, actor_id, action, resource_type, resource_id, request_id, "
+    "id, occurred_at, actor_type, actor_id, action, resource_type, resource_id, request_id, "
     "ip::text, user_agent, metadata::text, pseudonyms::text";
-inline constexpr std::size_t kChainEventFieldCount = 13;
+inline constexpr std::size_t kChainEventFieldCount = 12;
 
 using CopyFields = std::vector<std::optional<std::string_view>>;
 
-// Fills `e` (reusing its buffers) from the fields of one kChainEventColumns row.
-bool event_from_fields(const CopyFields& f, ChainEvent& e);
+// Fills `e` (reusing its buffers) from the fields of one kChainEventColumns row of tenant
+// `tenant_id`.
+bool event_from_fields(const CopyFields& f, std::string_view tenant_id, ChainEvent& e);
 
 // One row of the chain ledger: seq, occurred_at, event_id, hash (hex).
 inline constexpr const char* kLedgerColumns = "seq, occurred_at, event_id, encode(hash, 'hex')";

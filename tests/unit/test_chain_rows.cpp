@@ -24,22 +24,23 @@ TEST_CASE("chain rows: UTC timestamps as PostgreSQL prints them, to microseconds
 TEST_CASE("chain rows: an event and a ledger row from COPY lines", "[unit][audit]") {
     CopyFields f;
     std::string line =
-        "42\t2026-01-02 03:04:05.6+00\t00000000-0000-4000-8000-000000000001\tuser\tu-1\tdoc.edit\tdocument\t"
+        "42\t2026-01-02 03:04:05.6+00\tuser\tu-1\tdoc.edit\tdocument\t"
         "d-9\t\\N\t10.0.0.1\tcurl/8\t{\"a\": \"tab\\there\"}\t\\N\n";
     REQUIRE(tenantctl::db::split_copy_line(line, kChainEventFieldCount, f));
     ChainEvent e;
     e.request_id = "stale";  // reused objects are overwritten, NULLs included
-    REQUIRE(event_from_fields(f, e));
+    REQUIRE(event_from_fields(f, "00000000-0000-4000-8000-000000000001", e));
     CHECK(e.id == 42);
+    CHECK(e.tenant_id == "00000000-0000-4000-8000-000000000001");
     CHECK(e.occurred_us == *parse_utc_timestamp("2026-01-02 03:04:05.600000+00"));
     CHECK(e.actor_id == "u-1");
     CHECK_FALSE(e.request_id.has_value());
     CHECK(e.metadata == "{\"a\": \"tab\there\"}");
     CHECK_FALSE(e.pseudonyms.has_value());
 
-    std::string bad = "x\t2026-01-02 03:04:05+00\tt\tuser\t\\N\ta\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\t\\N";
+    std::string bad = "x\t2026-01-02 03:04:05+00\tuser\t\\N\ta\t\\N\t\\N\t\\N\t\\N\t\\N\t{}\t\\N";
     REQUIRE(tenantctl::db::split_copy_line(bad, kChainEventFieldCount, f));
-    CHECK_FALSE(event_from_fields(f, e));  // the id is not a number
+    CHECK_FALSE(event_from_fields(f, "t", e));  // the id is not a number
 
     LedgerRow row;
     std::string ledger = "7\t2026-01-02 03:04:05+00\t42\t" + std::string(64, 'a');

@@ -30,17 +30,10 @@ audit::Filter base_filter(Context& ctx, const W& w) {
     if (!w.tenant && !w.all_tenants) throw UsageError("--tenant SLUG is required", "or pass --all-tenants");
     audit::Filter f;
     std::tie(f.since, f.until) = audit::parse_window(w.since, w.until, ctx.now());
-    platform::require_current(ctx);
-    if (w.tenant) {
-        try {
-            pqxx::nontransaction tx(ctx.db());  // one statement: no BEGIN/ROLLBACK round trips
-            f.tenant_id = tenants::resolve(ctx, tx, *w.tenant).id;
-        } catch (const Error&) {
-            throw;
-        } catch (...) {
-            db::rethrow_translated("resolving the tenant");
-        }
-    }
+    if (w.tenant)
+        f.tenant_id = tenants::resolve_on_current_platform(ctx, *w.tenant).id;
+    else
+        platform::require_current(ctx);
     return f;
 }
 

@@ -123,11 +123,15 @@ void require_current(Context& ctx) {
     } catch (...) {
         db::rethrow_translated("reading the platform schema version");
     }
-    if (v.version == 0)
+    check_current(ctx, v.version);
+}
+
+void check_current(Context& ctx, int installed) {
+    if (installed == 0)
         throw Refused(fmt::format("the platform schema '{}' is not installed in this database", ctx.schema()),
                       "run `tenantctl init`");
-    if (v.version < latest_version())
-        throw Refused(fmt::format("the platform schema is at version {}, this tenantctl needs {}", v.version,
+    if (installed < latest_version())
+        throw Refused(fmt::format("the platform schema is at version {}, this tenantctl needs {}", installed,
                                   latest_version()),
                       "run `tenantctl init` to upgrade it");
 }

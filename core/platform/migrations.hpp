@@ -53,5 +53,7 @@ InitResult init(Context& ctx);
 // Throws Refused with a hint to run `tenantctl init` when the schema is missing or older
 // than this binary needs. Feature commands call it before touching platform tables.
 void require_current(Context& ctx);
+// The checks of require_current() on a version the caller read itself (0: not installed).
+void check_current(Context& ctx, int installed);
 
 }  // namespace tenantctl::platform

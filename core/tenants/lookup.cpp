@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 
 #include "core/context.hpp"
+#include "core/db/connection.hpp"
+#include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/platform/migrations.hpp"
 
 namespace tenantctl::tenants {
 
@@ -21,11 +24,46 @@ std::optional<TenantRef> find(Context& ctx, pqxx::transaction_base& tx, std::str
     return from_row(rows[0]);
 }
 
-TenantRef resolve(Context& ctx, pqxx::transaction_base& tx, std::string_view slug) {
-    if (auto t = find(ctx, tx, slug)) return *t;
+namespace {
+NotFound unknown_tenant(std::string_view slug) {
     // Slugs are short and safe to echo, but an arbitrary argument is quoted and trimmed.
     std::string shown(slug.substr(0, 64));
-    throw NotFound(fmt::format("unknown tenant '{}'", shown), "list tenants with `tenantctl tenant list`");
+    return NotFound(fmt::format("unknown tenant '{}'", shown), "list tenants with `tenantctl tenant list`");
+}
+}  // namespace
+
+TenantRef resolve(Context& ctx, pqxx::transaction_base& tx, std::string_view slug) {
+    if (auto t = find(ctx, tx, slug)) return *t;
+    throw unknown_tenant(slug);
+}
+
+TenantRef resolve_on_current_platform(Context& ctx, std::string_view slug) {
+    pqxx::result rows;
+    bool schema_missing = false;
+    try {
+        pqxx::nontransaction tx(ctx.db());
+        rows = tx.exec_params(
+            fmt::format("SELECT v.version, t.id::text, t.slug, t.status, t.isolation "
+                        "FROM (SELECT coalesce(max(version), 0) AS version FROM {}.platform_version) v "
+                        "LEFT JOIN {} t ON t.slug = $1",
+                        db::quote_ident(ctx.schema()), ctx.platform_table("tenants")),
+            std::string(slug));
+    } catch (const pqxx::undefined_table&) {
+        schema_missing = true;
+    } catch (const pqxx::sql_error& e) {
+        schema_missing = std::string_view(e.sqlstate()) == "3F000";  // invalid_schema_name
+        if (!schema_missing) db::rethrow_translated("resolving the tenant");
+    } catch (...) {
+        db::rethrow_translated("resolving the tenant");
+    }
+    if (schema_missing) {
+        platform::require_current(ctx);  // a missing or old schema: it says which
+        throw Refused(fmt::format("the platform schema '{}' is incomplete", ctx.schema()), "run `tenantctl init`");
+    }
+    platform::check_current(ctx, rows[0][0].as<int>());
+    if (rows[0][1].is_null()) throw unknown_tenant(slug);
+    return TenantRef{rows[0][1].as<std::string>(), rows[0][2].as<std::string>(), rows[0][3].as<std::string>(),
+                     rows[0][4].as<std::string>()};
 }
 
 std::vector<TenantRef> list_live(Context& ctx, pqxx::transaction_base& tx) {

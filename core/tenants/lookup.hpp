@@ -27,6 +27,10 @@ struct TenantRef {
 TenantRef resolve(Context& ctx, pqxx::transaction_base& tx, std::string_view slug);
 std::optional<TenantRef> find(Context& ctx, pqxx::transaction_base& tx, std::string_view slug);
 
+// platform::require_current() and resolve() in one statement outside a transaction: the
+// start of short read commands, where each round trip is a visible share of the run.
+TenantRef resolve_on_current_platform(Context& ctx, std::string_view slug);
+
 // Every tenant that is not purged, ordered by slug (for --all fan-outs).
 std::vector<TenantRef> list_live(Context& ctx, pqxx::transaction_base& tx);
 

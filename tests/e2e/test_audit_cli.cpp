@@ -207,6 +207,17 @@ TEST_CASE("audit bad input: exit codes and nothing written", "[e2e][audit]") {
     }
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log") == before);
 
+    // A database without the platform schema, or with an old one: exit 5 saying which.
+    TestDatabase empty(false);
+    auto none = run_cli({"audit", "query", "--tenant", "acme"}, &empty);
+    CHECK(none.exit_code == 5);
+    CHECK(none.err.find("is not installed in this database") != std::string::npos);
+    empty.exec("CREATE SCHEMA tenantctl; CREATE TABLE tenantctl.platform_version (version int); "
+               "INSERT INTO tenantctl.platform_version VALUES (5)");
+    auto old = run_cli({"audit", "query", "--tenant", "acme"}, &empty);
+    CHECK(old.exit_code == 5);
+    CHECK(old.err.find("the platform schema is at version 5") != std::string::npos);
+
     // A window no partition covers: an empty answer and a note, not an error.
     auto r = run_cli({"audit", "query", "--tenant", "acme", "--since", "2001-01-01", "--until", "2001-02-01", "-o", "json"},
                      &db);

@@ -57,4 +57,14 @@ bool split_copy_line(std::string& line, std::size_t expected, std::vector<std::o
     return fields.size() == expected;
 }
 
+void unescape_copy_text(std::string& text) {
+    std::size_t out = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        char c = text[i];
+        if (c == '\\' && i + 1 < text.size()) c = unescaped(text[++i]);
+        text[out++] = c;
+    }
+    text.resize(out);
+}
+
 }  // namespace tenantctl::db

@@ -16,4 +16,7 @@ namespace tenantctl::db {
 // for SQL NULL (\N). Returns false when the line does not have exactly `expected` fields.
 bool split_copy_line(std::string& line, std::size_t expected, std::vector<std::optional<std::string_view>>& fields);
 
+// Undoes COPY's escapes in `text` in place: for a line of a one-column COPY, or one field.
+void unescape_copy_text(std::string& text);
+
 }  // namespace tenantctl::db

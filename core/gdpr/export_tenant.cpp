@@ -13,6 +13,7 @@
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
+#include "core/db/copy_text.hpp"
 #include "core/gdpr/archive.hpp"
 #include "core/gdpr/register.hpp"
 #include "core/platform/migrations.hpp"
@@ -23,29 +24,6 @@
 namespace tenantctl::gdpr {
 
 namespace {
-
-// COPY's text format escapes backslash and control characters; undo it in place. (Our
-// COPY queries produce one text column, so there is no field delimiter to worry about.)
-void unescape_copy_text(std::string& s) {
-    std::size_t out = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        char c = s[i];
-        if (c == '\\' && i + 1 < s.size()) {
-            char n = s[++i];
-            switch (n) {
-                case 'n': c = '\n'; break;
-                case 'r': c = '\r'; break;
-                case 't': c = '\t'; break;
-                case 'b': c = '\b'; break;
-                case 'f': c = '\f'; break;
-                case 'v': c = '\v'; break;
-                default: c = n; break;
-            }
-        }
-        s[out++] = c;
-    }
-    s.resize(out);
-}
 
 // NDJSON is rendered here from COPY's plain text format rather than by row_to_json() in the
 // server: the server then only streams rows (its cheapest path, as for psql's \copy) and the
@@ -134,7 +112,7 @@ void copy_line_to_json(std::string_view line, const std::vector<ColumnShape>& sh
             out += field;
         } else if (shape.kind == JsonKind::raw) {
             std::string text(field);
-            unescape_copy_text(text);
+            db::unescape_copy_text(text);
             out += text;
         } else {
             append_json_string(out, field);
@@ -248,7 +226,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
             while (copy.get_raw_line(line)) {
                 if (!line.empty() && line.back() == '\n') line.pop_back();
                 if (csv) {
-                    unescape_copy_text(line);
+                    db::unescape_copy_text(line);
                     line.push_back('\n');
                     spool.append(line);
                 } else {

@@ -3,6 +3,7 @@
 #include "core/db/copy_text.hpp"
 
 using tenantctl::db::split_copy_line;
+using tenantctl::db::unescape_copy_text;
 
 namespace {
 using Fields = std::vector<std::optional<std::string_view>>;
@@ -48,4 +49,13 @@ TEST_CASE("COPY text lines split into fields with NULLs and escapes undone", "[u
         std::string more = "1\t2\t3\t4";
         CHECK_FALSE(split_copy_line(more, 3, f));
     }
+}
+
+TEST_CASE("COPY text of a one-column line unescapes in place", "[unit][db]") {
+    std::string text = "a\\tb\\\\c\\nd\tliteral tab";
+    unescape_copy_text(text);
+    CHECK(text == "a\tb\\c\nd\tliteral tab");
+    std::string trailing = "end\\";
+    unescape_copy_text(trailing);
+    CHECK(trailing == "end\\");  // a lone trailing backslash stays as it is
 }

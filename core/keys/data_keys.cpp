@@ -236,12 +236,36 @@ Records status(Context& ctx, const StatusOptions& o) {
 
 // --- retire / destroy --------------------------------------------------------------------
 
-Records retire(Context& ctx, const std::string& tenant_slug, int version) {
-    platform::require_current(ctx);
-    pqxx::work tx(ctx.db());
+namespace {
+
+// What retire and destroy start from: the tenant, its keys locked for this transaction, and
+// the row of the version to change.
+struct VersionChange {
+    tenants::TenantRef tenant;
+    VersionRow row;
+};
+
+VersionChange begin_version_change(Context& ctx, pqxx::work& tx, const std::string& tenant_slug, int version) {
     auto t = tenants::resolve(ctx, tx, tenant_slug);
     lock_tenant_keys(tx, t.id);
     auto row = find_version(ctx, tx, t, version);
+    return {std::move(t), std::move(row)};
+}
+
+// How many encrypted values of the tenant still use `version`. Counting decrypts, so it also
+// proves the master key: a wrong one fails here (exit 8), before anything changes.
+long long values_using(Context& ctx, pqxx::work& tx, const std::string& tenant_id, int version, bool with_retired) {
+    auto ring = load_keyring(ctx, tx, tenant_id, with_retired);
+    auto usage = count_usage(tx, TenantScope::decide(ctx, tx), tenant_id, encrypted_tables(ctx, tx), ring);
+    return usage.values_for(version);
+}
+
+}  // namespace
+
+Records retire(Context& ctx, const std::string& tenant_slug, int version) {
+    platform::require_current(ctx);
+    pqxx::work tx(ctx.db());
+    auto [t, row] = begin_version_change(ctx, tx, tenant_slug, version);
     Records r = Records::table({"tenant", "version", "state", "values"});
     if (row.state == "active")
         throw Refused(fmt::format("version {} is the active key of tenant '{}'", version, t.slug),
@@ -251,10 +275,7 @@ Records retire(Context& ctx, const std::string& tenant_slug, int version) {
         ctx.log().info(fmt::format("version {} of tenant '{}' is already {}", version, t.slug, row.state));
         return r;
     }
-    auto ring = load_keyring(ctx, tx, t.id);
-    auto tables = encrypted_tables(ctx, tx);
-    auto usage = count_usage(tx, TenantScope::decide(ctx, tx), t.id, tables, ring);
-    const long long used = usage.values_for(version);
+    const long long used = values_using(ctx, tx, t.id, version, false);
     if (used > 0)
         throw Refused(fmt::format("{} encrypted value(s) of tenant '{}' still use key version {}", used, t.slug, version),
                       "re-encrypt them first: tenantctl keys reencrypt --tenant " + t.slug);
@@ -280,9 +301,7 @@ Records retire(Context& ctx, const std::string& tenant_slug, int version) {
 Records destroy(Context& ctx, const std::string& tenant_slug, int version, bool force) {
     platform::require_current(ctx);
     pqxx::work tx(ctx.db());
-    auto t = tenants::resolve(ctx, tx, tenant_slug);
-    lock_tenant_keys(tx, t.id);
-    auto row = find_version(ctx, tx, t, version);
+    auto [t, row] = begin_version_change(ctx, tx, tenant_slug, version);
     Records r = Records::table({"tenant", "version", "state", "values"});
     if (row.state == "active")
         throw Refused(fmt::format("version {} is the active key of tenant '{}'", version, t.slug),
@@ -292,11 +311,7 @@ Records destroy(Context& ctx, const std::string& tenant_slug, int version, bool 
         ctx.log().info(fmt::format("version {} of tenant '{}' is already destroyed", version, t.slug));
         return r;
     }
-    // Counting proves the master key too: a wrong one fails here (exit 8), before anything changes.
-    auto ring = load_keyring(ctx, tx, t.id, true);
-    auto tables = encrypted_tables(ctx, tx);
-    auto usage = count_usage(tx, TenantScope::decide(ctx, tx), t.id, tables, ring);
-    const long long used = usage.values_for(version);
+    const long long used = values_using(ctx, tx, t.id, version, true);
     if (used > 0 && !force)
         throw Refused(fmt::format("{} encrypted value(s) of tenant '{}' still use key version {}", used, t.slug, version),
                       "re-encrypt them first, or pass --force to make them unreadable for good (crypto-shredding)");

@@ -39,6 +39,11 @@ std::vector<Target> targets(Context& ctx, pqxx::transaction_base& tx, const Scop
     return out;
 }
 
+// Makes `tx` print timestamps the way parse_utc_timestamp (chain_rows.hpp) reads them.
+void use_utc_iso_timestamps(pqxx::transaction_base& tx) {
+    tx.exec0("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'");
+}
+
 // The fields of a result row, as event_from_fields reads a COPY line.
 bool event_from_row(const pqxx::row& r, std::string_view tenant_id, CopyFields& fields, ChainEvent& e) {
     fields.clear();

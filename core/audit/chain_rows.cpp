@@ -35,10 +35,6 @@ void assign(std::optional<std::string>& dst, const std::optional<std::string_vie
 
 }  // namespace
 
-void use_utc_iso_timestamps(pqxx::transaction_base& tx) {
-    tx.exec0("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'");
-}
-
 std::optional<std::int64_t> parse_utc_timestamp(std::string_view s) {
     int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
     if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||

@@ -2,7 +2,7 @@
 // parsed without libpqxx's per-field machinery. Free of database calls (unit tested).
 //
 // occurred_at travels as its text in UTC (the reading transaction sets TimeZone UTC and
-// DateStyle ISO) rather than as (extract(epoch ...) * 1e6)::bigint: the numeric arithmetic
+// DateStyle ISO, see chain.cpp) rather than as (extract(epoch ...) * 1e6)::bigint: the numeric arithmetic
 // cost the server more than fetching the row did.
 #pragma once
 
@@ -12,14 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include <pqxx/pqxx>
-
 #include "core/audit/chain_hash.hpp"
 
 namespace tenantctl::audit {
-
-// Makes `tx` print timestamps the way parse_utc_timestamp reads them.
-void use_utc_iso_timestamps(pqxx::transaction_base& tx);
 
 // "YYYY-MM-DD HH:MM:SS[.f{1,6}]+00" to microseconds since 1970-01-01; nullopt otherwise.
 std::optional<std::int64_t> parse_utc_timestamp(std::string_view text);

@@ -260,6 +260,22 @@ long long values_using(Context& ctx, pqxx::work& tx, const std::string& tenant_i
     return usage.values_for(version);
 }
 
+// Moves the version to its new state (`assignments`: the SET list) and records the change,
+// in the caller's transaction.
+void apply_version_change(Context& ctx, pqxx::work& tx, const tenants::TenantRef& t, int version,
+                          std::string_view assignments, std::string action, json metadata) {
+    tx.exec_params(fmt::format("UPDATE {} SET {} WHERE tenant_id = $1 AND version = $2",
+                               ctx.platform_table("tenant_keys"), assignments),
+                   t.id, version);
+    audit::Event ev;
+    ev.tenant_id = t.id;
+    ev.action = std::move(action);
+    ev.resource_type = "tenant_key";
+    ev.resource_id = fmt::format("{}/{}", t.slug, version);
+    ev.metadata = std::move(metadata);
+    audit::append(ctx, tx, ev);
+}
+
 }  // namespace
 
 Records retire(Context& ctx, const std::string& tenant_slug, int version) {
@@ -283,16 +299,8 @@ Records retire(Context& ctx, const std::string& tenant_slug, int version) {
         r.add({t.slug, version, "would retire", 0});
         return r;
     }
-    tx.exec_params(fmt::format("UPDATE {} SET state = 'retired', retired_at = now() WHERE tenant_id = $1 AND version = $2",
-                               ctx.platform_table("tenant_keys")),
-                   t.id, version);
-    audit::Event ev;
-    ev.tenant_id = t.id;
-    ev.action = "keys.retire";
-    ev.resource_type = "tenant_key";
-    ev.resource_id = fmt::format("{}/{}", t.slug, version);
-    ev.metadata = {{"version", version}};
-    audit::append(ctx, tx, ev);
+    apply_version_change(ctx, tx, t, version, "state = 'retired', retired_at = now()", "keys.retire",
+                         {{"version", version}});
     tx.commit();
     r.add({t.slug, version, "retired", 0});
     return r;
@@ -322,17 +330,8 @@ Records destroy(Context& ctx, const std::string& tenant_slug, int version, bool 
     ctx.confirm(fmt::format("Destroy key version {} of tenant '{}'? {} value(s) encrypted with it become unreadable "
                             "forever",
                             version, t.slug, used));
-    tx.exec_params(fmt::format("UPDATE {} SET state = 'destroyed', wrapped_key = NULL, destroyed_at = now() "
-                               "WHERE tenant_id = $1 AND version = $2",
-                               ctx.platform_table("tenant_keys")),
-                   t.id, version);
-    audit::Event ev;
-    ev.tenant_id = t.id;
-    ev.action = "keys.destroy";
-    ev.resource_type = "tenant_key";
-    ev.resource_id = fmt::format("{}/{}", t.slug, version);
-    ev.metadata = {{"version", version}, {"previous_state", row.state}, {"values_shredded", used}};
-    audit::append(ctx, tx, ev);
+    apply_version_change(ctx, tx, t, version, "state = 'destroyed', wrapped_key = NULL, destroyed_at = now()",
+                         "keys.destroy", {{"version", version}, {"previous_state", row.state}, {"values_shredded", used}});
     tx.commit();
     r.add({t.slug, version, "destroyed", used});
     return r;

@@ -353,8 +353,19 @@ void Reader::read_current_context(const Entry& entry, Config& config) const {
 }
 
 void Reader::read_tenancy(const Entry& entry, TenancyConfig& tenancy) const {
-    const auto fields = entries(entry, {"mode", "column", "setting", "app_role"});
+    const auto fields = entries(entry, {"mode", "column", "setting", "app_role", "tenants_table"});
     if (const Entry* e = find(fields, "mode")) tenancy.mode = static_cast<TenancyMode>(choice_of(*e, kModeNames));
+    if (const Entry* e = find(fields, "tenants_table"); e && !e->value.IsNull()) {
+        const auto table_fields = entries(*e, {"table", "key", "slug", "name"});
+        const Entry* table = find(table_fields, "table");
+        if (!table) fail_at(*e, "missing table", "write tenants_table: {table: companies, key: id}");
+        TenantsTableConfig t;
+        t.table = parsed<QualifiedName>(*table, parse_qualified_name);
+        if (const Entry* k = find(table_fields, "key")) t.key = identifier_of(*k);
+        if (const Entry* k = find(table_fields, "slug")) t.slug = identifier_of(*k);
+        if (const Entry* k = find(table_fields, "name")) t.name = identifier_of(*k);
+        tenancy.tenants_table = std::move(t);
+    }
     if (const Entry* e = find(fields, "column")) tenancy.column = identifier_of(*e);
     if (const Entry* e = find(fields, "app_role")) tenancy.app_role = identifier_of(*e);
     if (const Entry* e = find(fields, "setting")) {
@@ -773,6 +784,14 @@ std::string to_yaml(const Config& config) {
     out << YAML::Key << "column" << YAML::Value << config.tenancy.column;
     out << YAML::Key << "setting" << YAML::Value << config.tenancy.setting;
     out << YAML::Key << "app_role" << YAML::Value << config.tenancy.app_role;
+    if (const auto& t = config.tenancy.tenants_table) {
+        out << YAML::Key << "tenants_table" << YAML::Value << YAML::BeginMap;
+        out << YAML::Key << "table" << YAML::Value << t->table.to_string();
+        out << YAML::Key << "key" << YAML::Value << t->key;
+        if (t->slug) out << YAML::Key << "slug" << YAML::Value << *t->slug;
+        if (t->name) out << YAML::Key << "name" << YAML::Value << *t->name;
+        out << YAML::EndMap;
+    }
     out << YAML::EndMap;
 
     out << YAML::Key << "keys" << YAML::Value << YAML::BeginMap;

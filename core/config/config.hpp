@@ -69,11 +69,23 @@ struct ContextConfig {
 enum class TenancyMode { shared, schema };
 std::string_view to_string(TenancyMode mode);
 
+// `tenancy.tenants_table`: the application's own table of tenants (`companies`, `accounts`,
+// `"Tenant"`). Its `key` column holds the value every tenancy column holds; `slug` and `name`
+// are optional columns tenantctl reads when adopting rows and writes when creating tenants.
+struct TenantsTableConfig {
+    QualifiedName table;
+    std::string key = "id";
+    std::optional<std::string> slug;
+    std::optional<std::string> name;
+    bool operator==(const TenantsTableConfig&) const = default;
+};
+
 struct TenancyConfig {
     TenancyMode mode = TenancyMode::shared;
     std::string column = "tenant_id";   // the tenancy column of every tenant-scoped table
     std::string setting = "app.tenant_id";  // the GUC the RLS policies read
     std::string app_role = "app";       // the role the application connects as
+    std::optional<TenantsTableConfig> tenants_table;
     bool operator==(const TenancyConfig&) const = default;
 };
 

@@ -58,7 +58,8 @@ std::string batch_sql(const model::TenantData& data, const Step& step, bool with
         still = " AND (" + still + ")";
     }
     if (!r.identity) {
-        const std::string pred = data.tenant_predicate(r, "x", 1);
+        // $2 (the batch size) is unused: without a key the step is one statement.
+        const std::string pred = data.tenant_predicate(r, "x", 1) + " AND $2::bigint > 0";
         if (step.kind == Step::remove)
             return fmt::format("WITH gone AS (DELETE FROM {} x WHERE {} RETURNING 1) "
                                "SELECT count(*), count(*), NULL::text FROM gone",
@@ -434,9 +435,9 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
         // tenant is exactly as it was (and `tenant restore` still works).
         std::function<void(pqxx::transaction_base&)> start;
         if (job.id.empty()) {
+            job.cursor = json{{"done", json::array()}};
+            job.counts = json{{"rows", 0}, {"tables", json::object()}};
             start = [&](pqxx::transaction_base& tx) {
-                job.cursor = json{{"done", json::array()}};
-                job.counts = json{{"rows", 0}, {"tables", json::object()}};
                 job.id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, counts, actor) "
                                                      "VALUES ($1, $2::uuid, $3, $4::jsonb, $5::jsonb, $6) RETURNING id::text",
                                                      ctx.platform_table("jobs")),

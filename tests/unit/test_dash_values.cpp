@@ -2,6 +2,7 @@
 // as its positional value, not be taken for an option (issue 12, the CI flake).
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <sstream>
 
 #include "cli/app.hpp"
@@ -62,4 +63,34 @@ TEST_CASE("a kid beginning with '-' parses through the whole CLI", "[cli][regist
         INFO(err.str());
         CHECK(code == 7);
     }
+}
+
+TEST_CASE("dash values: the rules on a small command tree", "[cli][registry]") {
+    struct Opts {
+        std::string kid;
+        bool force = false;
+        std::optional<std::string> alg;
+    };
+    cli::Registry r;
+    r.group("keys", "keys");
+    r.command<Opts>("keys activate", "activate")
+        .positional("KID", &Opts::kid, "kid")
+        .flag("--force", &Opts::force, "force")
+        .option("-a,--alg", &Opts::alg, "alg", "ALG")
+        .choices({"RS256", "ES256"})
+        .run([](Context&, const Opts&) { return Records{}; });
+    auto d = [&](std::vector<std::string> args) { return cli::dash_positional_words(r, args); };
+    using V = std::vector<bool>;
+    CHECK(d({"keys", "activate", kDashD}) == V{false, false, true});                 // -d is --database
+    CHECK(d({"keys", "activate", kDashV}) == V{false, false, true});                 // -v -q are flags
+    CHECK(d({"keys", "activate", kLong}) == V{false, false, true});                  // --... unknown, no near miss
+    CHECK(d({"keys", "activate", "--force", kDashD}) == V{false, false, false, true});
+    CHECK(d({"keys", "activate", "-a", "RS256", kDashD}) == V{false, false, false, false, true});
+    CHECK(d({"keys", "activate", "-aRS256", "-vq", "--alg=ES256", "K"}) == V{false, false, false, false, false, false});
+    CHECK(d({"keys", "activate", "-aXYZ"}) == V{false, false, true});                // not a choice: a kid
+    CHECK(d({"keys", "activate", "--forse"}) == V{false, false, false});             // typo stays an option
+    CHECK(d({"keys", "activate", "K", "-zzzz"}) == V{false, false, false, false});   // positional already filled
+    CHECK(d({"keys", "activate", "-x"}) == V{false, false, false});                  // two characters: an option
+    CHECK(d({"keys", "activate", "--", kDashD}) == V{false, false, false, false});
+    CHECK(d({"-d", "-weird-url", "keys", "activate", kDashD}) == V{false, false, false, false, true});
 }

@@ -131,7 +131,18 @@ public:
             args[i] = kPlaceholder + std::to_string(m_placeholders.size() - 1);
         }
         std::reverse(args.begin(), args.end());
-        m_app.parse(args);
+        try {
+            m_app.parse(args);
+        } catch (const CLI::ExtrasError&) {
+            if (m_placeholders.empty()) throw;
+            // A word taken as a value left others over (`tenant show --frobnicate acme`):
+            // report the line as CLI11 reads it, which names the unknown option.
+            m_placeholders.clear();
+            std::vector<std::string> plain(argv + 1, argv + argc);
+            std::reverse(plain.begin(), plain.end());
+            m_app.parse(plain);
+            throw;
+        }
     }
 
     // The word the user typed for `value` (a placeholder or the value itself).

@@ -47,7 +47,9 @@ std::string describe_target(std::string_view conninfo) {
     if (!port.empty()) out += " port=" + port;
     if (!dbname.empty()) out += " dbname=" + dbname;
     if (!user.empty()) out += " user=" + user;
-    return out;
+    // A URI whose password holds a '/' parses with the password as the port (libpq splits
+    // at the '/'): mask what the string's password candidates match here too.
+    return redact_conninfo_secrets(out, conninfo);
 }
 
 namespace {

@@ -33,7 +33,7 @@ void require_master_key_matches(Context& ctx, pqxx::transaction_base& tx, const 
             foreign.push_back(std::move(id));
     if (foreign.empty()) return;
     throw IntegrityError(
-        fmt::format("keys in this database are wrapped by master key {}, not by the configured one ({}); "
+        fmt::format("the keys in this database were wrapped by master key {}, not by the configured one ({}); "
                     "nothing was written",
                     util::join(foreign, ", "), master.id),
         "configure the master key this database was set up with (keys.master_key or TENANTCTL_MASTER_KEY_SOURCE); "

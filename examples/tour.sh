@@ -49,6 +49,18 @@ run tenantctl tenant show "$DEMO" -o yaml
 run tenantctl tenant suspend "$DEMO" --reason "demo: unpaid invoice"
 run tenantctl tenant resume "$DEMO"
 
+step "tenant adopt: an app that keeps its own tenants table (bigint keys) gets tenantctl tenants"
+tenantctl sandbox psql -- -q -c "DROP DATABASE IF EXISTS adopt_demo" -c "CREATE DATABASE adopt_demo" >/dev/null
+ADOPT_DB=$(printf '%s' "$TENANTCTL_DATABASE_URL" | sed 's#/[^/?]*\([?]\|$\)#/adopt_demo\1#')
+psql "$ADOPT_DB" -q -f "$here/adopt/schema.sql" >/dev/null
+run tenantctl -c adopt/tenantctl.yaml -d "$ADOPT_DB" init
+run tenantctl -c adopt/tenantctl.yaml -d "$ADOPT_DB" tenant adopt --dry-run
+run tenantctl -c adopt/tenantctl.yaml -d "$ADOPT_DB" tenant adopt --yes
+run tenantctl -c adopt/tenantctl.yaml -d "$ADOPT_DB" tenant adopt --yes   # again: nothing to do
+run tenantctl -c adopt/tenantctl.yaml -d "$ADOPT_DB" tenant create globex --name "Globex"   # inserts into companies too
+run tenantctl -c adopt/tenantctl.yaml -d "$ADOPT_DB" tenant list
+run tenantctl -c adopt/tenantctl.yaml -d "$ADOPT_DB" tenant show wayne -o json
+
 step "the app writes data for acme (Fernet-encrypted phone numbers and document bodies)"
 run /usr/bin/python3 "$here/seed_app_data.py" acme
 

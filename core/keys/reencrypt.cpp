@@ -20,6 +20,7 @@
 #include "core/context.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
+#include "core/db/lock_check.hpp"
 #include "core/errors.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/keys/encrypted_tables.hpp"
@@ -538,6 +539,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
                     audit::append(ctx, tx, ev);
                 }
             }
+            db::verify_held_locks();  // a lost lock stops the run (exit 7); the checkpoint resumes it
             tx.commit();
         });
         t_write += Clock::now() - t1;

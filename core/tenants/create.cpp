@@ -133,12 +133,16 @@ std::vector<Created> insert_new(Context& ctx, pqxx::transaction_base& tx, const 
                                       "the app's rows will hold",
                                       t.slug, ctx.config().tenancy.column, *key_type),
                           "pass --key VALUE (or `key:` in a manifest), or configure tenancy.tenants_table");
+        // A schema-isolated tenant is served only once its schema is migrated: until then it
+        // is suspended as provisioning (run_tenant_migrations activates it), so a kill in
+        // between never leaves an active tenant with a half-migrated schema.
+        const bool provisioning = t.isolation == "schema" && t.status == "active";
         rows.push_back(json{{"id", opt(t.id)},
                             {"tenancy_key", opt(key)},
                             {"slug", t.slug},
                             {"name", opt(t.name)},
-                            {"status", t.status},
-                            {"status_reason", opt(t.status_reason)},
+                            {"status", provisioning ? "suspended" : t.status},
+                            {"status_reason", provisioning ? json(kProvisioningReason) : opt(t.status_reason)},
                             {"plan", opt(t.plan)},
                             {"region", opt(t.region)},
                             {"isolation", t.isolation},
@@ -203,6 +207,14 @@ CreateResult create(Context& ctx, NewTenant spec, bool if_not_exists) {
                 throw Refused(fmt::format("tenant '{}' already exists{}", spec.slug,
                                           existing->status == "purged" ? " (purged; its slug stays taken)" : ""),
                               "pass --if-not-exists to accept an existing tenant, or pick another slug");
+            if (existing->isolation == "schema" && tenant_migrations_pending(ctx, tx, existing->id)) {
+                // An earlier create was stopped before its schema was migrated: finish it.
+                tx.commit();
+                ctx.log().info(fmt::format("tenant '{}' exists with its schema not yet migrated; finishing", spec.slug));
+                run_tenant_migrations(ctx, existing->id, util::schema_name_for_slug(existing->slug));
+                pqxx::read_transaction rtx(ctx.db());
+                return CreateResult{load_or_throw(ctx, rtx, spec.slug), false, 0};
+            }
             ctx.log().info(fmt::format("tenant '{}' already exists; nothing to do", spec.slug));
             return CreateResult{*existing, false, 0};
         }
@@ -226,10 +238,10 @@ CreateResult create(Context& ctx, NewTenant spec, bool if_not_exists) {
             return CreateResult{t, false, 1};
         }
         auto created = insert_new(ctx, tx, {spec});
-        auto tenant = load_or_throw(ctx, tx, spec.slug);
         tx.commit();
         if (created[0].schema) run_tenant_migrations(ctx, created[0].id, *created[0].schema);
-        return CreateResult{tenant, true, created[0].key_version};
+        pqxx::read_transaction rtx(ctx.db());
+        return CreateResult{load_or_throw(ctx, rtx, spec.slug), true, created[0].key_version};
     } catch (const pqxx::unique_violation&) {
         // A concurrent `tenant apply` (or a create under another lock) inserted the slug or id
         // after we looked: the server's raw constraint message helps nobody.

@@ -10,6 +10,7 @@
 #include "core/context.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
+#include "core/db/lock_check.hpp"
 #include "core/errors.hpp"
 #include "core/model/row_access.hpp"
 #include "core/model/tenant_data.hpp"
@@ -249,6 +250,7 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
         for (const auto& step : plan.steps)
             if (!is_done(job, step.key)) run_step_in(tx, plan, step, t.tenancy_value, job, o.batch_size);
         save_job(ctx, tx, job);
+        db::verify_held_locks();
         tx.commit();
         return true;
     }
@@ -270,6 +272,7 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
             const bool finished = b.selected < o.batch_size;
             if (finished) job.cursor["done"].push_back(step.key);
             save_job(ctx, tx, job);
+            db::verify_held_locks();  // a lost lock stops the run (exit 7) before this batch counts
             tx.commit();
             if (finished) {
                 ctx.log().debug(fmt::format("purge {}: {} done ({} rows so far)", t.slug, step.key,
@@ -314,6 +317,7 @@ std::vector<std::string> leftovers(Context& ctx, const Tenant& t, const RowPlan&
 }
 
 void finish(Context& ctx, const Tenant& t, Job& job, bool forced) {
+    db::verify_held_locks();
     pqxx::work tx(ctx.db());
     auto destroyed = tx.exec_params(fmt::format("UPDATE {} SET state = 'destroyed', wrapped_key = NULL, "
                                                 "destroyed_at = now() WHERE tenant_id = $1::uuid AND state <> 'destroyed'",

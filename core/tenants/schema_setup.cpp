@@ -26,6 +26,14 @@ std::string create_tenant_schema(Context& ctx, pqxx::transaction_base& tx, const
     return schema;
 }
 
+bool tenant_migrations_pending(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id) {
+    return tx.exec_params1(fmt::format("SELECT count(*) > 0 FROM {} WHERE kind = $1 AND tenant_id = $2::uuid "
+                                       "AND state = 'running'",
+                                       ctx.platform_table("jobs")),
+                           kTenantMigrationsJob, tenant_id)[0]
+        .as<bool>();
+}
+
 void run_tenant_migrations(Context& ctx, const std::string& tenant_id, const std::string& schema) {
     const std::string jobs = ctx.platform_table("jobs");
     try {
@@ -36,6 +44,10 @@ void run_tenant_migrations(Context& ctx, const std::string& tenant_id, const std
                                    "WHERE kind = $1 AND tenant_id = $2::uuid AND state = 'running'",
                                    jobs),
                        kTenantMigrationsJob, tenant_id, static_cast<int>(ran.size()));
+        tx.exec_params(fmt::format("UPDATE {} SET status = 'active', status_reason = NULL, suspended_at = NULL, "
+                                   "updated_at = now() WHERE id = $1::uuid AND status = 'suspended' AND status_reason = $2",
+                                   ctx.platform_table("tenants")),
+                       tenant_id, kProvisioningReason);
         tx.commit();
         ctx.log().info(fmt::format("schema {}: {} tenant migration(s) applied", schema, ran.size()));
     } catch (const Error& e) {
@@ -43,7 +55,7 @@ void run_tenant_migrations(Context& ctx, const std::string& tenant_id, const std
         // `migrate up` finishes the work. Say exactly that instead of hiding the failure.
         throw Error(e.code(),
                     fmt::format("tenant created, but migrating its schema {} failed: {}", schema, e.what()),
-                    "fix the cause, then run `tenantctl migrate up`");
+                    "fix the cause, then run `tenantctl tenant create SLUG --if-not-exists` to finish it");
     }
 }
 

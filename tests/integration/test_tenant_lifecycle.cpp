@@ -7,6 +7,7 @@
 #include "core/tenants/lifecycle.hpp"
 #include "core/tenants/manifest.hpp"
 #include "core/tenants/purge.hpp"
+#include "core/tenants/schema_setup.hpp"
 #include "core/tenants/show.hpp"
 #include "tests/support/tenant_app_schema.hpp"
 #include "tests/support/test_support.hpp"
@@ -112,6 +113,37 @@ TEST_CASE("schema isolation creates the schema and applies its tenant migrations
     CHECK(r.outcome == "purged");
     CHECK(r.schema_dropped == std::optional<std::string>("tenant_big_co"));
     CHECK(db.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_big_co'") == "0");
+}
+
+TEST_CASE("a schema tenant is not served until its schema is migrated; --if-not-exists finishes it",
+          "[integration][tenants]") {
+    test::TestDatabase db;
+    test::TempDir migrations;
+    // The second migration fails, as a kill between the two would leave it: not applied.
+    test::write_file(migrations / "20240101000000_notes.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\nCREATE TABLE notes (id int);\n"
+                     "-- migrate:down\nDROP TABLE notes;\n");
+    test::write_file(migrations / "20240101000100_tags.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\nCREATE TABLE tags (id int REFERENCES nowhere);\n"
+                     "-- migrate:down\nDROP TABLE tags;\n");
+    config::Config cfg;
+    cfg.migrations.dir = migrations.path();
+    test::TestContext tc(db, cfg);
+    auto s = spec("big-co");
+    s.isolation = "schema";
+    CHECK(exit_of([&] { create(tc.ctx(), s, false); }) != Exit::ok);
+    CHECK(db.query_value("SELECT status || ':' || status_reason FROM tenantctl.tenants WHERE slug = 'big-co'") ==
+          std::string("suspended:") + kProvisioningReason);
+    CHECK(db.query_value("SELECT state FROM tenantctl.jobs WHERE kind = 'tenant_migrations'") == "running");
+    // Fixed: the same create with --if-not-exists migrates the rest and activates the tenant.
+    test::write_file(migrations / "20240101000100_tags.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\nCREATE TABLE tags (id int);\n"
+                     "-- migrate:down\nDROP TABLE tags;\n");
+    auto again = create(tc.ctx(), s, true);
+    CHECK(again.tenant.status == "active");
+    CHECK(db.query_value("SELECT to_regclass('tenant_big_co.tags') IS NOT NULL") == "t");
+    CHECK(db.query_value("SELECT state FROM tenantctl.jobs WHERE kind = 'tenant_migrations'") == "done");
+    CHECK(db.query_value("SELECT coalesce(status_reason, '-') FROM tenantctl.tenants WHERE slug = 'big-co'") == "-");
 }
 
 TEST_CASE("update changes only what is given and records field names", "[integration][tenants]") {

@@ -103,7 +103,25 @@ private:
     }
     CLI::App* owner(const Binding& b) const { return m_owner.at(b.option); }
 
+    // Text reaches the database (names, reasons, actors, metadata) and PostgreSQL refuses
+    // invalid UTF-8 with a raw server error, so every value that is not a path (a file name
+    // may be any bytes) is checked here, once, with the option's name in the message.
+    static void check_text_values(const Binding& b) {
+        const OptionSpec& o = *b.spec;
+        if (o.completer == Completer::file || o.completer == Completer::directory) return;
+        if (o.value_name == "FILE" || o.value_name == "DIR" || o.value_name == "PATH") return;
+        const std::string name = o.positional ? o.flags : o.flags.substr(o.flags.rfind(',') + 1);
+        const auto check = [&](const std::string& v) {
+            if (util::valid_utf8_prefix(v) != v.size()) throw UsageError(name + ": not valid UTF-8");
+        };
+        if (o.multiple)
+            for (const auto& v : b.values) check(v);
+        else
+            check(b.single);
+    }
+
     static void apply(Binding& b) {
+        if (!b.spec->is_flag) check_text_values(b);
         if (b.spec->is_flag) {
             b.spec->set_flag();
         } else if (!b.spec->multiple) {

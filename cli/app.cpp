@@ -106,14 +106,29 @@ private:
     }
     CLI::App* owner(const Binding& b) const { return m_owner.at(b.option); }
 
+    // Text reaches the database (names, reasons, actors, metadata) and PostgreSQL refuses
+    // invalid UTF-8 with a raw server error, so every value that is not a path (a file name
+    // may be any bytes) is checked here, once, with the option's name in the message.
+    static void check_text_values(const Binding& b, const std::vector<std::string>& values) {
+        const OptionSpec& o = *b.spec;
+        if (o.completer == Completer::file || o.completer == Completer::directory) return;
+        if (o.value_name == "FILE" || o.value_name == "DIR" || o.value_name == "PATH") return;
+        const std::string name = o.positional ? o.flags : o.flags.substr(o.flags.rfind(',') + 1);
+        for (const auto& v : values)
+            if (util::valid_utf8_prefix(v) != v.size()) throw UsageError(name + ": not valid UTF-8");
+    }
+
     void apply(Binding& b) const {
         if (b.spec->is_flag) {
             b.spec->set_flag();
         } else if (!b.spec->multiple) {
-            b.spec->assign({restore(b.single)});
+            const std::string value = restore(b.single);
+            check_text_values(b, {value});
+            b.spec->assign({value});
         } else if (!b.values.empty()) {
             std::vector<std::string> values;
             for (const auto& v : b.values) values.push_back(restore(v));
+            check_text_values(b, values);
             b.spec->assign(values);
         }
     }

@@ -14,6 +14,7 @@
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/util/duration.hpp"
+#include "core/util/json_input.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::commands {
@@ -199,9 +200,11 @@ Records run_record(Context& ctx, const RecordOpts& o) {
         ev.resource_id = id.value_or("");
     }
     if (o.metadata) {
-        ev.metadata = json::parse(*o.metadata, nullptr, false);
-        if (!ev.metadata.is_object())
+        util::check_db_text(*o.metadata, "--metadata");
+        auto metadata = util::parse_json_input<json>(*o.metadata, "--metadata");
+        if (!metadata || !metadata->is_object())
             throw UsageError("--metadata must be a JSON object", "e.g. --metadata '{\"ticket\":\"OPS-12\"}'");
+        ev.metadata = std::move(*metadata);
     }
     platform::require_current(ctx);
     Records r = Records::table({"id", "tenant", "action", "status"});

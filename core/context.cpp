@@ -13,6 +13,7 @@
 #include "core/errors.hpp"
 #include "core/sandbox/sandbox.hpp"
 #include "core/util/duration.hpp"
+#include "core/util/json_input.hpp"
 
 namespace tenantctl {
 
@@ -68,7 +69,16 @@ Context::Context(GlobalOptions globals, config::Config config, Terminal terminal
       m_in(in),
       m_run_id(new_uuid()),
       m_lock_timeout(std::chrono::seconds(0)) {
-    m_actor = !m_globals.actor.empty() ? m_globals.actor : env("TENANTCTL_ACTOR").value_or(default_actor());
+    if (!m_globals.actor.empty()) {
+        m_actor = m_globals.actor;
+        util::check_actor(m_actor, "--actor");
+    } else if (auto from_env = env("TENANTCTL_ACTOR"); from_env && !from_env->empty()) {
+        m_actor = *from_env;
+        util::check_actor(m_actor, "TENANTCTL_ACTOR");
+    } else {
+        m_actor = default_actor();
+        util::check_actor(m_actor, "the default actor (USER@hostname)");
+    }
     if (m_globals.lock_timeout) {
         auto d = util::parse_duration(*m_globals.lock_timeout);
         if (d.months != 0) throw UsageError("--lock-timeout must be shorter than a month");

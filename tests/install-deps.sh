@@ -9,6 +9,7 @@ packages=(
   postgresql-15 postgresql-client-15
   python3-cryptography python3-jwt python3-psycopg2
   sqitch hyperfine zsh fish man-db time
+  clang libclang-rt-dev
 )
 missing=()
 for p in "${packages[@]}"; do

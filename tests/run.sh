@@ -3,6 +3,7 @@
 # CTest fixture does that) and run every test; then the same suite built with
 # AddressSanitizer and UndefinedBehaviorSanitizer.
 #   TENANTCTL_SKIP_SANITIZE=1  skips the sanitizer pass (quicker local runs)
+#   TENANTCTL_SKIP_FUZZ=1      skips the fuzzing pass (every tests/fuzz target for 30 s)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc)
@@ -28,5 +29,9 @@ if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   # Packaging and generated docs are checked by the first pass; they say nothing about memory.
   (cd "$root/build-asan" && ctest --output-on-failure -j2 --timeout 1800 -E '^(package_deb|docs_in_sync)$')
+fi
+if [ "${TENANTCTL_SKIP_FUZZ:-0}" != 1 ]; then
+  # Two targets at a time: about 13 x 30 s / 2, plus the build.
+  FUZZ_JOBS=2 "$root/tests/fuzz/run.sh" 30
 fi
 echo "== all tests passed"

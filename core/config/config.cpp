@@ -2,20 +2,16 @@
 
 #include "core/errors.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/yaml_reader.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/parser.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
+#include <map>
 #include <span>
-#include <sstream>
 
 namespace tenantctl::config {
 
@@ -36,6 +32,8 @@ constexpr std::size_t kMaxIdentifierLength = 63;  // PostgreSQL's NAMEDATALEN - 
 std::optional<std::string> identifier_problem(std::string_view part) {
     if (part.empty()) return "an empty name";
     if (util::trim(part).size() != part.size()) return "a name with leading or trailing whitespace";
+    if (std::any_of(part.begin(), part.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }))
+        return "a name with control characters";
     if (part.size() > kMaxIdentifierLength)
         return fmt::format("a name of {} bytes (PostgreSQL allows 63)", part.size());
     return std::nullopt;
@@ -114,21 +112,6 @@ const TableConfig* DataConfig::find_table(const QualifiedName& name) const {
 
 namespace {
 
-// Records where each document starts and ignores everything else.
-class DocumentStart : public YAML::EventHandler {
-public:
-    std::optional<YAML::Mark> mark;
-    void OnDocumentStart(const YAML::Mark& at) override { mark = at; }
-    void OnDocumentEnd() override {}
-    void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-    void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-    void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-    void OnSequenceEnd() override {}
-    void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
-    void OnMapEnd() override {}
-};
-
 // One key of a map (or one item of a list, then `key` is empty and `key_node` is the item),
 // with the dotted path used in messages ("audit.premake", "data.links[1].from").
 struct Entry {
@@ -165,12 +148,8 @@ public:
     Config read(std::string_view text) const;
 
 private:
-    bool single_document(std::string_view text) const;
-
     [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message, std::string hint = {}) const {
-        if (mark.is_null()) throw UsageError(fmt::format("{}: {}", m_filename, message), std::move(hint));
-        throw UsageError(fmt::format("{}:{}:{}: {}", m_filename, mark.line + 1, mark.column + 1, message),
-                         std::move(hint));
+        util::fail_yaml(m_filename, mark, message, std::move(hint));
     }
 
     // yaml-cpp marks an empty value at the next token, often on the next line, so errors about
@@ -232,6 +211,9 @@ std::vector<Entry> Reader::entries(const Entry& parent, const std::vector<std::s
     // Not echoed: `prod: postgresql://user:password@host` or a literal key under `keys:` lands here.
     if (!node.IsMap()) fail(node.Mark(), fmt::format("expected a map {}, got {}", where_text, kind_of(node)));
 
+    // Indexed, not searched: a 1 MiB file can hold 100,000 contexts, and a linear search per
+    // key would make reading it quadratic.
+    std::map<std::string, std::size_t, std::less<>> seen;
     for (auto it = node.begin(); it != node.end(); ++it) {
         // Copies, not references: `it->` yields a proxy that dies with the expression.
         const YAML::Node key = it->first;
@@ -239,9 +221,10 @@ std::vector<Entry> Reader::entries(const Entry& parent, const std::vector<std::s
         if (!key.IsScalar()) fail(key.Mark(), fmt::format("keys {} must be plain strings", where_text));
         const std::string& name = key.Scalar();
         if (name == "<<") fail(key.Mark(), "merge keys (<<) are not supported; write the settings out");
-        if (const Entry* first = find(result, name))
+        if (const auto first = seen.find(name); first != seen.end())
             fail(key.Mark(), fmt::format("duplicate key {} {} (first at line {})", in_quotes(name), where_text,
-                                         first->key_node.Mark().line + 1));
+                                         result[first->second].key_node.Mark().line + 1));
+        seen.emplace(name, result.size());
         if (!known.empty() && std::find(known.begin(), known.end(), name) == known.end()) {
             const auto suggestion = util::did_you_mean(name, known);
             fail(key.Mark(), fmt::format("unknown key {} {}", in_quotes(name), where_text),
@@ -519,15 +502,17 @@ void Reader::read_data(const Entry& entry, DataConfig& data) const {
     if (const Entry* e = find(fields, "subjects")) data.subjects = read_subjects(*e);
     if (const Entry* e = find(fields, "tables")) {
         const auto table_entries = entries(*e, {});
+        std::map<std::string, std::size_t> index;  // schema.table -> position, see entries()
         for (const auto& table_entry : table_entries) {
             TableConfig table = read_table(table_entry);
             // `users` and `public.users` are different keys to YAML but the same table.
-            if (const TableConfig* first = data.find_table(table.table)) {
-                const Entry& first_entry = table_entries[static_cast<std::size_t>(first - data.tables.data())];
+            if (const auto first = index.find(table.table.to_string()); first != index.end()) {
+                const Entry& first_entry = table_entries[first->second];
                 fail(table_entry.key_node.Mark(),
                      fmt::format("{}: {} is listed twice (first as {} at line {})", e->path, table.table.to_string(),
                                  in_quotes(first_entry.key), first_entry.key_node.Mark().line + 1));
             }
+            index.emplace(table.table.to_string(), data.tables.size());
             data.tables.push_back(std::move(table));
         }
     }
@@ -538,47 +523,11 @@ void Reader::read_data(const Entry& entry, DataConfig& data) const {
     if (const Entry* e = find(fields, "processing")) data.processing = read_processing(*e);
 }
 
-// True when the text holds one document, false when none; fails on more. This walks the
-// parser's events instead of calling YAML::LoadAll because yaml-cpp 0.7 gets stuck on a stray
-// ',' at the top level (jbeder/yaml-cpp#1040, fixed upstream by #1319): LoadAll then appends
-// empty documents until memory runs out, and YAML::Load returns an empty document, which would
-// silently mean "all defaults". Stopping after two documents bounds the work, and a second
-// document starting where the first did is that bug.
-bool Reader::single_document(std::string_view text) const {
-    std::istringstream stream{std::string(text)};
-    YAML::Parser parser(stream);
-    DocumentStart first;
-    if (!parser.HandleNextDocument(first)) return false;
-    DocumentStart second;
-    if (!parser.HandleNextDocument(second)) return true;
-    if (first.mark && second.mark && first.mark->pos == second.mark->pos) {
-        const auto pos = static_cast<std::size_t>(second.mark->pos);
-        fail(*second.mark, "invalid YAML: unexpected " + (pos < text.size() ? in_quotes(text.substr(pos, 1)) : "end"));
-    }
-    fail(second.mark.value_or(YAML::Mark::null_mark()), "expected one YAML document, found a second one");
-}
-
 Config Reader::read(std::string_view text) const {
-    // YAML is Unicode text; yaml-cpp would pass broken bytes through and its emitter would
-    // later turn them into U+FFFD, so a broken file is refused where the damage is.
-    if (const std::size_t valid = util::valid_utf8_prefix(text); valid != text.size()) {
-        const std::string_view before = text.substr(0, valid);
-        const std::size_t line_start = before.rfind('\n') == std::string_view::npos ? 0 : before.rfind('\n') + 1;
-        YAML::Mark mark;
-        mark.pos = static_cast<int>(valid);
-        mark.line = static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-        mark.column = static_cast<int>(valid - line_start);
-        fail(mark, "invalid UTF-8 (the file must be UTF-8 text)");
-    }
     Config config;
     config.source = m_filename;
-    YAML::Node root;
-    try {
-        if (!single_document(text)) return config;
-        root = YAML::Load(std::string(text));
-    } catch (const YAML::Exception& e) {
-        fail(e.mark, "invalid YAML: " + e.msg);
-    }
+    // No document at all (an empty file) means all defaults, as does an empty map.
+    const YAML::Node root = util::load_yaml(text, m_filename);
     const Entry top{"", root, root, ""};
     const auto fields = entries(top, {"contexts", "current_context", "schema", "tenancy", "keys", "audit", "migrations",
                                       "maintain", "data"});
@@ -599,15 +548,7 @@ Config Reader::read(std::string_view text) const {
 Config parse_config(std::string_view yaml_text, std::string_view filename) { return Reader(filename).read(yaml_text); }
 
 Config load_config_file(const fs::path& path) {
-    std::error_code error;
-    if (fs::is_directory(path, error))
-        throw UsageError("cannot read config file " + in_quotes(path.string()) + ": it is a directory");
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError("cannot read config file " + in_quotes(path.string()) + ": " + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) throw UsageError("cannot read config file " + in_quotes(path.string()) + ": " + std::strerror(errno));
-    return parse_config(text.str(), path.string());
+    return parse_config(util::read_yaml_file(path, "config file"), path.string());
 }
 
 // ---------------------------------------------------------------------------------------

@@ -49,6 +49,10 @@ void rethrow_translated(std::string_view doing) {
         const std::string state = e.sqlstate();
         const std::string msg = fmt::format("{}: {} (SQLSTATE {})", doing, server_message(e.what()), state);
         if (state == "23505") throw Refused(msg);                      // unique_violation
+        // Input the server cannot store: invalid UTF-8 (22021), \u0000 in jsonb (22P05), a
+        // value nested past its stack limit (54001). The flags are checked before this;
+        // this keeps anything that slips through at exit 2 rather than 1.
+        if (state == "22021" || state == "22P05" || state == "54001") throw UsageError(msg);
         if (state == "55P03") throw Busy(msg, "retry later or raise --lock-timeout");  // lock_not_available
         if (state == "57014") throw Busy(msg);                         // query_canceled (statement_timeout)
         if (state.rfind("08", 0) == 0 || state == "57P01" || state == "57P02" || state == "57P03")

@@ -21,24 +21,6 @@
 
 namespace tenantctl::tenants {
 
-void check_text(const std::string& what, const std::string& value) {
-    if (util::valid_utf8_prefix(value) != value.size())
-        throw UsageError(fmt::format("{}: not valid UTF-8", what));
-    for (unsigned char c : value)
-        if (c < 0x20 || c == 0x7f)
-            throw UsageError(fmt::format("{}: control characters are not allowed in {}", what,
-                                         util::in_quotes(value, 40)));
-    if (value.size() > 1000) throw UsageError(fmt::format("{}: longer than 1000 bytes", what));
-}
-
-void check_email(const std::string& value) {
-    check_text("admin e-mail", value);
-    const auto at = value.find('@');
-    if (at == std::string::npos || at == 0 || at + 1 == value.size() || value.find(' ') != std::string::npos ||
-        value.find('@', at + 1) != std::string::npos)
-        throw UsageError("admin e-mail: expected one address such as ops@example.com");
-}
-
 void check_uuid(std::string& value) {
     std::string v = util::to_lower(value);
     bool ok = v.size() == 36;

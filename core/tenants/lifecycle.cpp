@@ -127,25 +127,6 @@ void write_transition(Context& ctx, pqxx::transaction_base& tx, const Tenant& t,
     audit::append(ctx, tx, ev);
 }
 
-std::pair<std::string, Value> parse_setting(const std::string& text) {
-    auto kv = util::parse_key_value(text);
-    check_text("setting key", kv.key);
-    Value v = Value::parse(kv.value, nullptr, false);
-    if (v.is_discarded()) {
-        check_text("setting " + kv.key, kv.value);
-        v = kv.value;
-    }
-    return {kv.key, v};
-}
-
-std::pair<std::string, bool> parse_flag(const std::string& text) {
-    auto kv = util::parse_key_value(text);
-    check_text("flag name", kv.key);
-    if (kv.value == "on" || kv.value == "true") return {kv.key, true};
-    if (kv.value == "off" || kv.value == "false") return {kv.key, false};
-    throw UsageError(fmt::format("--flag {}: expected NAME=on or NAME=off", util::in_quotes(text)));
-}
-
 ChangeResult update(Context& ctx, const std::string& slug, const UpdateSpec& spec) {
     if (spec.name) check_text("--name", *spec.name);
     if (spec.plan) check_text("--plan", *spec.plan);

@@ -4,18 +4,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cerrno>
-#include <cmath>
-#include <cstring>
-#include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 
 #include "core/errors.hpp"
 #include "core/tenants/create.hpp"
+#include "core/util/json_input.hpp"
 #include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/yaml_reader.hpp"
 
 namespace tenantctl::tenants {
 
@@ -30,8 +27,7 @@ public:
     explicit Reader(std::string_view filename) : m_file(filename) {}
 
     [[noreturn]] void fail(const YAML::Mark& mark, const std::string& message, std::string hint = {}) const {
-        if (mark.is_null()) throw UsageError(fmt::format("{}: {}", m_file, message), std::move(hint));
-        throw UsageError(fmt::format("{}:{}:{}: {}", m_file, mark.line + 1, mark.column + 1, message), std::move(hint));
+        util::fail_yaml(m_file, mark, message, std::move(hint));
     }
     std::string origin(const YAML::Mark& mark) const {
         return fmt::format("{}:{}:{}", m_file, mark.line + 1, mark.column + 1);
@@ -75,7 +71,9 @@ public:
     }
 
     // YAML scalars to JSON by the YAML core schema: a quoted scalar is always a string;
-    // plain ones may be null, true/false, integers or floats.
+    // plain ones may be null, true/false, integers or floats. A number a double or a 64-bit
+    // integer cannot hold exactly stays a string, digit for digit (util::exact_number), so
+    // 123456789012345678901234567890 is stored as written and a change to it is seen.
     Value to_json(const YAML::Node& node) const {
         if (node.IsNull()) return nullptr;
         if (node.IsSequence()) {
@@ -99,8 +97,7 @@ public:
         if (s == "true" || s == "True" || s == "TRUE") return true;
         if (s == "false" || s == "False" || s == "FALSE") return false;
         if (s == "~" || s == "null" || s == "Null" || s == "NULL") return nullptr;
-        Value number = Value::parse(s, nullptr, false);
-        if (!number.is_discarded() && number.is_number()) return number;
+        if (auto number = util::exact_number(s)) return *number;
         return s;
     }
 
@@ -167,15 +164,9 @@ public:
     }
 
     std::vector<Desired> read(std::string_view yaml) const {
-        YAML::Node root;
-        try {
-            std::vector<YAML::Node> docs = YAML::LoadAll(std::string(yaml));
-            if (docs.size() > 1) fail(docs[1].Mark(), "more than one YAML document; put every tenant in one list");
-            if (docs.empty() || docs[0].IsNull()) fail(YAML::Mark::null_mark(), "empty manifest: expected `tenants:`");
-            root = docs[0];
-        } catch (const YAML::Exception& e) {
-            fail(e.mark, "invalid YAML: " + e.msg);
-        }
+        // Size, aliases, depth, one document, UTF-8: the shared hardened reader.
+        const YAML::Node root = util::load_yaml(yaml, m_file);
+        if (root.IsNull()) fail(YAML::Mark::null_mark(), "empty manifest: expected `tenants:`");
         YAML::Node list;
         for (const auto& [k, v] : entries(root, kTopKeys, "at the top level")) list = v;
         if (!list.IsDefined()) fail(root.Mark(), "missing `tenants:` list");
@@ -204,15 +195,8 @@ std::vector<Desired> parse_manifest(std::string_view yaml_text, std::string_view
 }
 
 std::vector<Desired> load_manifest(const std::string& path) {
-    std::stringstream buffer;
-    if (path == "-") {
-        buffer << std::cin.rdbuf();
-        return parse_manifest(buffer.str(), "<stdin>");
-    }
-    std::ifstream in(path);
-    if (!in) throw UsageError(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
-    buffer << in.rdbuf();
-    return parse_manifest(buffer.str(), path);
+    if (path == "-") return parse_manifest(util::read_yaml_stream(std::cin, "<stdin>"), "<stdin>");
+    return parse_manifest(util::read_yaml_file(path, "manifest"), path);
 }
 
 }  // namespace tenantctl::tenants

@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "core/context.hpp"
 #include "core/errors.hpp"
+#include "core/util/json_input.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::tenants {
@@ -23,6 +26,15 @@ std::optional<std::string> text(const pqxx::field& f) {
     return std::string(f.c_str());
 }
 
+namespace {
+// jsonb keeps numbers exact; read them back under the rule the manifest and --set use
+// (util::exact_number), so a 30-digit setting compares equal to the manifest's next run.
+Value stored_json(const char* text) {
+    if (auto v = util::parse_json_input<Value>(text, "stored settings", std::numeric_limits<int>::max())) return *v;
+    return Value::parse(text);
+}
+}  // namespace
+
 Tenant from_row(const pqxx::row& r) {
     Tenant t;
     t.id = r[0].c_str();
@@ -34,8 +46,8 @@ Tenant from_row(const pqxx::row& r) {
     t.region = text(r[6]);
     t.isolation = r[7].c_str();
     t.admin_email = text(r[8]);
-    t.settings = Value::parse(r[9].c_str());
-    t.flags = Value::parse(r[10].c_str());
+    t.settings = stored_json(r[9].c_str());
+    t.flags = stored_json(r[10].c_str());
     t.created_at = r[11].c_str();
     t.updated_at = r[12].c_str();
     t.suspended_at = text(r[13]);

@@ -71,3 +71,33 @@ TEST_CASE("an empty tenants list is valid", "[unit][tenants]") {
     CHECK(parse_manifest("tenants:\n", "t.yaml").empty());
     CHECK(parse_manifest("tenants: []\n", "t.yaml").empty());
 }
+
+TEST_CASE("manifest numbers keep their digits", "[unit][tenants]") {
+    // 123456789012345678901234567890 was stored as 1.2345678901234568e+29, and a re-apply after
+    // changing its last digit reported no change.
+    auto list = parse_manifest(R"(tenants:
+  - slug: acme
+    settings:
+      big: 123456789012345678901234567890
+      big_negative: -98765432109876543210
+      long_decimal: 3.14159265358979323846
+      small: 42
+      max_int64: 9223372036854775807
+      max_uint64: 18446744073709551615
+      ratio: 0.5
+      quoted: "123456789012345678901234567890"
+)",
+                               "t.yaml");
+    const auto& s = *list.at(0).settings;
+    CHECK(s.at("big") == "123456789012345678901234567890");
+    CHECK(s.at("big_negative") == "-98765432109876543210");
+    CHECK(s.at("long_decimal") == "3.14159265358979323846");
+    CHECK(s.at("small") == 42);
+    CHECK(s.at("max_int64") == 9223372036854775807LL);
+    CHECK(s.at("max_uint64") == 18446744073709551615ULL);
+    CHECK(s.at("ratio") == 0.5);
+    CHECK(s.at("quoted") == "123456789012345678901234567890");
+
+    auto changed = parse_manifest("tenants:\n  - slug: acme\n    settings: {big: 123456789012345678901234567891}\n", "t.yaml");
+    CHECK(changed.at(0).settings->at("big") != s.at("big"));
+}

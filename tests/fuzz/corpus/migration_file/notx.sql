@@ -1,0 +1,3 @@
+-- tenantctl:no-transaction
+-- migrate:up
+CREATE INDEX CONCURRENTLY documents_body ON documents (body);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -244,9 +245,6 @@ AdoptReport adopt(Context& ctx, const AdoptOptions& o) {
         std::vector<std::string> missing;
         for (const auto& v : h.applied)
             if (!file_for(v)) missing.push_back(v);
-        if (h.baseline && !by_version.count(*h.baseline) && !h.applied.empty()) {
-            // a baseline needs no file: it stands for history before the files
-        }
         if (!missing.empty()) {
             Refused error(fmt::format("{} records {} migration(s) with no file in {}: {}{}", to_string(o.from),
                                       missing.size(), sel.dir.string(), missing.front(),

@@ -1,5 +1,6 @@
 #include "core/migrate/scaffold.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/errors.hpp"

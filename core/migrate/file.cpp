@@ -758,8 +758,9 @@ Layout detect_layout(const fs::path& dir) {
         if (n.find('-') != std::string::npos) hyphen = true;
         if (!markers && has_marker_line(p)) markers = true;
     }
-    if (!any) return Layout::tenantctl;
-    if (markers) return timestamped_strict ? Layout::tenantctl : Layout::dbmate;
+    // dbmate is never guessed: its files are tenantctl's, and reading a mistyped tenantctl name
+    // (a 13-digit version) as dbmate would hide the typo. Configure it, or adopt --from dbmate.
+    if (!any || markers) return Layout::tenantctl;
     return hyphen || !timestamped_strict ? Layout::supabase : Layout::tenantctl;
 }
 

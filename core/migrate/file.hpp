@@ -172,10 +172,11 @@ MigrationFile load_migration(const std::filesystem::path& path, Layout layout);
 std::string read_source_file(const std::filesystem::path& path);
 
 // The layout of a directory from its entries: a subdirectory with migration.sql is Prisma,
-// V/U/R__ files are Flyway, .up.sql/.down.sql golang-migrate; otherwise timestamped files with
-// `-- migrate:up` markers are tenantctl (dbmate when some name does not follow tenantctl's
-// stricter pattern) and hyphenated or marker-less names Supabase. An empty or missing directory
-// is tenantctl.
+// V/U/R__ files are Flyway, .up.sql/.down.sql golang-migrate; otherwise files with `-- migrate:up`
+// markers are tenantctl, and marker-less files whose names tenantctl would refuse (hyphens, other
+// version lengths) Supabase. dbmate is never guessed (its files are tenantctl's; a mistyped
+// tenantctl name must stay an error): set it in the config. An empty or missing directory is
+// tenantctl.
 Layout detect_layout(const std::filesystem::path& dir);
 
 // The file name pattern of a layout, for messages.

@@ -260,6 +260,8 @@ TEST_CASE("migrate lint: transaction-control", "[migrate][lint]") {
     CHECK(rules_of("DO $$ BEGIN PERFORM 1; COMMIT; END $$;").empty());
     CHECK(rules_of("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;").empty());
     CHECK(rules_of("PREPARE q AS SELECT 1;").empty());
+    // A no-transaction file runs its BEGIN ... COMMIT blocks as units: not a finding there.
+    CHECK(rules_of("BEGIN;\nSELECT 1;\nCOMMIT;", "-- tenantctl:no-transaction\n").empty());
 }
 
 TEST_CASE("migrate lint: nolint in the header silences a rule for the file", "[migrate][lint]") {

@@ -53,7 +53,9 @@
 //   transaction-control (error)
 //       BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE or PREPARE
 //       TRANSACTION in a migration: tenantctl owns the transaction (the ledger row commits with
-//       the migration), and a COMMIT inside the file would break that guarantee.
+//       the migration), and a COMMIT inside the file would break that guarantee (`migrate up`
+//       refuses such a file too). Not reported in a `no-transaction` file, where each
+//       BEGIN ... COMMIT block runs as one unit with its progress.
 //
 //   fk-without-index (warning)
 //       FOREIGN KEY / REFERENCES whose referencing columns are not the leading columns of an

@@ -5,10 +5,12 @@
 
 #include "cli/registry.hpp"
 #include "commands/commands.hpp"
+#include "core/migrate/adopt.hpp"
 #include "core/migrate/lint.hpp"
 #include "core/migrate/migrate.hpp"
 #include "core/migrate/scaffold.hpp"
 #include "core/util/atomic_file.hpp"
+#include "core/util/process.hpp"
 
 namespace tenantctl::commands {
 
@@ -49,7 +51,8 @@ bool wants_document(const Context& ctx) { return ctx.globals().output == "json" 
 
 template <class O>
 m::Selection selection_of(const Context& ctx, const O& o) {
-    return m::Selection{m::migrations_dir(ctx, o.dir), m::TenantFilter{split_list(o.tenants), split_list(o.exclude)}};
+    return m::Selection{m::migrations_dir(ctx, o.dir), m::TenantFilter{split_list(o.tenants), split_list(o.exclude)},
+                        m::configured_layout(ctx)};
 }
 
 struct Common {
@@ -66,15 +69,19 @@ struct NewOptions {
 Records run_new(Context& ctx, const NewOptions& o) {
     const auto scope = parse_scope(o.scope);
     const auto dir = m::migrations_dir(ctx, o.dir);
-    const auto path = dir / m::migration_filename(o.name, ctx.now());
-    if (std::filesystem::exists(path)) throw Refused(path.string() + " already exists");
-    if (!ctx.dry_run()) {
-        std::filesystem::create_directories(dir);
-        util::write_file_atomic(path, m::scaffold_migration(o.name, ctx.now(), scope));
-        ctx.log().info("created " + path.string() + ": write its up (and down) section");
+    const m::Layout layout = m::configured_layout(ctx).value_or(m::detect_layout(dir));
+    auto files = m::scaffold_files(layout, dir, o.name, ctx.now(), scope, m::directory_versions(dir, layout));
+    for (const auto& f : files)
+        if (std::filesystem::exists(f.path)) throw Refused(f.path.string() + " already exists");
+    Records r = Records::table({"path", "scope", "layout"});
+    for (const auto& f : files) {
+        if (!ctx.dry_run()) {
+            std::filesystem::create_directories(f.path.parent_path());
+            util::write_file_atomic(f.path, f.content);
+            ctx.log().info("created " + f.path.string());
+        }
+        r.add({f.path.string(), o.scope, std::string(m::to_string(layout))});
     }
-    Records r = Records::table({"path", "scope"});
-    r.add({path.string(), o.scope});
     return r;
 }
 
@@ -364,7 +371,36 @@ Records run_repair(Context& ctx, const RepairOptionsCli& o) {
 struct LintOptionsCli {
     std::vector<std::string> files;
     std::string dir;
+    std::string changed_since;
 };
+
+// Files under `dir` added or changed since `ref` (committed, staged, or in the work tree) and
+// untracked ones, as canonical paths. Runs git without a shell.
+std::set<std::filesystem::path> changed_files(const std::filesystem::path& dir, const std::string& ref) {
+    if (ref.empty() || ref[0] == '-') throw UsageError("--changed-since needs a git revision, not '" + ref + "'");
+    if (!util::find_in_path("git")) throw UsageError("--changed-since needs git on the PATH");
+    auto diff = util::run_process({"git", "-C", dir.string(), "diff", "--name-only", "--relative",
+                                   "--diff-filter=ACMR", ref + "^{commit}", "--", "."});
+    if (diff.exit_code != 0)
+        throw UsageError("--changed-since " + ref + ": git cannot compare with that revision",
+                         "give a commit, branch or tag of the repository holding " + dir.string());
+    auto untracked = util::run_process({"git", "-C", dir.string(), "ls-files", "--others", "--exclude-standard", "--", "."});
+    std::set<std::filesystem::path> out;
+    for (const auto* text : {&diff.out, &untracked.out}) {
+        std::size_t start = 0;
+        while (start < text->size()) {
+            auto end = text->find('\n', start);
+            if (end == std::string::npos) end = text->size();
+            if (end > start) {
+                std::error_code ec;
+                auto p = std::filesystem::weakly_canonical(dir / text->substr(start, end - start), ec);
+                if (!ec) out.insert(p);
+            }
+            start = end + 1;
+        }
+    }
+    return out;
+}
 
 Records run_lint(Context& ctx, const LintOptionsCli& o) {
     std::vector<std::filesystem::path> paths;
@@ -374,16 +410,51 @@ Records run_lint(Context& ctx, const LintOptionsCli& o) {
         if (!std::filesystem::exists(p)) throw UsageError(p.string() + ": no such file or directory");
     m::LintOptions lo;
     lo.tenant_column = ctx.config().tenancy.column;
+    lo.layout = m::configured_layout(ctx);
+    if (!o.changed_since.empty()) {
+        std::set<std::filesystem::path> only;
+        for (const auto& p : paths) {
+            auto changed = changed_files(std::filesystem::is_directory(p) ? p : p.parent_path(), o.changed_since);
+            only.insert(changed.begin(), changed.end());
+        }
+        ctx.log().info(fmt::format("{} file(s) added or changed since {}", only.size(), o.changed_since));
+        lo.only = std::move(only);
+    }
     auto findings = m::lint_files(paths, lo);
     Records r = Records::table({"file", "line", "col", "severity", "rule", "message"});
-    for (const auto& f : findings) r.add({f.file, f.line, f.col, f.severity, f.rule, f.message});
-    if (!findings.empty()) {
+    std::size_t failing = 0;
+    for (const auto& f : findings) {
+        r.add({f.file, f.line, f.col, f.severity, f.rule, f.message});
+        if (f.severity != "note") ++failing;
+    }
+    if (failing > 0) {
         r.exit = Exit::check_failed;
         r.failure = fmt::format("{} finding(s); silence one with `-- tenantctl:nolint=RULE` when it is intended",
-                                findings.size());
+                                failing);
     } else {
         ctx.log().info("no findings");
     }
+    return r;
+}
+
+// --- adopt -----------------------------------------------------------------------------------------
+struct AdoptOptionsCli {
+    std::string from;
+    std::string dir;
+    std::string history_table;
+};
+
+Records run_adopt(Context& ctx, const AdoptOptionsCli& o) {
+    m::AdoptOptions a;
+    a.from = m::parse_tool(o.from);
+    a.sel = m::Selection{m::migrations_dir(ctx, o.dir), {}, m::configured_layout(ctx)};
+    a.history_table = o.history_table;
+    auto report = m::adopt(ctx, a);
+    Records r = Records::table({"version", "name", "action", "detail"});
+    for (const auto& row : report.rows) r.add({row.version, row.name, row.action, row.detail});
+    ctx.log().info(fmt::format("{}: {} migration(s) {}recorded from {}; {} never applied (`tenantctl migrate up` runs them)",
+                               m::to_string(a.from), report.adopted, ctx.dry_run() ? "would be " : "",
+                               report.history_table, report.pending));
     return r;
 }
 
@@ -400,7 +471,7 @@ void declare_migrate(cli::Registry& r) {
     const std::string tenants_help = "only these tenants (slugs, comma-separated or repeated)";
     const std::string exclude_help = "skip these tenants (slugs, comma-separated or repeated)";
 
-    r.command<NewOptions>("migrate new", "Create a migration file <YYYYMMDDHHMMSS>_<name>.sql")
+    r.command<NewOptions>("migrate new", "Create a migration file in the directory's layout (default <YYYYMMDDHHMMSS>_<name>.sql)")
         .positional("NAME", &NewOptions::name, "what the migration does (letters, digits, spaces, - and _)")
         .option("--scope", &NewOptions::scope, "shared (default) or tenant (runs in every tenant schema)", "SCOPE")
         .choices({"shared", "tenant"})
@@ -532,9 +603,34 @@ void declare_migrate(cli::Registry& r) {
         .complete(cli::Completer::directory)
         .description(lint_rules_text() + " Silence a rule for a file with `-- tenantctl:nolint=RULE` in its header, "
                                          "or for one statement with the same comment on the line before it.")
+        .option("--changed-since", &LintOptionsCli::changed_since,
+                "report only files added or changed since this git revision (the others are still read, so RLS "
+                "or an index in another file counts)",
+                "GITREF")
         .example("tenantctl migrate lint")
+        .example("tenantctl migrate lint --changed-since origin/main   # in CI")
         .example("tenantctl migrate lint migrations/20240301120000_add_index.sql -o json")
         .run(run_lint);
+
+    r.command<AdoptOptionsCli>("migrate adopt", "Take over the history another migration tool recorded")
+        .option("--from", &AdoptOptionsCli::from, "the tool: flyway, golang-migrate, dbmate or prisma", "TOOL")
+        .choices({"flyway", "golang-migrate", "dbmate", "prisma"})
+        .required()
+        .option("--history-table", &AdoptOptionsCli::history_table,
+                "that tool's history table (default: flyway_schema_history, schema_migrations or _prisma_migrations, "
+                "found with the search_path)",
+                "TABLE")
+        .option("--dir", &AdoptOptionsCli::dir, dir_help, "DIR")
+        .complete(cli::Completer::directory)
+        .mutating()
+        .description("Reads the tool's own history and records every migration it applied in tenantctl's ledger "
+                     "with its file's checksum, so `migrate up` runs only what was never applied and `migrate down` "
+                     "uses the tool's down or undo files. Refused (exit 5) when the history is dirty or failed, or "
+                     "names a file that is missing. Idempotent; audited; under the migration lock. The directory "
+                     "is read in the tool's layout unless migrations.layout says otherwise.")
+        .example("tenantctl migrate adopt --from golang-migrate --dry-run")
+        .example("tenantctl migrate adopt --from flyway --history-table app.flyway_schema_history --yes")
+        .run(run_adopt);
 }
 
 }  // namespace tenantctl::commands

@@ -47,6 +47,7 @@ _tenantctl_is_node() {
         "keys verify") return 0 ;;
         "maintain") return 0 ;;
         "migrate") return 0 ;;
+        "migrate adopt") return 0 ;;
         "migrate baseline") return 0 ;;
         "migrate down") return 0 ;;
         "migrate lint") return 0 ;;
@@ -87,7 +88,7 @@ _tenantctl_children() {
         "gdpr requests") echo "add close list show" ;;
         "keys") echo "destroy jwks jwt reencrypt retire rewrap rotate status verify" ;;
         "keys jwt") echo "activate list retire rotate" ;;
-        "migrate") echo "baseline down lint new plan repair status up verify" ;;
+        "migrate") echo "adopt baseline down lint new plan repair status up verify" ;;
         "sandbox") echo "down env psql status up" ;;
         "tenant") echo "apply create delete list purge restore resume show suspend update" ;;
     esac
@@ -140,9 +141,10 @@ _tenantctl_options() {
         "keys verify") echo "--tenant --sample --all --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "maintain") echo "--only --max-duration --settle --batch-size --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate adopt") echo "--from --history-table --dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate baseline") echo "--scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate down") echo "--to --steps --scope --dir --tenants --exclude --parallel --continue-on-error --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
-        "migrate lint") echo "--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "migrate lint") echo "--dir --changed-since --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate new") echo "--scope --dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate plan") echo "--to --allow-out-of-order --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "migrate repair") echo "--mark-applied --forget --scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -286,6 +288,10 @@ _tenantctl_values() {
         "migrate repair|--tenants") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "migrate repair|--exclude") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "migrate lint|--dir") return 3 ;;
+        "migrate lint|--changed-since") return 0 ;;
+        "migrate adopt|--from") echo "flyway golang-migrate dbmate prisma"; return 0 ;;
+        "migrate adopt|--history-table") return 0 ;;
+        "migrate adopt|--dir") return 3 ;;
         "gdpr export|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "gdpr export|--subject") return 0 ;;
         "gdpr export|--output-file") return 2 ;;

@@ -92,6 +92,8 @@ function __tenantctl_is_node
             return 0
         case 'migrate'
             return 0
+        case 'migrate adopt'
+            return 0
         case 'migrate baseline'
             return 0
         case 'migrate down'
@@ -167,7 +169,7 @@ function __tenantctl_children
         case 'keys jwt'
             string split ' ' -- 'activate list retire rotate'
         case 'migrate'
-            string split ' ' -- 'baseline down lint new plan repair status up verify'
+            string split ' ' -- 'adopt baseline down lint new plan repair status up verify'
         case 'sandbox'
             string split ' ' -- 'down env psql status up'
         case 'tenant'
@@ -267,12 +269,14 @@ function __tenantctl_options
             string split ' ' -- '--only --max-duration --settle --batch-size --metrics-file --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'migrate adopt'
+            string split ' ' -- '--from --history-table --dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate baseline'
             string split ' ' -- '--scope --dir --tenants --exclude --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate down'
             string split ' ' -- '--to --steps --scope --dir --tenants --exclude --parallel --continue-on-error --lock-retries --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate lint'
-            string split ' ' -- '--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+            string split ' ' -- '--dir --changed-since --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate new'
             string split ' ' -- '--scope --dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'migrate plan'
@@ -597,6 +601,15 @@ function __tenantctl_values
             tenantctl __complete tenants 2>/dev/null
             return 0
         case 'migrate lint|--dir'
+            return 3
+        case 'migrate lint|--changed-since'
+            return 0
+        case 'migrate adopt|--from'
+            string split ' ' -- 'flyway golang-migrate dbmate prisma'
+            return 0
+        case 'migrate adopt|--history-table'
+            return 0
+        case 'migrate adopt|--dir'
             return 3
         case 'gdpr export|--tenant'
             tenantctl __complete tenants 2>/dev/null

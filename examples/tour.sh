@@ -105,4 +105,23 @@ run tenantctl maintain --dry-run
 run tenantctl maintain --metrics-file "${TMPDIR:-/tmp}/tenantctl_maintain.prom"
 run tenantctl maintain   # again: nothing is due any more
 
+step "migrate adopt: take over a golang-migrate history, then apply the one migration it never ran"
+gm=$(mktemp -d)
+printf 'CREATE TABLE gm_a (id int);\n' > "$gm/000001_init.up.sql"
+printf 'DROP TABLE gm_a;\n' > "$gm/000001_init.down.sql"
+printf 'CREATE TABLE gm_b (id int);\n' > "$gm/000002_add_b.up.sql"
+printf 'DROP TABLE gm_b;\n' > "$gm/000002_add_b.down.sql"
+psql -qX "$TENANTCTL_DATABASE_URL" -c "DROP DATABASE IF EXISTS tour_golang" -c "CREATE DATABASE tour_golang"
+GM_URL=$(sed -E 's|@/[^?]*\?|@/tour_golang?|' <<<"$TENANTCTL_DATABASE_URL")
+# what golang-migrate left behind after `migrate up 1`
+psql -qX "$GM_URL" -c "CREATE TABLE gm_a (id int)" \
+  -c "CREATE TABLE schema_migrations (version bigint NOT NULL PRIMARY KEY, dirty boolean NOT NULL)" \
+  -c "INSERT INTO schema_migrations VALUES (1, false)"
+run tenantctl -d "$GM_URL" init
+run tenantctl -d "$GM_URL" migrate adopt --from golang-migrate --dir "$gm" --dry-run
+run tenantctl -d "$GM_URL" migrate adopt --from golang-migrate --dir "$gm" --yes
+run tenantctl -d "$GM_URL" migrate up --dir "$gm"          # runs only 000002_add_b
+run tenantctl -d "$GM_URL" migrate status --check --dir "$gm"
+rm -rf "$gm"
+
 step "done: stop the sandbox with 'tenantctl sandbox down'"

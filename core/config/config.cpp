@@ -392,8 +392,9 @@ void Reader::read_audit(const Entry& entry, AuditConfig& audit) const {
 }
 
 void Reader::read_migrations(const Entry& entry, MigrationsConfig& migrations) const {
-    const auto fields = entries(entry, {"dir"});
+    const auto fields = entries(entry, {"dir", "layout"});
     if (const Entry* e = find(fields, "dir")) migrations.dir = path_of(*e);
+    if (const Entry* e = find(fields, "layout")) migrations.layout = kMigrationLayouts[choice_of(*e, kMigrationLayouts)];
 }
 
 void Reader::read_maintain(const Entry& entry, MaintainConfig& maintain) const {

@@ -119,8 +119,14 @@ struct MaintainConfig {
     bool operator==(const MaintainConfig&) const = default;
 };
 
+// migrations.layout: whose file layout the directory follows (core/migrate/file.hpp);
+// "auto" detects it from the directory.
+inline constexpr std::string_view kMigrationLayouts[] = {"auto",    "tenantctl", "dbmate", "golang-migrate",
+                                                         "flyway",  "supabase",  "prisma"};
+
 struct MigrationsConfig {
     std::filesystem::path dir = "migrations";
+    std::string layout = "auto";
     bool operator==(const MigrationsConfig&) const = default;
 };
 

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
 
 #include "core/crypto/hash.hpp"
 #include "core/migrate/lint.hpp"
@@ -108,10 +109,47 @@ bool looks_like_section_marker(std::string_view comment_body) {
     return word_is("up") || word_is("down");
 }
 
+std::string upper(std::string s) {
+    for (char& c : s)
+        if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+    return s;
+}
+
+std::optional<TransactionControl> find_transaction_control(const std::vector<Statement>& statements,
+                                                           const std::string& path) {
+    for (const auto& st : statements) {
+        auto tokens = tokenize(st.sql, st.line, st.col, path);
+        if (!is_transaction_control(tokens)) continue;
+        std::string word = upper(tokens[0].text);
+        if (word == "START" || word == "PREPARE") word += " TRANSACTION";
+        return TransactionControl{st.line, st.col, word};
+    }
+    return std::nullopt;
+}
+
+// A NUL byte would silently cut the SQL the server runs; invalid UTF-8 fails only at the server.
+void require_clean_text(std::string_view content, const std::string& path) {
+    std::size_t bad = invalid_text_offset(content);
+    if (bad == std::string_view::npos) return;
+    int line = 1;
+    std::size_t line_start = 0;
+    for (std::size_t i = 0; i < bad; ++i)
+        if (content[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    int col = column_of(content.substr(line_start), bad - line_start);
+    if (content[bad] == '\0')
+        throw SourceError(path, line, col, "NUL byte in a migration file",
+                          "the server would run the SQL only up to it; remove it");
+    throw SourceError(path, line, col, "invalid UTF-8 in a migration file",
+                      "save the file as UTF-8 (PostgreSQL would reject it only when it runs)");
+}
+
 class MigrationParser {
 public:
-    MigrationParser(std::string_view content, std::string path, MigrationFile& out)
-        : m_content(content), m_path(std::move(path)), m_file(out) {}
+    MigrationParser(std::string_view content, std::string path, MigrationFile& out, bool plain = false)
+        : m_content(content), m_path(std::move(path)), m_file(out), m_plain(plain) {}
 
     void run() {
         for (const Line& line : split_lines()) handle(line);
@@ -173,11 +211,16 @@ private:
             case LineKind::comment: return;
             case LineKind::sql:
                 if (m_section != Section::header) return;
+                if (m_plain) {  // plain SQL: the first statement line starts the up section
+                    m_section = Section::up;
+                    return;
+                }
                 if (trim(line.text).substr(0, 2) == "/*")
                     fail(line.number, col, "block comment before '-- migrate:up'", "use -- comments in the header");
                 fail(line.number, col, "SQL before '-- migrate:up'",
                      "only blank lines, -- comments and tenantctl: directives may precede '-- migrate:up'");
             case LineKind::up_marker:
+                if (m_plain) fail_marker_in_plain(line, col);
                 if (m_up_marker_line != 0)
                     fail(line.number, col,
                          "duplicate '-- migrate:up' (first at line " + std::to_string(m_up_marker_line) + ")");
@@ -186,6 +229,7 @@ private:
                 m_section = Section::up;
                 return;
             case LineKind::down_marker:
+                if (m_plain) fail_marker_in_plain(line, col);
                 if (m_section == Section::header)
                     fail(line.number, col, "'-- migrate:down' before '-- migrate:up'",
                          "the up section comes first, then the down section");
@@ -199,6 +243,12 @@ private:
                 return;
             case LineKind::directive: handle_directive(line, col, c.directive_offset); return;
         }
+    }
+
+    [[noreturn]] void fail_marker_in_plain(const Line& line, int col) const {
+        fail(line.number, col, "section marker in a plain SQL migration of the " + std::string(to_string(m_file.layout)) +
+                                   " layout",
+             "the whole file is the up section here; the down SQL goes in its own file (.down.sql, or a Flyway U file)");
     }
 
     void handle_directive(const Line& line, int line_col, std::size_t after_prefix) {
@@ -292,18 +342,26 @@ private:
     }
 
     void finish() {
-        if (m_up_marker_line == 0)
-            fail(0, 0, "missing '-- migrate:up' section", "put '-- migrate:up' on its own line before the SQL");
+        if (m_up_marker_line == 0 && !m_plain)
+            fail(0, 0, "missing '-- migrate:up' section",
+                 "put '-- migrate:up' on its own line before the SQL (for plain SQL files, as Supabase writes them, "
+                 "set migrations.layout: supabase)");
         std::size_t up_end = m_down_marker_line != 0 ? m_up_end : m_content.size();
         m_file.up_sql = std::string(m_content.substr(m_up_begin, up_end - m_up_begin));
         m_file.up_first_line = m_up_marker_line + 1;
         std::vector<Statement> up = split_statements(m_file.up_sql, m_file.up_first_line, m_path);
-        if (up.empty()) fail(m_up_marker_line, 1, "empty up section: no SQL statement after '-- migrate:up'");
+        if (up.empty()) {
+            if (m_plain) fail(1, 1, "empty migration: no SQL statement");
+            fail(m_up_marker_line, 1, "empty up section: no SQL statement after '-- migrate:up'");
+        }
+        m_file.up_tx_control = find_transaction_control(up, m_path);
 
         if (m_down_marker_line != 0) {
             m_file.down_sql = std::string(m_content.substr(m_down_begin));
             m_file.down_first_line = m_down_marker_line + 1;
-            m_file.has_down = !split_statements(m_file.down_sql, m_file.down_first_line, m_path).empty();
+            auto down = split_statements(m_file.down_sql, m_file.down_first_line, m_path);
+            m_file.has_down = !down.empty();
+            m_file.down_tx_control = find_transaction_control(down, m_path);
         }
 
         for (auto& [line, rules] : m_statement_nolint_lines) {
@@ -325,6 +383,7 @@ private:
     std::size_t m_up_begin = 0;
     std::size_t m_up_end = 0;
     std::size_t m_down_begin = 0;
+    bool m_plain = false;
     std::map<std::string, int> m_seen_directives;
     std::vector<std::pair<int, std::set<std::string>>> m_statement_nolint_lines;
 };
@@ -341,10 +400,21 @@ bool is_valid_version(std::string_view v) {
 }
 
 void require_valid_version(std::string_view version) {
-    if (is_valid_version(version)) return;
+    bool ok = !version.empty() && version.size() <= 60;
+    bool last_digit = false;
+    for (char c : version) {
+        if (c >= '0' && c <= '9') {
+            last_digit = true;
+        } else if ((c == '.' || c == '_') && last_digit) {
+            last_digit = false;
+        } else {
+            ok = false;
+        }
+    }
+    if (ok && last_digit) return;
     std::string shown(version.substr(0, 40));
-    throw UsageError("invalid migration version '" + shown + "': expected 14 digits YYYYMMDDHHMMSS",
-                     "a version is the timestamp that starts a migration file name, e.g. 20240131120000");
+    throw UsageError("invalid migration version '" + shown + "': expected digits such as 20240131120000 (or 1.2 for Flyway)",
+                     "a version is the number that starts a migration file name");
 }
 
 std::optional<MigrationFileName> parse_migration_file_name(std::string_view file_name) {
@@ -382,58 +452,385 @@ std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text) {
     return std::chrono::milliseconds(ms);
 }
 
+namespace {
+
+enum class Role { up, down, repeatable };
+
+struct LayoutName {
+    std::string version;
+    std::string name;
+    Role role = Role::up;
+};
+
+bool ends_with(std::string_view s, std::string_view suffix) {
+    return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+std::size_t leading_digits(std::string_view s) {
+    std::size_t n = 0;
+    while (n < s.size() && s[n] >= '0' && s[n] <= '9') ++n;
+    return n;
+}
+
+bool has_control_or_slash(std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == '/'; });
+}
+
+// "<digits>_<name>" with a non-empty name.
+std::optional<LayoutName> digits_underscore_name(std::string_view stem) {
+    std::size_t d = leading_digits(stem);
+    if (d == 0 || d > 40 || d + 1 >= stem.size() || stem[d] != '_') return std::nullopt;
+    std::string_view name = stem.substr(d + 1);
+    if (has_control_or_slash(name)) return std::nullopt;
+    return LayoutName{std::string(stem.substr(0, d)), std::string(name), Role::up};
+}
+
+// Flyway: V1__x.sql, V1.1__x.sql, V1_1__x.sql, U1.1__x.sql, R__x.sql.
+std::optional<LayoutName> flyway_name(std::string_view file_name) {
+    if (!ends_with(file_name, ".sql") || file_name.size() < 8) return std::nullopt;
+    std::string_view stem = file_name.substr(0, file_name.size() - 4);
+    char prefix = stem[0];
+    if (prefix == 'R') {
+        if (stem.substr(1, 2) != "__" || stem.size() <= 3 || has_control_or_slash(stem.substr(3))) return std::nullopt;
+        return LayoutName{"R__" + std::string(stem.substr(3)), std::string(stem.substr(3)), Role::repeatable};
+    }
+    if (prefix != 'V' && prefix != 'U') return std::nullopt;
+    std::size_t sep = stem.find("__");
+    if (sep == std::string_view::npos || sep < 2 || sep + 2 >= stem.size()) return std::nullopt;
+    std::string_view version = stem.substr(1, sep - 1);
+    std::string normalized;
+    bool last_digit = false;
+    for (char c : version) {
+        if (c >= '0' && c <= '9') {
+            normalized.push_back(c);
+            last_digit = true;
+        } else if ((c == '.' || c == '_') && last_digit) {
+            normalized.push_back('.');
+            last_digit = false;
+        } else {
+            return std::nullopt;
+        }
+    }
+    if (!last_digit) return std::nullopt;
+    std::string_view description = stem.substr(sep + 2);
+    if (has_control_or_slash(description)) return std::nullopt;
+    return LayoutName{normalized, std::string(description), prefix == 'U' ? Role::down : Role::up};
+}
+
+// The version and name a path has in `layout`, and whether it is an up, down or repeatable file.
+std::optional<LayoutName> layout_name(const fs::path& path, Layout layout) {
+    const std::string file_name = path.filename().string();
+    switch (layout) {
+        case Layout::tenantctl: {
+            auto n = parse_migration_file_name(file_name);
+            if (!n) return std::nullopt;
+            return LayoutName{n->version, n->name, Role::up};
+        }
+        case Layout::dbmate:
+        case Layout::supabase:
+            if (!ends_with(file_name, ".sql")) return std::nullopt;
+            return digits_underscore_name(std::string_view(file_name).substr(0, file_name.size() - 4));
+        case Layout::golang_migrate: {
+            Role role = Role::up;
+            std::string_view stem;
+            if (ends_with(file_name, ".up.sql")) {
+                stem = std::string_view(file_name).substr(0, file_name.size() - 7);
+            } else if (ends_with(file_name, ".down.sql")) {
+                stem = std::string_view(file_name).substr(0, file_name.size() - 9);
+                role = Role::down;
+            } else {
+                return std::nullopt;
+            }
+            auto n = digits_underscore_name(stem);
+            if (n) n->role = role;
+            return n;
+        }
+        case Layout::flyway: return flyway_name(file_name);
+        case Layout::prisma: {
+            if (file_name != "migration.sql") return std::nullopt;
+            return digits_underscore_name(path.parent_path().filename().string());
+        }
+    }
+    return std::nullopt;
+}
+
+bool is_plain(Layout layout) { return layout != Layout::tenantctl && layout != Layout::dbmate; }
+
+bool is_regular(const fs::path& p) {
+    std::error_code ec;
+    return fs::is_regular_file(p, ec);  // follows symlinks
+}
+
+}  // namespace
+
+std::string_view to_string(Layout layout) {
+    switch (layout) {
+        case Layout::tenantctl: return "tenantctl";
+        case Layout::dbmate: return "dbmate";
+        case Layout::golang_migrate: return "golang-migrate";
+        case Layout::flyway: return "flyway";
+        case Layout::supabase: return "supabase";
+        case Layout::prisma: return "prisma";
+    }
+    return "tenantctl";
+}
+
+std::optional<Layout> parse_layout(std::string_view name) {
+    if (name == "auto" || name.empty()) return std::nullopt;
+    for (Layout l : {Layout::tenantctl, Layout::dbmate, Layout::golang_migrate, Layout::flyway, Layout::supabase,
+                     Layout::prisma})
+        if (to_string(l) == name) return l;
+    throw UsageError("unknown migrations layout '" + std::string(name.substr(0, 40)) + "'",
+                     "known: " + std::string(kLayoutNames));
+}
+
+std::string_view file_pattern(Layout layout) {
+    switch (layout) {
+        case Layout::tenantctl: return kMigrationFilePattern;
+        case Layout::dbmate: return "<version>_<name>.sql with -- migrate:up / -- migrate:down sections";
+        case Layout::golang_migrate: return "<version>_<name>.up.sql and <version>_<name>.down.sql";
+        case Layout::flyway: return "V<version>__<description>.sql, U<version>__<description>.sql or R__<description>.sql";
+        case Layout::supabase: return "<timestamp>_<name>.sql";
+        case Layout::prisma: return "<timestamp>_<name>/migration.sql";
+    }
+    return kMigrationFilePattern;
+}
+
+int compare_versions(std::string_view a, std::string_view b) {
+    const bool a_num = !a.empty() && a[0] >= '0' && a[0] <= '9';
+    const bool b_num = !b.empty() && b[0] >= '0' && b[0] <= '9';
+    if (a_num != b_num) return a_num ? -1 : 1;
+    if (!a_num) return a < b ? -1 : (a > b ? 1 : 0);
+    std::size_t i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        std::size_t ie = i, je = j;
+        while (ie < a.size() && a[ie] >= '0' && a[ie] <= '9') ++ie;
+        while (je < b.size() && b[je] >= '0' && b[je] <= '9') ++je;
+        std::string_view x = a.substr(i, ie - i), y = b.substr(j, je - j);
+        while (x.size() > 1 && x[0] == '0') x.remove_prefix(1);
+        while (y.size() > 1 && y[0] == '0') y.remove_prefix(1);
+        if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+        if (x != y) return x < y ? -1 : 1;
+        i = ie, j = je;
+        // separators ('.' or '_') are equivalent
+        bool a_sep = i < a.size(), b_sep = j < b.size();
+        if (!a_sep || !b_sep) break;
+        ++i, ++j;
+    }
+    const bool a_more = i < a.size(), b_more = j < b.size();
+    if (a_more != b_more) return a_more ? 1 : -1;
+    return 0;
+}
+
 MigrationFile parse_migration(std::string_view content, const fs::path& path) {
+    return parse_migration(content, path, Layout::tenantctl);
+}
+
+MigrationFile parse_migration(std::string_view content, const fs::path& path, Layout layout) {
     std::string path_text = path.string();
-    auto parsed_name = parse_migration_file_name(path.filename().string());
-    if (!parsed_name)
+    auto parsed_name = layout_name(path, layout);
+    if (!parsed_name || parsed_name->role == Role::down) {
+        if (layout == Layout::tenantctl)
+            throw SourceError(path_text, 0, 0,
+                              "malformed migration file name, expected " + std::string(kMigrationFilePattern),
+                              "create migrations with `tenantctl migrate new NAME`");
         throw SourceError(path_text, 0, 0,
-                          "malformed migration file name, expected " + std::string(kMigrationFilePattern),
-                          "create migrations with `tenantctl migrate new NAME`");
+                          "not a " + std::string(to_string(layout)) + " migration file name, expected " +
+                              std::string(file_pattern(layout)));
+    }
+    require_clean_text(content, path_text);
     MigrationFile file;
     file.version = parsed_name->version;
     file.name = parsed_name->name;
     file.path = path_text;
+    file.down_path = path_text;
+    file.layout = layout;
+    file.repeatable = parsed_name->role == Role::repeatable;
     file.checksum = crypto::sha256_hex(content);
-    MigrationParser(content, path_text, file).run();
+    MigrationParser(content, path_text, file, is_plain(layout)).run();
     return file;
 }
 
-MigrationFile load_migration(const fs::path& path) {
+void attach_down_file(MigrationFile& file, std::string_view content, const fs::path& path) {
+    const std::string path_text = path.string();
+    require_clean_text(content, path_text);
+    std::string_view body = content;
+    if (body.substr(0, kUtf8Bom.size()) == kUtf8Bom) body.remove_prefix(kUtf8Bom.size());
+    file.down_sql = std::string(body);
+    file.down_first_line = 1;
+    file.down_path = path_text;
+    auto down = split_statements(file.down_sql, 1, path_text);
+    file.has_down = !down.empty();
+    file.down_tx_control = find_transaction_control(down, path_text);
+}
+
+std::string read_source_file(const fs::path& path) {
     std::error_code ec;
-    if (!fs::exists(path, ec)) throw SourceError(path.string(), 0, 0, "no such file");
-    if (fs::is_directory(path, ec)) throw SourceError(path.string(), 0, 0, "is a directory, not a migration file");
+    auto st = fs::status(path, ec);
+    if (ec || !fs::exists(st)) throw SourceError(path.string(), 0, 0, "no such file");
+    if (fs::is_directory(st)) throw SourceError(path.string(), 0, 0, "is a directory, not a migration file");
+    if (!fs::is_regular_file(st))
+        throw SourceError(path.string(), 0, 0, "not a regular file (a FIFO, socket or device)",
+                          "move it out of the migrations directory");
     std::ifstream in(path, std::ios::binary);
     if (!in) throw SourceError(path.string(), 0, 0, "cannot read migration file");
     std::string content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (in.bad()) throw SourceError(path.string(), 0, 0, "cannot read migration file");
-    return parse_migration(content, path);
+    return content;
+}
+
+MigrationFile load_migration(const fs::path& path) { return load_migration(path, Layout::tenantctl); }
+
+MigrationFile load_migration(const fs::path& path, Layout layout) {
+    return parse_migration(read_source_file(path), path, layout);
 }
 
 bool is_ignored_directory_entry(std::string_view file_name) {
     return (!file_name.empty() && file_name.front() == '.') || starts_with_nocase(file_name, "readme");
 }
 
-std::vector<MigrationFile> load_directory(const fs::path& dir) {
+namespace {
+
+struct Listing {
+    std::vector<fs::path> files;       // regular files and whatever else is not a directory
+    std::vector<fs::path> subdirs;
+};
+
+Listing list_directory(const fs::path& dir) {
     std::error_code ec;
     if (!fs::exists(dir, ec))
         throw UsageError("migrations directory '" + dir.string() + "' does not exist",
                          "create it, or point the configuration at the right directory");
     if (!fs::is_directory(dir, ec)) throw UsageError("'" + dir.string() + "' is not a directory");
-
-    std::vector<fs::path> candidates;
+    Listing l;
     for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-        if (it->is_directory(ec)) continue;
         if (is_ignored_directory_entry(it->path().filename().string())) continue;
-        candidates.push_back(it->path());
+        std::error_code e2;
+        if (it->is_directory(e2))
+            l.subdirs.push_back(it->path());
+        else
+            l.files.push_back(it->path());
     }
     if (ec) throw UsageError("cannot list migrations directory '" + dir.string() + "': " + ec.message());
-    std::sort(candidates.begin(), candidates.end());
+    std::sort(l.files.begin(), l.files.end());
+    std::sort(l.subdirs.begin(), l.subdirs.end());
+    return l;
+}
 
+bool has_marker_line(const fs::path& p) {
+    if (!is_regular(p)) return false;
+    std::ifstream in(p, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+        std::string_view t = trim(line);
+        if (t == kUpMarker || t == kDownMarker) return true;
+    }
+    return false;
+}
+
+void refuse_irregular(const std::vector<fs::path>& files) {
+    for (const auto& p : files)
+        if (!is_regular(p))
+            throw SourceError(p.string(), 0, 0, "not a regular file (a FIFO, socket or device) in the migrations directory",
+                              "move it out of the directory");
+}
+
+}  // namespace
+
+Layout detect_layout(const fs::path& dir) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return Layout::tenantctl;
+    Listing l = list_directory(dir);
+    for (const auto& d : l.subdirs)
+        if (fs::exists(d / "migration.sql", ec)) return Layout::prisma;
+    bool golang = false, timestamped_strict = true, any = false, markers = false, hyphen = false;
+    for (const auto& p : l.files) {
+        const std::string n = p.filename().string();
+        if (flyway_name(n)) return Layout::flyway;
+        if (layout_name(p, Layout::golang_migrate)) golang = true;
+    }
+    if (golang) return Layout::golang_migrate;
+    for (const auto& p : l.files) {
+        const std::string n = p.filename().string();
+        if (!layout_name(p, Layout::dbmate)) continue;
+        any = true;
+        if (!parse_migration_file_name(n)) timestamped_strict = false;
+        if (n.find('-') != std::string::npos) hyphen = true;
+        if (!markers && has_marker_line(p)) markers = true;
+    }
+    // dbmate is never guessed: its files are tenantctl's, and reading a mistyped tenantctl name
+    // (a 13-digit version) as dbmate would hide the typo. Configure it, or adopt --from dbmate.
+    if (!any || markers) return Layout::tenantctl;
+    return hyphen || !timestamped_strict ? Layout::supabase : Layout::tenantctl;
+}
+
+std::vector<fs::path> directory_files(const fs::path& dir, Layout layout) {
+    Listing l = list_directory(dir);
+    std::vector<fs::path> out;
+    if (layout == Layout::prisma) {
+        for (const auto& d : l.subdirs) out.push_back(d / "migration.sql");
+        out.insert(out.end(), l.files.begin(), l.files.end());  // stray files are reported as misnamed
+    } else {
+        for (const auto& p : l.files) {
+            auto n = layout_name(p, layout);
+            if (n && n->role == Role::down) continue;
+            out.push_back(p);
+        }
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+std::vector<std::string> directory_versions(const fs::path& dir, Layout layout) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) return {};
+    std::vector<std::string> out;
+    for (const auto& p : directory_files(dir, layout))
+        if (auto n = layout_name(p, layout); n && n->role != Role::repeatable) out.push_back(n->version);
+    return out;
+}
+
+std::vector<MigrationFile> load_directory(const fs::path& dir, std::optional<Layout> layout_option) {
+    const Layout layout = layout_option ? *layout_option : detect_layout(dir);
+    Listing l = list_directory(dir);
+    refuse_irregular(l.files);
+
+    std::vector<fs::path> ups;
+    std::map<std::string, fs::path, VersionLess> downs;
     std::vector<fs::path> misnamed;
-    for (const auto& p : candidates)
-        if (!parse_migration_file_name(p.filename().string())) misnamed.push_back(p);
+    if (layout == Layout::prisma) {
+        for (const auto& d : l.subdirs) {
+            fs::path f = d / "migration.sql";
+            if (!fs::exists(f)) {
+                misnamed.push_back(d);
+                continue;
+            }
+            refuse_irregular({f});
+            (layout_name(f, layout) ? ups : misnamed).push_back(f);
+        }
+        // migration_lock.toml sits next to the migration directories
+        for (const auto& p : l.files)
+            if (p.filename() != "migration_lock.toml") misnamed.push_back(p);
+    } else {
+        for (const auto& p : l.files) {
+            auto n = layout_name(p, layout);
+            if (!n) {
+                misnamed.push_back(p);
+            } else if (n->role == Role::down) {
+                auto [it, inserted] = downs.emplace(n->version, p);
+                if (!inserted)
+                    throw UsageError("two down files for version " + n->version + ": " + it->second.string() + " and " +
+                                     p.string());
+            } else {
+                ups.push_back(p);
+            }
+        }
+    }
     if (!misnamed.empty()) {
-        std::string problem = "not a migration file name, expected " + std::string(kMigrationFilePattern);
+        std::string problem = layout == Layout::tenantctl
+                                  ? "not a migration file name, expected " + std::string(kMigrationFilePattern)
+                                  : "not a " + std::string(to_string(layout)) + " migration file name, expected " +
+                                        std::string(file_pattern(layout));
         if (misnamed.size() > 1) problem += " (and " + std::to_string(misnamed.size() - 1) + " more)";
         SourceError error(misnamed.front().string(), 0, 0, problem,
                           "rename it, or move it out of the directory (dotfiles and README files are ignored)");
@@ -442,15 +839,26 @@ std::vector<MigrationFile> load_directory(const fs::path& dir) {
     }
 
     std::vector<MigrationFile> files;
-    files.reserve(candidates.size());
-    for (const auto& p : candidates) files.push_back(load_migration(p));
-    std::stable_sort(files.begin(), files.end(),
-                     [](const MigrationFile& a, const MigrationFile& b) { return a.version < b.version; });
+    files.reserve(ups.size());
+    for (const auto& p : ups) {
+        MigrationFile f = load_migration(p, layout);
+        if (auto d = downs.find(f.version); d != downs.end() && !f.repeatable) {
+            attach_down_file(f, read_source_file(d->second), d->second);
+            downs.erase(d);
+        }
+        files.push_back(std::move(f));
+    }
+    if (!downs.empty())
+        throw SourceError(downs.begin()->second.string(), 0, 0,
+                          "down file without its up file (version " + downs.begin()->first + ")");
+    std::stable_sort(files.begin(), files.end(), [](const MigrationFile& a, const MigrationFile& b) {
+        return compare_versions(a.version, b.version) < 0;
+    });
     for (std::size_t i = 1; i < files.size(); ++i)
-        if (files[i].version == files[i - 1].version)
+        if (compare_versions(files[i].version, files[i - 1].version) == 0)
             throw UsageError(
                 "duplicate migration version " + files[i].version + ": " + files[i - 1].path + " and " + files[i].path,
-                "give one of them a new timestamp; versions must be unique");
+                "give one of them a new version; versions must be unique");
     return files;
 }
 

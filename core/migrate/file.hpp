@@ -41,7 +41,24 @@
 // directive outside the header is an error: a no-transaction written below the marker would
 // otherwise be silently ignored.
 //
-// Errors are SourceError (UsageError, exit 2) reading `path:line:col: what`.
+// Errors are SourceError (UsageError, exit 2) reading `path:line:col: what`. A NUL byte or
+// invalid UTF-8 anywhere in a file is such an error: the server would truncate the SQL at a NUL
+// (while the checksum covers the whole file) and reject invalid UTF-8 only when the file runs.
+//
+// Other tools' layouts (Layout): the same MigrationFile is read from
+//   dbmate            <version>_<name>.sql, any digits as version, the same up/down markers
+//   golang-migrate    <version>_<name>.up.sql (+ optional .down.sql), plain SQL
+//   flyway            V<version>__<desc>.sql, U<version>__<desc>.sql (its undo, the down section),
+//                     R__<desc>.sql (repeatable: re-run after the versioned ones whenever its
+//                     checksum changes); versions like 1.1 or 1_1 order numerically
+//   supabase          <14 digits>_<name>.sql, names may hold hyphens, plain SQL
+//   prisma            <14 digits>_<name>/migration.sql, plain SQL
+// In a plain-SQL file the whole file is the up section; tenantctl: directives may still be
+// written as whole-line comments before the first statement.
+//
+// Transaction control (BEGIN, COMMIT, ROLLBACK, SAVEPOINT, ... as statements, not inside
+// function or DO bodies) is recorded per section (tx_control) so the planner can refuse such a
+// file before anything runs unless it is marked no-transaction.
 #pragma once
 
 #include <chrono>
@@ -62,10 +79,36 @@ namespace tenantctl::migrate {
 enum class Scope { shared, tenant };
 std::string_view to_string(Scope scope);
 
+enum class Layout { tenantctl, dbmate, golang_migrate, flyway, supabase, prisma };
+std::string_view to_string(Layout layout);  // "tenantctl", "dbmate", "golang-migrate", ...
+// "auto" is not a layout: nullopt for it; throws UsageError for an unknown name.
+std::optional<Layout> parse_layout(std::string_view name);
+inline constexpr std::string_view kLayoutNames = "auto, tenantctl, dbmate, golang-migrate, flyway, supabase, prisma";
+
+// Orders versions the way the tools do: runs of digits compare as numbers (so 1.10 > 1.9 and
+// 000002 > 1), separators '.' and '_' are equivalent, and a version that does not start with a
+// digit (a Flyway repeatable, "R__name") sorts after every numeric one. For 14-digit
+// timestamps this is plain string order.
+int compare_versions(std::string_view a, std::string_view b);
+struct VersionLess {
+    using is_transparent = void;
+    bool operator()(std::string_view a, std::string_view b) const { return compare_versions(a, b) < 0; }
+};
+
+// The first transaction-control statement of a section.
+struct TransactionControl {
+    int line = 0;
+    int col = 0;
+    std::string word;  // as written, upper-cased: "BEGIN", "COMMIT", ...
+};
+
 struct MigrationFile {
-    std::string version;    // 14 digits, YYYYMMDDHHMMSS (UTC by convention)
-    std::string name;       // [a-z0-9_]+
+    std::string version;    // 14 digits, YYYYMMDDHHMMSS (UTC by convention), or the layout's version
+    std::string name;       // [a-z0-9_]+ (other layouts: the tool's name or description)
     std::string path;       // as given to the loader, for messages
+    std::string down_path;  // where the down section comes from (path, or a .down.sql / U file)
+    Layout layout = Layout::tenantctl;
+    bool repeatable = false;  // Flyway R__ file: version is "R__<desc>"
     std::string checksum;   // sha256 hex of the whole file's bytes, exactly as on disk
     std::string up_sql;     // the text between the up marker and the down marker (or the end)
     int up_first_line = 0;  // file line of up_sql's first line
@@ -80,6 +123,8 @@ struct MigrationFile {
     // Rules silenced for single statements: key is the index into
     // split_statements(up_sql, up_first_line).
     std::map<std::size_t, std::set<std::string>> statement_nolint;
+    std::optional<TransactionControl> up_tx_control;
+    std::optional<TransactionControl> down_tx_control;
 
     // "<version>_<name>", how migrations are named in messages.
     std::string id() const { return version + "_" + name; }
@@ -112,8 +157,30 @@ std::optional<std::chrono::milliseconds> parse_timeout(std::string_view text);
 // or comment is reported here, before anything runs. Throws SourceError.
 MigrationFile parse_migration(std::string_view content, const std::filesystem::path& path);
 
-// Reads and parses one file. Throws SourceError (unreadable file, or as parse_migration).
+// Parses a file of another layout (the name must follow that layout's pattern).
+MigrationFile parse_migration(std::string_view content, const std::filesystem::path& path, Layout layout);
+
+// Adds the down section of a separate file (golang-migrate .down.sql, Flyway U file).
+void attach_down_file(MigrationFile& file, std::string_view content, const std::filesystem::path& path);
+
+// Reads and parses one file. Throws SourceError (unreadable file, not a regular file such as a
+// FIFO, or as parse_migration).
 MigrationFile load_migration(const std::filesystem::path& path);
+MigrationFile load_migration(const std::filesystem::path& path, Layout layout);
+
+// Reads a file's bytes; refuses anything but a regular file (a FIFO would block forever).
+std::string read_source_file(const std::filesystem::path& path);
+
+// The layout of a directory from its entries: a subdirectory with migration.sql is Prisma,
+// V/U/R__ files are Flyway, .up.sql/.down.sql golang-migrate; otherwise files with `-- migrate:up`
+// markers are tenantctl, and marker-less files whose names tenantctl would refuse (hyphens, other
+// version lengths) Supabase. dbmate is never guessed (its files are tenantctl's; a mistyped
+// tenantctl name must stay an error): set it in the config. An empty or missing directory is
+// tenantctl.
+Layout detect_layout(const std::filesystem::path& dir);
+
+// The file name pattern of a layout, for messages.
+std::string_view file_pattern(Layout layout);
 
 // Files that may sit in a migrations directory without being migrations: dotfiles (.gitkeep,
 // editor swap files) and README* (any case). Subdirectories are skipped as well.
@@ -123,6 +190,17 @@ bool is_ignored_directory_entry(std::string_view file_name);
 // missing or not a directory, when any other entry's name does not follow the pattern (a
 // misnamed migration must never be skipped silently; all such names are listed as details),
 // when two files share a version (naming both), and as load_migration.
-std::vector<MigrationFile> load_directory(const std::filesystem::path& dir);
+// `layout`: nullopt detects it (detect_layout). Non-regular files (FIFOs, sockets, devices) are
+// refused by name before any file is opened.
+std::vector<MigrationFile> load_directory(const std::filesystem::path& dir,
+                                          std::optional<Layout> layout = std::nullopt);
+
+// The migration files `load_directory` reads (the up files; for Prisma the migration.sql files),
+// sorted by path. For `migrate lint` of a directory.
+std::vector<std::filesystem::path> directory_files(const std::filesystem::path& dir, Layout layout);
+
+// The versions the file names in `dir` carry (nothing is read or parsed); empty when the
+// directory does not exist. For `migrate new`, which must work beside an untouched scaffold.
+std::vector<std::string> directory_versions(const std::filesystem::path& dir, Layout layout);
 
 }  // namespace tenantctl::migrate

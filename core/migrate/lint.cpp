@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr std::array<LintRule, 10> kRules{{
+constexpr std::array<LintRule, 11> kRules{{
     {"index-not-concurrent", "error", "CREATE INDEX without CONCURRENTLY on an existing table blocks writes"},
     {"concurrently-in-transaction", "error",
      "CONCURRENTLY cannot run inside a transaction: add -- tenantctl:no-transaction"},
@@ -25,6 +25,8 @@ constexpr std::array<LintRule, 10> kRules{{
     {"rls-missing", "error", "a new tenant table lacks ENABLE + FORCE ROW LEVEL SECURITY and a policy"},
     {"rls-disabled", "error", "DISABLE / NO FORCE ROW LEVEL SECURITY turns tenant isolation off"},
     {"transaction-control", "error", "BEGIN/COMMIT/ROLLBACK in a migration: tenantctl owns the transaction"},
+    {"fk-without-index", "warning",
+     "a foreign key without an index on its referencing columns makes deletes and purges scan the table"},
 }};
 
 const std::set<std::string, std::less<>> kVolatileFunctions{
@@ -43,10 +45,12 @@ bool is_word(const Token& t, std::string_view w) { return t.kind == TokenKind::w
 bool is_symbol(const Token& t, std::string_view s) { return t.kind == TokenKind::symbol && t.text == s; }
 
 // A relation name as PostgreSQL resolves it: unquoted parts are folded to lower case (done by
-// tokenize), quoted parts are exact. Tables are matched on the last part only.
+// tokenize), quoted parts are exact. key is "schema.table": an unqualified name is resolved
+// with the schema the file's SET search_path names, else public (see qualify()).
 struct RelationName {
     std::string key;
     std::string display;
+    bool qualified = false;
 };
 
 std::string display_part(const Token& t) {
@@ -90,13 +94,17 @@ public:
     std::optional<RelationName> name() {
         const Token* t = peek();
         if (!t || !is_identifier(*t)) return std::nullopt;
-        RelationName out{t->text, display_part(*t)};
+        RelationName out{t->text, display_part(*t), false};
+        std::string schema;
         ++m_pos;
         while (peek() && is_symbol(*peek(), ".") && peek(1) && is_identifier(*peek(1))) {
+            schema = out.key;
             out.key = peek(1)->text;
             out.display += "." + display_part(*peek(1));
+            out.qualified = true;
             m_pos += 2;
         }
+        if (out.qualified) out.key = schema + "." + out.key;
         return out;
     }
     void skip(std::size_t n = 1) { m_pos = std::min(m_pos + n, m_end); }
@@ -136,9 +144,33 @@ struct TopLevel {
     }
 };
 
+// What one file does to tables, for rules that look across the files of a directory.
+struct FileFacts {
+    std::string path;
+    std::set<std::string> rls_enabled;
+    std::set<std::string> rls_forced;
+    std::set<std::string> policies;
+    std::map<std::string, std::vector<std::vector<std::string>>> indexes;  // table key -> leading columns
+};
+
+struct ForeignKey {
+    std::string table_key;
+    std::string table_display;
+    std::vector<std::string> columns;
+    int line;
+    int col;
+    std::size_t statement_index;
+};
+
 class FileLinter {
 public:
-    FileLinter(const MigrationFile& file, const LintOptions& options) : m_file(file), m_options(options) {}
+    FileLinter(const MigrationFile& file, const LintOptions& options, const std::vector<FileFacts>* all = nullptr,
+               std::size_t self = 0)
+        : m_file(file), m_options(options), m_all(all), m_self(self) {
+        m_facts.path = file.path;
+    }
+
+    const FileFacts& facts() const { return m_facts; }
 
     std::vector<LintFinding> run() {
         auto statements = split_statements(m_file.up_sql, m_file.up_first_line, m_file.path);
@@ -148,6 +180,7 @@ public:
             lint_statement();
         }
         check_tenant_tables();
+        check_foreign_keys();
         std::stable_sort(m_findings.begin(), m_findings.end(), [](const LintFinding& a, const LintFinding& b) {
             return std::pair(a.line, a.col) < std::pair(b.line, b.col);
         });
@@ -173,17 +206,61 @@ private:
         const LintRule* r = find_lint_rule(rule);
         m_findings.push_back({m_file.path, line, col, std::string(rule), std::move(message), std::string(r->severity)});
     }
+    void report_note(std::string_view rule, int line, int col, std::string message, std::size_t statement_index) {
+        if (suppressed(rule, statement_index)) return;
+        m_findings.push_back({m_file.path, line, col, std::string(rule), std::move(message), "note"});
+    }
     void report(std::string_view rule, const Token& at, std::string message) {
         report(rule, at.line, at.col, std::move(message), m_index);
     }
 
     bool is_existing(const RelationName& table) const { return m_created.count(table.key) == 0; }
 
+    // "schema.table" for a name as written: the file's search_path decides an unqualified one.
+    RelationName qualify(RelationName name) const {
+        if (!name.qualified) name.key = m_schema + "." + name.key;
+        return name;
+    }
+    std::optional<RelationName> qualified_name(Cursor& c) const {
+        auto n = c.name();
+        if (!n) return std::nullopt;
+        return qualify(*n);
+    }
+
+    // SET [SESSION|LOCAL] search_path { TO | = } a, b, ...: the first real schema creates tables.
+    void set_search_path(Cursor& c) {
+        c.accept("session") || c.accept("local");
+        if (!c.accept("search_path")) return;
+        if (!c.accept("to") && !(c.peek() && is_symbol(*c.peek(), "="))) return;
+        if (c.peek() && is_symbol(*c.peek(), "=")) c.skip();
+        for (; !c.done(); c.skip()) {
+            const Token* t = c.peek();
+            if (is_symbol(*t, ",")) continue;
+            if (is_word(*t, "default")) {
+                m_schema = "public";
+                return;
+            }
+            std::string schema = t->text;
+            if (t->kind == TokenKind::string) {  // 'app' or 'app, public'
+                schema = schema.substr(1, schema.size() >= 2 ? schema.size() - 2 : 0);
+                schema = schema.substr(0, schema.find(','));
+                while (!schema.empty() && schema.back() == ' ') schema.pop_back();
+                while (!schema.empty() && schema.front() == ' ') schema.erase(0, 1);
+            }
+            if (schema == "$user" || schema == "\"$user\"" || schema == "pg_catalog" || schema == "pg_temp" ||
+                schema.empty())
+                continue;
+            m_schema = schema;
+            return;
+        }
+    }
+
     void lint_statement() {
         if (m_tokens.empty()) return;
         Cursor c(m_tokens, 0, m_tokens.size());
         check_transaction_control(c);
         check_concurrently();
+        if (c.accept("set")) return set_search_path(c);
         if (c.accept("create")) {
             c.accept({"or", "replace"});
             c.accept("unique");
@@ -202,6 +279,7 @@ private:
         const Token& first = m_tokens.front();
         bool control = c.next_is_any(kTransactionWords) ||
                        ((c.next_is("start") || c.next_is("prepare")) && c.next_is("transaction", 1));
+        if (control && m_file.no_transaction) return;  // runs as its own block with its progress
         if (control)
             report("transaction-control", first,
                    "'" + first.text +
@@ -221,14 +299,57 @@ private:
         }
     }
 
+    // The simple column names of a parenthesised list at `open` (expressions end the list).
+    std::vector<std::string> column_list(std::size_t open) const {
+        std::vector<std::string> cols;
+        if (open >= m_tokens.size() || !is_symbol(m_tokens[open], "(")) return cols;
+        int depth = 0;
+        bool element_start = false;
+        for (std::size_t i = open; i < m_tokens.size(); ++i) {
+            const Token& t = m_tokens[i];
+            if (is_symbol(t, "(")) {
+                if (++depth == 1) element_start = true;
+                else if (element_start) return cols;  // an expression: stop here
+                continue;
+            }
+            if (is_symbol(t, ")")) {
+                if (--depth == 0) return cols;
+                continue;
+            }
+            if (depth == 1 && is_symbol(t, ",")) {
+                element_start = true;
+                continue;
+            }
+            if (depth == 1 && element_start) {
+                element_start = false;
+                if (!is_identifier(t)) return cols;
+                cols.push_back(t.text);
+            }
+        }
+        return cols;
+    }
+
+    std::size_t find_open_paren(std::size_t from) const {
+        for (std::size_t i = from; i < m_tokens.size(); ++i)
+            if (is_symbol(m_tokens[i], "(")) return i;
+        return m_tokens.size();
+    }
+
+    void add_index(const std::string& table_key, std::vector<std::string> cols) {
+        if (!cols.empty()) m_facts.indexes[table_key].push_back(std::move(cols));
+    }
+
     void create_index(Cursor& c) {
         bool concurrently = c.accept("concurrently");
         c.accept({"if", "not", "exists"});
         if (!c.next_is("on")) c.name();  // the index name is optional
         if (!c.accept("on")) return;
-        if (c.accept("only")) return;  // partitioned-table recipe: ON ONLY parent, then each partition concurrently
-        auto table = c.name();
-        if (!table || concurrently || !is_existing(*table)) return;
+        bool only = c.accept("only");
+        auto table = qualified_name(c);
+        if (!table) return;
+        add_index(table->key, column_list(find_open_paren(c.pos())));
+        if (only) return;  // partitioned-table recipe: ON ONLY parent, then each partition concurrently
+        if (concurrently || !is_existing(*table)) return;
         report("index-not-concurrent", m_tokens.front(),
                "CREATE INDEX on existing table " + table->display +
                    " without CONCURRENTLY blocks writes while it builds; use CREATE INDEX CONCURRENTLY in a "
@@ -237,12 +358,58 @@ private:
 
     void create_table(Cursor& c, bool temporary) {
         c.accept({"if", "not", "exists"});
-        auto table = c.name();
+        auto table = qualified_name(c);
         if (!table) return;
         m_created.insert(table->key);
-        if (temporary || !c.peek() || !is_symbol(*c.peek(), "(")) return;  // AS SELECT, PARTITION OF, OF type
+        if (!c.peek() || !is_symbol(*c.peek(), "(")) return;  // AS SELECT, PARTITION OF, OF type
+        table_elements(*table, c.pos());
+        if (temporary) return;
         if (has_tenant_column(c.pos()))
             m_tenant_tables.push_back({*table, m_tokens.front().line, m_tokens.front().col, m_index});
+    }
+
+    // Keys (PRIMARY KEY, UNIQUE) and foreign keys declared in a CREATE TABLE element list.
+    void table_elements(const RelationName& table, std::size_t open) {
+        int depth = 0;
+        std::size_t element = open + 1;
+        for (std::size_t i = open; i < m_tokens.size(); ++i) {
+            const Token& t = m_tokens[i];
+            if (is_symbol(t, "(")) {
+                ++depth;
+                continue;
+            }
+            bool closes = is_symbol(t, ")") && --depth == 0;
+            if ((depth == 1 && is_symbol(t, ",")) || closes) {
+                table_element(table, element, i);
+                element = i + 1;
+            }
+            if (closes) return;
+        }
+    }
+
+    void table_element(const RelationName& table, std::size_t begin, std::size_t end) {
+        if (begin >= end) return;
+        Cursor e(m_tokens, begin, end);
+        if (e.accept("constraint")) e.name();
+        TopLevel top{m_tokens, e.pos(), end};
+        if (e.accept({"primary", "key"}) || e.accept("unique")) {
+            add_index(table.key, column_list(find_open_paren(e.pos())));
+            return;
+        }
+        if (e.accept({"foreign", "key"})) {
+            add_foreign_key(table, column_list(e.pos()), m_tokens[begin]);
+            return;
+        }
+        if (e.next_is_any(kTableConstraintWords) || e.next_is("like")) return;
+        const Token* column = e.peek();
+        if (!column || !is_identifier(*column)) return;
+        if (top.has_pair("primary", "key") || top.has_word("unique")) add_index(table.key, {column->text});
+        if (top.has_word("references")) add_foreign_key(table, {column->text}, *column);
+    }
+
+    void add_foreign_key(const RelationName& table, std::vector<std::string> cols, const Token& at) {
+        if (cols.empty()) return;
+        m_foreign_keys.push_back({table.key, table.display, std::move(cols), at.line, at.col, m_index});
     }
 
     // Column names are the first token of each element of the parenthesised list at `open`.
@@ -276,13 +443,13 @@ private:
     void create_policy(Cursor& c) {
         c.name();
         if (!c.accept("on")) return;
-        if (auto table = c.name()) m_policies.insert(table->key);
+        if (auto table = qualified_name(c)) m_facts.policies.insert(table->key);
     }
 
     void alter_table(Cursor& c) {
         c.accept({"if", "exists"});
         c.accept("only");
-        auto table = c.name();
+        auto table = qualified_name(c);
         if (!table) return;
         if (c.peek() && is_symbol(*c.peek(), "*")) c.skip();
         // Actions are separated by commas outside parentheses.
@@ -301,10 +468,22 @@ private:
         const Token& start = m_tokens[begin];
         bool existing = is_existing(table);
         if (a.accept("add")) {
-            if (a.next_is_any(kTableConstraintWords))
+            if (a.next_is_any(kTableConstraintWords)) {
+                Cursor k(m_tokens, a.pos(), end);
+                if (k.accept("constraint")) k.name();
+                if (k.accept({"primary", "key"}) || k.accept("unique"))
+                    add_index(table.key, column_list(find_open_paren(k.pos())));
+                else if (k.accept({"foreign", "key"}))
+                    add_foreign_key(table, column_list(k.pos()), start);
                 return add_constraint(table, start, TopLevel{m_tokens, begin, end}, existing);
+            }
             a.accept("column");
             a.accept({"if", "not", "exists"});
+            if (const Token* col = a.peek(); col && is_identifier(*col)) {
+                TopLevel def{m_tokens, a.pos(), end};
+                if (def.has_word("references")) add_foreign_key(table, {col->text}, start);
+                if (def.has_pair("primary", "key") || def.has_word("unique")) add_index(table.key, {col->text});
+            }
             return add_column(table, start, a, existing);
         }
         if (a.accept("alter")) {
@@ -324,9 +503,9 @@ private:
             return;
         }
         if (a.accept({"enable", "row", "level", "security"})) {
-            m_rls_enabled.insert(table.key);
+            m_facts.rls_enabled.insert(table.key);
         } else if (a.accept({"force", "row", "level", "security"})) {
-            m_rls_forced.insert(table.key);
+            m_facts.rls_forced.insert(table.key);
         } else if (a.accept({"disable", "row", "level", "security"}) ||
                    a.accept({"no", "force", "row", "level", "security"})) {
             report("rls-disabled", start,
@@ -334,7 +513,9 @@ private:
                        ": every tenant's rows become "
                        "visible to the application role");
         } else if (a.accept({"rename", "to"})) {
-            if (auto renamed = a.name(); renamed && !existing) m_created.insert(renamed->key);
+            if (auto renamed = a.name(); renamed && !existing)
+                m_created.insert(renamed->qualified ? renamed->key
+                                                    : table.key.substr(0, table.key.find('.') + 1) + renamed->key);
         }
     }
 
@@ -389,52 +570,134 @@ private:
         return std::nullopt;
     }
 
+    // This file's facts, then those of the files after it (a later file may protect a table).
+    template <typename F>
+    const FileFacts* find_here_or_later(F&& has) const {
+        if (has(m_facts)) return &m_facts;
+        if (!m_all) return nullptr;
+        for (std::size_t i = m_self + 1; i < m_all->size(); ++i)
+            if (has((*m_all)[i])) return &(*m_all)[i];
+        return nullptr;
+    }
+
     void check_tenant_tables() {
         if (m_file.scope == Scope::tenant) return;  // schema per tenant: the schema is the boundary
         for (const auto& t : m_tenant_tables) {
+            const std::string& key = t.name.key;
+            const FileFacts* enabled = find_here_or_later([&](const FileFacts& f) { return f.rls_enabled.count(key) > 0; });
+            const FileFacts* forced = find_here_or_later([&](const FileFacts& f) { return f.rls_forced.count(key) > 0; });
+            const FileFacts* policy = find_here_or_later([&](const FileFacts& f) { return f.policies.count(key) > 0; });
             std::vector<std::string> missing;
-            if (!m_rls_enabled.count(t.name.key))
-                missing.push_back("ALTER TABLE " + t.name.display + " ENABLE ROW LEVEL SECURITY");
-            if (!m_rls_forced.count(t.name.key))
-                missing.push_back("ALTER TABLE " + t.name.display + " FORCE ROW LEVEL SECURITY");
-            if (!m_policies.count(t.name.key)) missing.push_back("CREATE POLICY ... ON " + t.name.display);
-            if (missing.empty()) continue;
+            if (!enabled) missing.push_back("ALTER TABLE " + t.name.display + " ENABLE ROW LEVEL SECURITY");
+            if (!forced) missing.push_back("ALTER TABLE " + t.name.display + " FORCE ROW LEVEL SECURITY");
+            if (!policy) missing.push_back("CREATE POLICY ... ON " + t.name.display);
+            std::set<std::string> later;
+            for (const FileFacts* f : {enabled, forced, policy})
+                if (f && f != &m_facts) later.insert(f->path);
+            std::string later_text;
+            for (const auto& l : later) later_text += (later_text.empty() ? "" : ", ") + l;
+            if (missing.empty()) {
+                if (!later.empty())
+                    report_note("rls-missing", t.line, t.col,
+                                "table " + key + " is protected with row level security by a later file: " + later_text,
+                                t.statement_index);
+                continue;
+            }
             std::string list;
             for (const auto& m : missing) list += (list.empty() ? "" : "; ") + m;
             report("rls-missing", t.line, t.col,
-                   "table " + t.name.display + " has " + m_options.tenant_column +
-                       " but this file does not protect it with row level security; missing: " + list,
+                   "table " + key + " has " + m_options.tenant_column +
+                       " but neither this file nor a later one protects it with row level security; missing: " + list +
+                       (later.empty() ? "" : " (the rest is in " + later_text + ")"),
                    t.statement_index);
+        }
+    }
+
+    // An index covers a foreign key when its leading columns are exactly the key's columns
+    // (2); one led by the tenancy column and then the key's columns (1) serves a tenant's
+    // purge but not the key check of a single delete, which scans that index.
+    int covers(const std::vector<std::string>& index, const std::vector<std::string>& fk) const {
+        auto leading = [&](std::size_t skip) {
+            if (index.size() < fk.size() + skip) return false;
+            std::set<std::string> a(index.begin() + static_cast<std::ptrdiff_t>(skip),
+                                    index.begin() + static_cast<std::ptrdiff_t>(skip + fk.size()));
+            return a == std::set<std::string>(fk.begin(), fk.end());
+        };
+        if (leading(0)) return 2;
+        if (!index.empty() && index.front() == m_options.tenant_column && leading(1)) return 1;
+        return 0;
+    }
+
+    void check_foreign_keys() {
+        for (const auto& fk : m_foreign_keys) {
+            auto coverage = [&](const FileFacts& f) {
+                int best = 0;
+                auto it = f.indexes.find(fk.table_key);
+                if (it != f.indexes.end())
+                    for (const auto& idx : it->second) best = std::max(best, covers(idx, fk.columns));
+                return best;
+            };
+            int found = coverage(m_facts);
+            if (m_all)
+                for (const auto& f : *m_all) found = std::max(found, coverage(f));
+            if (found == 2) continue;
+            std::string cols;
+            for (const auto& c : fk.columns) cols += (cols.empty() ? "" : ", ") + c;
+            if (found == 1) {
+                report_note("fk-without-index", fk.line, fk.col,
+                            "foreign key " + fk.table_key + " (" + cols + ") is indexed only after " +
+                                m_options.tenant_column + ": a tenant's purge uses that index, deleting one referenced "
+                                "row scans it",
+                            fk.statement_index);
+                continue;
+            }
+            report("fk-without-index", fk.line, fk.col,
+                   "foreign key " + fk.table_key + " (" + cols +
+                       ") has no index on its referencing columns: deleting a referenced row (or purging a tenant) "
+                       "scans the whole table; CREATE INDEX CONCURRENTLY ON " + fk.table_display + " (" + cols + ")",
+                   fk.statement_index);
         }
     }
 
     const MigrationFile& m_file;
     const LintOptions& m_options;
+    const std::vector<FileFacts>* m_all;
+    std::size_t m_self;
+    FileFacts m_facts;
+    std::string m_schema = "public";
     std::vector<LintFinding> m_findings;
     std::size_t m_index = 0;
     std::vector<Token> m_tokens;
     std::set<std::string> m_created;
     std::vector<TenantTable> m_tenant_tables;
-    std::set<std::string> m_rls_enabled;
-    std::set<std::string> m_rls_forced;
-    std::set<std::string> m_policies;
+    std::vector<ForeignKey> m_foreign_keys;
 };
 
-std::vector<fs::path> expand(const std::vector<fs::path>& paths) {
-    std::vector<fs::path> out;
+struct LintInput {
+    fs::path path;
+    Layout layout;
+};
+
+Layout layout_for(const fs::path& dir, const LintOptions& options) {
+    return options.layout ? *options.layout : detect_layout(dir);
+}
+
+std::vector<LintInput> expand(const std::vector<fs::path>& paths, const LintOptions& options) {
+    std::vector<LintInput> out;
     for (const auto& p : paths) {
         std::error_code ec;
         if (!fs::is_directory(p, ec)) {
-            out.push_back(p);
+            fs::path parent = p.parent_path();
+            Layout layout = options.layout ? *options.layout : Layout::tenantctl;
+            if (!options.layout && !parent.empty()) {
+                // a Prisma migration.sql sits one level deeper than its directory
+                layout = p.filename() == "migration.sql" ? Layout::prisma : detect_layout(parent);
+            }
+            out.push_back({p, layout});
             continue;
         }
-        std::vector<fs::path> entries;
-        for (fs::directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec)) {
-            if (it->is_directory(ec) || is_ignored_directory_entry(it->path().filename().string())) continue;
-            entries.push_back(it->path());
-        }
-        std::sort(entries.begin(), entries.end());
-        out.insert(out.end(), entries.begin(), entries.end());
+        const Layout layout = layout_for(p, options);
+        for (auto& f : directory_files(p, layout)) out.push_back({f, layout});
     }
     return out;
 }
@@ -454,27 +717,57 @@ std::vector<LintFinding> lint(const MigrationFile& file, const LintOptions& opti
 }
 
 std::vector<LintFinding> lint_files(const std::vector<fs::path>& paths, const LintOptions& options) {
-    std::vector<LintFinding> findings;
     std::set<fs::path> seen;                           // a file named twice (dir and dir/file.sql) is linted once
     std::map<std::string, std::string> version_owner;  // version -> first file using it
-    for (const auto& path : expand(paths)) {
+    std::vector<MigrationFile> files;
+    std::vector<std::size_t> slot_of_file;             // findings go out in input order
+    std::vector<std::vector<LintFinding>> slots;
+    std::vector<bool> reported;
+    for (const auto& input : expand(paths, options)) {
+        const fs::path& path = input.path;
         std::error_code ec;
         fs::path identity = fs::weakly_canonical(path, ec);
         if (!seen.insert(ec ? path : identity).second) continue;
+        const bool wanted = !options.only || options.only->count(ec ? path : identity) > 0;
+        slots.emplace_back();
         try {
-            MigrationFile file = load_migration(path);
+            MigrationFile file = load_migration(path, input.layout);
             auto [owner, first] = version_owner.emplace(file.version, file.path);
-            if (!first)
-                findings.push_back(
+            if (!first && wanted)
+                slots.back().push_back(
                     {file.path, 0, 0, std::string(kParseErrorRule),
                      "duplicate migration version " + file.version + " (also used by " + owner->second + ")", "error"});
-            auto file_findings = lint(file, options);
-            findings.insert(findings.end(), file_findings.begin(), file_findings.end());
+            files.push_back(std::move(file));
+            slot_of_file.push_back(slots.size() - 1);
+            reported.push_back(wanted);
         } catch (const SourceError& e) {
-            findings.push_back({e.file().empty() ? path.string() : e.file(), e.line(), e.col(),
-                                std::string(kParseErrorRule), e.problem(), "error"});
+            if (wanted)
+                slots.back().push_back({e.file().empty() ? path.string() : e.file(), e.line(), e.col(),
+                                        std::string(kParseErrorRule), e.problem(), "error"});
         }
     }
+    // Facts first (a later file may protect a table or index a foreign key), in version order.
+    std::vector<std::size_t> order(files.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return compare_versions(files[a].version, files[b].version) < 0;
+    });
+    std::vector<FileFacts> facts;
+    facts.reserve(files.size());
+    for (std::size_t i : order) {
+        FileLinter collector(files[i], options);
+        collector.run();
+        facts.push_back(collector.facts());
+    }
+    for (std::size_t k = 0; k < order.size(); ++k) {
+        std::size_t i = order[k];
+        if (!reported[i]) continue;
+        auto found = FileLinter(files[i], options, &facts, k).run();
+        auto& slot = slots[slot_of_file[i]];
+        slot.insert(slot.end(), found.begin(), found.end());
+    }
+    std::vector<LintFinding> findings;
+    for (auto& slot : slots) findings.insert(findings.end(), slot.begin(), slot.end());
     return findings;
 }
 

@@ -43,7 +43,8 @@
 //   rls-missing (error)
 //       CREATE TABLE with the tenancy column (LintOptions::tenant_column) but the same file
 //       lacks ALTER TABLE <t> ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY, or
-//       CREATE POLICY ... ON <t>: the new table would be readable across tenants. Not checked
+//       CREATE POLICY ... ON <t> (in this file or a later one): the new table would be readable
+//       across tenants. Not checked
 //       for `scope=tenant` files (the schema isolates them), temporary tables, or partitions
 //       (PARTITION OF), whose columns are not listed.
 //   rls-disabled (error)
@@ -52,12 +53,29 @@
 //   transaction-control (error)
 //       BEGIN, START TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE or PREPARE
 //       TRANSACTION in a migration: tenantctl owns the transaction (the ledger row commits with
-//       the migration), and a COMMIT inside the file would break that guarantee.
+//       the migration), and a COMMIT inside the file would break that guarantee (`migrate up`
+//       refuses such a file too). Not reported in a `no-transaction` file, where each
+//       BEGIN ... COMMIT block runs as one unit with its progress.
+//
+//   fk-without-index (warning)
+//       FOREIGN KEY / REFERENCES whose referencing columns are not the leading columns of an
+//       index, primary key or unique constraint created anywhere in the files linted: deleting a
+//       referenced row (and purging a tenant) then scans the referencing table.
+//
+// Names are resolved with their schema: a qualified name as written; an unqualified one with the
+// schema of the file's latest `SET search_path` (its first schema other than "$user",
+// pg_catalog, pg_temp), else public. So app.notes and public.notes are different tables.
+// Across files: lint_files() reads every file first, so ENABLE/FORCE ROW LEVEL SECURITY and
+// CREATE POLICY in a later file (by version) count for a table created earlier; the table then
+// gets a `note` naming that file instead of an error. Indexes from any file count for a
+// foreign key.
 //
 // `parse-error` (error) is not a rule but how lint_files() reports a file it cannot parse.
 #pragma once
 
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -82,6 +100,10 @@ inline constexpr std::string_view kParseErrorRule = "parse-error";
 
 struct LintOptions {
     std::string tenant_column = "tenant_id";  // the column that marks a table as tenant-scoped
+    std::optional<Layout> layout;             // nullopt: detect it per directory
+    // Report findings only for these files (canonical paths; `--changed-since`); the other files
+    // are still read, for the rules that look across files.
+    std::optional<std::set<std::filesystem::path>> only;
 };
 
 struct LintFinding {
@@ -90,7 +112,7 @@ struct LintFinding {
     int col = 0;
     std::string rule;
     std::string message;
-    std::string severity;  // "error" | "warning"
+    std::string severity;  // "error" | "warning" | "note" (informational: not a failure)
 };
 
 // Findings for one parsed file, in statement order. Rules silenced by the file's nolint or the

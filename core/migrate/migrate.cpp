@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -20,9 +21,10 @@ struct Tracks {
     std::vector<MigrationFile> tenant;
 };
 
-Tracks load_tracks(const std::filesystem::path& dir) {
+Tracks load_tracks(const Selection& sel) {
     Tracks t;
-    for (auto& f : load_directory(dir)) (f.scope == Scope::tenant ? t.tenant : t.shared).push_back(std::move(f));
+    for (auto& f : load_directory(sel.dir, sel.layout))
+        (f.scope == Scope::tenant ? t.tenant : t.shared).push_back(std::move(f));
     return t;
 }
 
@@ -32,7 +34,7 @@ std::optional<std::string> track_limit(const std::vector<MigrationFile>& files, 
     if (!to) return std::nullopt;
     std::string best;
     for (const auto& f : files)
-        if (f.version <= *to) best = f.version;
+        if (!f.repeatable && compare_versions(f.version, *to) <= 0) best = f.version;
     return best;
 }
 
@@ -41,7 +43,7 @@ void require_known_version(const Tracks& t, const std::optional<std::string>& to
     require_valid_version(*to);
     for (const auto* files : {&t.shared, &t.tenant})
         for (const auto& f : *files)
-            if (f.version == *to) return;
+            if (compare_versions(f.version, *to) == 0) return;
     throw NotFound("no migration file has version " + *to, "`tenantctl migrate status` lists the versions");
 }
 
@@ -151,6 +153,8 @@ std::filesystem::path migrations_dir(const Context& ctx, const std::string& dir_
     return dir_option.empty() ? ctx.config().migrations.dir : std::filesystem::path(dir_option);
 }
 
+std::optional<Layout> configured_layout(const Context& ctx) { return parse_layout(ctx.config().migrations.layout); }
+
 bool StatusReport::has_pending() const {
     if (summarize(shared).has_pending_work()) return true;
     for (const auto& t : tenants)
@@ -173,7 +177,7 @@ std::size_t RunReport::failed() const {
 }
 
 StatusReport status(Context& ctx, const Selection& sel) {
-    Tracks tracks = load_tracks(sel.dir);
+    Tracks tracks = load_tracks(sel);
     platform::require_current(ctx);
     StatusReport report;
     report.tenant_files = tracks.tenant.size();
@@ -202,7 +206,7 @@ StatusReport status(Context& ctx, const Selection& sel) {
 }
 
 std::vector<PlanGroup> plan(Context& ctx, const UpOptions& o) {
-    Tracks tracks = load_tracks(o.sel.dir);
+    Tracks tracks = load_tracks(o.sel);
     require_known_version(tracks, o.to);
     platform::require_current(ctx);
     std::vector<PlanGroup> groups;
@@ -237,7 +241,7 @@ RunReport up(Context& ctx, const UpOptions& o) {
         report.plan = plan(ctx, o);
         return report;
     }
-    Tracks tracks = load_tracks(o.sel.dir);
+    Tracks tracks = load_tracks(o.sel);
     auto lock = ctx.lock("migrate");
     platform::require_current(ctx);
 
@@ -270,6 +274,24 @@ RunReport up(Context& ctx, const UpOptions& o) {
             shared_plan = plan_track_up(tracks.shared, shared_rows(ctx), track_limit(tracks.shared, to), allow_out_of_order);
         } catch (const pqxx::failure&) {
             db::rethrow_translated("reading the migration ledger");
+        }
+        // A tenant file with its own transaction control must stop the run before the shared
+        // track changes anything, not after (only read when such a file exists).
+        const bool tenant_tx_control = std::any_of(tracks.tenant.begin(), tracks.tenant.end(), [](const MigrationFile& f) {
+            return !f.no_transaction && f.up_tx_control;
+        });
+        if (tenant_tx_control) {
+            const auto limit = track_limit(tracks.tenant, to);
+            for (auto& t : read_fleet_now(ctx, o.sel.tenants).schemas) {
+                if (!t.schema_exists) continue;
+                try {
+                    plan_track_up(tracks.tenant, t.applied, limit, allow_out_of_order);
+                } catch (const SourceError&) {
+                    throw;
+                } catch (const Error&) {
+                    // reported per target by the fan-out
+                }
+            }
         }
         attempted = !shared_plan.empty();
         run_shared(ctx, settings, shared_plan, report);
@@ -320,7 +342,7 @@ RunReport up(Context& ctx, const UpOptions& o) {
 }
 
 RunReport down(Context& ctx, const DownOptions& o) {
-    Tracks tracks = load_tracks(o.sel.dir);
+    Tracks tracks = load_tracks(o.sel);
     RunReport report;
     report.run_id = ctx.run_id();
     const std::vector<MigrationFile>& files = o.scope == Scope::tenant ? tracks.tenant : tracks.shared;
@@ -399,7 +421,7 @@ RunReport down(Context& ctx, const DownOptions& o) {
 }
 
 std::vector<TargetDrift> verify(Context& ctx, const Selection& sel) {
-    Tracks tracks = load_tracks(sel.dir);
+    Tracks tracks = load_tracks(sel);
     platform::require_current(ctx);
     std::vector<TargetDrift> out;
     try {
@@ -428,14 +450,14 @@ std::vector<Target> targets_for(Context& ctx, pqxx::transaction_base& tx, Scope 
 
 std::vector<ChangeRow> baseline(Context& ctx, const Selection& sel, const std::string& version, Scope scope) {
     require_valid_version(version);
-    Tracks tracks = load_tracks(sel.dir);
+    Tracks tracks = load_tracks(sel);
     std::unique_ptr<db::AdvisoryLock> lock;
     if (!ctx.dry_run()) lock = ctx.lock("migrate");
     platform::require_current(ctx);
     const auto& files = scope == Scope::tenant ? tracks.tenant : tracks.shared;
     std::string name = "baseline";
     for (const auto& f : files)
-        if (f.version == version) name = f.name;
+        if (compare_versions(f.version, version) == 0) name = f.name;
     std::vector<ChangeRow> changes;
     try {
         pqxx::work tx(ctx.db());
@@ -472,12 +494,12 @@ std::vector<ChangeRow> repair(Context& ctx, const RepairOptions& o) {
     if (o.mark_applied && o.forget) throw UsageError("--mark-applied and --forget are exclusive");
     if (o.mark_applied) require_valid_version(*o.mark_applied);
     if (o.forget) require_valid_version(*o.forget);
-    Tracks tracks = load_tracks(o.sel.dir);
+    Tracks tracks = load_tracks(o.sel);
     std::unique_ptr<db::AdvisoryLock> lock;
     if (!ctx.dry_run()) lock = ctx.lock("migrate");
     platform::require_current(ctx);
     const auto& files = o.scope == Scope::tenant ? tracks.tenant : tracks.shared;
-    std::map<std::string, const MigrationFile*> by_version;
+    std::map<std::string, const MigrationFile*, VersionLess> by_version;
     for (const auto& f : files) by_version[f.version] = &f;
 
     std::vector<ChangeRow> changes;
@@ -488,7 +510,7 @@ std::vector<ChangeRow> repair(Context& ctx, const RepairOptions& o) {
             auto rows = read_ledger(tx, ledger, target.name);
             auto find_row = [&](const std::string& v) -> const AppliedMigration* {
                 for (const auto& r : rows)
-                    if (r.version == v) return &r;
+                    if (compare_versions(r.version, v) == 0) return &r;
                 return nullptr;
             };
             if (o.mark_applied) {
@@ -551,7 +573,7 @@ std::vector<ChangeRow> repair(Context& ctx, const RepairOptions& o) {
 std::vector<MigrationOutcome> apply_tenant_migrations(Context& ctx, const std::string& schema_name) {
     const auto dir = ctx.config().migrations.dir;
     if (!std::filesystem::exists(dir)) return {};
-    Tracks tracks = load_tracks(dir);
+    Tracks tracks = load_tracks(Selection{dir, {}, configured_layout(ctx)});
     if (tracks.tenant.empty()) return {};
     auto log_mutex = std::make_shared<std::mutex>();
     RunSettings settings = make_settings(ctx, 3, log_mutex);

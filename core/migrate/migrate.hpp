@@ -44,9 +44,13 @@ std::filesystem::path migrations_dir(const Context& ctx, const std::string& dir_
 // statement, Busy when another run holds the schema past --lock-timeout).
 std::vector<MigrationOutcome> apply_tenant_migrations(Context& ctx, const std::string& schema_name);
 
+// migrations.layout of the config (nullopt: detect it from the directory).
+std::optional<Layout> configured_layout(const Context& ctx);
+
 struct Selection {
     std::filesystem::path dir;
     TenantFilter tenants;
+    std::optional<Layout> layout;  // nullopt: detect_layout(dir)
 };
 
 // --- status ----------------------------------------------------------------------------------

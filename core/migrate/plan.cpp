@@ -13,6 +13,26 @@ std::string short_checksum(const std::string& checksum) { return checksum.substr
 
 std::string id_of(const AppliedMigration& row) { return row.version + "_" + row.name; }
 
+bool before(const std::string& a, const std::string& b) { return compare_versions(a, b) < 0; }
+bool after(const std::string& a, const std::string& b) { return compare_versions(a, b) > 0; }
+
+// Transaction control inside a file that runs in tenantctl's transaction would commit part of
+// it (or the ledger row without it): refused before anything runs.
+void refuse_transaction_control(const MigrationFile& file, Direction direction) {
+    if (file.no_transaction) {
+        if (direction == Direction::up) transaction_blocks(file);  // refuses an unclosed BEGIN
+        return;
+    }
+    const auto& tc = direction == Direction::up ? file.up_tx_control : file.down_tx_control;
+    if (!tc) return;
+    throw SourceError(direction == Direction::up ? file.path : file.down_path, tc->line, tc->col,
+                      "'" + tc->word + "' in a migration that runs in one transaction with its ledger row; "
+                      "nothing was run",
+                      "remove the file's own transaction control, or add '-- tenantctl:no-transaction' to its header "
+                      "so it runs statement by statement (its BEGIN ... COMMIT blocks then commit together with "
+                      "their progress)");
+}
+
 std::string join(const std::vector<std::string>& parts) {
     std::string out;
     for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
@@ -34,9 +54,10 @@ public:
         }
         for (const auto& row : applied) {
             m_rows[row.version] = &row;
-            if (row.baseline && (!m_baseline || row.version > *m_baseline)) m_baseline = row.version;
+            if (is_repeatable_version(row.version)) continue;  // re-run on change, never "newest"
+            if (row.baseline && (!m_baseline || after(row.version, *m_baseline))) m_baseline = row.version;
             // A failed no-transaction migration has partly run, so a file older than it is out of order too.
-            if (!m_newest_applied || row.version > m_newest_applied->version) m_newest_applied = &row;
+            if (!m_newest_applied || after(row.version, m_newest_applied->version)) m_newest_applied = &row;
         }
     }
 
@@ -48,16 +69,18 @@ public:
         auto it = m_rows.find(version);
         return it == m_rows.end() ? nullptr : it->second;
     }
-    const std::map<std::string, const MigrationFile*>& files() const { return m_files; }
-    const std::map<std::string, const AppliedMigration*>& rows() const { return m_rows; }
+    const std::map<std::string, const MigrationFile*, VersionLess>& files() const { return m_files; }
+    const std::map<std::string, const AppliedMigration*, VersionLess>& rows() const { return m_rows; }
     const std::optional<std::string>& baseline() const { return m_baseline; }
     const AppliedMigration* newest_applied() const { return m_newest_applied; }
 
-    bool covered_by_baseline(const std::string& version) const { return m_baseline && version <= *m_baseline; }
+    bool covered_by_baseline(const std::string& version) const {
+        return m_baseline && !is_repeatable_version(version) && !after(version, *m_baseline);
+    }
 
 private:
-    std::map<std::string, const MigrationFile*> m_files;
-    std::map<std::string, const AppliedMigration*> m_rows;
+    std::map<std::string, const MigrationFile*, VersionLess> m_files;
+    std::map<std::string, const AppliedMigration*, VersionLess> m_rows;
     std::optional<std::string> m_baseline;
     const AppliedMigration* m_newest_applied = nullptr;
 };
@@ -95,6 +118,40 @@ PlannedMigration plan_resume(const MigrationFile& file, const AppliedMigration& 
 
 }  // namespace
 
+std::map<std::size_t, std::size_t> transaction_blocks(const MigrationFile& file) {
+    std::map<std::size_t, std::size_t> blocks;
+    auto statements = split_statements(file.up_sql, file.up_first_line, file.path);
+    constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+    std::size_t open = kNone;
+    for (std::size_t i = 0; i < statements.size(); ++i) {
+        const auto& st = statements[i];
+        auto t = tokenize(st.sql, st.line, st.col, file.path);
+        if (!is_transaction_control(t)) continue;
+        const std::string& w = t[0].text;
+        const bool starts = w == "begin" || w == "start";
+        // ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] x stays inside the block
+        bool to_savepoint = false;
+        for (std::size_t k = 1; k < t.size() && k < 4; ++k)
+            if (t[k].kind == TokenKind::word && t[k].text == "to") to_savepoint = true;
+        const bool ends = (w == "commit" || w == "end" || w == "rollback" || w == "abort") && !to_savepoint &&
+                          !(t.size() > 1 && t[1].kind == TokenKind::word && t[1].text == "prepared");
+        if (starts) {
+            if (open != kNone)
+                throw SourceError(file.path, st.line, st.col, "BEGIN inside a transaction block opened at line " +
+                                                                  std::to_string(statements[open].line));
+            open = i;
+        } else if (ends && open != kNone) {
+            blocks[open] = i;
+            open = kNone;
+        }
+    }
+    if (open != kNone)
+        throw SourceError(file.path, statements[open].line, statements[open].col,
+                          "transaction block is never closed (no COMMIT after this BEGIN)",
+                          "end it with COMMIT; in a no-transaction file each BEGIN ... COMMIT block runs as one unit");
+    return blocks;
+}
+
 std::string prefix_checksum(const MigrationFile& file, int statements) {
     auto all = split_statements(file.up_sql, file.up_first_line, file.path);
     auto n = std::min(all.size(), static_cast<std::size_t>(std::max(statements, 0)));
@@ -118,7 +175,18 @@ Plan plan_up(const std::vector<MigrationFile>& files, const std::vector<AppliedM
     Plan plan{Direction::up, {}};
     std::vector<std::string> out_of_order;
     for (const auto& [version, file] : history.files()) {
-        if (to_version && version > *to_version) break;
+        if (file->repeatable) {
+            // Flyway's rule: after the versioned files, whenever the checksum changed.
+            if (to_version) break;
+            const AppliedMigration* row = history.row(version);
+            if (row && row->failed) {
+                plan.migrations.push_back(plan_resume(*file, *row));
+            } else if (!row || row->checksum != file->checksum) {
+                plan.migrations.push_back(PlannedMigration{*file});
+            }
+            continue;
+        }
+        if (to_version && after(version, *to_version)) break;
         const AppliedMigration* row = history.row(version);
         if (row && row->failed) {
             plan.migrations.push_back(plan_resume(*file, *row));
@@ -126,7 +194,7 @@ Plan plan_up(const std::vector<MigrationFile>& files, const std::vector<AppliedM
         }
         if (row || history.covered_by_baseline(version)) continue;
         PlannedMigration planned{*file};
-        planned.out_of_order = newest && version < newest->version;
+        planned.out_of_order = newest && before(version, newest->version);
         if (planned.out_of_order) out_of_order.push_back(file->id());
         plan.migrations.push_back(std::move(planned));
     }
@@ -139,6 +207,7 @@ Plan plan_up(const std::vector<MigrationFile>& files, const std::vector<AppliedM
         for (const auto& id : out_of_order) error.with_detail(id);
         throw error;
     }
+    for (const auto& pm : plan.migrations) refuse_transaction_control(pm.file, Direction::up);
     return plan;
 }
 
@@ -160,15 +229,15 @@ Plan plan_down(const std::vector<MigrationFile>& files, const std::vector<Applie
 
     std::vector<const AppliedMigration*> revertible;  // newest first
     for (auto it = history.rows().rbegin(); it != history.rows().rend(); ++it)
-        if (!it->second->baseline) revertible.push_back(it->second);
+        if (!it->second->baseline && !is_repeatable_version(it->first)) revertible.push_back(it->second);
 
     std::vector<const AppliedMigration*> selected;
     if (target.to_version) {
-        if (history.baseline() && *target.to_version < *history.baseline())
+        if (history.baseline() && before(*target.to_version, *history.baseline()))
             throw Refused("cannot revert below the baseline " + *history.baseline(),
                           "migrations covered by `migrate baseline` never ran here and cannot be reverted");
         for (const auto* row : revertible)
-            if (row->version > *target.to_version) selected.push_back(row);
+            if (after(row->version, *target.to_version)) selected.push_back(row);
     } else if (!revertible.empty()) {
         auto steps = static_cast<std::size_t>(target.steps);
         if (steps > revertible.size())
@@ -191,6 +260,7 @@ Plan plan_down(const std::vector<MigrationFile>& files, const std::vector<Applie
             without_down.push_back(file->id());
             continue;
         }
+        refuse_transaction_control(*file, Direction::down);
         plan.migrations.push_back(PlannedMigration{*file});
     }
     if (!without_down.empty()) {
@@ -224,7 +294,7 @@ std::vector<Drift> verify(const std::vector<MigrationFile>& files, const std::ve
         const MigrationFile* file = history.file(version);
         if (!file) {
             drift.push_back({DriftKind::file_missing, version, row->name, "", row->checksum, ""});
-        } else if (!row->failed && row->checksum != file->checksum) {
+        } else if (!row->failed && !file->repeatable && row->checksum != file->checksum) {
             drift.push_back(
                 {DriftKind::checksum_changed, version, file->name, file->path, row->checksum, file->checksum});
         }
@@ -246,11 +316,11 @@ std::string_view to_string(MigrationState state) {
 
 std::vector<StatusRow> status(const std::vector<MigrationFile>& files, const std::vector<AppliedMigration>& applied) {
     History history(files, applied);
-    std::map<std::string, StatusRow> rows;
+    std::map<std::string, StatusRow, VersionLess> rows;
     for (const auto& [version, file] : history.files()) {
         StatusRow r{version, file->name, file->path, MigrationState::pending, "", file->checksum};
         const AppliedMigration* newest = history.newest_applied();
-        r.out_of_order = newest && version < newest->version;
+        r.out_of_order = newest && !file->repeatable && before(version, newest->version);
         if (history.covered_by_baseline(version)) {
             r.state = MigrationState::baselined;
             r.out_of_order = false;
@@ -272,8 +342,10 @@ std::vector<StatusRow> status(const std::vector<MigrationFile>& files, const std
             r.state = MigrationState::failed;
             r.statements_done = row->statements_done;
             r.statements_total = count_up_statements(*file);
+        } else if (row->checksum == file->checksum) {
+            r.state = MigrationState::applied;
         } else {
-            r.state = row->checksum == file->checksum ? MigrationState::applied : MigrationState::changed;
+            r.state = file->repeatable ? MigrationState::pending : MigrationState::changed;
         }
     }
     std::vector<StatusRow> out;

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,9 @@
 #include "core/migrate/file.hpp"
 
 namespace tenantctl::migrate {
+
+// Flyway repeatables are recorded under "R__<description>".
+inline bool is_repeatable_version(std::string_view version) { return version.substr(0, 3) == "R__"; }
 
 // One ledger row, as the runner read it.
 struct AppliedMigration {
@@ -40,6 +44,13 @@ struct AppliedMigration {
     std::string done_checksum{};  // optional: prefix_checksum(file, statements_done) at the time
     bool baseline = false;        // a `migrate baseline` marker row
 };
+
+// The file's own transaction blocks in its up section, for a no-transaction file: statement
+// index of each BEGIN / START TRANSACTION -> index of the COMMIT, END, ROLLBACK or ABORT that
+// closes it. The runner runs a block in one transaction together with its progress update, so a
+// kill inside it re-runs the whole block on resume. Throws SourceError for a nested BEGIN or a
+// block that is never closed.
+std::map<std::size_t, std::size_t> transaction_blocks(const MigrationFile& file);
 
 // SHA-256 (hex) over the first `statements` up statements of `file` (clamped to how many there
 // are), each followed by a NUL byte, which cannot occur in SQL text.

@@ -86,9 +86,9 @@ Exit exit_for_sqlstate(std::string_view state) {
 
 // The one-line error for a failed statement: `<target>: <file>:<line>:<col>: <message> (SQLSTATE x)`.
 Error statement_error(const Target& target, const MigrationFile& file, const Statement* stmt,
-                      const pqxx::sql_error& e, std::string_view extra = {}) {
+                      const pqxx::sql_error& e, bool down = false) {
     ServerError se = parse_server_error(e);
-    std::string where = file.path;
+    std::string where = down ? file.down_path : file.path;
     if (stmt) {
         int line = stmt->line, col = stmt->col;
         if (se.line > 0) {
@@ -98,7 +98,7 @@ Error statement_error(const Target& target, const MigrationFile& file, const Sta
         where += ":" + std::to_string(line) + (col > 0 ? ":" + std::to_string(col) : "");
     }
     std::string prefix = target.is_shared() ? "" : target.name + ": ";
-    std::string message = fmt::format("{}{}: {}{} (SQLSTATE {})", prefix, where, se.message, extra, se.sqlstate);
+    std::string message = fmt::format("{}{}: {} (SQLSTATE {})", prefix, where, se.message, se.sqlstate);
     std::string hint;
     if (se.sqlstate == "55P03")
         hint = "another session holds a lock this migration needs; retry later, or raise the file's "
@@ -217,6 +217,41 @@ bool settle_concurrent_index(pqxx::connection& conn, const Target& target, const
     return false;
 }
 
+// DROP INDEX CONCURRENTLY [IF EXISTS] name: the index name as SQL when IF EXISTS is absent.
+std::string concurrent_drop_name(const Statement& stmt) {
+    std::vector<Token> t;
+    try {
+        t = tokenize(stmt.sql);
+    } catch (const Error&) {
+        return "";
+    }
+    auto word_at = [&](std::size_t i, std::string_view w) {
+        return i < t.size() && t[i].kind == TokenKind::word && t[i].text == w;
+    };
+    if (!word_at(0, "drop") || !word_at(1, "index") || !word_at(2, "concurrently") || word_at(3, "if")) return "";
+    auto is_name = [&](std::size_t i) {
+        return i < t.size() && (t[i].kind == TokenKind::word || t[i].kind == TokenKind::quoted_identifier);
+    };
+    if (!is_name(3)) return "";
+    if (t.size() > 5 && t[4].kind == TokenKind::symbol && t[4].text == "." && is_name(5))
+        return db::quote_qualified(t[3].text, t[5].text);
+    return db::quote_ident(t[3].text);
+}
+
+// Resuming at a DROP INDEX CONCURRENTLY: a kill after the drop and before its progress was
+// recorded leaves nothing to drop; re-running it would fail with "does not exist" forever.
+bool settle_concurrent_drop(pqxx::connection& conn, const Target& target, const Statement& stmt,
+                            const RunSettings& settings) {
+    const std::string name = concurrent_drop_name(stmt);
+    if (name.empty()) return false;
+    pqxx::nontransaction tx(conn);
+    if (!tx.exec_params1("SELECT to_regclass($1) IS NULL", name)[0].as<bool>()) return false;
+    settings.note(fmt::format("{}: index {} is already gone (dropped by the interrupted run); counting the "
+                              "statement as done",
+                              target.name, name));
+    return true;
+}
+
 class PlanExecutor {
 public:
     PlanExecutor(pqxx::connection& conn, const Target& target, const RunSettings& settings)
@@ -268,7 +303,7 @@ private:
                     ++out.retries;
                     continue;
                 }
-                throw statement_error(m_target, f, current, e);
+                throw statement_error(m_target, f, current, e, !up);
             }
         }
         out.duration_ms = elapsed_ms(start);
@@ -284,6 +319,7 @@ private:
     MigrationOutcome up_without_transaction(const PlannedMigration& pm) {
         const MigrationFile& f = pm.file;
         const auto statements = split_statements(f.up_sql, f.up_first_line, f.path);
+        const auto blocks = transaction_blocks(f);
         const int total = static_cast<int>(statements.size());
         int done = static_cast<int>(pm.first_statement);
         MigrationOutcome out = outcome(f, pm.resume ? "resumed" : "applied");
@@ -306,7 +342,21 @@ private:
                 db::verify_held_locks();
                 current = &statements[static_cast<std::size_t>(done)];
                 if (pm.resume && done == static_cast<int>(pm.first_statement) &&
-                    settle_concurrent_index(m_conn, m_target, *current, m_s)) {
+                    (settle_concurrent_index(m_conn, m_target, *current, m_s) ||
+                     settle_concurrent_drop(m_conn, m_target, *current, m_s))) {
+                    pqxx::work tx(m_conn);
+                    update_progress(tx, m_s, m_target, f, done + 1);
+                    tx.commit();
+                    continue;
+                }
+                if (auto block = blocks.find(static_cast<std::size_t>(done)); block != blocks.end()) {
+                    const int end = static_cast<int>(block->second);
+                    run_block(f, statements, done, end, out, current);
+                    done = end;
+                    continue;
+                }
+                if (is_transaction_control(tokenize(current->sql))) {
+                    // a stray COMMIT/END outside a block: each statement already commits
                     pqxx::work tx(m_conn);
                     update_progress(tx, m_s, m_target, f, done + 1);
                     tx.commit();
@@ -332,6 +382,44 @@ private:
         reset_session_settings(m_conn);
         out.duration_ms = elapsed_ms(start);
         return out;
+    }
+
+    // The file's own BEGIN ... COMMIT block [begin, end]: its statements in one transaction
+    // together with the progress update past its COMMIT, so a kill inside it re-runs it whole.
+    // A block closed by ROLLBACK runs and is rolled back, as psql would do.
+    void run_block(const MigrationFile& f, const std::vector<Statement>& statements, int begin, int end,
+                   MigrationOutcome& out, const Statement*& current) {
+        const auto& closing = statements[static_cast<std::size_t>(end)];
+        auto close_tokens = tokenize(closing.sql);
+        const bool rollback = close_tokens[0].text == "rollback" || close_tokens[0].text == "abort";
+        for (int attempt = 0;; ++attempt) {
+            try {
+                pqxx::work tx(m_conn);
+                for (int i = begin + 1; i < end; ++i) {
+                    current = &statements[static_cast<std::size_t>(i)];
+                    tx.exec(current->sql);
+                }
+                current = &closing;
+                if (rollback) {
+                    tx.abort();
+                    pqxx::work progress(m_conn);
+                    update_progress(progress, m_s, m_target, f, end + 1);
+                    progress.commit();
+                } else {
+                    update_progress(tx, m_s, m_target, f, end + 1);
+                    tx.commit();
+                }
+                out.statements += end - begin - 1;
+                return;
+            } catch (const pqxx::sql_error& e) {
+                if (e.sqlstate() == "55P03" && attempt < m_s.lock_retries) {
+                    note_retry(f, attempt);
+                    ++out.retries;
+                    continue;
+                }
+                throw;
+            }
+        }
     }
 
     // One statement of a no-transaction file, with its progress update.
@@ -423,7 +511,7 @@ private:
                            m_target.name, f.version);
             tx.commit();
         } catch (const pqxx::sql_error& e) {
-            Error error = statement_error(m_target, f, current, e);
+            Error error = statement_error(m_target, f, current, e, true);
             try {
                 reset_session_settings(m_conn);
             } catch (const pqxx::failure&) {

@@ -1,5 +1,6 @@
 #include "core/migrate/scaffold.hpp"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "core/errors.hpp"
@@ -75,6 +76,48 @@ std::string scaffold_migration(std::string_view name, std::chrono::system_clock:
     out += "-- migrate:down\n";
     out += "\n";
     return out;
+}
+
+std::vector<ScaffoldFile> scaffold_files(Layout layout, const std::filesystem::path& dir, std::string_view name,
+                                         std::chrono::system_clock::time_point now, Scope scope,
+                                         const std::vector<std::string>& existing_versions) {
+    const std::string normalized = normalize_migration_name(name);
+    const std::string timestamp = migration_version(now);
+    if (layout == Layout::tenantctl || layout == Layout::dbmate)
+        return {{dir / migration_filename(name, now), scaffold_migration(name, now, scope)}};
+    std::string header = "-- " + normalized + "\n";
+    if (scope == Scope::tenant) header += "-- tenantctl:scope=tenant\n";
+    const std::string up = header + "-- plain SQL: the whole file is one migration; write it below\n";
+    switch (layout) {
+        case Layout::golang_migrate: {
+            std::string version = timestamp;
+            std::string newest;
+            bool sequential = !existing_versions.empty();
+            for (const auto& v : existing_versions) {
+                if (v.size() >= 14) sequential = false;
+                if (newest.empty() || compare_versions(v, newest) > 0) newest = v;
+            }
+            if (sequential) {
+                std::string next = std::to_string(std::stoull(newest) + 1);
+                if (next.size() < newest.size()) next.insert(0, newest.size() - next.size(), '0');
+                version = next;
+            }
+            const std::string stem = version + "_" + normalized;
+            return {{dir / (stem + ".up.sql"), up}, {dir / (stem + ".down.sql"), header + "-- revert it below\n"}};
+        }
+        case Layout::flyway: {
+            unsigned long long major = 0;
+            for (const auto& v : existing_versions) {
+                if (v.empty() || v[0] < '0' || v[0] > '9') continue;
+                major = std::max(major, std::stoull(v.substr(0, std::min(v.find('.'), std::size_t{18}))));
+            }
+            return {{dir / ("V" + std::to_string(major + 1) + "__" + normalized + ".sql"), up}};
+        }
+        case Layout::supabase: return {{dir / (timestamp + "_" + normalized + ".sql"), up}};
+        case Layout::prisma: return {{dir / (timestamp + "_" + normalized) / "migration.sql", up}};
+        default: break;
+    }
+    return {};
 }
 
 }  // namespace tenantctl::migrate

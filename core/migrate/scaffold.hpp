@@ -2,6 +2,8 @@
 #pragma once
 
 #include <chrono>
+#include <filesystem>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -25,5 +27,19 @@ std::string migration_filename(std::string_view name, std::chrono::system_clock:
 // explicit scope directive, and empty up and down sections. As written it does not load (its up
 // section is empty), so an untouched scaffold can never be applied by accident.
 std::string scaffold_migration(std::string_view name, std::chrono::system_clock::time_point now, Scope scope);
+
+struct ScaffoldFile {
+    std::filesystem::path path;
+    std::string content;
+};
+
+// `migrate new` in `layout`: the files to write under `dir` (golang-migrate: .up.sql and
+// .down.sql; Prisma: <version>_<name>/migration.sql). Versions: a timestamp, except Flyway
+// (the next major version after `existing_versions`) and golang-migrate directories already
+// numbered sequentially (000001, 000002...: the next number, same width). Plain-SQL layouts get
+// a comment only, so an untouched scaffold does not load.
+std::vector<ScaffoldFile> scaffold_files(Layout layout, const std::filesystem::path& dir, std::string_view name,
+                                         std::chrono::system_clock::time_point now, Scope scope,
+                                         const std::vector<std::string>& existing_versions);
 
 }  // namespace tenantctl::migrate

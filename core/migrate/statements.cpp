@@ -330,6 +330,50 @@ std::vector<Token> tokenize(std::string_view sql, int first_line, int first_col,
     return out;
 }
 
+bool is_transaction_control(const std::vector<Token>& t) {
+    if (t.empty() || t[0].kind != TokenKind::word) return false;
+    const std::string& w = t[0].text;
+    if (w == "begin" || w == "commit" || w == "rollback" || w == "end" || w == "abort" || w == "savepoint" ||
+        w == "release")
+        return true;
+    return (w == "start" || w == "prepare") && t.size() > 1 && t[1].kind == TokenKind::word &&
+           t[1].text == "transaction";
+}
+
+std::size_t invalid_text_offset(std::string_view text) {
+    const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+    const std::size_t n = text.size();
+    std::size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c == 0) return i;
+        if (c < 0x80) {
+            ++i;
+            continue;
+        }
+        std::size_t len = 0;
+        unsigned min = 0;
+        unsigned cp = 0;
+        if (c >= 0xC2 && c <= 0xDF) {
+            len = 2, min = 0x80, cp = c & 0x1F;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            len = 3, min = 0x800, cp = c & 0x0F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            len = 4, min = 0x10000, cp = c & 0x07;
+        } else {
+            return i;
+        }
+        if (i + len > n) return i;
+        for (std::size_t k = 1; k < len; ++k) {
+            if ((s[i + k] & 0xC0) != 0x80) return i;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+        i += len;
+    }
+    return std::string_view::npos;
+}
+
 SourcePosition position_in_text(std::string_view text, int first_line, int first_col, std::size_t char_position) {
     if (char_position == 0) char_position = 1;
     int line = first_line;

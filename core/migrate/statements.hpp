@@ -87,6 +87,13 @@ struct Token {
 // Throws SourceError like split_statements.
 std::vector<Token> tokenize(std::string_view sql, int first_line = 1, int first_col = 1, std::string_view file = {});
 
+// True when the statement whose tokens these are is transaction control: BEGIN, START
+// TRANSACTION, COMMIT, END, ROLLBACK, ABORT, SAVEPOINT, RELEASE, PREPARE TRANSACTION.
+bool is_transaction_control(const std::vector<Token>& tokens);
+
+// The first byte offset of `text` that is not valid UTF-8 (or a NUL byte), or npos.
+std::size_t invalid_text_offset(std::string_view text);
+
 struct SourcePosition {
     int line;
     int col;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark (a): 200 small migrations on one schema, tenantctl migrate up vs sqitch deploy of the
-# same SQL, side by side on one throwaway server. Prints both times and the ratio.
+# same SQL, side by side on one throwaway server, and the floor: `psql -1 -f` of the same SQL
+# concatenated into one file (one transaction, no ledger). Prints the times and the ratios.
 # Usage: tests/bench/migrate_vs_sqitch.sh [path/to/tenantctl] [count]
 set -euo pipefail
 BIN=$(realpath "${1:-build/tenantctl}")
@@ -15,7 +16,8 @@ URL=$("$BIN" sandbox up --dir "$WORK/sb" 2>/dev/null | tail -1)
 HOST=$(sed -E 's/.*host=([^&]*).*/\1/' <<<"$URL")
 PORT=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$URL")
 export PGHOST=$HOST PGPORT=$PORT PGUSER=postgres
-psql -qX -d postgres -c "CREATE DATABASE bench_tenantctl" -c "CREATE DATABASE bench_sqitch" >/dev/null
+psql -qX -d postgres -c "CREATE DATABASE bench_tenantctl" -c "CREATE DATABASE bench_sqitch" \
+  -c "CREATE DATABASE bench_floor" >/dev/null
 
 # The same SQL for both tools: a table, an index and a row per migration.
 mkdir -p "$WORK/migrations" "$WORK/sqitch/deploy" "$WORK/sqitch/revert"
@@ -31,6 +33,7 @@ for i in $(seq 1 "$N"); do
   sql="CREATE TABLE bench_$i (id int PRIMARY KEY, v text NOT NULL);
 CREATE INDEX bench_${i}_v_idx ON bench_$i (v);
 INSERT INTO bench_$i VALUES (1, 'row $i');"
+  printf "%s\n" "$sql" >> "$WORK/floor.sql"
   printf -- "-- migrate:up\n%s\n-- migrate:down\nDROP TABLE bench_%s;\n" "$sql" "$i" \
     > "$WORK/migrations/$(printf '20240101%02d%02d%02d' $((i / 3600)) $((i / 60 % 60)) $((i % 60)))_bench_$i.sql"
   # sqitch's own pg template wraps each deploy script in BEGIN/COMMIT.
@@ -43,21 +46,29 @@ now() { date +%s.%N; }
 DB_T="postgresql://postgres@/bench_tenantctl?host=$HOST&port=$PORT"
 t0=$(now)
 TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q init >/dev/null
+tm=$(now)
 TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q migrate up --dir "$WORK/migrations" >/dev/null
 t1=$(now)
 (cd "$WORK/sqitch" && sqitch deploy "db:pg:bench_sqitch" >/dev/null)
 t2=$(now)
+psql -qX -v ON_ERROR_STOP=1 -1 -f "$WORK/floor.sql" -d bench_floor >/dev/null
+t3=$(now)
+[ "$(psql -qXAt -d bench_floor -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'bench\_%'")" = "$N" ] \
+  || { echo "psql floor did not create $N tables" >&2; exit 1; }
 
 applied_t=$(psql -qXAt -d bench_tenantctl -c "SELECT count(*) FROM tenantctl.schema_migrations WHERE state = 'applied'")
 applied_s=$(psql -qXAt -d bench_sqitch -c "SELECT count(*) FROM sqitch.changes")
 [ "$applied_t" = "$N" ] && [ "$applied_s" = "$N" ] || { echo "not all applied: tenantctl $applied_t, sqitch $applied_s" >&2; exit 1; }
 
-python3 - "$t0" "$t1" "$t2" "$N" <<'PY'
+python3 - "$t0" "$tm" "$t1" "$t2" "$t3" "$N" <<'PY'
 import sys
-t0, t1, t2, n = map(float, sys.argv[1:5]); n = int(n)
-tt, ts = t1 - t0, t2 - t1
+t0, tm, t1, t2, t3, n = map(float, sys.argv[1:7]); n = int(n)
+tt, tu, ts, tf = t1 - t0, t1 - tm, t2 - t1, t3 - t2
 print(f"{n} migrations on one schema (same SQL, same server)")
 print(f"  tenantctl init + migrate up : {tt:7.3f} s  ({tt / n * 1000:6.2f} ms/migration)")
+print(f"  tenantctl migrate up alone  : {tu:7.3f} s  ({tu / n * 1000:6.2f} ms/migration)")
 print(f"  sqitch deploy               : {ts:7.3f} s  ({ts / n * 1000:6.2f} ms/change)")
+print(f"  psql -1 -f (the floor)      : {tf:7.3f} s  (one file, one transaction, no ledger)")
 print(f"  ratio (sqitch / tenantctl)  : {ts / tt:7.1f}x  (target: >= 10x)")
+print(f"  ratio (tenantctl up / floor): {tu / tf:7.2f}x  (goal: <= 1.5x; init + up: {tt / tf:.2f}x)")
 PY

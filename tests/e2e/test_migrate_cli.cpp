@@ -226,7 +226,7 @@ TEST_CASE("migrate lint: findings exit 3, nolint silences, works offline", "[e2e
     std::set<std::string> rules;
     for (const auto& f : nlohmann::json::parse(r.out)) rules.insert(f["rule"].get<std::string>());
     CHECK(rules == std::set<std::string>{"index-not-concurrent", "add-column-not-null-no-default", "volatile-default",
-                                         "fk-not-valid", "column-type-change", "rls-missing"});
+                                         "fk-not-valid", "column-type-change", "rls-missing", "fk-without-index"});
     add(dir, "20240101000000_risky.sql",
         up_file("CREATE INDEX users_email_idx ON users (email);", "",
                 "-- tenantctl:nolint=index-not-concurrent\n"));

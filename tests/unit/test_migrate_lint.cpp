@@ -172,17 +172,23 @@ TEST_CASE("migrate lint: volatile-default", "[migrate][lint]") {
 TEST_CASE("migrate lint: fk-not-valid", "[migrate][lint]") {
     auto f =
         lint_up("ALTER TABLE orders\n  ADD CONSTRAINT orders_user_fk FOREIGN KEY (user_id) REFERENCES users (id);");
-    REQUIRE(f.size() == 1);
+    REQUIRE(f.size() == 2);
     CHECK(f[0].rule == "fk-not-valid");
+    CHECK(f[1].rule == "fk-without-index");  // no index on orders (user_id) in the file
     CHECK(f[0].line == 3);
     CHECK(f[0].col == 3);
-    CHECK(rules_of("ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users;") == Rules{"fk-not-valid"});
-    CHECK(rules_of("ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);") == Rules{"fk-not-valid"});
-    CHECK(rules_of("ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"
-                   "ALTER TABLE orders VALIDATE CONSTRAINT fk;")
+    const std::string index = "CREATE UNIQUE INDEX CONCURRENTLY o_u ON orders (user_id);\n";
+    const std::string no_tx = "-- tenantctl:no-transaction\n";
+    CHECK(rules_of(index + "ALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES users;", no_tx) ==
+          Rules{"fk-not-valid"});
+    CHECK(rules_of(index + "ALTER TABLE orders ADD COLUMN user_id bigint REFERENCES users (id);", no_tx) ==
+          Rules{"fk-not-valid"});
+    CHECK(rules_of(index + "ALTER TABLE orders ADD CONSTRAINT fk FOREIGN KEY (user_id) REFERENCES users (id) NOT VALID;\n"
+                           "ALTER TABLE orders VALIDATE CONSTRAINT fk;",
+                   no_tx)
               .empty());
     CHECK(rules_of("ALTER TABLE orders ADD CONSTRAINT positive CHECK (total > 0);").empty());
-    CHECK(rules_of("CREATE TABLE t (x int);\nALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (x) REFERENCES u (id);")
+    CHECK(rules_of("CREATE TABLE t (x int PRIMARY KEY);\nALTER TABLE t ADD CONSTRAINT fk FOREIGN KEY (x) REFERENCES u (id);")
               .empty());
 }
 
@@ -209,8 +215,9 @@ TEST_CASE("migrate lint: rls-missing", "[migrate][lint]") {
     CHECK(f[0].severity == "error");
     CHECK(f[0].line == 3);
     CHECK(f[0].message ==
-          "table orders has tenant_id but this file does not protect it with row level security; missing: ALTER TABLE "
-          "orders ENABLE ROW LEVEL SECURITY; ALTER TABLE orders FORCE ROW LEVEL SECURITY; CREATE POLICY ... ON orders");
+          "table public.orders has tenant_id but neither this file nor a later one protects it with row level security; "
+          "missing: ALTER TABLE orders ENABLE ROW LEVEL SECURITY; ALTER TABLE orders FORCE ROW LEVEL SECURITY; "
+          "CREATE POLICY ... ON orders");
 
     CHECK(rules_of(table + kRls).empty());
     CHECK(rules_of(table + "ALTER TABLE public.orders ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;\n"
@@ -253,6 +260,8 @@ TEST_CASE("migrate lint: transaction-control", "[migrate][lint]") {
     CHECK(rules_of("DO $$ BEGIN PERFORM 1; COMMIT; END $$;").empty());
     CHECK(rules_of("CREATE FUNCTION f() RETURNS int LANGUAGE sql BEGIN ATOMIC SELECT 1; END;").empty());
     CHECK(rules_of("PREPARE q AS SELECT 1;").empty());
+    // A no-transaction file runs its BEGIN ... COMMIT blocks as units: not a finding there.
+    CHECK(rules_of("BEGIN;\nSELECT 1;\nCOMMIT;", "-- tenantctl:no-transaction\n").empty());
 }
 
 TEST_CASE("migrate lint: nolint in the header silences a rule for the file", "[migrate][lint]") {

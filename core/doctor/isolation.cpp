@@ -87,9 +87,9 @@ void check_policies(Context& ctx, std::vector<Finding>& out) {
             auto& [leak, cmds_list] = v;
             const auto& p = *leak.policy;
             ++bad;
-            std::string what = leak.check_part
-                                   ? "lets a tenant write rows of another (WITH CHECK"
-                                   : "lets a tenant reach rows of another (USING";
+            std::string what = !leak.check_part ? "lets a tenant reach rows of another (USING"
+                               : p.check ? "lets a tenant write rows of another (WITH CHECK"
+                                         : "lets a tenant write rows of another (no WITH CHECK, so USING checks new rows";
             std::string detail = fmt::format(
                 "policy {} (permissive, {}, to {}) {}): {}; permissive policies are OR'ed, so this opens {} for {}",
                 p.name, p.cmd == '*' ? "ALL" : cmd_name(p.cmd == 'r' ? Cmd::select : p.cmd == 'a' ? Cmd::insert

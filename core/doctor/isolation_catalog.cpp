@@ -168,12 +168,9 @@ std::vector<IsolationCatalog::Leak> IsolationCatalog::leaks(unsigned role, bool 
             if (!applies) continue;
             // The new row is checked against WITH CHECK, or USING when a policy has none.
             const auto& expr = check_part && p.check ? p.check : p.qual;
-            if (!expr) {
-                // A permissive policy with no expression admits every row (PostgreSQL reads a
-                // missing USING / WITH CHECK as true).
-                if (p.permissive) permissive.push_back({&p, ExprAnalysis{ExprVerdict::always_true, "(none)", ""}});
-                continue;
-            }
+            // A policy without the expression adds nothing: PostgreSQL leaves it out of the OR
+            // (a permissive INSERT policy without WITH CHECK admits no row).
+            if (!expr) continue;
             auto a = analyze_policy_expr(*expr, m_column, m_setting);
             if (p.permissive)
                 permissive.push_back({&p, a});

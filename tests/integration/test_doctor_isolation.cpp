@@ -80,8 +80,9 @@ const Fault kFaults[] = {
      "CREATE POLICY upd ON crm.notes FOR UPDATE USING (tenant_id = current_setting('app.tenant_id', true)) "
      "WITH CHECK (true)",
      "policies", "crm.notes", "WITH CHECK", "crm.notes", "update"},
-    {"a permissive INSERT policy without a check", "CREATE POLICY ins_any ON crm.deals FOR INSERT TO @app@",
-     "policies", "crm.deals", "WITH CHECK", "crm.deals", "insert"},
+    {"a permissive policy without a check", "CREATE POLICY shared ON crm.deals USING (stage = 'public'); "
+     "UPDATE crm.deals SET stage = 'public' WHERE amount = 20",
+     "policies", "crm.deals", "no WITH CHECK, so USING checks new rows", "crm.deals", "read"},
     {"a policy comparing the tenancy column with something else",
      "ALTER POLICY tenant_isolation ON crm.notes USING (tenant_id IS NOT NULL)", "policies", "crm.notes",
      "does not compare tenant_id", "crm.notes", "read"},

@@ -174,6 +174,7 @@ public:
                       const std::string& setting_display) {
         ProbeCell c;
         std::string shown = setting_display + display(sql, params);
+        bool failed = true;
         try {
             auto r = m_tx.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
             long n = 0;
@@ -184,6 +185,7 @@ public:
             bool leak = expect == Expect::accepted ? true : n > 0;
             c.outcome = leak ? "leak" : "isolated";
             if (leak) c.statement = shown;
+            failed = false;
         } catch (const pqxx::sql_error& e) {
             std::string state = e.sqlstate();
             std::string msg = first_line(e.what());
@@ -200,7 +202,8 @@ public:
                 c.note = msg;
             }
         }
-        m_tx.exec0("ROLLBACK TO SAVEPOINT tenantctl_probe");
+        // A read that succeeded changed nothing: skip the round trip.
+        if (failed || expect != Expect::rows_seen) m_tx.exec0("ROLLBACK TO SAVEPOINT tenantctl_probe");
         return c;
     }
 
@@ -237,14 +240,14 @@ bool ProbeRow::leaks() const {
 }
 
 std::string ProbeRow::detail() const {
+    using Named = std::pair<const char*, const ProbeCell*>;
+    const std::array<Named, 5> cells = {Named{"read", &read}, Named{"insert", &insert}, Named{"update", &update},
+                                        Named{"delete", &del}, Named{"unset", &unset}};
     std::vector<std::string> parts;
-    for (const auto& [name, c] : {std::pair{"read", &read}, {"insert", &insert}, {"update", &update},
-                                  {"delete", &del}, {"unset", &unset}}) {
+    for (const auto& [name, c] : cells)
         if (c->outcome == "leak") parts.push_back(std::string(name) + ": " + c->statement);
-    }
     if (parts.empty())
-        for (const auto& [name, c] : {std::pair{"read", &read}, {"insert", &insert}, {"update", &update},
-                                      {"delete", &del}, {"unset", &unset}})
+        for (const auto& [name, c] : cells)
             if (!c->note.empty()) parts.push_back(std::string(name) + ": " + c->note);
     std::string s;
     for (const auto& p : parts) s += (s.empty() ? "" : "; ") + p;

@@ -22,6 +22,7 @@ void declare_all(Registry& r) {
     commands::declare_init(r);
     commands::declare_doctor(r);
     commands::declare_tenant_create(r);
+    commands::declare_tenant_adopt(r);
     commands::declare_tenant_read(r);
     commands::declare_tenant_change(r);
     commands::declare_tenant_purge(r);

@@ -14,6 +14,7 @@ void declare_completion(cli::Registry& r);
 void declare_migrate(cli::Registry& r);
 void declare_audit(cli::Registry& r);
 void declare_tenant_create(cli::Registry& r);
+void declare_tenant_adopt(cli::Registry& r);
 void declare_tenant_read(cli::Registry& r);
 void declare_tenant_change(cli::Registry& r);
 void declare_tenant_purge(cli::Registry& r);

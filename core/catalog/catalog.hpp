@@ -37,7 +37,12 @@ struct ForeignKey {
     TableName parent;
     std::vector<std::string> parent_columns;
     bool deferrable = false;
-    bool child_columns_nullable = false;  // every referencing column may be NULL
+    bool initially_deferred = false;
+    // The cycle can be broken by nulling this key: its referencing columns other than the
+    // tenancy column (`nullify_columns`) exist and may all be NULL. With MATCH SIMPLE one NULL
+    // column is enough for the row to reference nothing.
+    bool child_columns_nullable = false;
+    std::vector<std::string> nullify_columns;
     char on_delete = 'a';                 // pg_constraint.confdeltype: a, r, c (cascade), n (set null), d
 };
 

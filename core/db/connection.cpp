@@ -125,6 +125,20 @@ std::string quote_qualified(std::string_view schema, std::string_view name) {
     return quote_ident(schema) + "." + quote_ident(name);
 }
 
+std::string text_array(const std::vector<std::string>& values) {
+    std::string out = "{";
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (i) out += ',';
+        out += '"';
+        for (char c : values[i]) {
+            if (c == '"' || c == '\\') out += '\\';
+            out += c;
+        }
+        out += '"';
+    }
+    return out + "}";
+}
+
 void set_tenant_local(pqxx::transaction_base& tx, std::string_view setting, std::string_view tenant_id) {
     tx.exec_params("SELECT set_config($1, $2, true)", std::string(setting), std::string(tenant_id));
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace tenantctl::db {
 
@@ -34,6 +35,9 @@ void check_server_version_num(int server_version_num);
 std::string quote_ident(std::string_view ident);
 // "schema"."name"
 std::string quote_qualified(std::string_view schema, std::string_view name);
+
+// A PostgreSQL array literal of text values ({"a","b\"c"}), sent as one parameter ($1::text[]).
+std::string text_array(const std::vector<std::string>& values);
 
 // Sets the tenancy setting (e.g. app.tenant_id) for the current transaction only, so RLS
 // policies see the tenant: set_config(setting, value, is_local => true).

@@ -8,7 +8,7 @@
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/keys/encrypted_tables.hpp"
-#include "core/keys/tenant_scope.hpp"
+#include "core/model/row_access.hpp"
 #include "core/keys/usage.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
@@ -199,12 +199,7 @@ Records status(Context& ctx, const StatusOptions& o) {
     pqxx::read_transaction tx(ctx.db());
     std::vector<tenants::TenantRef> targets =
         o.tenant ? std::vector<tenants::TenantRef>{tenants::resolve(ctx, tx, *o.tenant)} : tenants::list_live(ctx, tx);
-    std::vector<EncryptedTable> tables;
-    std::optional<TenantScope> scope;
-    if (o.usage) {
-        tables = encrypted_tables(ctx, tx);
-        scope = TenantScope::decide(ctx, tx);
-    }
+    EncryptedTables tables(ctx);
     Records r = Records::table({"tenant", "version", "state", "created_at", "age_days", "values", "by_column"});
     long long undecryptable_total = 0;
     for (const auto& t : targets) {
@@ -212,7 +207,8 @@ Records status(Context& ctx, const StatusOptions& o) {
         std::optional<TenantUsage> usage;
         if (o.usage && !versions.empty()) {
             auto ring = load_keyring(ctx, tx, t.id, true);
-            usage = count_usage(tx, *scope, t.id, tables, ring);
+            model::require_unfiltered(tx, tables.model_for(tx, t));
+            usage = count_usage(ctx, tx, t.tenancy_value, tables.for_tenant(tx, t), ring);
         }
         for (const auto& v : versions) {
             json values = usage ? json(usage->values_for(v.version)) : json(nullptr);
@@ -254,9 +250,12 @@ VersionChange begin_version_change(Context& ctx, pqxx::work& tx, const std::stri
 
 // How many encrypted values of the tenant still use `version`. Counting decrypts, so it also
 // proves the master key: a wrong one fails here (exit 8), before anything changes.
-long long values_using(Context& ctx, pqxx::work& tx, const std::string& tenant_id, int version, bool with_retired) {
-    auto ring = load_keyring(ctx, tx, tenant_id, with_retired);
-    auto usage = count_usage(tx, TenantScope::decide(ctx, tx), tenant_id, encrypted_tables(ctx, tx), ring);
+long long values_using(Context& ctx, pqxx::work& tx, const tenants::TenantRef& tenant, int version, bool with_retired) {
+    auto ring = load_keyring(ctx, tx, tenant.id, with_retired);
+    // A value hidden by a policy would let a key in use be retired or destroyed.
+    EncryptedTables tables(ctx);
+    model::require_unfiltered(tx, tables.model_for(tx, tenant));
+    auto usage = count_usage(ctx, tx, tenant.tenancy_value, tables.for_tenant(tx, tenant), ring);
     return usage.values_for(version);
 }
 
@@ -291,7 +290,7 @@ Records retire(Context& ctx, const std::string& tenant_slug, int version) {
         ctx.log().info(fmt::format("version {} of tenant '{}' is already {}", version, t.slug, row.state));
         return r;
     }
-    const long long used = values_using(ctx, tx, t.id, version, false);
+    const long long used = values_using(ctx, tx, t, version, false);
     if (used > 0)
         throw Refused(fmt::format("{} encrypted value(s) of tenant '{}' still use key version {}", used, t.slug, version),
                       "re-encrypt them first: tenantctl keys reencrypt --tenant " + t.slug);
@@ -319,7 +318,7 @@ Records destroy(Context& ctx, const std::string& tenant_slug, int version, bool 
         ctx.log().info(fmt::format("version {} of tenant '{}' is already destroyed", version, t.slug));
         return r;
     }
-    const long long used = values_using(ctx, tx, t.id, version, true);
+    const long long used = values_using(ctx, tx, t, version, true);
     if (used > 0 && !force)
         throw Refused(fmt::format("{} encrypted value(s) of tenant '{}' still use key version {}", used, t.slug, version),
                       "re-encrypt them first, or pass --force to make them unreadable for good (crypto-shredding)");

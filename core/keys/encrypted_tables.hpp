@@ -1,8 +1,11 @@
 // The encrypted columns of the data map (config `data.tables.<t>.encrypted`), resolved against
-// the catalog: which columns, which primary key to walk them by, and how the batch queries
-// that re-encryption, `keys status` and `keys verify` share are spelled.
+// the tenant's data model (core/model): which relation, which row identity to walk and write
+// back by, the tenant predicate typed by the tenancy column's own type, and the batch read that
+// re-encryption, `keys status`, `keys verify` and `keys retire` share.
 #pragma once
 
+#include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +13,8 @@
 #include <pqxx/pqxx>
 
 #include "core/config/config.hpp"
+#include "core/model/tenant_data.hpp"
+#include "core/tenants/lookup.hpp"
 
 namespace tenantctl {
 class Context;
@@ -18,38 +23,52 @@ class Context;
 namespace tenantctl::keys {
 
 struct EncryptedTable {
-    config::QualifiedName name;
+    std::string label_name;               // "public.users" (schema mode: the data map's name)
+    const model::Relation* relation = nullptr;
     std::string sql_name;                 // "schema"."table", quoted
-    std::string tenant_column;            // raw name
     std::vector<std::string> columns;     // encrypted columns, raw names, in data-map order
-    std::vector<std::string> pk;          // primary-key columns in index order, raw names
-    std::vector<std::string> pk_types;    // format_type() of each, for casting cursor values
+    std::vector<std::string> key;         // row identity columns, in key order
+    std::string predicate;                // the tenant's rows over alias `t`; $1 = tenancy value
 
-    std::string label() const { return name.to_string(); }                           // "public.users"
+    const std::string& label() const { return label_name; }
     std::string column_label(std::size_t i) const { return label() + "." + columns[i]; }  // "public.users.phone"
 };
 
-// Every data-map table with encrypted columns, sorted by name (the order jobs walk them in).
-// Throws UsageError when the map names a table or column the database lacks, and Refused
-// when a table has no primary key (keyset batches need one). Composite keys are supported.
-std::vector<EncryptedTable> encrypted_tables(Context& ctx, pqxx::transaction_base& tx);
+// Resolves and caches encrypted tables per data model: one for every shared tenant, one per
+// schema of a schema-isolated tenant (the data map's table names are looked up in it).
+class EncryptedTables {
+public:
+    explicit EncryptedTables(Context& ctx) : m_ctx(ctx) {}
+    // Sorted by label (the order jobs walk them in). UsageError when the map names a table or
+    // column the model lacks; Refused when a table with encrypted columns has no row identity
+    // (no primary key and no unique key over NOT NULL columns): values could not be written
+    // back to exactly the row they came from.
+    const std::vector<EncryptedTable>& for_tenant(pqxx::transaction_base& tx, const tenants::TenantRef& tenant);
+    // The model the tables of `tenant` came from (for model::require_unfiltered).
+    const model::TenantData& model_for(pqxx::transaction_base& tx, const tenants::TenantRef& tenant);
 
-// One row of a batch: the primary key as text, and each encrypted column (nullopt = NULL).
-struct TokenRow {
-    std::vector<std::string> pk;
-    std::vector<std::optional<std::string>> values;
-    // With `tuple_version`: the row version read (ctid and xmin as text). Together they name
-    // exactly this version of the row: any later update gives the row a new ctid and xmin.
-    std::string ctid, xmin;
+private:
+    struct Entry {
+        model::TenantData data;
+        std::vector<EncryptedTable> tables;
+    };
+    Entry& entry(pqxx::transaction_base& tx, const tenants::TenantRef& tenant);
+    Context& m_ctx;
+    std::map<std::string, std::unique_ptr<Entry>> m_by_schema;  // "" = the shared model
 };
 
-// The next `limit` rows of the tenant after `after` (empty = from the start) in primary-key
-// order. The caller has set the tenancy setting (RLS); the explicit tenant filter is kept as
-// well so a session that bypasses RLS still reads only this tenant.
-std::vector<TokenRow> read_batch(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenant_id,
-                                 const std::vector<std::string>& after, long limit, bool tuple_version = false);
+// One row of a batch: the row identity as text, and each encrypted column (nullopt = NULL).
+struct TokenRow {
+    std::vector<std::string> key;
+    std::vector<std::optional<std::string>> values;
+};
 
-// A primary key as people read it in reports: "42" or "(a1b2..., 42)".
-std::string format_pk(const std::vector<std::string>& pk);
+// The next `limit` rows of the tenant after `after` (empty = from the start) in key order.
+// The caller has entered the tenant (model::enter_tenant: row security off).
+std::vector<TokenRow> read_batch(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenancy_value,
+                                 const std::vector<std::string>& after, long limit);
+
+// A row identity as people read it in reports: "42" or "(a1b2..., 42)".
+std::string format_pk(const std::vector<std::string>& key);
 
 }  // namespace tenantctl::keys

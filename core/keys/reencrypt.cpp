@@ -23,7 +23,7 @@
 #include "core/errors.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/keys/encrypted_tables.hpp"
-#include "core/keys/tenant_scope.hpp"
+#include "core/model/row_access.hpp"
 #include "core/keys/usage.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/strings.hpp"
@@ -107,26 +107,37 @@ void load_counts(TenantReencrypt& r, const json& j) {
     r.conflicts = j.value("conflicts", 0LL);
 }
 
-// Writes the changed rows back with one UPDATE that addresses each row by the exact version
-// that was read (ctid + xmin): a row the application changed meanwhile has a new version, is
-// not matched, and keeps the application's value (compare-and-set without sending the old
-// tokens back). The planner joins unnest() to the table by TID: no index probes.
-long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenant_id,
+// Writes the changed rows back with one UPDATE that addresses each row by its identity (the
+// key columns, typed by their own types) and compares the token it read: a value the
+// application changed meanwhile no longer matches, is left alone and counted as a conflict
+// (a re-run picks it up). Rows are matched in key order (the arrays are), so concurrent
+// batches and the application's own multi-row updates meet locks in one order as far as
+// tenantctl is concerned; a deadlock that still happens is retried by the caller.
+long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenancy_value,
                         const std::vector<std::string>& arrays) {
-    std::vector<std::string> unnest_args{"$2::tid[]", "$3::xid[]"}, names{"tid", "txmin"}, sets;
-    int n = 4;
+    std::vector<std::string> unnest_args, names, sets, checks, join;
+    int n = 2;
+    for (std::size_t i = 0; i < table.key.size(); ++i) {
+        const model::Column* col = table.relation->column(table.key[i]);
+        unnest_args.push_back(fmt::format("${}::{}[]", n++, col ? col->type : "text"));
+        names.push_back(fmt::format("k{}", i));
+        join.push_back(fmt::format("t.{} = s.k{}", db::quote_ident(table.key[i]), i));
+    }
     for (std::size_t i = 0; i < table.columns.size(); ++i) {
         unnest_args.push_back(fmt::format("${}::text[]", n++));
+        unnest_args.push_back(fmt::format("${}::text[]", n++));
+        names.push_back(fmt::format("o{}", i));
         names.push_back(fmt::format("n{}", i));
         const std::string c = db::quote_ident(table.columns[i]);
         sets.push_back(fmt::format("{0} = CASE WHEN s.n{1} IS NULL THEN t.{0} ELSE s.n{1} END", c, i));
+        checks.push_back(fmt::format("(s.n{1} IS NULL OR t.{0}::text = s.o{1})", c, i));
     }
-    const std::string sql =
-        fmt::format("UPDATE {} AS t SET {} FROM unnest({}) AS s({}) WHERE t.ctid = s.tid AND t.xmin = s.txmin AND t.{} = $1",
-                    table.sql_name, util::join(sets, ", "), util::join(unnest_args, ", "), util::join(names, ", "),
-                    db::quote_ident(table.tenant_column));
+    const std::string sql = fmt::format("UPDATE {} AS t SET {} FROM unnest({}) AS s({}) WHERE {} AND {} AND {}",
+                                        table.sql_name, util::join(sets, ", "), util::join(unnest_args, ", "),
+                                        util::join(names, ", "), util::join(join, " AND "), table.predicate,
+                                        util::join(checks, " AND "));
     // A prepared, generic plan: planning a custom plan looks inside the 10k-element arrays
-    // (tens of ms per batch) and then prefers hashing the whole table over TID lookups.
+    // (tens of ms per batch) and then prefers hashing the whole table over key lookups.
     const std::string statement = "tenantctl_reencrypt_" + crypto::sha256_hex(sql).substr(0, 16);
     // Prepared statements live in a server session: remember them per (connection, backend).
     static thread_local std::map<std::pair<const void*, int>, std::set<std::string>> prepared;
@@ -135,7 +146,7 @@ long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table,
     tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
     tx.exec("SET LOCAL enable_hashjoin = off");
     tx.exec("SET LOCAL enable_mergejoin = off");
-    auto result = tx.exec_prepared(statement, tenant_id, pqxx::prepare::make_dynamic_params(arrays));
+    auto result = tx.exec_prepared(statement, tenancy_value, pqxx::prepare::make_dynamic_params(arrays));
     return static_cast<long long>(result.affected_rows());
 }
 
@@ -176,7 +187,7 @@ struct PreparedBatch {
     bool table_done = false;         // fewer rows than the batch size: the table is finished
     long long rows = 0, scanned = 0, current = 0, reencrypted = 0, undecryptable = 0;
     long long changed_rows = 0;
-    std::vector<std::string> arrays;  // ColumnArrays of the changed rows: ctid, xmin, new tokens
+    std::vector<std::string> arrays;  // ColumnArrays of the changed rows: key, then old and new tokens
     std::vector<Failure> failures;
 };
 
@@ -184,10 +195,10 @@ struct PreparedBatch {
 // reencrypt_tenant). next() hands them over in order; nullopt when every table is done.
 class BatchReader {
 public:
-    BatchReader(std::unique_ptr<pqxx::connection> conn, const TenantScope& scope,
-                const std::vector<EncryptedTable>& tables, const KeyRing& ring, std::string tenant_id,
-                std::size_t table_index, std::vector<std::string> after, long batch_size)
-        : m_conn(std::move(conn)), m_scope(scope), m_tables(tables), m_ring(ring), m_tenant(std::move(tenant_id)),
+    BatchReader(Context& ctx, std::unique_ptr<pqxx::connection> conn, const std::vector<EncryptedTable>& tables,
+                const KeyRing& ring, std::string tenancy_value, std::size_t table_index, std::vector<std::string> after,
+                long batch_size)
+        : m_ctx(ctx), m_conn(std::move(conn)), m_tables(tables), m_ring(ring), m_tenant(std::move(tenancy_value)),
           m_batch_size(batch_size) {
         m_thread = std::thread([this, table_index, after = std::move(after)]() mutable { run(table_index, std::move(after)); });
     }
@@ -251,16 +262,17 @@ private:
         std::vector<TokenRow> rows;
         {
             pqxx::read_transaction tx(*m_conn);
-            m_scope.enter(tx, m_tenant);
-            rows = read_batch(tx, table, m_tenant, after, m_batch_size, true);
+            model::enter_tenant(m_ctx, tx, m_tenant);
+            rows = read_batch(tx, table, m_tenant, after, m_batch_size);
             tx.commit();
         }
         b.rows = static_cast<long long>(rows.size());
         b.table_done = rows.size() < static_cast<std::size_t>(m_batch_size);
-        if (!rows.empty()) b.last = rows.back().pk;
-        // One COPY row per changed row: key columns, then (old, new) per encrypted column,
-        // both NULL where that column keeps its value.
-        ColumnArrays arrays(2 + table.columns.size());
+        if (!rows.empty()) b.last = rows.back().key;
+        // One array element per changed row: key columns, then (old, new) per encrypted
+        // column, both NULL where that column keeps its value.
+        const std::size_t nkey = table.key.size();
+        ColumnArrays arrays(nkey + 2 * table.columns.size());
         std::vector<std::optional<std::string>> news(table.columns.size());
         for (auto& row : rows) {
             bool changed = false;
@@ -282,22 +294,24 @@ private:
                     case crypto::RotateStatus::invalid:
                         ++b.undecryptable;
                         if (b.failures.size() < kMaxReportedFailures)
-                            b.failures.push_back(Failure{table.label(), table.columns[i], format_pk(row.pk)});
+                            b.failures.push_back(Failure{table.label(), table.columns[i], format_pk(row.key)});
                         break;
                 }
             }
             if (!changed) continue;
             ++b.changed_rows;
-            arrays.add(0, row.ctid);
-            arrays.add(1, row.xmin);
-            for (std::size_t i = 0; i < row.values.size(); ++i) arrays.add(2 + i, news[i]);
+            for (std::size_t i = 0; i < nkey; ++i) arrays.add(i, row.key[i]);
+            for (std::size_t i = 0; i < row.values.size(); ++i) {
+                arrays.add(nkey + 2 * i, news[i] ? row.values[i] : std::nullopt);
+                arrays.add(nkey + 2 * i + 1, news[i]);
+            }
         }
         if (b.changed_rows > 0) b.arrays = arrays.finish();
         return b;
     }
 
+    Context& m_ctx;
     std::unique_ptr<pqxx::connection> m_conn;
-    const TenantScope& m_scope;
     const std::vector<EncryptedTable>& m_tables;
     const KeyRing& m_ring;
     std::string m_tenant;
@@ -323,27 +337,60 @@ json to_json(const TenantReencrypt& r) {
     return j;
 }
 
+namespace {
+
+// A deadlock or serialization failure is the application's writes meeting ours: the batch is
+// retried (its compare-and-set makes a retry safe) with backoff; what still fails after the
+// last attempt is Busy (exit 6), never a raw server error.
+template <class F>
+void with_retries(Context& ctx, const std::string& what, F&& attempt) {
+    constexpr int kAttempts = 6;
+    for (int i = 1;; ++i) {
+        try {
+            attempt();
+            return;
+        } catch (const pqxx::deadlock_detected&) {
+            if (i == kAttempts) throw Busy(fmt::format("{}: deadlock with concurrent writes, {} attempts", what, i),
+                                           "run again when the application writes less; the job resumes");
+        } catch (const pqxx::serialization_failure&) {
+            if (i == kAttempts) throw Busy(fmt::format("{}: serialization failure with concurrent writes, {} attempts", what, i),
+                                           "run again when the application writes less; the job resumes");
+        }
+        ctx.log().debug(fmt::format("{}: retrying after a deadlock (attempt {})", what, i + 1));
+        std::this_thread::sleep_for(std::chrono::milliseconds(20 << i));
+    }
+}
+
+}  // namespace
+
 TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant, const ReencryptOptions& o) {
+    EncryptedTables source(ctx);
+    return reencrypt_tenant(ctx, source, tenant, o);
+}
+
+TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const tenants::TenantRef& tenant,
+                                 const ReencryptOptions& o) {
     if (o.batch_size < 1 || o.batch_size > 1000000) throw UsageError("--batch-size must be between 1 and 1000000");
     if (o.max_rate < 0) throw UsageError("--max-rate must not be negative");
     TenantReencrypt result;
     result.tenant = tenant.slug;
     auto lock = ctx.lock("keys:reencrypt:" + tenant.id);
     const std::string jobs = ctx.platform_table("jobs");
+    const std::string& value = tenant.tenancy_value;
 
-    // Set-up: keys (proves the master key before anything is written), tables, job.
+    // Set-up: keys (proves the master key before anything is written), tables, open job.
     KeyRing ring;
-    std::vector<EncryptedTable> tables;
-    std::optional<TenantScope> scope;
+    const std::vector<EncryptedTable>* tables_ptr = nullptr;
     Checkpoint cp;
     {
         pqxx::work tx(ctx.db());
         ring = load_keyring(ctx, tx, tenant.id);
-        tables = encrypted_tables(ctx, tx);
-        scope = TenantScope::decide(ctx, tx);
+        tables_ptr = &source.for_tenant(tx, tenant);
+        // Row security must not hide a value from re-encryption: refuse up front.
+        model::require_unfiltered(tx, source.model_for(tx, tenant));
         result.to_version = ring.active_version();
         if (ctx.dry_run()) {
-            auto usage = count_usage(tx, *scope, tenant.id, tables, ring);
+            auto usage = count_usage(ctx, tx, value, *tables_ptr, ring);
             for (const auto& [label, c] : usage.columns)
                 for (const auto& [version, n] : c.by_version) {
                     result.scanned += n;
@@ -372,26 +419,11 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
                                row[0].c_str());
             }
         }
-        if (!result.resumed) {
-            cp.to_version = result.to_version;
-            result.job_id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, counts, actor) "
-                                                        "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING id::text",
-                                                        jobs),
-                                            kJobKind, tenant.id, "encrypted columns", cp.to_json().dump(),
-                                            counts_json(result).dump(), ctx.actor())[0]
-                                .c_str();
-            audit::Event ev;
-            ev.tenant_id = tenant.id;
-            ev.action = "keys.reencrypt.start";
-            ev.resource_type = "job";
-            ev.resource_id = result.job_id;
-            ev.metadata = {{"to_version", result.to_version}, {"tables", tables.size()}};
-            audit::append(ctx, tx, ev);
-        } else {
-            ctx.log().info(fmt::format("resuming re-encryption job {} of tenant '{}'", result.job_id, tenant.slug));
-        }
+        if (result.resumed) ctx.log().info(fmt::format("resuming re-encryption job {} of tenant '{}'", result.job_id, tenant.slug));
+        cp.to_version = result.to_version;
         tx.commit();
     }
+    const std::vector<EncryptedTable>& tables = *tables_ptr;
     result.failures = cp.failures;
 
     // Where to start: the checkpoint's table, or the first if the data map no longer has it.
@@ -409,16 +441,33 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
     long long total_rows = 0;
     if (ctx.progress_enabled()) {
         pqxx::read_transaction tx(ctx.db());
-        scope->enter(tx, tenant.id);
+        model::enter_tenant(ctx, tx, value);
         for (const auto& t : tables)
-            total_rows += tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE {} = $1", t.sql_name,
-                                                      db::quote_ident(t.tenant_column)),
-                                          tenant.id)[0]
+            total_rows += tx.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {}", t.sql_name, t.predicate), value)[0]
                               .as<long long>();
     }
     Progress progress(ctx, tenant.slug, total_rows);
     const auto started = Clock::now();
     long long rows_this_run = 0;
+
+    // The job row is written with the first batch that changes a value: a run with nothing to
+    // re-encrypt leaves no job and no audit event behind (maintain runs it every night).
+    auto open_job = [&](pqxx::transaction_base& tx) {
+        if (!result.job_id.empty()) return;
+        result.job_id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, counts, actor) "
+                                                    "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING id::text",
+                                                    jobs),
+                                        kJobKind, tenant.id, "encrypted columns", cp.to_json().dump(),
+                                        counts_json(result).dump(), ctx.actor())[0]
+                            .c_str();
+        audit::Event ev;
+        ev.tenant_id = tenant.id;
+        ev.action = "keys.reencrypt.start";
+        ev.resource_type = "job";
+        ev.resource_id = result.job_id;
+        ev.metadata = {{"to_version", result.to_version}, {"tables", tables.size()}};
+        audit::append(ctx, tx, ev);
+    };
 
     // A reader thread on its own connection reads batch N+1 and does its crypto while this
     // thread writes batch N back and commits it with its checkpoint: the server's write work
@@ -426,7 +475,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
     // two batches ahead, and whatever it prepared but was not committed is simply read again
     // by the next run (its rows are disjoint from the batches in flight, and the
     // compare-and-set write protects against any change in between).
-    BatchReader reader(ctx.new_connection("reencrypt reader"), *scope, tables, ring, tenant.id, table_index, cp.after,
+    BatchReader reader(ctx, ctx.new_connection("reencrypt reader"), tables, ring, value, table_index, cp.after,
                        o.batch_size);
     std::chrono::duration<double> t_wait{0}, t_write{0};
     for (;;) {
@@ -436,52 +485,61 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
         t_wait += t1 - t0;
         if (!batch) break;
         const EncryptedTable& table = tables[batch->table_index];
-        pqxx::work tx(ctx.db());
-        if (batch->changed_rows > 0) {
-            scope->enter(tx, tenant.id);
-            const long long wanted = batch->changed_rows;
-            const long long applied = apply_changes(tx, table, tenant.id, batch->arrays);
-            // Rows the application rewrote meanwhile keep the application's value; a re-run
-            // re-checks them. (`reencrypted` counts values, `conflicts` rows.)
-            if (applied < wanted) result.conflicts += wanted - applied;
-            scope->leave(tx);
-        }
-        result.scanned += batch->scanned;
-        result.current += batch->current;
-        result.reencrypted += batch->reencrypted;
-        result.reencrypted_this_run += batch->reencrypted;
-        result.undecryptable += batch->undecryptable;
-        for (auto& f : batch->failures)
-            if (result.failures.size() < kMaxReportedFailures) result.failures.push_back(std::move(f));
+        const TenantReencrypt before = result;
+        const Checkpoint cp_before = cp;
+        bool finished = false;
+        with_retries(ctx, fmt::format("re-encrypting {} of tenant '{}'", table.label(), tenant.slug), [&] {
+            result = before;
+            cp = cp_before;
+            pqxx::work tx(ctx.db());
+            if (batch->changed_rows > 0) {
+                open_job(tx);
+                model::enter_tenant(ctx, tx, value);
+                const long long wanted = batch->changed_rows;
+                const long long applied = apply_changes(tx, table, value, batch->arrays);
+                // Rows the application rewrote meanwhile keep the application's value; a re-run
+                // re-checks them. (`reencrypted` counts values, `conflicts` rows.)
+                if (applied < wanted) result.conflicts += wanted - applied;
+            }
+            result.scanned += batch->scanned;
+            result.current += batch->current;
+            result.reencrypted += batch->reencrypted;
+            result.reencrypted_this_run += batch->reencrypted;
+            result.undecryptable += batch->undecryptable;
+            for (const auto& f : batch->failures)
+                if (result.failures.size() < kMaxReportedFailures) result.failures.push_back(f);
 
-        // Advance the checkpoint in the same transaction as the batch.
-        std::size_t table_index_after = batch->table_index;
-        if (batch->table_done) {
-            ++table_index_after;
-            cp.after.clear();
-            cp.table = table_index_after < tables.size() ? tables[table_index_after].label() : std::string();
-        } else {
-            cp.table = table.label();
-            cp.after = batch->last;
-        }
-        cp.failures = result.failures;
-        const bool finished = table_index_after >= tables.size();
-        tx.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, heartbeat_at = now(), "
-                                   "updated_at = now(), state = CASE WHEN $4 THEN 'done' ELSE state END, "
-                                   "finished_at = CASE WHEN $4 THEN now() END WHERE id = $1::uuid",
-                                   jobs),
-                       result.job_id, cp.to_json().dump(), counts_json(result).dump(), finished);
-        if (finished) {
-            audit::Event ev;
-            ev.tenant_id = tenant.id;
-            ev.action = "keys.reencrypt";
-            ev.resource_type = "job";
-            ev.resource_id = result.job_id;
-            ev.metadata = counts_json(result);
-            ev.metadata["to_version"] = result.to_version;
-            audit::append(ctx, tx, ev);
-        }
-        tx.commit();
+            // Advance the checkpoint in the same transaction as the batch.
+            std::size_t table_index_after = batch->table_index;
+            if (batch->table_done) {
+                ++table_index_after;
+                cp.after.clear();
+                cp.table = table_index_after < tables.size() ? tables[table_index_after].label() : std::string();
+            } else {
+                cp.table = table.label();
+                cp.after = batch->last;
+            }
+            cp.failures = result.failures;
+            finished = table_index_after >= tables.size();
+            if (!result.job_id.empty()) {
+                tx.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, heartbeat_at = now(), "
+                                           "updated_at = now(), state = CASE WHEN $4 THEN 'done' ELSE state END, "
+                                           "finished_at = CASE WHEN $4 THEN now() END WHERE id = $1::uuid",
+                                           jobs),
+                               result.job_id, cp.to_json().dump(), counts_json(result).dump(), finished);
+                if (finished) {
+                    audit::Event ev;
+                    ev.tenant_id = tenant.id;
+                    ev.action = "keys.reencrypt";
+                    ev.resource_type = "job";
+                    ev.resource_id = result.job_id;
+                    ev.metadata = counts_json(result);
+                    ev.metadata["to_version"] = result.to_version;
+                    audit::append(ctx, tx, ev);
+                }
+            }
+            tx.commit();
+        });
         t_write += Clock::now() - t1;
         result.completed = finished;
 
@@ -500,6 +558,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant,
             if (due > elapsed) std::this_thread::sleep_for(std::chrono::duration<double>(due - elapsed));
         }
     }
+    if (tables.empty()) result.completed = true;
     ctx.log().debug(fmt::format("re-encryption of '{}': waited {:.3f} s for the reader, wrote for {:.3f} s", tenant.slug,
                                 t_wait.count(), t_write.count()));
     return result;
@@ -513,9 +572,10 @@ Records reencrypt(Context& ctx, const ReencryptOptions& o) {
     std::size_t failed = 0;
     long long undecryptable = 0, values = 0, rewritten = 0;
     std::string first_error;
+    EncryptedTables source(ctx);
     for (const auto& t : targets) {
         try {
-            auto r = reencrypt_tenant(ctx, t, o);
+            auto r = reencrypt_tenant(ctx, source, t, o);
             undecryptable += r.undecryptable;
             values += r.scanned;
             rewritten += r.reencrypted;

@@ -27,6 +27,7 @@
 
 #include "core/clock.hpp"
 #include "core/records.hpp"
+#include "core/keys/encrypted_tables.hpp"
 #include "core/tenants/lookup.hpp"
 
 namespace tenantctl {
@@ -70,7 +71,11 @@ struct TenantReencrypt {
 };
 
 // One tenant. The caller decides nothing else: locking, job, batches, audit are all here.
+// A run with nothing to re-encrypt writes nothing (no job, no audit event).
 TenantReencrypt reencrypt_tenant(Context& ctx, const tenants::TenantRef& tenant, const ReencryptOptions& o);
+// The same with the caller's table cache (fan-outs over many tenants load the model once).
+TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& tables, const tenants::TenantRef& tenant,
+                                 const ReencryptOptions& o);
 
 // The command: every selected tenant, a JSON-friendly summary document. Exit 8 when values
 // did not decrypt, 9 when some tenants failed altogether (the others are done).

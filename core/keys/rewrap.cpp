@@ -11,7 +11,7 @@
 #include "core/keys/data_keys.hpp"
 #include "core/keys/encrypted_tables.hpp"
 #include "core/keys/signing_keys.hpp"
-#include "core/keys/tenant_scope.hpp"
+#include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/db/connection.hpp"
@@ -182,12 +182,8 @@ Records verify(Context& ctx, const VerifyOptions& o) {
 
     auto targets = o.tenant ? std::vector<tenants::TenantRef>{tenants::resolve(ctx, tx, *o.tenant)}
                             : tenants::list_live(ctx, tx);
-    std::vector<EncryptedTable> tables;
-    std::optional<TenantScope> scope;
-    if (o.all || o.sample > 0) {
-        tables = encrypted_tables(ctx, tx);
-        scope = TenantScope::decide(ctx, tx);
-    }
+    EncryptedTables sources(ctx);
+    const bool check_values = o.all || o.sample > 0;
     for (const auto& t : targets) {
         auto rows = tx.exec_params(fmt::format("SELECT version, wrapped_key, kek_id, state FROM {} WHERE tenant_id = $1 "
                                                "AND wrapped_key IS NOT NULL ORDER BY version",
@@ -209,14 +205,17 @@ Records verify(Context& ctx, const VerifyOptions& o) {
         }
         r.add({"data_key", t.slug, good == rows.size() ? "ok" : "fail",
                fmt::format("{} of {} wrapped key(s) unwrap", good, rows.size())});
-        if (tables.empty() || ring.keys.empty()) continue;
+        if (!check_values || ring.keys.empty()) continue;
+        const auto& tables = sources.for_tenant(tx, t);
+        if (tables.empty()) continue;
+        model::require_unfiltered(tx, sources.model_for(tx, t));
         // Active first, then newest: the order values are tried in.
         std::stable_sort(ring.keys.begin(), ring.keys.end(), [](const auto& a, const auto& b) {
             return (a.state == "active") != (b.state == "active") ? a.state == "active" : a.version > b.version;
         });
         for (const auto& k : ring.keys) ring.ptrs.push_back(&k.key);
 
-        scope->enter(tx, t.id);
+        model::enter_tenant(ctx, tx, t.tenancy_value);
         for (const auto& table : tables) {
             for (std::size_t c = 0; c < table.columns.size(); ++c) {
                 long long checked = 0, bad = 0;
@@ -231,20 +230,19 @@ Records verify(Context& ctx, const VerifyOptions& o) {
                 if (o.all) {
                     std::vector<std::string> after;
                     for (;;) {
-                        auto batch = read_batch(tx, table, t.id, after, 10000);
-                        for (const auto& row : batch) check(row.values[c], row.pk);
+                        auto batch = read_batch(tx, table, t.tenancy_value, after, 10000);
+                        for (const auto& row : batch) check(row.values[c], row.key);
                         if (batch.size() < 10000) break;
-                        after = batch.back().pk;
+                        after = batch.back().key;
                     }
                 } else {
-                    std::vector<std::string> pk_text;
-                    for (const auto& p : table.pk) pk_text.push_back(db::quote_ident(p) + "::text");
-                    const std::string col = db::quote_ident(table.columns[c]);
+                    std::vector<std::string> key_text;
+                    for (const auto& k : table.key) key_text.push_back("t." + db::quote_ident(k) + "::text");
+                    const std::string col = "t." + db::quote_ident(table.columns[c]);
                     auto sample = tx.exec_params(
-                        fmt::format("SELECT {}::text, {} FROM {} WHERE {} = $1 AND {} IS NOT NULL ORDER BY random() LIMIT {}",
-                                    col, util::join(pk_text, ", "), table.sql_name, db::quote_ident(table.tenant_column), col,
-                                    o.sample),
-                        t.id);
+                        fmt::format("SELECT {}::text, {} FROM {} t WHERE {} AND {} IS NOT NULL ORDER BY random() LIMIT {}",
+                                    col, util::join(key_text, ", "), table.sql_name, table.predicate, col, o.sample),
+                        t.tenancy_value);
                     for (const auto& row : sample) {
                         std::vector<std::string> pk;
                         for (std::size_t i = 1; i < row.size(); ++i) pk.push_back(row[static_cast<int>(i)].c_str());
@@ -259,7 +257,6 @@ Records verify(Context& ctx, const VerifyOptions& o) {
                     r.add({"values", subject, "ok", fmt::format("{} value(s) decrypt", checked)});
             }
         }
-        scope->leave(tx);
     }
     // Audit commitment keys: without them `audit verify` cannot recompute a chain.
     {

@@ -1,5 +1,7 @@
 #include "core/keys/usage.hpp"
 
+#include "core/model/row_access.hpp"
+
 namespace tenantctl::keys {
 
 namespace {
@@ -30,16 +32,16 @@ json TenantUsage::by_column(int version) const {
     return out;
 }
 
-TenantUsage count_usage(pqxx::transaction_base& tx, const TenantScope& scope, const std::string& tenant_id,
+TenantUsage count_usage(Context& ctx, pqxx::transaction_base& tx, const std::string& tenancy_value,
                         const std::vector<EncryptedTable>& tables, const KeyRing& ring) {
     TenantUsage usage;
-    scope.enter(tx, tenant_id);
+    model::enter_tenant(ctx, tx, tenancy_value);
     for (const auto& table : tables) {
         std::vector<ColumnUsage*> cols;
         for (std::size_t i = 0; i < table.columns.size(); ++i) cols.push_back(&usage.columns[table.column_label(i)]);
         std::vector<std::string> after;
         for (;;) {
-            auto rows = read_batch(tx, table, tenant_id, after, kScanBatch);
+            auto rows = read_batch(tx, table, tenancy_value, after, kScanBatch);
             for (const auto& row : rows) {
                 for (std::size_t i = 0; i < row.values.size(); ++i) {
                     if (!row.values[i]) continue;
@@ -51,10 +53,9 @@ TenantUsage count_usage(pqxx::transaction_base& tx, const TenantScope& scope, co
                 }
             }
             if (rows.size() < static_cast<std::size_t>(kScanBatch)) break;
-            after = rows.back().pk;
+            after = rows.back().key;
         }
     }
-    scope.leave(tx);
     return usage;
 }
 

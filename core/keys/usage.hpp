@@ -11,7 +11,6 @@
 
 #include "core/keys/data_keys.hpp"
 #include "core/keys/encrypted_tables.hpp"
-#include "core/keys/tenant_scope.hpp"
 
 namespace tenantctl::keys {
 
@@ -29,8 +28,9 @@ struct TenantUsage {
     json by_column(int version) const;
 };
 
-// Reads every encrypted value of the tenant in `tx` (batches in key order, flat memory).
-TenantUsage count_usage(pqxx::transaction_base& tx, const TenantScope& scope, const std::string& tenant_id,
+// Reads every encrypted value of the tenant in `tx` (batches in key order, flat memory, row
+// security off: model::enter_tenant).
+TenantUsage count_usage(Context& ctx, pqxx::transaction_base& tx, const std::string& tenancy_value,
                         const std::vector<EncryptedTable>& tables, const KeyRing& ring);
 
 }  // namespace tenantctl::keys

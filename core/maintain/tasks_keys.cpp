@@ -72,7 +72,7 @@ Outcome key_reencrypt_task(Context& ctx, const Window& w) {
     {
         pqxx::read_transaction tx(ctx.db());
         auto rows = tx.exec_params(
-            fmt::format("SELECT t.id::text, t.slug, t.status, t.isolation FROM {0} t "
+            fmt::format("SELECT t.id::text, t.slug, t.status, t.isolation, coalesce(t.tenancy_key, t.id::text) FROM {0} t "
                         "JOIN {1} a ON a.tenant_id = t.id AND a.state = 'active' "
                         "WHERE {3} "
                         "AND EXISTS (SELECT 1 FROM {1} k WHERE k.tenant_id = t.id AND k.state = 'decrypt_only') "
@@ -82,7 +82,7 @@ Outcome key_reencrypt_task(Context& ctx, const Window& w) {
                         ctx.platform_table("tenants"), ctx.platform_table("tenant_keys"), ctx.platform_table("jobs"),
                         kServed),
             keys::kReencryptJob);
-        for (const auto& row : rows) due.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str()});
+        for (const auto& row : rows) due.push_back({row[0].c_str(), row[1].c_str(), row[2].c_str(), row[3].c_str(), row[4].c_str()});
     }
     Outcome o;
     std::vector<std::string> names;

@@ -11,7 +11,9 @@
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/keys/data_keys.hpp"
+#include "core/model/tenant_data.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/tenants/app_tenants.hpp"
 #include "core/tenants/schema_setup.hpp"
 #include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
@@ -64,12 +66,71 @@ void validate_new(NewTenant& t) {
     if (!t.flags.is_object()) throw UsageError("flags must be a map");
 }
 
+namespace {
+
+// The type of the key the app's rows hold: the tenants table's key column, else the tenancy
+// columns' shared type; nullopt when there are no tenant tables yet.
+std::optional<std::string> app_key_type(const model::TenantData& data) {
+    if (const auto* t = data.tenants_table()) return t->tenancy().type;
+    return tenancy_type(data);
+}
+
+// One query instead of the whole model: the types the tenancy column has across app tables.
+std::optional<std::string> shared_tenancy_type(Context& ctx, pqxx::transaction_base& tx) {
+    auto r = tx.exec_params(
+        "SELECT DISTINCT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+        "WHERE a.attname = $1 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') "
+        "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', $2) AND n.nspname NOT LIKE 'pg\\_%' "
+        "  AND n.nspname NOT LIKE 'tenant\\_%'",
+        ctx.config().tenancy.column, ctx.schema());
+    if (r.size() != 1) return std::nullopt;
+    return std::string(r[0][0].c_str());
+}
+
+// `--key` in the form the database prints it (bigint ' 007' -> '7', uuid in lowercase), so
+// that the tenancy value compares equal with what the app's rows hold.
+std::string canonical_key(pqxx::transaction_base& tx, const std::string& key, const std::string& type,
+                          const std::string& slug) {
+    check_text("key", key);
+    try {
+        tx.exec("SAVEPOINT tenantctl_key");
+        auto r = tx.exec_params1(fmt::format("SELECT $1::{}::text", type), key);
+        tx.exec("RELEASE SAVEPOINT tenantctl_key");
+        return r[0].c_str();
+    } catch (const pqxx::data_exception&) {
+        tx.exec("ROLLBACK TO SAVEPOINT tenantctl_key");
+    }
+    throw UsageError(fmt::format("tenant '{}': key {} is not a valid {}", slug, util::in_quotes(key, 40), type));
+}
+
+}  // namespace
+
 std::vector<Created> insert_new(Context& ctx, pqxx::transaction_base& tx, const std::vector<NewTenant>& tenants) {
     std::vector<Created> out;
     if (tenants.empty()) return out;
+    // The data model only matters when the app keys tenants its own way.
+    std::optional<model::TenantData> data;
+    std::optional<std::string> key_type;
+    const bool has_tenants_table = ctx.config().tenancy.tenants_table.has_value();
+    const bool any_key = std::any_of(tenants.begin(), tenants.end(), [](const NewTenant& t) { return t.tenancy_key; });
+    if (has_tenants_table || any_key) {
+        data = model::TenantData::load(ctx, tx);
+        key_type = app_key_type(*data);
+    } else {
+        key_type = shared_tenancy_type(ctx, tx);
+    }
     json rows = json::array();
     for (const auto& t : tenants) {
+        std::optional<std::string> key = t.tenancy_key;
+        if (key && key_type) key = canonical_key(tx, *key, *key_type, t.slug);
+        if (!key && !has_tenants_table && key_type && *key_type != "uuid")
+            throw Refused(fmt::format("tenant '{}': the tenancy column '{}' is {}, not uuid: tenantctl needs the value "
+                                      "the app's rows will hold",
+                                      t.slug, ctx.config().tenancy.column, *key_type),
+                          "pass --key VALUE (or `key:` in a manifest), or configure tenancy.tenants_table");
         rows.push_back(json{{"id", opt(t.id)},
+                            {"tenancy_key", opt(key)},
                             {"slug", t.slug},
                             {"name", opt(t.name)},
                             {"status", t.status},
@@ -84,13 +145,13 @@ std::vector<Created> insert_new(Context& ctx, pqxx::transaction_base& tx, const 
     // One statement for all rows: the values travel as one JSON parameter, never as SQL text.
     auto result = tx.exec_params(
         fmt::format("INSERT INTO {} (id, slug, name, status, status_reason, plan, region, isolation, admin_email, "
-                    "                settings, flags, suspended_at) "
+                    "                settings, flags, suspended_at, tenancy_key) "
                     "SELECT coalesce(r.id, gen_random_uuid()), r.slug, r.name, r.status, r.status_reason, r.plan, "
                     "       r.region, r.isolation, r.admin_email, r.settings, r.flags, "
-                    "       CASE WHEN r.status = 'suspended' THEN now() END "
+                    "       CASE WHEN r.status = 'suspended' THEN now() END, r.tenancy_key "
                     "FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, slug text, name text, status text, "
                     "     status_reason text, plan text, region text, isolation text, admin_email text, "
-                    "     settings jsonb, flags jsonb) "
+                    "     settings jsonb, flags jsonb, tenancy_key text) "
                     "RETURNING id::text, slug",
                     ctx.platform_table("tenants")),
         rows.dump());
@@ -103,9 +164,20 @@ std::vector<Created> insert_new(Context& ctx, pqxx::transaction_base& tx, const 
         c.id = ids.at(t.slug);
         c.key_version = keys::create_data_key(ctx, tx, c.id);
         if (t.isolation == "schema") c.schema = create_tenant_schema(ctx, tx, c.id, t.slug);
+        if (has_tenants_table && !t.adopted) {
+            const auto& stored = rows[out.size()]["tenancy_key"];
+            const std::string app_key =
+                insert_app_row(ctx, tx, *data->tenants_table(),
+                               stored.is_null() ? std::nullopt : std::optional<std::string>(stored.get<std::string>()),
+                               t.slug, t.name, c.id);
+            // The row's own default chose the key: that is the tenant's tenancy value now.
+            if (app_key != c.id)
+                tx.exec_params(fmt::format("UPDATE {} SET tenancy_key = $2 WHERE id = $1::uuid", ctx.platform_table("tenants")),
+                               c.id, app_key);
+        }
         audit::Event ev;
         ev.tenant_id = c.id;
-        ev.action = "tenant.create";
+        ev.action = t.adopted ? "tenant.adopt" : "tenant.create";
         ev.resource_type = "tenant";
         ev.resource_id = t.slug;
         ev.metadata = json{{"slug", t.slug},   {"plan", opt(t.plan)},         {"region", opt(t.region)},

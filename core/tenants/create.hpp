@@ -29,6 +29,10 @@ struct NewTenant {
     std::optional<std::string> status_reason;
     Value settings = Value::object();
     Value flags = Value::object();
+    // What the app's tenancy columns hold for this tenant (`--key`), when that is not its
+    // uuid id: a bigint, a text code, the key of the app's tenants table row.
+    std::optional<std::string> tenancy_key;
+    bool adopted = false;  // `tenant adopt`: the app's row exists already; audited as tenant.adopt
 };
 
 struct Created {
@@ -43,7 +47,10 @@ struct Created {
 void validate_new(NewTenant& t);
 
 // Inside `tx`: inserts every tenant with one statement, then creates each one's first data
-// key (keys::create_data_key), its schema in schema mode, and a `tenant.create` audit event.
+// key (keys::create_data_key), its schema in schema mode, its row in the app's tenants table
+// (tenancy.tenants_table, unless adopted), and a `tenant.create` audit event. A `tenancy_key`
+// is checked against the tenancy columns' type and stored in its canonical form; a tenant
+// without one in a database whose tenancy columns are not uuid is Refused (exit 5).
 // Slugs must not exist yet (a unique violation becomes Refused, exit 5).
 std::vector<Created> insert_new(Context& ctx, pqxx::transaction_base& tx, const std::vector<NewTenant>& tenants);
 

@@ -12,12 +12,13 @@ namespace tenantctl::tenants {
 
 namespace {
 TenantRef from_row(const pqxx::row& r) {
-    return TenantRef{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>()};
+    return TenantRef{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
+                     r[4].as<std::string>()};
 }
 }  // namespace
 
 std::optional<TenantRef> find(Context& ctx, pqxx::transaction_base& tx, std::string_view slug) {
-    auto rows = tx.exec_params(fmt::format("SELECT id::text, slug, status, isolation FROM {} WHERE slug = $1",
+    auto rows = tx.exec_params(fmt::format("SELECT id::text, slug, status, isolation, coalesce(tenancy_key, id::text) FROM {} WHERE slug = $1",
                                            ctx.platform_table("tenants")),
                                std::string(slug));
     if (rows.empty()) return std::nullopt;
@@ -43,7 +44,7 @@ TenantRef resolve_on_current_platform(Context& ctx, std::string_view slug) {
     try {
         pqxx::nontransaction tx(ctx.db());
         rows = tx.exec_params(
-            fmt::format("SELECT v.version, t.id::text, t.slug, t.status, t.isolation "
+            fmt::format("SELECT v.version, t.id::text, t.slug, t.status, t.isolation, coalesce(t.tenancy_key, t.id::text) "
                         "FROM (SELECT coalesce(max(version), 0) AS version FROM {}.platform_version) v "
                         "LEFT JOIN {} t ON t.slug = $1",
                         db::quote_ident(ctx.schema()), ctx.platform_table("tenants")),
@@ -63,12 +64,13 @@ TenantRef resolve_on_current_platform(Context& ctx, std::string_view slug) {
     platform::check_current(ctx, rows[0][0].as<int>());
     if (rows[0][1].is_null()) throw unknown_tenant(slug);
     return TenantRef{rows[0][1].as<std::string>(), rows[0][2].as<std::string>(), rows[0][3].as<std::string>(),
-                     rows[0][4].as<std::string>()};
+                     rows[0][4].as<std::string>(), rows[0][5].as<std::string>()};
 }
 
 std::vector<TenantRef> list_live(Context& ctx, pqxx::transaction_base& tx) {
     std::vector<TenantRef> out;
-    auto rows = tx.exec(fmt::format("SELECT id::text, slug, status, isolation FROM {} WHERE status <> 'purged' ORDER BY slug",
+    auto rows = tx.exec(fmt::format("SELECT id::text, slug, status, isolation, coalesce(tenancy_key, id::text) FROM {} "
+                                    "WHERE status <> 'purged' ORDER BY slug",
                                     ctx.platform_table("tenants")));
     for (const auto& r : rows) out.push_back(from_row(r));
     return out;

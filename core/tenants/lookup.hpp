@@ -20,6 +20,9 @@ struct TenantRef {
     std::string slug;
     std::string status;     // active | suspended | pending_deletion | purged
     std::string isolation;  // shared | schema
+    // What the app's tenancy columns (and the RLS setting) hold for this tenant: the id, or
+    // the app's own key (tenants.tenancy_key) when its tenancy column is not a uuid.
+    std::string tenancy_value;
 };
 
 // Throws NotFound("unknown tenant 'x'") (exit 4) when no tenant has that slug. Purged

@@ -15,7 +15,7 @@ namespace {
 constexpr const char* kColumns =
     "id::text, slug, name, status, status_reason, plan, region, isolation, admin_email, settings::text, "
     "flags::text, " TS("created_at") ", " TS("updated_at") ", " TS("suspended_at") ", " TS(
-        "delete_requested_at") ", " TS("purge_after") ", " TS("purged_at");
+        "delete_requested_at") ", " TS("purge_after") ", " TS("purged_at") ", coalesce(tenancy_key, id::text)";
 #undef TS
 
 std::optional<std::string> text(const pqxx::field& f) {
@@ -42,6 +42,7 @@ Tenant from_row(const pqxx::row& r) {
     t.delete_requested_at = text(r[14]);
     t.purge_after = text(r[15]);
     t.purged_at = text(r[16]);
+    t.tenancy_value = r[17].c_str();
     return t;
 }
 

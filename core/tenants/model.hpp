@@ -42,6 +42,8 @@ struct Tenant {
     std::optional<std::string> delete_requested_at;
     std::optional<std::string> purge_after;
     std::optional<std::string> purged_at;
+    // What the app's tenancy columns hold for this tenant (tenants.tenancy_key, else the id).
+    std::string tenancy_value;
 };
 
 // Loads one tenant by slug (including tombstones), or nullopt.

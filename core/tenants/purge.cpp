@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "core/audit/append.hpp"
@@ -10,6 +11,8 @@
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/model/row_access.hpp"
+#include "core/model/tenant_data.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
@@ -23,74 +26,130 @@ using Clock = std::chrono::steady_clock;
 // One unit of the row phase. `key` names it in the checkpoint ("delete:public.users").
 struct Step {
     enum Kind { nullify, remove } kind = remove;
-    catalog::TableName table;
+    const model::Relation* relation = nullptr;
     std::vector<std::string> columns;  // nullify: the referencing columns to set NULL
     std::string key;
+    std::string sql;  // one batch; $1 = tenancy value, $2 = batch size, then the cursor
 };
 
 struct RowPlan {
+    model::TenantData data;
     std::vector<Step> steps;
-    std::vector<catalog::TableName> tables;
     // A cycle that can only be broken by deferring: the row phase runs in one transaction.
     std::vector<std::string> deferred;  // quoted, schema-qualified constraint names
+    // Dependents whose foreign key sets NULL: their rows stay, unlinked from the tenant's.
+    std::vector<const model::Relation*> unlinked;
 };
 
+// One batch of a step as a single statement. With a row identity the batch is the next
+// `$2` keys of the tenant after the cursor (`$3...`, typed by each key column), in key order,
+// so every batch is an index range and resuming never re-reads what is gone; the statement
+// returns how many rows it selected, how many it changed, and the batch's last key. Without
+// an identity the whole step is one statement.
+std::string batch_sql(const model::TenantData& data, const Step& step, bool with_cursor) {
+    const model::Relation& r = *step.relation;
+    const std::string t = r.name.quoted();
+    std::string change_set, still;
+    if (step.kind == Step::nullify) {
+        for (const auto& col : step.columns) {
+            change_set += (change_set.empty() ? "" : ", ") + db::quote_ident(col) + " = NULL";
+            still += std::string(still.empty() ? "" : " OR ") + "x." + db::quote_ident(col) + " IS NOT NULL";
+        }
+        still = " AND (" + still + ")";
+    }
+    if (!r.identity) {
+        const std::string pred = data.tenant_predicate(r, "x", 1);
+        if (step.kind == Step::remove)
+            return fmt::format("WITH gone AS (DELETE FROM {} x WHERE {} RETURNING 1) "
+                               "SELECT count(*), count(*), NULL::text FROM gone",
+                               t, pred);
+        return fmt::format("WITH gone AS (UPDATE {} x SET {} WHERE {}{} RETURNING 1) "
+                           "SELECT count(*), count(*), NULL::text FROM gone",
+                           t, change_set, pred, still);
+    }
+    const auto& key = r.identity.columns;
+    std::string cursor;
+    if (with_cursor) cursor = fmt::format(" AND {} > {}", model::column_tuple(key, "x"), model::typed_placeholders(r, key, 3));
+    std::vector<std::string> last_cols, join;
+    for (std::size_t i = 0; i < key.size(); ++i) {
+        last_cols.push_back(fmt::format("b.{}::text", db::quote_ident(key[i])));
+        join.push_back(fmt::format("y.{0} = b.{0}", db::quote_ident(key[i])));
+    }
+    std::vector<std::string> key_list;
+    for (const auto& k : key) key_list.push_back("x." + db::quote_ident(k));
+    const std::string batch = fmt::format("SELECT {0} FROM {1} x WHERE {2}{3}{4} ORDER BY {0} LIMIT $2",
+                                          util::join(key_list, ", "), t, data.tenant_predicate(r, "x", 1), still, cursor);
+    const std::string change =
+        step.kind == Step::remove
+            ? fmt::format("DELETE FROM {} y USING batch b WHERE {} RETURNING 1", t, util::join(join, " AND "))
+            : fmt::format("UPDATE {} y SET {} FROM batch b WHERE {} RETURNING 1", t, change_set, util::join(join, " AND "));
+    std::vector<std::string> order_desc;
+    for (const auto& k : key) order_desc.push_back("b." + db::quote_ident(k) + " DESC");
+    return fmt::format("WITH batch AS MATERIALIZED ({}), changed AS ({}) "
+                       "SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM changed), l.* "
+                       "FROM (SELECT 1) one LEFT JOIN (SELECT {} FROM batch b ORDER BY {} LIMIT 1) l ON true",
+                       batch, change, util::join(last_cols, ", "), util::join(order_desc, ", "));
+}
+
 RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
-    const std::string& col = ctx.config().tenancy.column;
-    RowPlan plan;
-    auto tables = shared_tenant_tables(ctx, tx);
-    for (const auto& t : tables) plan.tables.push_back(t.name);
-    auto fks = catalog::foreign_keys(tx, tables);
-    // A table without the tenancy column that references a tenant table cannot be scoped to
-    // the tenant: its rows would block the delete halfway through. Refuse up front, unless
-    // the database itself cascades (or nulls) them.
-    std::set<catalog::TableName> scoped(plan.tables.begin(), plan.tables.end());
-    for (const auto& fk : fks)
-        if (scoped.count(fk.parent) && !scoped.count(fk.child) && fk.on_delete != 'c' && fk.on_delete != 'n' &&
-            fk.on_delete != 'd')
-            throw Refused(fmt::format("table {} references {} ({}) but has no {} column, so its rows of the tenant "
-                                      "cannot be found",
-                                      fk.child.display(), fk.parent.display(), fk.constraint, col),
-                          "add the tenancy column to it, or make the foreign key ON DELETE CASCADE");
-    auto order = catalog::delete_order(plan.tables, fks);
+    RowPlan plan{model::TenantData::load(ctx, tx), {}, {}, {}};
+    const model::TenantData& data = plan.data;
+    // A table outside the model that references a tenant table without cascading cannot be
+    // scoped to the tenant: its rows would block the delete halfway through. Refuse up front.
+    for (const auto& fk : data.blocking_references())
+        throw Refused(fmt::format("table {} references {} ({}) but has no {} column, so its rows of the tenant "
+                                  "cannot be found",
+                                  fk.child.display(), fk.parent.display(), fk.constraint, data.tenancy_column()),
+                      "add the tenancy column to it, or make the foreign key ON DELETE CASCADE");
+    auto order = data.delete_order();
     for (const auto& fk : order.broken) {
-        std::vector<std::string> cols;
-        for (const auto& c : fk.child_columns)
-            if (c != col) cols.push_back(c);
-        if (fk.child_columns_nullable && !cols.empty()) {
-            plan.steps.push_back(Step{Step::nullify, fk.child, cols, "null:" + fk.child.display() + ":" + fk.constraint});
+        if (fk.child_columns_nullable) {
+            plan.steps.push_back(Step{Step::nullify, &data.get(fk.child), fk.nullify_columns,
+                                      "null:" + fk.child.display() + ":" + fk.constraint, {}});
         } else {
             plan.deferred.push_back(db::quote_qualified(fk.child.schema, fk.constraint));
         }
     }
-    for (const auto& t : order.tables) plan.steps.push_back(Step{Step::remove, t, {}, "delete:" + t.display()});
+    for (const auto& name : order.tables) {
+        const model::Relation& r = data.get(name);
+        if (r.via && data.foreign_keys()[*r.via].on_delete != 'c') {
+            plan.unlinked.push_back(&r);  // the database unlinks them when their parents go
+            continue;
+        }
+        plan.steps.push_back(Step{Step::remove, &r, {}, "delete:" + r.display(), {}});
+    }
     return plan;
 }
 
-// Deletes (or un-references) up to `batch` rows of the tenant. The ctid list comes from the
-// tenancy-column filter, and the outer statement repeats the filter, so a ctid that matches
-// a row of another partition never touches anything but this tenant's rows.
-long long run_batch(pqxx::transaction_base& tx, const Step& step, const std::string& column,
-                    const std::string& tenant_id, long long batch) {
-    const std::string t = step.table.quoted();
-    const std::string c = db::quote_ident(column);
-    if (step.kind == Step::remove) {
-        auto r = tx.exec_params(fmt::format("DELETE FROM {0} WHERE {1} = $1::uuid AND ctid = ANY(ARRAY("
-                                            "SELECT ctid FROM {0} WHERE {1} = $1::uuid LIMIT $2))",
-                                            t, c),
-                                tenant_id, batch);
-        return r.affected_rows();
-    }
-    std::string set, not_null;
-    for (const auto& col : step.columns) {
-        set += (set.empty() ? "" : ", ") + db::quote_ident(col) + " = NULL";
-        not_null += (not_null.empty() ? "" : " OR ") + db::quote_ident(col) + " IS NOT NULL";
-    }
-    auto r = tx.exec_params(fmt::format("UPDATE {0} SET {2} WHERE {1} = $1::uuid AND ({3}) AND ctid = ANY(ARRAY("
-                                        "SELECT ctid FROM {0} WHERE {1} = $1::uuid AND ({3}) LIMIT $2))",
-                                        t, c, set, not_null),
-                            tenant_id, batch);
-    return r.affected_rows();
+// Parses every statement of the plan on the server (types, columns, permissions to read the
+// catalog), so a purge that cannot run fails before anything is recorded or changed.
+void prepare_statements(pqxx::transaction_base& tx, const RowPlan& plan) {
+    for (const auto& step : plan.steps)
+        for (bool cursor : {false, true}) {
+            if (cursor && !step.relation->identity) continue;
+            tx.exec(fmt::format("PREPARE tenantctl_purge_check AS {}", batch_sql(plan.data, step, cursor)));
+            tx.exec("DEALLOCATE tenantctl_purge_check");
+        }
+}
+
+struct BatchResult {
+    long long selected = 0, changed = 0;
+    std::vector<std::string> last;  // the batch's last key, as text
+};
+
+BatchResult run_batch(pqxx::transaction_base& tx, const RowPlan& plan, const Step& step, const std::string& tenancy_value,
+                      long long batch, const std::vector<std::string>& cursor) {
+    std::vector<std::string> params{tenancy_value, std::to_string(batch)};
+    params.insert(params.end(), cursor.begin(), cursor.end());
+    auto r = tx.exec_params(batch_sql(plan.data, step, !cursor.empty()), pqxx::prepare::make_dynamic_params(params));
+    BatchResult out;
+    out.selected = r[0][0].as<long long>();
+    out.changed = r[0][1].as<long long>();
+    if (step.relation->identity && !r[0][2].is_null())
+        for (pqxx::row::size_type i = 2; i < r[0].size(); ++i) out.last.push_back(r[0][i].c_str());
+    // Without an identity the one statement did the whole step.
+    if (!step.relation->identity) out.selected = 0;
+    return out;
 }
 
 struct Job {
@@ -107,6 +166,18 @@ std::optional<Job> find_job(Context& ctx, pqxx::transaction_base& tx, const std:
                             kPurgeJob, tenant_id);
     if (r.empty()) return std::nullopt;
     return Job{r[0][0].c_str(), json::parse(r[0][1].c_str()), json::parse(r[0][2].c_str())};
+}
+
+// Whether a purge job of the tenant was committed, on a fresh connection (the work
+// connection may be the one that just failed); false when that cannot be found out.
+bool find_job_quietly(Context& ctx, const std::string& tenant_id) {
+    try {
+        ctx.reset_db();
+        pqxx::read_transaction tx(ctx.db());
+        return find_job(ctx, tx, tenant_id).has_value();
+    } catch (...) {
+        return false;
+    }
 }
 
 void save_job(Context& ctx, pqxx::transaction_base& tx, const Job& job) {
@@ -149,36 +220,52 @@ PurgeResult result_from(const Tenant& t, const Job& job, std::string outcome) {
     return r;
 }
 
-// Rows phase; returns false when the deadline stopped it.
-bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, const PurgeOptions& o) {
-    const std::string& column = ctx.config().tenancy.column;
-    const std::string& setting = ctx.config().tenancy.setting;
+// Runs one step to its end in `tx`, batch by batch (the one-transaction path).
+void run_step_in(pqxx::transaction_base& tx, const RowPlan& plan, const Step& step, const std::string& value, Job& job,
+                 long long batch_size) {
+    std::vector<std::string> cursor;
+    for (;;) {
+        auto b = run_batch(tx, plan, step, value, batch_size, cursor);
+        if (step.kind == Step::remove) add_count(job, step.relation->display(), b.changed);
+        if (b.selected < batch_size) break;
+        cursor = std::move(b.last);
+    }
+    job.cursor["done"].push_back(step.key);
+}
+
+// Rows phase; returns false when the deadline stopped it. `start` runs in the first
+// transaction that changes rows, so a purge that fails before deleting anything leaves
+// nothing behind (no job, no status change).
+bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, const PurgeOptions& o,
+                const std::function<void(pqxx::transaction_base&)>& start) {
     if (!plan.deferred.empty()) {
         // One transaction, constraints checked at commit: a kill rolls it all back.
         pqxx::work tx(ctx.db());
+        if (start) start(tx);
         tx.exec0("SET CONSTRAINTS " + util::join(plan.deferred, ", ") + " DEFERRED");
-        db::set_tenant_local(tx, setting, t.id);
-        for (const auto& step : plan.steps) {
-            if (is_done(job, step.key)) continue;
-            for (long long n = o.batch_size; n == o.batch_size;) {
-                n = run_batch(tx, step, column, t.id, o.batch_size);
-                if (step.kind == Step::remove) add_count(job, step.table.display(), n);
-            }
-            job.cursor["done"].push_back(step.key);
-        }
+        model::enter_tenant(ctx, tx, t.tenancy_value);
+        for (const auto& step : plan.steps)
+            if (!is_done(job, step.key)) run_step_in(tx, plan, step, t.tenancy_value, job, o.batch_size);
         save_job(ctx, tx, job);
         tx.commit();
         return true;
     }
+    bool started = !start;
+    auto begin = [&](pqxx::work& tx) {
+        if (!started) start(tx);
+        started = true;
+    };
     for (const auto& step : plan.steps) {
         if (is_done(job, step.key)) continue;
+        std::vector<std::string> cursor;
         for (;;) {
-            if (past(o)) return false;
+            if (past(o) && started) return false;
             pqxx::work tx(ctx.db());
-            db::set_tenant_local(tx, setting, t.id);
-            long long n = run_batch(tx, step, column, t.id, o.batch_size);
-            if (step.kind == Step::remove) add_count(job, step.table.display(), n);
-            const bool finished = n < o.batch_size;
+            begin(tx);
+            model::enter_tenant(ctx, tx, t.tenancy_value);
+            auto b = run_batch(tx, plan, step, t.tenancy_value, o.batch_size, cursor);
+            if (step.kind == Step::remove) add_count(job, step.relation->display(), b.changed);
+            const bool finished = b.selected < o.batch_size;
             if (finished) job.cursor["done"].push_back(step.key);
             save_job(ctx, tx, job);
             tx.commit();
@@ -187,21 +274,39 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
                                             job.counts.value("rows", 0LL)));
                 break;
             }
+            cursor = std::move(b.last);
         }
     }
+    if (!started) {
+        // Nothing to delete at all: the start still has to be recorded.
+        pqxx::work tx(ctx.db());
+        begin(tx);
+        tx.commit();
+    }
     return true;
+}
+
+// The tenant's rows per relation of the model, counted with row security off (a policy
+// cannot hide a row from this count: it makes it fail instead).
+std::vector<TableCount> count_rows(Context& ctx, pqxx::transaction_base& tx, const model::TenantData& data,
+                                   const std::string& tenancy_value) {
+    model::enter_tenant(ctx, tx, tenancy_value);
+    std::vector<TableCount> out;
+    for (const auto& r : data.relations()) {
+        auto n = tx.exec_params1(
+            fmt::format("SELECT count(*) FROM {} x WHERE {}", r.name.quoted(), data.tenant_predicate(r, "x", 1)),
+            tenancy_value);
+        out.push_back(TableCount{r.display(), n[0].as<long long>()});
+    }
+    return out;
 }
 
 // What is left of the tenant: tables with rows, and its schema.
 std::vector<std::string> leftovers(Context& ctx, const Tenant& t, const RowPlan& plan) {
     std::vector<std::string> left;
     pqxx::work tx(ctx.db());
-    db::set_tenant_local(tx, ctx.config().tenancy.setting, t.id);
-    const std::string c = db::quote_ident(ctx.config().tenancy.column);
-    for (const auto& table : plan.tables) {
-        auto r = tx.exec_params(fmt::format("SELECT 1 FROM {} WHERE {} = $1::uuid LIMIT 1", table.quoted(), c), t.id);
-        if (!r.empty()) left.push_back(table.display());
-    }
+    for (const auto& c : count_rows(ctx, tx, plan.data, t.tenancy_value))
+        if (c.rows > 0) left.push_back(fmt::format("{} ({} rows)", c.table, c.rows));
     if (auto schema = tenant_schema(t); schema && schema_exists(tx, *schema)) left.push_back("schema " + *schema);
     return left;
 }
@@ -254,37 +359,14 @@ bool purge_in_progress(Context& ctx, pqxx::transaction_base& tx, const std::stri
     return find_job(ctx, tx, tenant_id).has_value();
 }
 
-std::vector<catalog::Table> shared_tenant_tables(Context& ctx, pqxx::transaction_base& tx) {
-    std::set<std::string> isolated;
-    for (const auto& r : tx.exec(fmt::format("SELECT slug FROM {} WHERE isolation = 'schema'", ctx.platform_table("tenants")))) {
-        std::string slug = r[0].c_str();
-        if (slug.size() <= util::kMaxSchemaSlugLength) isolated.insert(util::schema_name_for_slug(slug));
-    }
-    auto all = catalog::tenant_tables(tx, ctx.config().tenancy.column, ctx.schema());
-    std::vector<catalog::Table> out;
-    for (auto& t : all)
-        if (!isolated.count(t.name.schema)) out.push_back(std::move(t));
-    return out;
-}
-
 std::vector<TableCount> row_counts(Context& ctx, pqxx::transaction_base& tx, const Tenant& tenant) {
-    std::vector<TableCount> out;
-    db::set_tenant_local(tx, ctx.config().tenancy.setting, tenant.id);
-    const std::string c = db::quote_ident(ctx.config().tenancy.column);
-    for (const auto& t : shared_tenant_tables(ctx, tx)) {
-        auto n = tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE {} = $1::uuid", t.name.quoted(), c), tenant.id);
-        out.push_back(TableCount{t.name.display(), n[0].as<long long>()});
-    }
-    if (auto schema = tenant_schema(tenant)) {
-        auto tables = tx.exec_params("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                     "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
-                                     "ORDER BY 1",
-                                     *schema);
-        for (const auto& r : tables) {
-            catalog::TableName name{*schema, r[0].c_str()};
-            auto n = tx.exec1(fmt::format("SELECT count(*) FROM {}", name.quoted()));
-            out.push_back(TableCount{name.display(), n[0].as<long long>()});
-        }
+    auto data = model::TenantData::load(ctx, tx);
+    model::require_unfiltered(tx, data);
+    auto out = count_rows(ctx, tx, data, tenant.tenancy_value);
+    if (auto schema = tenant_schema(tenant); schema && schema_exists(tx, *schema)) {
+        auto own = model::TenantData::load_schema(ctx, tx, *schema);
+        model::require_unfiltered(tx, own);
+        for (const auto& c : count_rows(ctx, tx, own, tenant.tenancy_value)) out.push_back(c);
     }
     return out;
 }
@@ -308,9 +390,13 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                 r.outcome = "already_purged";
                 return r;
             }
-            // The order comes first: a schema purge cannot handle (a cycle of NOT NULL,
-            // non-deferrable keys) is refused before anything is recorded or changed.
+            // Everything that can be checked comes first, so a purge that cannot run is refused
+            // before anything is recorded or changed: the order (a cycle of NOT NULL,
+            // non-deferrable keys), row-level security that could hide rows, and every
+            // statement of the plan, parsed by the server against the columns' own types.
             plan = plan_rows(ctx, tx);
+            model::require_unfiltered(tx, plan.data);
+            prepare_statements(tx, plan);
             auto existing = find_job(ctx, tx, t.id);
             if (!existing) {
                 const bool due = tx.exec_params1(fmt::format("SELECT status = 'pending_deletion' AND purge_after <= now() "
@@ -340,7 +426,15 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             if (existing) {
                 job = *existing;
                 ctx.log().info(fmt::format("resuming the purge of tenant '{}' (job {})", slug, job.id));
-            } else {
+            }
+            tx.commit();
+        }
+
+        // A new purge is recorded in the transaction of its first batch: if that fails, the
+        // tenant is exactly as it was (and `tenant restore` still works).
+        std::function<void(pqxx::transaction_base&)> start;
+        if (job.id.empty()) {
+            start = [&](pqxx::transaction_base& tx) {
                 job.cursor = json{{"done", json::array()}};
                 job.counts = json{{"rows", 0}, {"tables", json::object()}};
                 job.id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, counts, actor) "
@@ -362,13 +456,25 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                 ev.resource_id = slug;
                 ev.metadata = json{{"from", t.status}, {"forced", o.force}, {"job", job.id}};
                 audit::append(ctx, tx, ev);
-            }
-            tx.commit();
+            };
         }
-
-        if (!purge_rows(ctx, t, job, plan, o)) {
-            ctx.log().warn(fmt::format("purge of tenant '{}' stopped at the deadline; a re-run resumes it", slug));
-            return result_from(t, job, "interrupted");
+        try {
+            if (!purge_rows(ctx, t, job, plan, o, start)) {
+                ctx.log().warn(fmt::format("purge of tenant '{}' stopped at the deadline; a re-run resumes it", slug));
+                return result_from(t, job, "interrupted");
+            }
+        } catch (const Error&) {
+            if (!job.id.empty() && find_job_quietly(ctx, t.id))
+                ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} is kept: "
+                                            "re-run `tenantctl tenant purge {} --yes` to resume",
+                                            slug, job.counts.value("rows", 0LL), job.id, slug));
+            throw;
+        } catch (const pqxx::failure&) {
+            if (!job.id.empty() && find_job_quietly(ctx, t.id))
+                ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} is kept: "
+                                            "re-run `tenantctl tenant purge {} --yes` to resume",
+                                            slug, job.counts.value("rows", 0LL), job.id, slug));
+            throw;
         }
         std::optional<std::string> dropped;
         if (auto schema = tenant_schema(t)) {

@@ -2,11 +2,11 @@
 // "deleting a tenant leaves data behind").
 //
 // Steps, each resumable from the `jobs` checkpoint (kind `tenant_purge`):
-//   1. start: a job row is written; a --force purge of a live tenant first moves it to
-//      pending_deletion, so the app stops serving it before any row goes;
-//   2. rows: every tenant-scoped table found in the catalog (catalog::tenant_tables, not a
-//      hand-kept list) is emptied of the tenant's rows in batches, children before parents
-//      (catalog::delete_order); foreign-key cycles are broken by nulling the nullable side
+//   1. start: a job row is written; a --force purge of a live tenant moves it to
+//      pending_deletion in the same transaction as the first deleted rows;
+//   2. rows: every relation of the data model (tenant tables, dependents that cascade, the
+//      app's tenants table last) is emptied of the tenant's rows in batches, children before
+//      parents; foreign-key cycles are broken by nulling the nullable side
 //      first, or, when the cycle is only deferrable, by doing the row phase in one
 //      transaction with the constraints deferred. Each batch commits with the checkpoint;
 //   3. schema mode: DROP SCHEMA ... CASCADE of the tenant's schema;
@@ -19,10 +19,17 @@
 // Keys are destroyed only after the rows are verified gone, so a failure never leaves rows
 // that nobody can decrypt any more but that are still there.
 //
-// Row-level security: with FORCE ROW LEVEL SECURITY even the table owner only sees rows its
-// policies allow. Every batch transaction therefore sets the tenancy setting to the tenant
-// being purged (db::set_tenant_local) and also filters on the tenancy column, so purge works
-// as a superuser, as the owner under forced RLS, and as any role the policies admit.
+// Tables, row identities, tenancy types, foreign keys and the delete order come from the one
+// data model (core/model). Batches are keyset ranges of the row identity, never ctid.
+//
+// Row-level security never hides a row from purge or from its leftover check: both run with
+// `row_security = off` (model::enter_tenant), and a session that a policy binds is refused
+// before anything changes (model::require_unfiltered, exit 5). Keys are destroyed only after
+// that count shows zero rows.
+//
+// A new purge's job row and status change commit with its first batch: a purge that fails
+// before deleting anything leaves the tenant as it was. One that fails midway keeps its job
+// and says so; the next run resumes it.
 #pragma once
 
 #include <chrono>
@@ -32,7 +39,6 @@
 
 #include <pqxx/pqxx>
 
-#include "core/catalog/catalog.hpp"
 #include "core/records.hpp"
 #include "core/tenants/model.hpp"
 
@@ -84,12 +90,9 @@ DueResult purge_due(Context& ctx, const PurgeOptions& options);
 // True when a purge of the tenant has started and not finished.
 bool purge_in_progress(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id);
 
-// Tenant-scoped tables of the shared schema(s): every table with the tenancy column, minus
-// the schemas of schema-isolated tenants (those are dropped whole).
-std::vector<catalog::Table> shared_tenant_tables(Context& ctx, pqxx::transaction_base& tx);
-
-// The tenant's rows per table: shared tables by the tenancy column, plus every table of its
-// own schema in schema mode. Sets the tenancy setting for RLS in `tx`.
+// The tenant's rows per relation of the data model (tenant tables, their dependents, the
+// app's tenants table), plus every table of its own schema in schema mode. Counted with row
+// security off: Refused (exit 5) when a policy binds this session and could hide rows.
 std::vector<TableCount> row_counts(Context& ctx, pqxx::transaction_base& tx, const Tenant& tenant);
 
 }  // namespace tenantctl::tenants

@@ -4,6 +4,9 @@
 
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/model/row_access.hpp"
+#include "core/model/tenant_data.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/model.hpp"
 #include "core/tenants/purge.hpp"
@@ -15,12 +18,25 @@ namespace {
 json nullable(const pqxx::field& f) { return f.is_null() ? json(nullptr) : json(f.c_str()); }
 }  // namespace
 
+// The tenant's row in the app's own tenants table (tenancy.tenants_table), or null.
+json app_tenant_row(Context& ctx, pqxx::transaction_base& tx, const Tenant& t) {
+    if (!ctx.config().tenancy.tenants_table) return nullptr;
+    auto data = model::TenantData::load(ctx, tx);
+    const model::Relation* table = data.tenants_table();
+    model::enter_tenant(ctx, tx, t.tenancy_value);
+    auto r = tx.exec_params(fmt::format("SELECT to_jsonb(x)::text FROM {} x WHERE {}", table->name.quoted(),
+                                        data.tenant_predicate(*table, "x", 1)),
+                            t.tenancy_value);
+    return r.empty() ? json(nullptr) : json::parse(r[0][0].c_str());
+}
+
 json show(Context& ctx, const std::string& slug, int recent_events) {
     platform::require_current(ctx);
     try {
         pqxx::read_transaction tx(ctx.db());
         Tenant t = load_or_throw(ctx, tx, slug);
         json doc = to_json(t);
+        doc["tenancy_key"] = t.tenancy_value;
 
         json keys = json::array();
         for (const auto& r : tx.exec_params(
@@ -63,8 +79,16 @@ json show(Context& ctx, const std::string& slug, int recent_events) {
                                   {"metadata", json::parse(r[5].c_str())}});
 
         json rows = json::object();
-        if (t.status != "purged")
-            for (const auto& c : row_counts(ctx, tx, t)) rows[c.table] = c.rows;
+        if (t.status != "purged") {
+            try {
+                for (const auto& c : row_counts(ctx, tx, t)) rows[c.table] = c.rows;
+                doc["app_row"] = app_tenant_row(ctx, tx, t);
+            } catch (const Refused& e) {
+                // Counts seen through a policy could be wrong: show none rather than a guess.
+                ctx.log().warn(fmt::format("row counts not shown: {}", e.what()));
+                rows = nullptr;
+            }
+        }
         doc["row_counts"] = rows;
         doc["recent_audit_events"] = events;
         return doc;

@@ -258,24 +258,6 @@ TEST_CASE("rotate and reencrypt with --all carry on past a failing tenant and re
     CHECK(test::decrypt_all(db, ctx, c).under_active == 10 + 8 + 10);
 }
 
-TEST_CASE("batches go through row-level security as the app role", "[integration][keys]") {
-    test::TestDatabase db;
-    test::create_app_tables(db);
-    test::TestContext tc(db, test::keys_config());
-    pqxx::work tx(tc->db());
-    auto scope = keys::TenantScope::decide(tc.ctx(), tx);
-    REQUIRE(scope.role());
-    CHECK(*scope.role() == test::kAppRole);
-    // Under the scope, a query without any tenant filter sees one tenant only.
-    db.exec("INSERT INTO secrets VALUES ('00000000-0000-0000-0000-00000000000a', 1, 'x', NULL), "
-            "('00000000-0000-0000-0000-00000000000b', 2, 'y', NULL)");
-    scope.enter(tx, "00000000-0000-0000-0000-00000000000a");
-    CHECK(tx.exec1("SELECT count(*) FROM secrets")[0].as<int>() == 1);
-    CHECK(tx.exec1("SELECT current_user")[0].as<std::string>() == test::kAppRole);
-    scope.leave(tx);
-    CHECK(tx.exec1("SELECT current_user")[0].as<std::string>() != test::kAppRole);
-}
-
 TEST_CASE("dry runs change nothing", "[integration][keys]") {
     test::TestDatabase db;
     test::create_app_tables(db);

@@ -178,10 +178,12 @@ TEST_CASE("restore after the grace period needs --force", "[integration][tenants
     CHECK(change_status(tc.ctx(), "acme", Transition::restore, {}, true).changed);
 }
 
-TEST_CASE("purge deletes every row of the tenant under forced RLS as the table owner", "[integration][tenants]") {
+TEST_CASE("purge refuses a session that forced RLS binds, before anything changes, and purges as an exempt role",
+          "[integration][tenants]") {
     test::TestDatabase db;
     test::create_app_schema(db);
-    // A non-superuser owner: FORCE ROW LEVEL SECURITY applies to it.
+    // A non-superuser owner: FORCE ROW LEVEL SECURITY applies to it, so a policy could hide
+    // rows from the purge and from its leftover check.
     const std::string role = db.name() + "_owner";
     db.exec("CREATE ROLE \"" + role + "\" LOGIN NOSUPERUSER NOBYPASSRLS");
     db.exec("GRANT ALL ON SCHEMA tenantctl TO \"" + role + "\"; GRANT ALL ON ALL TABLES IN SCHEMA tenantctl TO \"" + role +
@@ -197,23 +199,34 @@ TEST_CASE("purge deletes every row of the tenant under forced RLS as the table o
     const long globex_rows = test::app_rows_of(db, globex);
     db.exec("INSERT INTO tenantctl.api_keys (tenant_id, prefix, key_hash, name) VALUES ('" + acme + "', 'p', 'h', 'ci')");
 
-    test::TestContext tc(db);
-    tc->set_conninfo(db::ConnInfo{db.conninfo() + " user=" + role, "test owner"});
+    test::TestContext owner(db);
+    owner->set_conninfo(db::ConnInfo{db.conninfo() + " user=" + role, "test owner"});
+    PurgeOptions force;
+    force.force = true;
+    force.batch_size = 7;
     // Active: refused without --force.
-    CHECK(exit_of([&] { purge(tc.ctx(), "acme", {}); }) == Exit::refused);
+    CHECK(exit_of([&] { purge(owner.ctx(), "acme", {}); }) == Exit::refused);
+    // Bound by FORCE ROW LEVEL SECURITY: refused up front, naming the role and the policy.
+    try {
+        purge(owner.ctx(), "acme", force);
+        FAIL("purge as a role bound by a policy must be refused");
+    } catch (const Refused& e) {
+        CHECK_THAT(std::string(e.what()), Catch::Contains(role) && Catch::Contains("row-level security"));
+    }
     CHECK(test::app_rows_of(db, acme) == 5 + 50 + 150 + 150);
+    CHECK(db.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.jobs") == "0");
+    CHECK(db.query_value("SELECT state FROM tenantctl.tenant_keys WHERE tenant_id = '" + acme + "'") == "active");
 
     GlobalOptions dry;
     dry.dry_run = true;
     test::TestContext dc(db, {}, dry);
-    PurgeOptions force;
-    force.force = true;
-    force.batch_size = 7;
     auto plan = purge(dc.ctx(), "acme", force);
     CHECK(plan.outcome == "would_purge");
     CHECK(plan.rows_deleted == 355);
     CHECK(test::app_rows_of(db, acme) == 355);
 
+    test::TestContext tc(db);  // the superuser: row security does not apply
     auto r = purge(tc.ctx(), "acme", force);
     CHECK(r.outcome == "purged");
     CHECK(r.rows_deleted == 355);
@@ -248,7 +261,8 @@ TEST_CASE("a purge stopped at its deadline resumes from the checkpoint", "[integ
     del.grace = util::parse_duration("0s");
     change_status(tc.ctx(), "acme", Transition::remove, del);
     PurgeOptions po;
-    po.deadline = std::chrono::steady_clock::now();  // already over: stops before the first batch
+    po.batch_size = 2;
+    po.deadline = std::chrono::steady_clock::now();  // already over: one batch, then it stops
     auto first = purge(tc.ctx(), "acme", po);
     CHECK(first.outcome == "interrupted");
     CHECK(db.query_value("SELECT state FROM tenantctl.jobs WHERE kind = 'tenant_purge'") == "running");

@@ -196,7 +196,8 @@ std::vector<ViewPath> view_paths(pqxx::transaction_base& tx, const std::string& 
             "  JOIN pg_class ref ON ref.oid = dep.refobjid "
             "  LEFT JOIN v rv ON rv.oid = ref.oid "
             "  WHERE d.depth < 16 AND (d.cur_kind = 'v' OR d.depth = 1)) "
-            "SELECT DISTINCT d.top, d.top::regclass::text, t.relkind, d.cur, d.cur_kind, d.runas, ") +
+            "SELECT DISTINCT d.top, (SELECT quote_ident(nn.nspname) || '.' || quote_ident(cc.relname) FROM pg_class cc "
+            "JOIN pg_namespace nn ON nn.oid = cc.relnamespace WHERE cc.oid = d.top), t.relkind, d.cur, d.cur_kind, d.runas, ") +
             kGranteesSql +
             " FROM deps d JOIN pg_class t ON t.oid = d.top JOIN pg_class c ON c.oid = d.top "
             "WHERE d.depth > 1 ORDER BY 2",

@@ -68,7 +68,10 @@ RowSpec make_row(const std::vector<Column>& cols, const std::string& tenancy_col
         if (c.name == tenancy_column) {
             param = tenant;
         } else if (c.category == 'N') {
-            param = c.base == "int2" ? std::to_string(30000 + serial % 2000) : std::to_string(2147400000L + serial);
+            // Integers far from real keys; other numbers small enough for numeric(p, s).
+            param = c.base == "int2"                       ? std::to_string(30000 + serial % 2000)
+                    : c.base == "int4" || c.base == "int8" ? std::to_string(2147400000L + serial)
+                                                           : std::to_string(serial);
         } else if (c.category == 'S') {
             param = "tp" + std::to_string(serial);
             if (c.max_len > 0 && static_cast<int>(param.size()) > c.max_len) param = param.substr(param.size() - c.max_len);
@@ -347,12 +350,12 @@ ProbeResult run_probe(Context& ctx) {
              "       ARRAY(SELECT format_type(t, NULL) FROM unnest(p.proargtypes) t)::text[], p.provariadic <> 0 "
              "FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_type rt ON rt.oid = p.prorettype "
              "WHERE p.prokind = 'f' AND (p.proretset OR rt.typtype = 'c') "
-             "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', $3) AND n.nspname NOT LIKE 'pg\\_%' "
+             "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', $2) AND n.nspname NOT LIKE 'pg\\_%' "
              "  AND has_function_privilege($1::name, p.oid, 'EXECUTE') "
              "  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid "
              "                  AND d.deptype = 'e') "
              "ORDER BY 2, 3",
-             app, col, ctx.schema())) {
+             app, ctx.schema())) {
         Target t;
         t.oid = r[0].as<unsigned>();
         t.name = r[1].as<std::string>() + "(" + r[2].as<std::string>() + ")";
@@ -456,8 +459,8 @@ ProbeResult run_probe(Context& ctx) {
             if (r.kind != 'p') continue;
             auto tv = tenant_values(r.column_type);
             for (const auto& row : tx.exec_params(
-                     fmt::format("SELECT a FROM (SELECT DISTINCT tableoid FROM {} WHERE {}::text = $1) l, "
-                                 "LATERAL pg_partition_ancestors(l.tableoid) a",
+                     fmt::format("SELECT a.relid::oid FROM (SELECT DISTINCT tableoid FROM {} WHERE {}::text = $1) l, "
+                                 "LATERAL pg_partition_ancestors(l.tableoid) AS a(relid)",
                                  r.qualified, qcol),
                      tv.b))
                 canary_in.insert(row[0].as<unsigned>());

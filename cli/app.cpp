@@ -9,12 +9,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <iostream>
 #include <list>
 #include <pqxx/pqxx>
 
+#include "cli/dash_words.hpp"
 #include "cli/registry.hpp"
 #include "cli/render.hpp"
 #include "core/config/config.hpp"
@@ -103,15 +106,57 @@ private:
     }
     CLI::App* owner(const Binding& b) const { return m_owner.at(b.option); }
 
-    static void apply(Binding& b) {
+    void apply(Binding& b) const {
         if (b.spec->is_flag) {
             b.spec->set_flag();
         } else if (!b.spec->multiple) {
-            b.spec->assign({b.single});
+            b.spec->assign({restore(b.single)});
         } else if (!b.values.empty()) {
-            b.spec->assign(b.values);
+            std::vector<std::string> values;
+            for (const auto& v : b.values) values.push_back(restore(v));
+            b.spec->assign(values);
         }
     }
+
+public:
+    // Parses argv. Positional values that begin with '-' (a JWT kid can) are
+    // handed to CLI11 as placeholders, which it cannot mistake for options, and restored when
+    // applied.
+    void parse(int argc, const char* const* argv) {
+        std::vector<std::string> args(argv + 1, argv + argc);
+        const auto dashed = dash_positional_words(m_registry, args);
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            if (!dashed[i]) continue;
+            m_placeholders.push_back(args[i]);
+            args[i] = kPlaceholder + std::to_string(m_placeholders.size() - 1);
+        }
+        std::reverse(args.begin(), args.end());
+        try {
+            m_app.parse(args);
+        } catch (const CLI::ExtrasError&) {
+            if (m_placeholders.empty()) throw;
+            // A word taken as a value left others over (`tenant show --frobnicate acme`):
+            // report the line as CLI11 reads it, which names the unknown option.
+            m_placeholders.clear();
+            std::vector<std::string> plain(argv + 1, argv + argc);
+            std::reverse(plain.begin(), plain.end());
+            m_app.parse(plain);
+            throw;
+        }
+    }
+
+    // The word the user typed for `value` (a placeholder or the value itself).
+    std::string restore(const std::string& value) const {
+        if (value.rfind(kPlaceholder, 0) != 0) return value;
+        std::size_t index = 0;
+        const char* first = value.data() + std::strlen(kPlaceholder);
+        const char* last = value.data() + value.size();
+        auto [end, ec] = std::from_chars(first, last, index);
+        return ec == std::errc{} && end == last && index < m_placeholders.size() ? m_placeholders[index] : value;
+    }
+
+private:
+    static constexpr const char* kPlaceholder = "\x1ftenantctl-dash-value:";
 
     CLI::App* node(const std::vector<std::string>& path) {
         CLI::App* cur = &m_app;
@@ -173,6 +218,7 @@ private:
     std::deque<Binding> m_bindings;  // stable addresses: CLI11 writes into Binding::values
     std::map<CLI::Option*, CLI::App*> m_owner;
     std::vector<std::pair<CLI::App*, const CommandSpec*>> m_leaves;
+    std::vector<std::string> m_placeholders;
 };
 
 // "did you mean" for an unknown subcommand or option.
@@ -244,7 +290,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
 
     try {
         try {
-            tree.app().parse(argc, argv);
+            tree.parse(argc, argv);
         } catch (const CLI::CallForHelp&) {
             out << tree.app().help();
             return 0;
@@ -257,6 +303,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
             std::string hint;
             if (const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&e); extras) {
                 auto rest = tree.app().remaining(true);
+                for (auto& word : rest) word = tree.restore(word);
                 // An unknown flag makes its value an extra too: report the flag.
                 for (std::size_t k = 0; k < rest.size(); ++k)
                     if (rest[k].rfind("-", 0) == 0) {

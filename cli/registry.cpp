@@ -1,5 +1,11 @@
 #include "cli/registry.hpp"
 
+#include <algorithm>
+#include <cctype>
+
+#include "cli/dash_words.hpp"
+#include "core/util/strings.hpp"
+
 namespace tenantctl::cli {
 
 namespace {
@@ -116,6 +122,134 @@ Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()) {
                                      [g](const std::string& v) { g->progress = v; }));
     m_global_options.back().choices = {"auto", "always", "never"};
     m_global_options.back().completer = Completer::choices;
+}
+
+namespace {
+
+struct KnownOptions {
+    std::vector<const OptionSpec*> specs;
+
+    const OptionSpec* by_long(std::string_view name) const {
+        for (const auto* o : specs)
+            for (const auto& n : o->long_names())
+                if (n == name) return o;
+        return nullptr;
+    }
+    // Within edit distance 2 of a long option (a typo, reported with a suggestion).
+    bool near_miss(const std::string& word) const {
+        const std::string name = word.substr(0, word.find('='));
+        for (const auto* o : specs)
+            for (const auto& n : o->long_names())
+                if (util::levenshtein(name, n) <= 2) return true;
+        return false;
+    }
+    const OptionSpec* by_short(char c) const {
+        for (const auto* o : specs)
+            for (const auto& n : o->short_names())
+                if (n[1] == c) return o;
+        return nullptr;
+    }
+};
+
+// How a word that begins with '-' reads as an option: not at all, or as one whose value is
+// the next word (`skip_next`).
+struct OptionWord {
+    bool known = false;
+    bool skip_next = false;
+};
+
+OptionWord read_option_word(const KnownOptions& known, const std::string& word, bool slot_open) {
+    if (word.rfind("--", 0) == 0) {
+        const auto eq = word.find('=');
+        const OptionSpec* o = known.by_long(word.substr(0, eq));
+        if (!o) return {};
+        return {true, !o->is_flag && eq == std::string::npos};
+    }
+    const OptionSpec* first = known.by_short(word[1]);
+    if (!first) return {};
+    if (word.size() == 2) return {true, !first->is_flag};
+    if (!first->is_flag) {
+        // An attached value (-ojson, -d'host=x'): where a positional is open, only a value that
+        // cannot be a kid or key id (one of the option's choices, or any character outside the
+        // base64url alphabet) counts as one.
+        const std::string rest = word.substr(2);
+        const bool choice = std::find(first->choices.begin(), first->choices.end(), rest) != first->choices.end();
+        const bool not_base64url = std::any_of(rest.begin(), rest.end(), [](char c) {
+            return !(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_');
+        });
+        return {!slot_open || choice || not_base64url, false};
+    }
+    // A group of one-letter flags (-yq); the last one may take the next word as its value.
+    for (std::size_t i = 2; i < word.size(); ++i) {
+        const OptionSpec* o = known.by_short(word[i]);
+        if (!o || (!o->is_flag && i + 1 != word.size())) return {};
+        if (!o->is_flag) return {true, true};
+    }
+    return {true, false};
+}
+
+}  // namespace
+
+std::vector<bool> dash_positional_words(const Registry& r, const std::vector<std::string>& args) {
+    static const OptionSpec help = [] {
+        OptionSpec o;
+        o.flags = "-h,--help";
+        o.is_flag = true;
+        return o;
+    }();
+    static const OptionSpec version = [] {
+        OptionSpec o;
+        o.flags = "--version";
+        o.is_flag = true;
+        return o;
+    }();
+    KnownOptions known;
+    for (const auto& o : r.global_options()) known.specs.push_back(&o);
+    known.specs.push_back(&help);
+    known.specs.push_back(&version);
+
+    std::vector<bool> out(args.size(), false);
+    std::vector<std::string> path;
+    const CommandSpec* leaf = nullptr;
+    std::vector<const OptionSpec*> positionals;
+    std::size_t filled = 0;
+    auto open_slot = [&]() -> const OptionSpec* {
+        if (positionals.empty()) return nullptr;
+        if (filled < positionals.size()) return positionals[filled];
+        return positionals.back()->multiple ? positionals.back() : nullptr;
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& word = args[i];
+        if (word == "--") break;
+        const bool dashed = word.size() > 1 && word[0] == '-';
+        if (!dashed) {
+            if (leaf) {
+                ++filled;
+                continue;
+            }
+            path.push_back(word);
+            if ((leaf = r.find(path)) != nullptr) {
+                for (const auto& o : leaf->options) {
+                    if (o.positional)
+                        positionals.push_back(&o);
+                    else
+                        known.specs.push_back(&o);
+                }
+            }
+            continue;
+        }
+        const bool slot_open = leaf && open_slot() != nullptr;
+        const OptionWord w = read_option_word(known, word, slot_open);
+        if (w.known) {
+            if (w.skip_next) ++i;
+            continue;
+        }
+        if (slot_open && word.size() > 2 && !known.near_miss(word)) {
+            out[i] = true;
+            ++filled;
+        }
+    }
+    return out;
 }
 
 }  // namespace tenantctl::cli

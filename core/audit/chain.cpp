@@ -11,11 +11,13 @@
 #include "core/audit/chain_rows.hpp"
 #include "core/audit/query.hpp"
 #include "core/context.hpp"
+#include "core/db/lock_check.hpp"
 #include "core/crypto/envelope.hpp"
 #include "core/crypto/random.hpp"
 #include "core/db/copy_text.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/keys/master_key_check.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/util/duration.hpp"
 
@@ -110,7 +112,9 @@ crypto::SecureBytes tenant_audit_key(Context& ctx, pqxx::transaction_base& tx, c
     };
     if (auto k = read()) return std::move(*k);
     if (!create) return {};
-    const auto& mk = ctx.master_key();
+    // A tenant's first audit key: it must be wrapped by the master key the stored keys were
+    // made with, or this tenant's chain would be lost with a mistyped key (exit 8 instead).
+    const auto& mk = keys::checked_master_key(ctx, tx);
     crypto::SecureBytes key(32);
     crypto::random_fill(key.data(), key.size());
     std::string wrapped = crypto::wrap(mk.key, key.view(), crypto::audit_key_aad(tenant_id));
@@ -185,6 +189,7 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
                                             ctx.platform_table("audit_seals")),
                                 t.id, seq, util::format_rfc3339_micro(from_micros(last.occurred_us)), last.id,
                                 digest_hex(h), ctx.actor());
+                db::verify_held_locks();  // a lost 'audit-seal' lock: another sealer may be extending this chain
                 tx.commit();
                 res.sealed += static_cast<std::int64_t>(rows.size());
                 res.head_seq = seq;

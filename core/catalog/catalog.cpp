@@ -137,11 +137,10 @@ DeleteOrder delete_order(const std::vector<TableName>& tables, const std::vector
         if (fk.child == fk.parent) {
             // A self-reference: rows of one table deleted in batches may hit it.
             if (fk.deferrable || fk.child_columns_nullable) order.broken.push_back(fk);
-            else if (fk.on_delete != 'c')
-                throw Refused(fmt::format("table {} references itself through {} with a NOT NULL, non-deferrable "
-                                          "foreign key: its rows cannot be deleted in batches",
-                                          fk.child.display(), fk.constraint),
-                              "make the constraint DEFERRABLE or the column nullable");
+            else if (fk.on_delete != 'c' &&
+                     std::find(order.single_statement.begin(), order.single_statement.end(), fk.child) ==
+                         order.single_statement.end())
+                order.single_statement.push_back(fk.child);
             continue;
         }
         live.push_back(&fk);

@@ -68,11 +68,16 @@ struct DeleteOrder {
     // the same transaction: deferrable ones are deferred, the others have their nullable
     // referencing columns set to NULL for the tenant's rows.
     std::vector<ForeignKey> broken;
+    // Tables that reference themselves through a NOT NULL, non-deferrable key (roots point at
+    // themselves): their rows of a tenant must go in ONE statement, which the key checks only
+    // at its end, never in batches.
+    std::vector<TableName> single_statement;
 };
 
 // Pure: children before parents over the FKs among `tables`. Cycles are broken at a
 // deferrable FK, else at one whose referencing columns are nullable; a cycle with neither
-// throws Refused naming its tables.
+// throws Refused naming its tables. A self-reference with neither makes the table
+// single_statement.
 DeleteOrder delete_order(const std::vector<TableName>& tables, const std::vector<ForeignKey>& fks);
 
 }  // namespace tenantctl::catalog

@@ -1,19 +1,28 @@
 #include "core/crypto/master_key.hpp"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <openssl/crypto.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "core/crypto/hash.hpp"
 #include "core/crypto/random.hpp"
 #include "core/errors.hpp"
+#include "core/util/duration.hpp"
 
 namespace tenantctl::crypto {
 
@@ -69,12 +78,42 @@ SecureBytes decode_key_text(std::string_view text, const std::string& origin) {
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-// Reads at most kMaxSourceSize bytes; returns false if there was more.
-bool read_all(int fd, SecureBytes& out, int& read_errno) {
+// Variables the cmd: key source never sees (database credentials).
+constexpr std::string_view kCommandHiddenEnv[] = {"TENANTCTL_DATABASE_URL", "PGPASSWORD", "PGPASSFILE",
+                                                  "PGSERVICEFILE"};
+
+// TENANTCTL_KEY_COMMAND_TIMEOUT (a duration; 0s: no limit), default 30s.
+std::chrono::seconds command_timeout() {
+    const char* text = std::getenv("TENANTCTL_KEY_COMMAND_TIMEOUT");
+    if (!text || !*text) return std::chrono::seconds(30);
+    const auto d = util::parse_duration(text);
+    if (d.months != 0) throw UsageError("TENANTCTL_KEY_COMMAND_TIMEOUT must be shorter than a month");
+    return d.seconds;
+}
+
+// Reads at most kMaxSourceSize bytes; returns false if there was more. With a non-zero
+// `timeout`, gives up (timed_out) when the writer has not closed its end by then.
+bool read_all(int fd, SecureBytes& out, int& read_errno, std::chrono::seconds timeout, bool& timed_out) {
     SecureBytes buffer(kMaxSourceSize + 1);
     std::size_t used = 0;
     read_errno = 0;
+    timed_out = false;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (used < buffer.size()) {
+        if (timeout.count() > 0) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) {
+                timed_out = true;
+                break;
+            }
+            pollfd p{fd, POLLIN, 0};
+            const int ready = ::poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 60000)));
+            if (ready < 0 && errno != EINTR) {
+                read_errno = errno;
+                break;
+            }
+            if (ready <= 0) continue;
+        }
         const ssize_t n = ::read(fd, buffer.data() + used, buffer.size() - used);
         if (n == 0) break;
         if (n < 0) {
@@ -106,7 +145,9 @@ std::string octal_mode(mode_t mode) {
 SecureBytes key_from_file(std::string_view path_view) {
     if (path_view.empty()) throw UsageError("master key source file: needs a path (file:PATH)");
     const std::string path(path_view);
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    // O_NONBLOCK: opening a FIFO would otherwise wait for a writer forever. The type is
+    // checked on the opened descriptor below, before anything is read.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
     if (fd < 0) throw UsageError("cannot open master key file " + path + ": " + errno_text(errno));
     struct FdCloser {
         int fd;
@@ -117,6 +158,9 @@ SecureBytes key_from_file(std::string_view path_view) {
     struct stat st {};
     if (::fstat(fd, &st) != 0) throw UsageError("cannot stat master key file " + path + ": " + errno_text(errno));
     if (S_ISDIR(st.st_mode)) throw UsageError("master key file " + path + " is a directory");
+    if (!S_ISREG(st.st_mode))
+        throw UsageError("master key file " + path + " is not a regular file (a FIFO, socket or device)",
+                         "store the key in a regular file with mode 600, or use cmd:COMMAND to produce it");
     if ((st.st_mode & 077) != 0)
         throw Refused(
             "master key file " + path + " is accessible by group or others (mode " + octal_mode(st.st_mode) + ")",
@@ -124,7 +168,8 @@ SecureBytes key_from_file(std::string_view path_view) {
 
     SecureBytes content;
     int read_errno = 0;
-    const bool complete = read_all(fd, content, read_errno);
+    bool timed_out = false;
+    const bool complete = read_all(fd, content, read_errno, std::chrono::seconds(0), timed_out);
     if (read_errno != 0) throw UsageError("cannot read master key file " + path + ": " + errno_text(read_errno));
     if (!complete) throw UsageError("master key file " + path + " is too large to hold a master key", kFormatHint);
     return decode_key_text(content.view(), "file " + path);
@@ -134,6 +179,25 @@ SecureBytes key_from_command(std::string_view command_view) {
     if (command_view.empty()) throw UsageError("master key source cmd: needs a command (cmd:COMMAND)");
     const std::string command(command_view);
     if (command.find('\0') != std::string::npos) throw UsageError("master key command contains a NUL byte");
+
+    // The command's environment without the database credentials: a key helper has no business
+    // with them, and it may log its environment. Built before fork (no allocation after it).
+    std::vector<std::string> env_strings;
+    for (char** e = environ; e && *e; ++e) {
+        const std::string_view entry(*e);
+        const std::string_view name = entry.substr(0, entry.find('='));
+        if (std::find(std::begin(kCommandHiddenEnv), std::end(kCommandHiddenEnv), name) != std::end(kCommandHiddenEnv))
+            continue;
+        env_strings.emplace_back(entry);
+    }
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    const auto timeout = command_timeout();
+    // Off a terminal the command gets its own process group, so a timeout kills everything it
+    // started. On a terminal it stays in the foreground group: a password prompt must be able
+    // to read the terminal (a background group would be stopped by SIGTTIN).
+    const bool own_group = ::isatty(STDIN_FILENO) == 0;
 
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
@@ -151,14 +215,27 @@ SecureBytes key_from_command(std::string_view command_view) {
             ::fcntl(STDOUT_FILENO, F_SETFD, 0);  // dup2 onto itself would keep O_CLOEXEC
         else if (::dup2(pipe_fds[1], STDOUT_FILENO) < 0)
             ::_exit(127);
-        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        if (own_group) ::setpgid(0, 0);
+        const char* argv[] = {"sh", "-c", command.c_str(), nullptr};
+        ::execve("/bin/sh", const_cast<char* const*>(argv), envp.data());
         ::_exit(127);
     }
+    if (own_group) ::setpgid(pid, pid);  // also here: whichever runs first, the group exists before a kill
     ::close(pipe_fds[1]);
 
     SecureBytes output;
     int read_errno = 0;
-    const bool complete = read_all(pipe_fds[0], output, read_errno);
+    bool timed_out = false;
+    const bool complete = read_all(pipe_fds[0], output, read_errno, timeout, timed_out);
+    if (timed_out) {
+        ::kill(own_group ? -pid : pid, SIGKILL);
+        ::close(pipe_fds[0]);
+        while (::waitpid(pid, nullptr, 0) < 0 && errno == EINTR) {
+        }
+        throw UsageError(fmt::format("master key command did not finish within {}s; it was killed", timeout.count()),
+                         "check the command (does it wait for input?), or raise TENANTCTL_KEY_COMMAND_TIMEOUT "
+                         "(a duration such as 2m; 0s waits forever)");
+    }
     // Closing before waiting lets a command that is still writing die of SIGPIPE.
     ::close(pipe_fds[0]);
     int status = 0;

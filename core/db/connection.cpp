@@ -1,8 +1,13 @@
 #include "core/db/connection.hpp"
+#include "core/db/redact.hpp"
 
 #include <libpq-fe.h>
 
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
 
 #include "core/errors.hpp"
 
@@ -42,7 +47,9 @@ std::string describe_target(std::string_view conninfo) {
     if (!port.empty()) out += " port=" + port;
     if (!dbname.empty()) out += " dbname=" + dbname;
     if (!user.empty()) out += " user=" + user;
-    return out;
+    // A URI whose password holds a '/' parses with the password as the port (libpq splits
+    // at the '/'): mask what the string's password candidates match here too.
+    return redact_conninfo_secrets(out, conninfo);
 }
 
 namespace {
@@ -81,7 +88,108 @@ std::string with_application_name(const std::string& conninfo, std::string_view 
     return out + "application_name=" + quoted(application_name);
 }
 
+std::string percent_decoded(std::string_view s) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+            std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+            i += 2;
+        } else {
+            out.push_back(s[i]);
+        }
+    }
+    return out;
+}
+
+// Everything in `conninfo` that may be a password, found without relying on it parsing.
+std::vector<std::string> password_candidates(std::string_view conninfo) {
+    std::vector<std::string> out;
+    auto add = [&](std::string v) {
+        if (!v.empty()) out.push_back(std::move(v));
+    };
+    char* err = nullptr;
+    if (PQconninfoOption* opts = PQconninfoParse(std::string(conninfo).c_str(), &err)) {
+        for (auto* o = opts; o->keyword; ++o)
+            if (o->val && std::string_view(o->keyword) == "password") add(o->val);
+        PQconninfoFree(opts);
+    } else if (err) {
+        PQfreemem(err);
+    }
+    // URI userinfo: scheme://user:password@host...; a password may hold '@', '/' or ':'.
+    for (std::string_view scheme : {"postgresql://", "postgres://"}) {
+        if (conninfo.substr(0, scheme.size()) != scheme) continue;
+        std::string_view rest = conninfo.substr(scheme.size());
+        const auto at = rest.rfind('@');
+        if (at == std::string_view::npos) break;
+        std::string_view userinfo = rest.substr(0, at);
+        const auto colon = userinfo.find(':');
+        if (colon == std::string_view::npos) break;
+        std::string_view password = userinfo.substr(colon + 1);
+        add(std::string(password));
+        add(percent_decoded(password));
+        // The part before a '/' or '?' too: libpq may stop there when the host part is bad.
+        const auto cut = password.find_first_of("/?#");
+        if (cut != std::string_view::npos) add(std::string(password.substr(0, cut)));
+        break;
+    }
+    // keyword=value strings: password = value | password='quoted value' (also in a URI query).
+    for (std::size_t pos = 0; (pos = conninfo.find("password", pos)) != std::string_view::npos; pos += 8) {
+        std::size_t i = pos + 8;
+        while (i < conninfo.size() && conninfo[i] == ' ') ++i;
+        if (i >= conninfo.size() || conninfo[i] != '=') continue;
+        ++i;
+        while (i < conninfo.size() && conninfo[i] == ' ') ++i;
+        std::string value;
+        if (i < conninfo.size() && conninfo[i] == '\'') {
+            for (++i; i < conninfo.size() && conninfo[i] != '\''; ++i) {
+                if (conninfo[i] == '\\' && i + 1 < conninfo.size()) ++i;
+                value.push_back(conninfo[i]);
+            }
+        } else {
+            while (i < conninfo.size() && conninfo[i] != ' ' && conninfo[i] != '&') value.push_back(conninfo[i++]);
+            add(percent_decoded(value));
+        }
+        add(value);
+    }
+    // Longest first, so a candidate that contains another is masked whole.
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
+    return out;
+}
+
 }  // namespace
+
+std::string redact_conninfo_secrets(std::string_view text, std::string_view conninfo) {
+    std::string out(text);
+    for (const auto& secret : password_candidates(conninfo)) {
+        for (std::size_t pos = 0; (pos = out.find(secret, pos)) != std::string::npos;) {
+            out.replace(pos, secret.size(), "****");
+            pos += 4;
+        }
+    }
+    char* err = nullptr;
+    PQconninfoOption* opts = PQconninfoParse(std::string(conninfo).c_str(), &err);
+    if (opts) {
+        PQconninfoFree(opts);
+        return out;
+    }
+    if (err) PQfreemem(err);
+    // An unparsable string: libpq quotes the token it choked on, which may be any part of the
+    // string (a password it could not recognise as one). Keep only quoted punctuation.
+    std::string masked;
+    std::size_t i = 0;
+    while (i < out.size()) {
+        const auto open = out.find('"', i);
+        if (open == std::string::npos) break;
+        const auto close = out.find('"', open + 1);
+        if (close == std::string::npos) break;
+        const std::string quoted = out.substr(open + 1, close - open - 1);
+        const bool punctuation = quoted.size() == 1 && !std::isalnum(static_cast<unsigned char>(quoted[0]));
+        masked += out.substr(i, open - i + 1) + (punctuation ? quoted : std::string("****")) + "\"";
+        i = close + 1;
+    }
+    return masked + out.substr(i);
+}
 
 std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view application_name) {
     const std::string& conninfo = info.conninfo;
@@ -90,15 +198,15 @@ std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view
         return std::make_unique<pqxx::connection>(with_application_name(conninfo, app));
     } catch (const pqxx::broken_connection& e) {
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
-                                        first_line(e.what())),
+                                        redact_conninfo_secrets(first_line(e.what()), conninfo)),
                             "check --database / TENANTCTL_DATABASE_URL, or start one with `tenantctl sandbox up`");
     } catch (const pqxx::sql_error& e) {
         // Authentication and "database does not exist" arrive as sql errors on connect.
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
-                                        first_line(e.what())));
+                                        redact_conninfo_secrets(first_line(e.what()), conninfo)));
     } catch (const pqxx::failure& e) {
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
-                                        first_line(e.what())));
+                                        redact_conninfo_secrets(first_line(e.what()), conninfo)));
     }
 }
 

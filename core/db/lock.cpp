@@ -1,4 +1,10 @@
 #include "core/db/lock.hpp"
+#include "core/db/lock_check.hpp"
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -10,6 +16,82 @@
 #include "core/errors.hpp"
 
 namespace tenantctl::db {
+
+namespace {
+
+// The live locks of this process, with what verifying one needs. AdvisoryLock's layout stays
+// as it is; the constructor and destructor keep this list.
+struct HeldLock {
+    const AdvisoryLock* lock;
+    pqxx::connection* conn;
+    std::int64_t key;
+    std::string name;
+    std::shared_ptr<std::mutex> conn_mutex;  // a pqxx connection is not thread-safe
+};
+
+std::mutex& held_mutex() {
+    static std::mutex m;
+    return m;
+}
+std::vector<HeldLock>& held() {
+    static std::vector<HeldLock> v;
+    return v;
+}
+
+void remember(const AdvisoryLock* lock, pqxx::connection* conn, std::int64_t key, std::string_view name) {
+    std::lock_guard<std::mutex> guard(held_mutex());
+    held().push_back(HeldLock{lock, conn, key, std::string(name), std::make_shared<std::mutex>()});
+}
+
+void forget(const AdvisoryLock* lock) {
+    std::lock_guard<std::mutex> guard(held_mutex());
+    auto& v = held();
+    v.erase(std::remove_if(v.begin(), v.end(), [lock](const HeldLock& h) { return h.lock == lock; }), v.end());
+}
+
+void verify(const HeldLock& h) {
+    std::lock_guard<std::mutex> guard(*h.conn_mutex);
+    bool still_held = false;
+    try {
+        // pqxx 6 may reconnect a broken connection behind our back: a new session holds no
+        // lock, so the check asks pg_locks about this session instead of trusting the socket.
+        pqxx::nontransaction tx(*h.conn);
+        still_held = tx.exec_params1("SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                                     "  AND pid = pg_backend_pid() AND objsubid = 1 "
+                                     "  AND classid = (($1::bigint >> 32) & 4294967295)::oid "
+                                     "  AND objid = ($1::bigint & 4294967295)::oid)",
+                                     h.key)[0]
+                         .as<bool>();
+    } catch (const pqxx::failure&) {
+        still_held = false;
+    }
+    if (!still_held)
+        throw DbUnavailable(fmt::format("lost the '{}' lock: its connection to the database dropped, so another run "
+                                        "may have started; stopped here",
+                                        h.name),
+                            "re-run the command: completed work is kept and it resumes");
+}
+
+}  // namespace
+
+void verify_lock(const AdvisoryLock& lock) {
+    std::optional<HeldLock> h;
+    {
+        std::lock_guard<std::mutex> guard(held_mutex());
+        for (const auto& x : held())
+            if (x.lock == &lock) h = x;
+    }
+    if (h) verify(*h);
+}
+
+void verify_held_locks() {
+    std::vector<HeldLock> copy;
+    {
+        std::lock_guard<std::mutex> guard(held_mutex());
+        copy = held();
+    }
+    for (const auto& h : copy) verify(h);
+}
 
 std::int64_t lock_key(std::string_view name) {
     auto digest = crypto::sha256(std::string("tenantctl-lock:") + std::string(name));
@@ -44,7 +126,10 @@ AdvisoryLock::AdvisoryLock(const ConnInfo& info, std::string_view name, std::chr
         for (;;) {
             {
                 pqxx::nontransaction tx(*m_conn);
-                if (tx.exec_params1("SELECT pg_try_advisory_lock($1)", m_key)[0].as<bool>()) return;
+                if (tx.exec_params1("SELECT pg_try_advisory_lock($1)", m_key)[0].as<bool>()) {
+                    remember(this, m_conn.get(), m_key, name);
+                    return;
+                }
             }
             if (std::chrono::steady_clock::now() >= deadline) break;
             std::this_thread::sleep_for(std::min(pause, std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -62,6 +147,7 @@ AdvisoryLock::AdvisoryLock(const ConnInfo& info, std::string_view name, std::chr
 }
 
 AdvisoryLock::~AdvisoryLock() {
+    forget(this);
     try {
         pqxx::nontransaction tx(*m_conn);
         tx.exec_params("SELECT pg_advisory_unlock($1)", m_key);

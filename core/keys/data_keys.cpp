@@ -4,14 +4,17 @@
 
 #include "core/audit/append.hpp"
 #include "core/context.hpp"
+#include "core/db/lock_check.hpp"
 #include "core/crypto/envelope.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/keys/encrypted_tables.hpp"
 #include "core/model/row_access.hpp"
+#include "core/keys/master_key_check.hpp"
 #include "core/keys/usage.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
+#include "core/tenants/model.hpp"
 #include "core/util/duration.hpp"
 
 namespace tenantctl::keys {
@@ -44,7 +47,9 @@ VersionRow find_version(Context& ctx, pqxx::transaction_base& tx, const tenants:
 }  // namespace
 
 int create_data_key(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id) {
-    const auto& master = ctx.master_key();
+    // The master key checked against the stored keys' (exit 8 on a mismatch, before anything
+    // is written: the caller's transaction rolls back).
+    const auto& master = checked_master_key(ctx, tx);
     const std::string table = ctx.platform_table("tenant_keys");
     // Serialise key creation per tenant: two rotations at once would race for the version.
     lock_tenant_keys(tx, tenant_id);
@@ -146,9 +151,13 @@ Records rotate(Context& ctx, const RotateOptions& o) {
     std::string first_error;
     for (const auto& t : targets) {
         try {
+            // The tenant's lock: parallel rotations of one tenant would each add a version
+            // (the second run waits up to --lock-timeout, then exits 6).
+            auto lock = ctx.dry_run() ? nullptr : ctx.lock(tenants::lock_name(t.slug));
             pqxx::work tx(ctx.db());
-            // Unwrapping the current keys first proves the configured master key is the one the
-            // tenant's keys were made with, before a key wrapped by another one is written.
+            // The configured master key must be the one every stored key was made with, before
+            // a key wrapped by it is written.
+            (void)checked_master_key(ctx, tx);
             auto current = load_usable_keys(ctx, tx, t.id);
             std::optional<int> previous;
             for (const auto& k : current)
@@ -170,6 +179,7 @@ Records rotate(Context& ctx, const RotateOptions& o) {
             ev.metadata = {{"version", version}, {"previous_version", previous ? json(*previous) : json(nullptr)},
                            {"kek_id", ctx.master_key().id}};
             audit::append(ctx, tx, ev);
+            db::verify_held_locks();
             tx.commit();
             r.add({t.slug, previous ? json(*previous) : json(nullptr), version, "rotated"});
         } catch (const Error& e) {

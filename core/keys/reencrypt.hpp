@@ -1,16 +1,19 @@
 // Re-encryption of a tenant's encrypted columns under its active key (`keys reencrypt`,
 // `keys rotate --reencrypt`; DESIGN section 5 and 11).
 //
-// Walks every encrypted column of the data map in primary-key order, in keyset batches. A
-// value already under the active key is left alone; others are decrypted and re-encrypted
-// keeping their Fernet timestamp (MultiFernet.rotate). Each batch is one transaction that
-//   1. sets the tenancy setting (and the app role if needed: core/keys/tenant_scope.hpp),
-//   2. reads the batch,
-//   3. applies one UPDATE ... FROM unnest(arrays) that addresses each changed row by the
-//      exact row version that was read (ctid + xmin), so an application write in between wins
-//      and is counted as a conflict for the next run (compare-and-set),
-//   4. advances the job's checkpoint in `jobs`,
-// and commits. A kill at any instant therefore loses nothing and encrypts nothing twice: the
+// Walks every encrypted column of the data map in row-identity order (primary key, else a
+// unique key over NOT NULL columns, from the data model), in keyset batches. A value already
+// under the active key is left alone; others are decrypted and re-encrypted keeping their
+// Fernet timestamp (MultiFernet.rotate). Each batch is one transaction that
+//   1. enters the tenant with row security off (a policy cannot hide a value; a session a
+//      policy binds was refused before anything started: core/model/row_access.hpp),
+//   2. applies one UPDATE ... FROM unnest(arrays) that addresses each changed row by its key
+//      (typed by the key columns' own types, never ctid/xmin, which repeat across partitions)
+//      and only where the column still holds the token that was read, so an application write
+//      in between wins and is counted as a conflict for the next run (compare-and-set),
+//   3. advances the job's checkpoint in `jobs` (the job is created with the first batch that
+//      changes a value: a run with nothing to do writes nothing),
+// and commits; a deadlock with the application's writes is retried with backoff. A kill at any instant therefore loses nothing and encrypts nothing twice: the
 // re-run resumes from the checkpoint, and any value it meets again is already current.
 //
 // A reader thread on a second connection reads and re-encrypts the next batch while the

@@ -4,12 +4,14 @@
 
 #include "core/audit/append.hpp"
 #include "core/context.hpp"
+#include "core/db/lock_check.hpp"
 #include "core/crypto/envelope.hpp"
 #include "core/crypto/jwk.hpp"
 #include "core/crypto/master_key.hpp"
 #include "core/errors.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/keys/encrypted_tables.hpp"
+#include "core/keys/master_key_check.hpp"
 #include "core/keys/signing_keys.hpp"
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
@@ -59,6 +61,9 @@ Records rewrap(Context& ctx, const std::string& new_source) {
     // rotations, a tenant's first audit seal) waits until this commits, so no key can be
     // wrapped under the old master key behind our back.
     tx.exec(fmt::format("LOCK TABLE {}, {}, {} IN EXCLUSIVE MODE", tenant_keys, signing_keys, audit_keys));
+    // Every stored key must be wrapped by the current master key (or already by the target, after
+    // an interrupted switch-over): a third key means the configuration is wrong (exit 8).
+    require_master_key_matches(ctx, tx, current, {next.id});
 
     struct Pending {
         std::string sql_key1;
@@ -122,6 +127,7 @@ Records rewrap(Context& ctx, const std::string& new_source) {
     out.add({"signing_keys", signing.size(), current.id, next.id});
     out.add({"audit_keys", audit.size(), current.id, next.id});
     if (ctx.dry_run()) return out;
+    db::verify_held_locks();
     for (const auto& p : data)
         tx.exec_params(fmt::format("UPDATE {} SET wrapped_key = $3, kek_id = $4 WHERE tenant_id = $1::uuid AND version = $2",
                                    tenant_keys),
@@ -143,6 +149,7 @@ Records rewrap(Context& ctx, const std::string& new_source) {
                    {"audit_keys", audit.size()},
                    {"already_rewrapped", already}};
     audit::append(ctx, tx, ev);
+    db::verify_held_locks();
     tx.commit();
     ctx.log().info(fmt::format("re-wrapped {} data key(s), {} signing key(s) and {} audit key(s) under master key "
                                "{}; point keys.master_key at the new key now",

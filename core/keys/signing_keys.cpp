@@ -8,6 +8,7 @@
 #include "core/context.hpp"
 #include "core/crypto/envelope.hpp"
 #include "core/errors.hpp"
+#include "core/keys/master_key_check.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/duration.hpp"
 
@@ -76,9 +77,11 @@ std::vector<std::string> retire_expired_signing_keys(Context& ctx) {
 Records jwt_rotate(Context& ctx, const std::optional<std::string>& alg_name) {
     platform::require_current(ctx);
     const auto alg = crypto::parse_jwt_alg(alg_name.value_or(std::string(config::to_string(ctx.config().keys.jwt_alg))));
-    const auto& master = ctx.master_key();
     pqxx::work tx(ctx.db());
     lock_signing(tx);
+    // Before anything is written (sweep retires keys): the new private key must be wrapped by
+    // the master key the stored keys were made with (exit 8 otherwise).
+    const auto& master = checked_master_key(ctx, tx);
     sweep(ctx, tx);
     const std::string table = ctx.platform_table("signing_keys");
     auto next = tx.exec(fmt::format("SELECT kid FROM {} WHERE state = 'next'", table));

@@ -1,5 +1,7 @@
 #include "core/migrate/runner.hpp"
 
+#include "core/db/lock_check.hpp"
+
 #include <fmt/format.h>
 
 #include <thread>
@@ -221,9 +223,11 @@ public:
         : m_conn(conn), m_target(target), m_s(settings) {}
 
     MigrationOutcome run_up(const PlannedMigration& pm) {
+        db::verify_held_locks();
         return pm.file.no_transaction ? up_without_transaction(pm) : in_transaction(pm, Direction::up);
     }
     MigrationOutcome run_down(const PlannedMigration& pm) {
+        db::verify_held_locks();
         return pm.file.no_transaction ? down_without_transaction(pm) : in_transaction(pm, Direction::down);
     }
 
@@ -299,6 +303,7 @@ private:
         const Statement* current = nullptr;
         try {
             for (; done < total; ++done) {
+                db::verify_held_locks();
                 current = &statements[static_cast<std::size_t>(done)];
                 if (pm.resume && done == static_cast<int>(pm.first_statement) &&
                     settle_concurrent_index(m_conn, m_target, *current, m_s)) {
@@ -405,6 +410,7 @@ private:
         const Statement* current = nullptr;
         try {
             for (const auto& stmt : statements) {
+                db::verify_held_locks();
                 current = &stmt;
                 pqxx::nontransaction tx(m_conn);
                 tx.exec(stmt.sql);

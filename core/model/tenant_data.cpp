@@ -203,22 +203,31 @@ void complete(pqxx::transaction_base& tx, const std::string& platform_schema, st
         // Dependents: a table without the tenancy column whose foreign key into the model
         // cascades (or unlinks) follows the tenant's rows. Repeat until nothing new is found.
         std::map<Oid, std::size_t> dependent_via;  // child oid -> index into raw_fks
+        // How well a key attributes its rows: a cascading key over NOT NULL columns says the
+        // row cannot exist without its parent; a nullable or SET NULL one may leave it unowned.
+        auto rank = [](const RawForeignKey& f) {
+            const bool cascade = f.fk.on_delete == 'c';
+            const bool not_null = f.nullable.empty();
+            return (cascade ? 0 : 2) + (not_null ? 0 : 1);
+        };
         for (bool grew = true; grew;) {
             grew = false;
+            std::map<Oid, std::size_t> best;  // this round's candidates
             for (std::size_t i = 0; i < raw_fks.size(); ++i) {
                 const auto& f = raw_fks[i];
                 if (in_model.count(f.child) || !in_model.count(f.parent)) continue;
                 if (f.fk.on_delete != 'c' && f.fk.on_delete != 'n' && f.fk.on_delete != 'd') continue;
-                RawRelation dep;
-                dep.oid = f.child;
+                auto it = best.find(f.child);
+                if (it == best.end() || rank(f) < rank(raw_fks[it->second])) best[f.child] = i;
+            }
+            for (const auto& [child, i] : best) {
                 auto rows = tx.exec_params(fmt::format("SELECT {} FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
                                                        "WHERE c.oid = $1::oid",
                                                        kRelationColumns),
-                                           f.child);
-                dep = relation_from_row(rows[0]);
-                raws.push_back(std::move(dep));
-                in_model.insert(f.child);
-                dependent_via[f.child] = i;
+                                           child);
+                raws.push_back(relation_from_row(rows[0]));
+                in_model.insert(child);
+                dependent_via[child] = i;
                 grew = true;
             }
         }

@@ -5,8 +5,8 @@
 //     tenancy column, in any schema but the platform schema and the system schemas, each with
 //     its tenancy column's own SQL type (uuid, bigint, text, varchar(36) ...);
 //   - dependents: tables WITHOUT the tenancy column whose rows hang off tenant rows through a
-//     foreign key (`comments.post_id -> posts`): their rows belong to the tenant through the
-//     parent, ON DELETE CASCADE removes them with it, SET NULL unlinks them;
+//     cascading (or nulling) foreign key (`comments.post_id -> posts`): their rows belong to
+//     the tenant through that parent; with several such keys, a cascading NOT NULL one wins;
 //   - the app's own tenants table (`tenancy.tenants_table`), whose key holds the tenancy value.
 // For each: columns with their types, generated/identity flags and length limits; the row
 // identity (primary key, else a unique key over NOT NULL columns, else none); every foreign key

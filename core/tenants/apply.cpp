@@ -155,6 +155,10 @@ ApplyResult apply(Context& ctx, const std::vector<Desired>& desired, const Apply
         ctx.log().info("applied: " + plan.summary());
         result.applied = true;
         return result;
+    } catch (const pqxx::unique_violation&) {
+        // A concurrent `tenant create` inserted a slug this manifest creates, after the plan.
+        throw Refused("a tenant this manifest creates was created by a concurrent run meanwhile; nothing was applied",
+                      "re-run `tenantctl tenant apply`: it plans again from the tenants that exist now");
     } catch (...) {
         db::rethrow_translated("applying the tenant manifest");
     }

@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/model/tenant_data.hpp"
+#include "core/keys/master_key_check.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/app_tenants.hpp"
 #include "core/tenants/schema_setup.hpp"
@@ -109,6 +110,9 @@ std::string canonical_key(pqxx::transaction_base& tx, const std::string& key, co
 std::vector<Created> insert_new(Context& ctx, pqxx::transaction_base& tx, const std::vector<NewTenant>& tenants) {
     std::vector<Created> out;
     if (tenants.empty()) return out;
+    // Before anything is written: the data keys about to be made must be wrapped by the master
+    // key the database's other keys were made with (exit 8 otherwise; the transaction rolls back).
+    (void)keys::checked_master_key(ctx, tx);
     // The data model only matters when the app keys tenants its own way.
     std::optional<model::TenantData> data;
     std::optional<std::string> key_type;
@@ -226,6 +230,13 @@ CreateResult create(Context& ctx, NewTenant spec, bool if_not_exists) {
         tx.commit();
         if (created[0].schema) run_tenant_migrations(ctx, created[0].id, *created[0].schema);
         return CreateResult{tenant, true, created[0].key_version};
+    } catch (const pqxx::unique_violation&) {
+        // A concurrent `tenant apply` (or a create under another lock) inserted the slug or id
+        // after we looked: the server's raw constraint message helps nobody.
+        throw Refused(fmt::format("tenant '{}' was created by a concurrent run while this one was creating it",
+                                  spec.slug),
+                      "nothing was written by this run; see it with `tenantctl tenant show " + spec.slug +
+                          "`, or pass --if-not-exists");
     } catch (...) {
         db::rethrow_translated(fmt::format("creating tenant '{}'", spec.slug));
     }

@@ -29,7 +29,9 @@ struct Step {
     const model::Relation* relation = nullptr;
     std::vector<std::string> columns;  // nullify: the referencing columns to set NULL
     std::string key;
-    std::string sql;  // one batch; $1 = tenancy value, $2 = batch size, then the cursor
+    // The whole step in one statement: no key to batch by, or a self-reference that is only
+    // satisfied once every row of the tenant is gone.
+    bool single_statement = false;
 };
 
 struct RowPlan {
@@ -37,8 +39,6 @@ struct RowPlan {
     std::vector<Step> steps;
     // A cycle that can only be broken by deferring: the row phase runs in one transaction.
     std::vector<std::string> deferred;  // quoted, schema-qualified constraint names
-    // Dependents whose foreign key sets NULL: their rows stay, unlinked from the tenant's.
-    std::vector<const model::Relation*> unlinked;
 };
 
 // One batch of a step as a single statement. With a row identity the batch is the next
@@ -57,8 +57,9 @@ std::string batch_sql(const model::TenantData& data, const Step& step, bool with
         }
         still = " AND (" + still + ")";
     }
-    if (!r.identity) {
-        const std::string pred = data.tenant_predicate(r, "x", 1);
+    if (!r.identity || step.single_statement) {
+        // $2 (the batch size) is unused: the step is one statement.
+        const std::string pred = data.tenant_predicate(r, "x", 1) + " AND $2::bigint > 0";
         if (step.kind == Step::remove)
             return fmt::format("WITH gone AS (DELETE FROM {} x WHERE {} RETURNING 1) "
                                "SELECT count(*), count(*), NULL::text FROM gone",
@@ -92,7 +93,7 @@ std::string batch_sql(const model::TenantData& data, const Step& step, bool with
 }
 
 RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
-    RowPlan plan{model::TenantData::load(ctx, tx), {}, {}, {}};
+    RowPlan plan{model::TenantData::load(ctx, tx), {}, {}};
     const model::TenantData& data = plan.data;
     // A table outside the model that references a tenant table without cascading cannot be
     // scoped to the tenant: its rows would block the delete halfway through. Refuse up front.
@@ -105,18 +106,18 @@ RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
     for (const auto& fk : order.broken) {
         if (fk.child_columns_nullable) {
             plan.steps.push_back(Step{Step::nullify, &data.get(fk.child), fk.nullify_columns,
-                                      "null:" + fk.child.display() + ":" + fk.constraint, {}});
+                                      "null:" + fk.child.display() + ":" + fk.constraint, false});
         } else {
             plan.deferred.push_back(db::quote_qualified(fk.child.schema, fk.constraint));
         }
     }
+    // Dependents are deleted explicitly, children first, so their rows are counted, and so
+    // rows a SET NULL key would only unlink do not outlive the tenant.
     for (const auto& name : order.tables) {
         const model::Relation& r = data.get(name);
-        if (r.via && data.foreign_keys()[*r.via].on_delete != 'c') {
-            plan.unlinked.push_back(&r);  // the database unlinks them when their parents go
-            continue;
-        }
-        plan.steps.push_back(Step{Step::remove, &r, {}, "delete:" + r.display(), {}});
+        const bool whole = std::find(order.single_statement.begin(), order.single_statement.end(), name) !=
+                           order.single_statement.end();
+        plan.steps.push_back(Step{Step::remove, &r, {}, "delete:" + r.display(), whole});
     }
     return plan;
 }
@@ -126,7 +127,7 @@ RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
 void prepare_statements(pqxx::transaction_base& tx, const RowPlan& plan) {
     for (const auto& step : plan.steps)
         for (bool cursor : {false, true}) {
-            if (cursor && !step.relation->identity) continue;
+            if (cursor && (!step.relation->identity || step.single_statement)) continue;
             tx.exec(fmt::format("PREPARE tenantctl_purge_check AS {}", batch_sql(plan.data, step, cursor)));
             tx.exec("DEALLOCATE tenantctl_purge_check");
         }
@@ -145,10 +146,11 @@ BatchResult run_batch(pqxx::transaction_base& tx, const RowPlan& plan, const Ste
     BatchResult out;
     out.selected = r[0][0].as<long long>();
     out.changed = r[0][1].as<long long>();
-    if (step.relation->identity && !r[0][2].is_null())
+    const bool batched = step.relation->identity && !step.single_statement;
+    if (batched && !r[0][2].is_null())
         for (pqxx::row::size_type i = 2; i < r[0].size(); ++i) out.last.push_back(r[0][i].c_str());
-    // Without an identity the one statement did the whole step.
-    if (!step.relation->identity) out.selected = 0;
+    // Unbatched, the one statement did the whole step.
+    if (!batched) out.selected = 0;
     return out;
 }
 
@@ -434,9 +436,9 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
         // tenant is exactly as it was (and `tenant restore` still works).
         std::function<void(pqxx::transaction_base&)> start;
         if (job.id.empty()) {
+            job.cursor = json{{"done", json::array()}};
+            job.counts = json{{"rows", 0}, {"tables", json::object()}};
             start = [&](pqxx::transaction_base& tx) {
-                job.cursor = json{{"done", json::array()}};
-                job.counts = json{{"rows", 0}, {"tables", json::object()}};
                 job.id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, counts, actor) "
                                                      "VALUES ($1, $2::uuid, $3, $4::jsonb, $5::jsonb, $6) RETURNING id::text",
                                                      ctx.platform_table("jobs")),

@@ -3,7 +3,12 @@
 against a Python MultiFernet.rotate + psycopg2 batched-update loop and the server's own
 in-place rewrite of the same rows (UPDATE t SET v = reverse(reverse(v))), in one run.
 
-  tests/bench/keys_reencrypt.py [--rows 1000000] [--python-rows 200000] [--binary build/tenantctl]
+  tests/bench/keys_reencrypt.py [--rows 1000000] [--python-rows 200000] [--binary build/tenantctl] [--partitioned]
+
+--partitioned: the table is RANGE-partitioned by month (12 partitions) and every row is
+written in one COPY, so tuple ids and xmin repeat across partitions (the shape on which a
+write-back by ctid + xmin swapped values between rows). After re-encryption every value is
+decrypted and compared with the plaintext its row was created with; any mismatch fails.
 
 Starts its own throwaway server with `tenantctl sandbox up --dir <tmp>` and removes it after.
 The Python loop runs over the first --python-rows rows of the same table (it does ~8k
@@ -40,11 +45,33 @@ def tenant_keys(cur, master):
     return out
 
 
+def plaintext(i):
+    return f"customer secret number {i:08d}"
+
+
+def month_of(i):
+    return f"2026-{i % 12 + 1:02d}-15"
+
+
 def make_tokens(args):
     key, start, count = args
     f = Fernet(key)
-    return "".join(f"{TENANT}\t{i}\t{f.encrypt(f'customer secret number {i:08d}'.encode()).decode()}\n"
+    return "".join(f"{TENANT}\t{i}\t{month_of(i)}\t{f.encrypt(plaintext(i).encode()).decode()}\n"
                    for i in range(start, start + count))
+
+
+def check_values(args):
+    """Decrypts a slice of (id, token) rows with the tenant's keys; returns the mismatches."""
+    keys, rows = args
+    mf = MultiFernet([Fernet(k) for k in keys])
+    bad = 0
+    for i, token in rows:
+        try:
+            if mf.decrypt(token.encode()).decode() != plaintext(i):
+                bad += 1
+        except Exception:
+            bad += 1
+    return bad
 
 
 def main():
@@ -52,6 +79,7 @@ def main():
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--python-rows", type=int, default=200_000)
     ap.add_argument("--binary", default=os.path.join(os.path.dirname(__file__), "../../build/tenantctl"))
+    ap.add_argument("--partitioned", action="store_true")
     a = ap.parse_args()
     binary = os.path.abspath(a.binary)
     work = tempfile.mkdtemp(prefix="tenantctl-bench-keys-")
@@ -83,8 +111,17 @@ def main():
         conn = psycopg2.connect(db_url)
         conn.autocommit = True
         cur = conn.cursor()
+        if a.partitioned:
+            cur.execute("CREATE TABLE bench_secrets (tenant_id uuid NOT NULL, id bigint NOT NULL, at date NOT NULL, "
+                        "secret text, PRIMARY KEY (id, at)) PARTITION BY RANGE (at)")
+            for m in range(1, 13):
+                end = f"2027-01-01" if m == 12 else f"2026-{m + 1:02d}-01"
+                cur.execute(f"CREATE TABLE bench_secrets_{m:02d} PARTITION OF bench_secrets "
+                            f"FOR VALUES FROM ('2026-{m:02d}-01') TO ('{end}')")
+        else:
+            cur.execute("CREATE TABLE bench_secrets (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, at date NOT NULL, "
+                        "secret text)")
         cur.execute("""
-            CREATE TABLE bench_secrets (tenant_id uuid NOT NULL, id bigint PRIMARY KEY, secret text);
             ALTER TABLE bench_secrets ENABLE ROW LEVEL SECURITY;
             ALTER TABLE bench_secrets FORCE ROW LEVEL SECURITY;
             CREATE POLICY tenant_isolation ON bench_secrets
@@ -100,7 +137,8 @@ def main():
         with Pool(2) as pool:
             parts = pool.map(make_tokens, [(key_b64, s, min(chunk, a.rows - s)) for s in range(0, a.rows, chunk)])
         import io
-        cur.copy_expert("COPY bench_secrets (tenant_id, id, secret) FROM STDIN", io.StringIO("".join(parts)))
+        # One COPY: one transaction, so in the partitioned variant ctid and xmin repeat.
+        cur.copy_expert("COPY bench_secrets (tenant_id, id, at, secret) FROM STDIN", io.StringIO("".join(parts)))
         del parts
         cur.execute("VACUUM ANALYZE bench_secrets")
 
@@ -119,6 +157,30 @@ def main():
         assert summary["totals"]["reencrypted"] == a.rows, summary
         tool = a.rows / tool_seconds
         cur.execute("VACUUM ANALYZE bench_secrets")
+
+        # Every value must decrypt to the plaintext of its own row.
+        keys = [f._signing_key + f._encryption_key for f in tenant_keys(cur, master)]
+        keys = [base64.urlsafe_b64encode(k) for k in keys]
+        verify_conn = psycopg2.connect(db_url)  # a named (server-side) cursor needs a transaction
+        vc = verify_conn.cursor(name="verify")
+        vc.itersize = 50_000
+        vc.execute("SELECT id, secret FROM bench_secrets ORDER BY id")
+        mismatches, checked, slices = 0, 0, []
+        with Pool(2) as pool:
+            while True:
+                rows = vc.fetchmany(50_000)
+                if not rows:
+                    break
+                checked += len(rows)
+                slices.append((keys, rows))
+                if len(slices) == 4:
+                    mismatches += sum(pool.map(check_values, slices))
+                    slices = []
+            if slices:
+                mismatches += sum(pool.map(check_values, slices))
+        verify_conn.close()
+        if mismatches or checked != a.rows:
+            sys.exit(f"VERIFY FAILED: {mismatches} of {checked} values do not decrypt to their own row's plaintext")
 
         # 3. Python: MultiFernet.rotate + psycopg2 execute_values, batches of 5000, one commit each.
         tenantctl("keys", "rotate", "--tenant", "bench")
@@ -144,7 +206,9 @@ def main():
         python = done / (time.perf_counter() - t)
         py.close()
 
-        print(f"rows: {a.rows} (python loop: first {done})")
+        print(f"rows: {a.rows} {'over 12 monthly partitions, one COPY' if a.partitioned else ''} "
+              f"(python loop: first {done})")
+        print(f"verified: all {checked} values decrypt to their own row's plaintext")
         print(f"server in-place rewrite (ceiling): {ceiling:10.0f} rows/s")
         print(f"tenantctl keys reencrypt:          {tool:10.0f} values/s  ({tool_seconds:.2f} s)")
         print(f"python MultiFernet.rotate loop:    {python:10.0f} values/s")

@@ -121,7 +121,7 @@ TEST_CASE("bad master keys are refused with a clear message and change nothing",
     CHECK(not_b64.err.find("not valid base64") != std::string::npos);
     auto wrong = with_source("env:K", {{"K", crypto::generate_master_key_base64()}});
     CHECK(wrong.exit_code == 8);
-    CHECK(wrong.err.find("was wrapped by master key") != std::string::npos);
+    CHECK(wrong.err.find("wrapped by master key") != std::string::npos);
     CHECK(s.q("SELECT count(*) || ':' || max(version) FROM tenantctl.tenant_keys") == before);
 }
 

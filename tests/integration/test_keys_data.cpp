@@ -6,7 +6,6 @@
 #include "core/errors.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/keys/reencrypt.hpp"
-#include "core/keys/tenant_scope.hpp"
 #include "tests/integration/keys_fixture.hpp"
 
 using namespace tenantctl;

@@ -72,3 +72,10 @@ TEST_CASE("a nullable self-reference is reported to be neutralised first", "[cat
     CHECK(order.tables == std::vector<TableName>{t("employees")});
     REQUIRE(order.broken.size() == 1);
 }
+
+TEST_CASE("a NOT NULL, non-deferrable self-reference makes the table one statement, not a refusal", "[catalog]") {
+    auto order = catalog::delete_order({t("nodes"), t("docs")}, {fk("nodes", "nodes"), fk("docs", "nodes")});
+    CHECK(order.single_statement == std::vector<TableName>{t("nodes")});
+    CHECK(order.broken.empty());
+    CHECK(position(order, "docs") < position(order, "nodes"));
+}

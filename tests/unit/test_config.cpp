@@ -186,7 +186,7 @@ TEST_CASE("DESIGN section 3's sample parses into the typed config", "[config]") 
     CHECK(c.contexts.at("prod").database == "postgresql://ops@db.internal/app?sslmode=verify-full");
     CHECK_FALSE(c.current_context);
     CHECK(c.schema == "tenantctl");
-    CHECK(c.tenancy == TenancyConfig{TenancyMode::shared, "tenant_id", "app.tenant_id", "app"});
+    CHECK(c.tenancy == TenancyConfig{TenancyMode::shared, "tenant_id", "app.tenant_id", "app", std::nullopt});
     CHECK(c.keys.master_key == "env:TENANTCTL_MASTER_KEY");
     CHECK(c.keys.rotate_after == util::Duration{0, days{90}});
     CHECK(c.audit.retention == util::Duration{0, days{400}});
@@ -230,7 +230,7 @@ TEST_CASE("every setting parses", "[config]") {
     CHECK(c.contexts.size() == 2);
     CHECK(c.current_context == "staging");
     CHECK(c.schema == "platform");
-    CHECK(c.tenancy == TenancyConfig{TenancyMode::schema, "org_id", "myapp.current_org", "web"});
+    CHECK(c.tenancy == TenancyConfig{TenancyMode::schema, "org_id", "myapp.current_org", "web", std::nullopt});
     CHECK(c.keys.master_key == "cmd:vault kv get -field=key secret/tenantctl");
     CHECK(c.keys.rotate_after == util::Duration{13, seconds{0}});
     CHECK(c.keys.refresh_token_lifetime == util::Duration{0, seconds{36 * 3600}});
@@ -732,4 +732,16 @@ TEST_CASE("maintain.disable lists tasks maintain leaves out, checked by name", "
     CHECK(config_error("maintain:\n  disable: [audit-seal, audit-seal]\n").find("duplicate task 'audit-seal'") !=
           std::string::npos);
     CHECK(config_error("maintain:\n  skip: [audit-seal]\n").find("unknown key 'skip'") != std::string::npos);
+}
+
+TEST_CASE("tenancy.tenants_table names the app's own tenants table", "[config]") {
+    const Config c = parse("tenancy:\n  column: company_id\n  tenants_table: {table: app.Companies, key: id, slug: handle}\n");
+    REQUIRE(c.tenancy.tenants_table);
+    CHECK(c.tenancy.tenants_table->table.schema == "app");
+    CHECK(c.tenancy.tenants_table->key == "id");
+    CHECK(c.tenancy.tenants_table->slug == "handle");
+    CHECK_FALSE(c.tenancy.tenants_table->name);
+    CHECK(parse(to_yaml(c)) == c);
+    CHECK_THROWS_AS(parse("tenancy:\n  tenants_table: {key: id}\n"), UsageError);
+    CHECK_THROWS_AS(parse("tenancy:\n  tenants_table: {table: companies, keys: id}\n"), UsageError);
 }

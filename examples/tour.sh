@@ -37,6 +37,16 @@ set -e
 echo "doctor exit code: $rc (3 = problems found)" >&2
 tenantctl sandbox psql -- -q -c "DROP TABLE public.scratch_notes" >/dev/null
 
+step "doctor finds a cross-tenant path (a debug policy), and --probe shows it leak as the app role"
+tenantctl sandbox psql -- -q -c "CREATE POLICY debug ON public.documents FOR SELECT TO PUBLIC USING (true)" >/dev/null
+set +e
+run tenantctl doctor --check policies
+run tenantctl doctor --probe
+rc=$?
+set -e
+echo "doctor --probe exit code: $rc (3 = a tenant reached another tenant's rows; everything was rolled back)" >&2
+tenantctl sandbox psql -- -q -c "DROP POLICY debug ON public.documents" >/dev/null
+
 step "tenant: provision from a manifest (plan, apply, apply again: no changes)"
 run tenantctl tenant apply -f tenants.yaml --dry-run
 run tenantctl tenant apply -f tenants.yaml

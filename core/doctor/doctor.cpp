@@ -8,6 +8,8 @@
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/db/connection.hpp"
+#include "core/doctor/isolation.hpp"
 #include "core/gdpr/doctor_checks.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/metrics.hpp"
@@ -48,6 +50,9 @@ void check_rls(Context& ctx, std::vector<Finding>& out) {
     pqxx::read_transaction tx(ctx.db());
     auto rows = tx.exec_params(
         "SELECT n.nspname, c.relname, c.relrowsecurity, c.relforcerowsecurity, "
+        "       (SELECT rolname FROM pg_roles WHERE rolname = $4) IS NOT NULL "
+        "         AND has_table_privilege($4::name, c.oid, 'SELECT'), "
+        "       format_type(a.atttypid, a.atttypmod), "
         "       EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND ("
         "               strpos(coalesce(pg_get_expr(p.polqual, p.polrelid), ''), $2) > 0 OR "
         "               strpos(coalesce(pg_get_expr(p.polwithcheck, p.polrelid), ''), $2) > 0)) "
@@ -59,7 +64,7 @@ void check_rls(Context& ctx, std::vector<Finding>& out) {
         "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', $3) "
         "  AND n.nspname NOT LIKE 'pg\\_%' "
         "ORDER BY 1, 2",
-        tenancy.column, tenancy.setting, ctx.schema());
+        tenancy.column, tenancy.setting, ctx.schema(), tenancy.app_role);
     if (rows.empty()) {
         out.push_back({"rls", "warn", "-",
                        fmt::format("no table has the tenancy column '{}': nothing is tenant-scoped", tenancy.column)});
@@ -67,14 +72,28 @@ void check_rls(Context& ctx, std::vector<Finding>& out) {
     }
     for (const auto& r : rows) {
         std::string table = r[0].as<std::string>() + "." + r[1].as<std::string>();
-        std::vector<std::string> problems;
-        if (!r[2].as<bool>()) problems.push_back("ROW LEVEL SECURITY is not enabled");
-        if (!r[3].as<bool>()) problems.push_back("ROW LEVEL SECURITY is not forced (the owner bypasses it)");
-        if (!r[4].as<bool>()) problems.push_back(fmt::format("no policy uses current_setting('{}')", tenancy.setting));
+        std::string quoted = db::quote_qualified(r[0].as<std::string>(), r[1].as<std::string>());
+        bool app_reads = r[4].as<bool>();
+        std::string guard = fmt::format("{} = nullif(current_setting('{}', true), '')::{}", db::quote_ident(tenancy.column),
+                                        tenancy.setting, r[5].as<std::string>());
+        std::vector<Finding> problems;
+        if (!r[2].as<bool>())
+            problems.push_back({"rls", "fail", table,
+                                app_reads ? "ROW LEVEL SECURITY is not enabled, and " + tenancy.app_role +
+                                                " can read it: every tenant's rows are open"
+                                          : "ROW LEVEL SECURITY is not enabled",
+                                fmt::format("ALTER TABLE {} ENABLE ROW LEVEL SECURITY;", quoted)});
+        if (!r[3].as<bool>())
+            problems.push_back({"rls", "fail", table, "ROW LEVEL SECURITY is not forced (the owner bypasses it)",
+                                fmt::format("ALTER TABLE {} FORCE ROW LEVEL SECURITY;", quoted)});
+        if (!r[6].as<bool>())
+            problems.push_back({"rls", "fail", table, fmt::format("no policy uses current_setting('{}')", tenancy.setting),
+                                fmt::format("CREATE POLICY tenant_isolation ON {} USING ({}) WITH CHECK ({});", quoted,
+                                            guard, guard)});
         if (problems.empty()) {
             out.push_back({"rls", "ok", table, "enabled, forced, policy on " + tenancy.setting});
         } else {
-            for (auto& p : problems) out.push_back({"rls", "fail", table, p});
+            for (auto& p : problems) out.push_back(std::move(p));
         }
     }
 }
@@ -91,15 +110,17 @@ void check_app_role(Context& ctx, std::vector<Finding>& out) {
     }
     bool ok = true;
     if (role[0][0].as<bool>()) {
-        out.push_back({"app_role", "fail", tenancy.app_role, "is a superuser: RLS does not apply to it"});
+        out.push_back({"app_role", "fail", tenancy.app_role, "is a superuser: RLS does not apply to it",
+                       fmt::format("ALTER ROLE {} NOSUPERUSER;", db::quote_ident(tenancy.app_role))});
         ok = false;
     }
     if (role[0][1].as<bool>()) {
-        out.push_back({"app_role", "fail", tenancy.app_role, "has BYPASSRLS: RLS does not apply to it"});
+        out.push_back({"app_role", "fail", tenancy.app_role, "has BYPASSRLS: RLS does not apply to it",
+                       fmt::format("ALTER ROLE {} NOBYPASSRLS;", db::quote_ident(tenancy.app_role))});
         ok = false;
     }
     auto owned = tx.exec_params(
-        "SELECT DISTINCT n.nspname || '.' || c.relname "
+        "SELECT DISTINCT n.nspname || '.' || c.relname, quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
         "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE a.attname = $1 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
         "  AND n.nspname NOT IN ('pg_catalog', 'information_schema', $3) "
@@ -109,7 +130,9 @@ void check_app_role(Context& ctx, std::vector<Finding>& out) {
     for (const auto& r : owned) {
         out.push_back({"app_role", "fail", tenancy.app_role,
                        "owns (or inherits the owner of) tenant table " + r[0].as<std::string>() +
-                           ": table owners can change or disable its policies"});
+                           ": table owners can change or disable its policies",
+                       fmt::format("ALTER TABLE {} OWNER TO <migration role>; -- the app role must own no tenant table",
+                                   r[1].as<std::string>())});
         ok = false;
     }
     if (ok) out.push_back({"app_role", "ok", tenancy.app_role, "not superuser, no BYPASSRLS, owns no tenant table"});
@@ -123,6 +146,16 @@ const std::vector<CheckDef>& checks() {
         {"platform_schema", "the platform schema is installed and current", check_platform_schema},
         {"rls", "every tenant-scoped table has RLS enabled, forced, and a policy on the tenancy setting", check_rls},
         {"app_role", "the application role cannot bypass RLS", check_app_role},
+        {"role_membership", "no role the application role can SET ROLE to bypasses RLS or owns a tenant table",
+         check_role_membership},
+        {"policies", "every policy the application role meets confines rows to the tenancy setting", check_policies},
+        {"partitions", "no partition of a tenant table is open to the application role without RLS", check_partitions},
+        {"views", "no view readable by the application role reads tenant rows past RLS", check_views},
+        {"matviews", "no materialized view of tenant tables is readable by the application role", check_matviews},
+        {"definer_functions", "no SECURITY DEFINER function the application role may run reads tenant rows past RLS",
+         check_definer_functions},
+        {"platform_isolation", "the platform schema holds no app tenant table and is closed to the application role",
+         check_platform_isolation},
         {"gdpr_map", "the data map names existing tables and columns and classifies every tenant-scoped column",
          gdpr::check_data_map},
         {"gdpr_requests", "no GDPR request is open past its due date (one month)", gdpr::check_overdue_requests},

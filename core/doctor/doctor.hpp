@@ -17,6 +17,7 @@ struct Finding {
     std::string status;   // ok | warn | fail
     std::string subject;  // what was checked: a table, a role, the server
     std::string detail;   // one line for the operator
+    std::string hint = {};  // the fix, as SQL where there is one
 };
 
 struct CheckDef {

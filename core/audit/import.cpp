@@ -416,9 +416,10 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
             } else {
                 const auto after = job.cursor.contains("after") ? std::optional(job.cursor["after"].get<std::string>())
                                                                  : std::nullopt;
-                res.imported = tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE $1::text IS NULL OR {} > $1",
-                                                           src.table, db::quote_ident(o.key)),
-                                               after)[0]
+                res.imported = (after ? tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE {} > $1", src.table,
+                                                                    db::quote_ident(o.key)),
+                                                        *after)
+                                      : tx.exec1("SELECT count(*) FROM " + src.table))[0]
                                    .as<std::int64_t>();
             }
             res.total = job.counts.value("events", std::int64_t{0}) + res.imported;

@@ -73,13 +73,14 @@ def run(args, env=None, check=True, capture=True, input=None):
 
 def measured(args, env, stdout=subprocess.DEVNULL):
     """Runs a process; returns (seconds, peak RSS in MB, exit code)."""
-    t = time.perf_counter()
-    p = subprocess.Popen(args, env=env, stdout=stdout, stderr=subprocess.PIPE)
-    _, status, ru = os.wait4(p.pid, 0)
-    p.returncode = os.waitstatus_to_exitcode(status)
-    err = p.stderr.read().decode(errors="replace")
-    p.stderr.close()
-    dt = time.perf_counter() - t
+    with tempfile.TemporaryFile() as errf:  # a file, not a pipe: a chatty child never blocks
+        t = time.perf_counter()
+        p = subprocess.Popen(args, env=env, stdout=stdout, stderr=errf)
+        _, status, ru = os.wait4(p.pid, 0)
+        dt = time.perf_counter() - t
+        p.returncode = os.waitstatus_to_exitcode(status)
+        errf.seek(0)
+        err = errf.read().decode(errors="replace")
     if p.returncode != 0:
         sys.exit(f"failed ({p.returncode}): {' '.join(args)}\n{err}")
     return dt, ru.ru_maxrss / 1024, p.returncode

@@ -7,6 +7,7 @@
 #include "commands/commands.hpp"
 #include "core/audit/append.hpp"
 #include "core/audit/chain.hpp"
+#include "core/audit/import.hpp"
 #include "core/audit/partitions.hpp"
 #include "core/audit/query.hpp"
 #include "core/audit/tail.hpp"
@@ -347,7 +348,9 @@ Records run_ensure(Context& ctx, const EnsureOpts& o) {
     auto res = audit::ensure_partitions(ctx, static_cast<int>(o.ahead.value_or(ctx.config().audit.premake)));
     Records r = Records::table({"partition", "status"});
     for (const auto& n : res.created) r.add({n, ctx.dry_run() ? "would create" : "created"});
-    for (const auto& n : res.past_retention) r.add({n, "not created: past retention (rows stay in default)"});
+    for (const auto& n : res.past_retention)
+        r.add({n, "not created: past retention (rows stay in default until prune)"});
+    for (const auto& n : res.pruned_before) r.add({n, "not created: pruned before (the next prune archives its rows)"});
     if (res.moved_rows > 0)
         ctx.log().info(fmt::format("moved {} rows out of the default partition", res.moved_rows));
     if (res.created.empty()) ctx.log().info("every partition needed already exists");
@@ -381,9 +384,10 @@ void declare_partitions(cli::Registry& r) {
     r.command<EnsureOpts>("audit partitions ensure", "Create the coming months' partitions ahead of time")
         .option("--ahead", &EnsureOpts::ahead, "months after the current one (default audit.premake, 3)", "N")
         .mutating()
-        .description("Never creates months already past audit.retention. Rows that landed in the default "
-                     "partition are moved into their new month in the same transaction. Every step waits at "
-                     "most 1 s for locks and is retried, so the application is never blocked for long.")
+        .description("Never creates months already past audit.retention, nor re-creates a month that was pruned "
+                     "(late events of it wait in the default partition for the next prune). Rows that landed in "
+                     "the default partition are moved into their new month in the same transaction. Every step "
+                     "waits at most 1 s for locks and is retried, so the application is never blocked for long.")
         .example("tenantctl audit partitions ensure --ahead 3")
         .run(run_ensure);
     r.command<PruneOpts>("audit partitions prune", "Archive whole months older than a cutoff, then drop them")
@@ -394,12 +398,76 @@ void declare_partitions(cli::Registry& r) {
         .complete(cli::Completer::directory)
         .flag("--no-archive", &PruneOpts::no_archive, "drop without archiving (needs --yes)")
         .mutating()
-        .description("Each month is written, fsynced, read back and checked before it is detached and dropped in "
-                     "one short transaction; if rows were added to the month meanwhile, it is not dropped. A "
-                     "killed prune leaves the partition in place; re-running completes it. A second prune waits "
-                     "for --lock-timeout, then exits 6.")
+        .description("Rows in the default partition are covered too: each month of them past the cutoff is moved "
+                     "into its own partition first and pruned with the others. Each month is written, fsynced, read "
+                     "back and checked before it is detached and dropped in one short transaction; if rows were "
+                     "added to the month meanwhile, it is not dropped. An archive is never overwritten: a month "
+                     "archived again (late events, a re-run after a kill) gets NAME.2.ndjson.gz, NAME.3... A killed "
+                     "prune leaves the partition in place; re-running completes it. A second prune waits for "
+                     "--lock-timeout, then exits 6.")
         .example("tenantctl audit partitions prune --older-than 13mo --archive /var/backups/audit")
         .run(run_prune);
+}
+
+// --- import ------------------------------------------------------------------------------------
+
+struct ImportOpts {
+    std::string from;
+    std::vector<std::string> map;
+    std::optional<std::string> tenant;
+    std::string key = "id";
+    std::int64_t batch = 5000;
+    bool no_seal = false;
+};
+
+Records run_import(Context& ctx, const ImportOpts& o) {
+    audit::ImportOptions i;
+    i.from = o.from;
+    for (const auto& m : o.map) {
+        auto [col, src] = audit::parse_import_mapping(m);
+        i.map[col] = src;
+    }
+    i.tenant_slug = o.tenant;
+    i.key = o.key;
+    i.batch = o.batch;
+    i.seal = !o.no_seal;
+    platform::require_current(ctx);
+    auto x = audit::import_events(ctx, i);
+    Records r = Records::table({"source", "status", "imported", "total", "months_created", "resealed", "sealed", "job"});
+    r.add({x.source, x.status, x.imported, x.total, util::join(x.months_created, ","), util::join(x.resealed, ","),
+           x.sealed, x.job_id.empty() ? json(nullptr) : json(x.job_id)});
+    if (x.resumed) ctx.log().info("resumed an interrupted import: no event was imported twice");
+    return r;
+}
+
+void declare_import(cli::Registry& r) {
+    r.command<ImportOpts>("audit import", "Backfill the audit log from an existing audit table or an NDJSON file")
+        .option("--from", &ImportOpts::from, "[schema.]table in this database, or the path of an NDJSON file",
+                "TABLE|FILE")
+        .required()
+        .option("--map", &ImportOpts::map,
+                "take audit_log COLUMN from the source's column or key SOURCE (repeatable; default: the same name)",
+                "COLUMN=SOURCE")
+        .option("--tenant", &ImportOpts::tenant, "every event belongs to this tenant (no tenant_id in the source)",
+                "SLUG")
+        .complete(cli::Completer::tenant_slug)
+        .option("--key", &ImportOpts::key, "table sources: a unique column to import in order by (default id)",
+                "COLUMN")
+        .option("--batch", &ImportOpts::batch, "events per transaction (default 5000)", "N")
+        .flag("--no-seal", &ImportOpts::no_seal, "leave sealing to the next `audit seal`")
+        .mutating()
+        .description("Columns of audit_log (tenant_id, occurred_at, actor_type, actor_id, action, resource_type, "
+                     "resource_id, request_id, ip, user_agent, metadata) take the source column or NDJSON key of "
+                     "the same name unless --map names another; occurred_at, action and the tenant are required. "
+                     "A tenant value may be the tenant's id, its tenancy key or its slug. NDJSON keys mapped to no "
+                     "column are kept in metadata. Batches are keyset batches (by --key, or by position in the "
+                     "file), each one transaction that also records the position: a killed import resumes where it "
+                     "stopped, without duplicates. Months the events need are created. Then the events are sealed; "
+                     "a tenant whose sealed range they reach into has its chain verified and re-sealed from its "
+                     "start (the old head is kept in the audit.import event). A source is imported once.")
+        .example("tenantctl audit import --from app.audit_events --map occurred_at=created_at --map action=event")
+        .example("tenantctl audit import --from old-log.ndjson --tenant acme")
+        .run(run_import);
 }
 
 }  // namespace
@@ -412,6 +480,7 @@ void declare_audit(cli::Registry& r) {
     declare_seal(r);
     declare_verify(r);
     declare_partitions(r);
+    declare_import(r);
 }
 
 }  // namespace tenantctl::commands

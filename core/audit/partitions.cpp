@@ -2,6 +2,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -21,6 +22,7 @@
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/util/atomic_file.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::audit {
 
@@ -85,33 +87,22 @@ std::vector<year_month> default_months(pqxx::transaction_base& tx, std::string_v
     return out;
 }
 
-bool past_retention(year_month ym, TimePoint now, const util::Duration& retention) {
-    return start_of(ym + months{1}) <= util::subtract(now, retention);
+// Months that a prune archived and dropped (its audit event names them). ensure does not
+// bring them back for a few late events: those stay in the default partition until the next
+// prune archives them as an archive of their own.
+std::set<std::string> pruned_names(pqxx::transaction_base& tx, std::string_view schema) {
+    std::set<std::string> out;
+    for (const auto& r : tx.exec_params(
+             fmt::format("SELECT DISTINCT resource_id FROM {} WHERE tenant_id = $1::uuid "
+                         "AND action = 'audit.partition.prune' AND resource_type = 'audit_partition'",
+                         db::quote_qualified(schema, "audit_log")),
+             kPlatformTenant))
+        if (!r[0].is_null()) out.insert(r[0].c_str());
+    return out;
 }
 
-// Runs `body` in a fresh transaction with a short lock_timeout, retrying lock timeouts with
-// backoff: the application never queues behind us for longer than one lock_timeout.
-template <class F>
-void with_lock_retry(Context& ctx, std::string_view what, F&& body) {
-    auto wait = milliseconds(100);
-    for (int attempt = 1;; ++attempt) {
-        try {
-            pqxx::work tx(ctx.db());
-            tx.exec0(fmt::format("SET LOCAL lock_timeout = '{}'", kLockTimeout));
-            body(tx);
-            tx.commit();
-            return;
-        } catch (const pqxx::sql_error& e) {
-            if (e.sqlstate() != "55P03") throw;
-            if (attempt == kLockAttempts)
-                throw Busy(fmt::format("{}: the audit log stayed locked by other sessions ({} attempts)", what,
-                                       kLockAttempts),
-                           "retry later; long transactions on audit_log block partition maintenance");
-            ctx.log().warn(fmt::format("{}: lock not available, retrying in {} ms", what, wait.count()));
-            std::this_thread::sleep_for(wait);
-            wait = std::min(wait * 2, milliseconds(2000));
-        }
-    }
+bool past_retention(year_month ym, TimePoint now, const util::Duration& retention) {
+    return start_of(ym + months{1}) <= util::subtract(now, retention);
 }
 
 // A kill -9 injected by tests at a named step (TENANTCTL_TEST_FAILPOINT), to prove re-runs
@@ -174,10 +165,21 @@ struct Archived {
     Fingerprint fp;
 };
 
+// The first free archive name of a month: NAME.ndjson.gz, then NAME.2.ndjson.gz, ... A month
+// can be archived more than once (late events for a pruned month, a re-run after a kill): an
+// existing archive is never replaced.
+std::string free_archive_stem(const fs::path& dir, const std::string& name) {
+    for (int k = 1;; ++k) {
+        std::string stem = k == 1 ? name : fmt::format("{}.{}", name, k);
+        std::error_code ec;
+        if (!fs::exists(dir / (stem + ".ndjson.gz"), ec) && !fs::exists(dir / (stem + ".ndjson.gz.sha256"), ec))
+            return stem;
+    }
+}
+
 // Streams the partition, oldest first, as NDJSON.gz; fsyncs it and its .sha256 file.
 Archived write_archive(Context& ctx, const std::string& table, const std::string& name, const fs::path& dir) {
     Archived a;
-    a.path = dir / (name + ".ndjson.gz");
     const fs::path part = dir / (name + ".ndjson.gz.part");
     ArchiveSink sink;
     sink.fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
@@ -221,9 +223,25 @@ Archived write_archive(Context& ctx, const std::string& table, const std::string
         throw Error(Exit::runtime, fmt::format("writing {} failed: {}", part.string(), std::strerror(errno)),
                     "nothing was dropped");
     a.sha256 = sink.sha.hex_final();
-    fs::rename(part, a.path);
-    util::write_file_atomic(dir / (name + ".ndjson.gz.sha256"), a.sha256 + "  " + a.path.filename().string() + "\n",
-                            0600);
+    // Published without ever replacing a file (plain rename would): RENAME_NOREPLACE, or
+    // link() where the file system has no such rename (NFS). If the name was taken
+    // meanwhile, take the next one.
+    for (;;) {
+        const std::string stem = free_archive_stem(dir, name);
+        a.path = dir / (stem + ".ndjson.gz");
+        if (::renameat2(AT_FDCWD, part.c_str(), AT_FDCWD, a.path.c_str(), RENAME_NOREPLACE) == 0) break;
+        if (errno == EINVAL || errno == ENOSYS) {
+            if (::link(part.c_str(), a.path.c_str()) == 0) {
+                ::unlink(part.c_str());
+                break;
+            }
+        }
+        if (errno != EEXIST)
+            throw Error(Exit::runtime, fmt::format("cannot create {}: {}", a.path.string(), std::strerror(errno)),
+                        "nothing was dropped");
+    }
+    util::write_file_atomic(dir / (a.path.filename().string() + ".sha256"),
+                            a.sha256 + "  " + a.path.filename().string() + "\n", 0600);
     util::fsync_directory(dir);
     return a;
 }
@@ -263,16 +281,49 @@ void verify_archive(const Archived& a) {
 
 }  // namespace
 
+// Runs `body` in a fresh transaction with a short lock_timeout, retrying lock timeouts with
+// backoff: the application never queues behind us for longer than one lock_timeout.
+void with_lock_retry(Context& ctx, std::string_view what, const std::function<void(pqxx::work&)>& body) {
+    auto wait = milliseconds(100);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            pqxx::work tx(ctx.db());
+            tx.exec0(fmt::format("SET LOCAL lock_timeout = '{}'", kLockTimeout));
+            body(tx);
+            tx.commit();
+            return;
+        } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() != "55P03") throw;
+            if (attempt == kLockAttempts)
+                throw Busy(fmt::format("{}: the audit log stayed locked by other sessions ({} attempts)", what,
+                                       kLockAttempts),
+                           "retry later; long transactions on audit_log block partition maintenance");
+            ctx.log().warn(fmt::format("{}: lock not available, retrying in {} ms", what, wait.count()));
+            std::this_thread::sleep_for(wait);
+            wait = std::min(wait * 2, milliseconds(2000));
+        }
+    }
+}
+
+std::int64_t create_month_partition(pqxx::transaction_base& tx, std::string_view schema, int y, int m) {
+    return create_month(tx, schema, year{y} / month{static_cast<unsigned>(m)});
+}
+
+std::set<std::string> partition_names(pqxx::transaction_base& tx, std::string_view schema) {
+    return existing_names(tx, schema);
+}
+
 std::string partition_name(int year, int month) { return fmt::format("audit_log_y{:04}m{:02}", year, month); }
 
 void ensure_partitions_in(pqxx::transaction_base& tx, std::string_view schema, TimePoint now, int ahead,
                           const util::Duration& retention) {
     auto existing = existing_names(tx, schema);
+    const auto pruned = pruned_names(tx, schema);
     std::set<year_month> wanted;
     const year_month current = month_of(now);
     for (int k = 0; k <= ahead; ++k) wanted.insert(current + months{k});
     for (auto ym : default_months(tx, schema))
-        if (!past_retention(ym, now, retention)) wanted.insert(ym);
+        if (!past_retention(ym, now, retention) && !pruned.count(name_of(ym))) wanted.insert(ym);
     for (auto ym : wanted)
         if (!existing.count(name_of(ym))) create_month(tx, schema, ym);
 }
@@ -289,13 +340,20 @@ EnsureResult ensure_partitions(Context& ctx, int ahead) {
         {
             pqxx::read_transaction tx(ctx.db());
             existing = existing_names(tx, ctx.schema());
+            const auto pruned = pruned_names(tx, ctx.schema());
             for (auto ym : default_months(tx, ctx.schema())) {
                 if (past_retention(ym, now, retention))
                     result.past_retention.push_back(name_of(ym));
+                else if (pruned.count(name_of(ym)))
+                    result.pruned_before.push_back(name_of(ym));
                 else
                     wanted.insert(ym);
             }
         }
+        if (!result.pruned_before.empty())
+            ctx.log().warn(fmt::format("late events of already pruned months stay in the default partition until the "
+                                       "next prune archives them: {}",
+                                       util::join(result.pruned_before, ", ")));
         const year_month current = month_of(now);
         for (int k = 0; k <= ahead; ++k) wanted.insert(current + months{k});
         for (auto ym : wanted) {
@@ -375,6 +433,44 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
         check_writable(*dir);
     }
     auto lock = ctx.dry_run() ? nullptr : ctx.lock("audit-partitions");
+    // Events in the default partition are covered too: each month of them that ended before
+    // the cutoff gets its partition (rows moved in), and is archived and dropped below with the
+    // others, oldest first, so the chain is cut in order.
+    try {
+        std::vector<std::pair<year_month, std::int64_t>> late;
+        {
+            pqxx::read_transaction tx(ctx.db());
+            const auto existing = existing_names(tx, ctx.schema());
+            for (auto ym : default_months(tx, ctx.schema()))
+                if (start_of(ym + months{1}) <= cutoff && !existing.count(name_of(ym)))
+                    late.emplace_back(ym, tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE occurred_at >= "
+                                                                      "$1::timestamptz AND occurred_at < $2::timestamptz",
+                                                                      db::quote_qualified(ctx.schema(), "audit_log_default")),
+                                                          bound(ym), bound(ym + months{1}))[0]
+                                              .as<std::int64_t>());
+        }
+        for (const auto& [ym, rows] : late) {
+            const std::string name = name_of(ym);
+            if (ctx.dry_run()) {
+                results.push_back({name, rows, "", "", "would drop (rows now in the default partition)"});
+                continue;
+            }
+            with_lock_retry(ctx, "moving the default partition's rows of " + name, [&](pqxx::work& tx) {
+                std::int64_t moved = create_month(tx, ctx.schema(), ym);
+                Event ev;
+                ev.action = "audit.partition.create";
+                ev.resource_type = "audit_partition";
+                ev.resource_id = name;
+                ev.metadata = {{"moved_from_default", moved}, {"for", "prune"}};
+                append(ctx, tx, ev);
+            });
+            ctx.log().info(fmt::format("{}: moved {} rows out of the default partition to archive them", name, rows));
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("moving rows out of the default partition");
+    }
     for (const auto& p : list_partitions(ctx)) {
         if (p.is_default || !p.to || *p.to > cutoff) continue;
         PruneResult res{p.name, p.rows, "", "", ctx.dry_run() ? "would drop" : "dropped"};

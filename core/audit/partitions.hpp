@@ -9,6 +9,12 @@
 //   - Rows sitting in the default partition block creating their month ("updated partition
 //     constraint for default partition would be violated"): ensure moves them into the new
 //     partition in the same transaction that attaches it.
+//   - Retention that skips rows: events in the default partition (backfills, clock skew, late
+//     events of a pruned month) are covered by prune: every month of them that ended before the
+//     cutoff is moved into its partition and archived and dropped with the others.
+//   - Overwritten archives: an archive is never replaced; a month archived twice (late events
+//     after its prune, a re-run after a kill) gets NAME.2.ndjson.gz, NAME.3..., and ensure does
+//     not re-create a pruned month for late events (prune archives them on its next run).
 //   - Dropping data without a copy: prune writes the month as NDJSON.gz plus a .sha256 file,
 //     fsyncs both, re-reads and verifies them, re-checks under lock that the month did not
 //     change since, and only then detaches and drops it (one transaction). A kill at any
@@ -18,6 +24,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <set>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +45,17 @@ namespace tenantctl::audit {
 // Name of the partition holding a month: audit_log_y2026m11.
 std::string partition_name(int year, int month);
 
+// Runs `body` in a fresh transaction with lock_timeout 1 s, retrying lock timeouts with backoff
+// (10 attempts, then Busy): the application never queues behind us for longer than 1 s.
+void with_lock_retry(Context& ctx, std::string_view what, const std::function<void(pqxx::work&)>& body);
+
+// Creates and attaches one month's partition inside `tx`, moving its rows out of the default
+// partition first; returns the rows moved. The caller holds the audit-partitions lock.
+std::int64_t create_month_partition(pqxx::transaction_base& tx, std::string_view schema, int year, int month);
+
+// Names of the audit log's partitions (the default one included).
+std::set<std::string> partition_names(pqxx::transaction_base& tx, std::string_view schema);
+
 struct PartitionInfo {
     std::string name;
     bool is_default = false;
@@ -49,6 +68,7 @@ std::vector<PartitionInfo> list_partitions(Context& ctx);
 struct EnsureResult {
     std::vector<std::string> created;
     std::vector<std::string> past_retention;  // months with rows in the default partition, not created
+    std::vector<std::string> pruned_before;   // the same for months pruned earlier (the next prune takes them)
     std::int64_t moved_rows = 0;              // rows moved out of the default partition
 };
 // Creates the current month and `ahead` months after it, plus any month (within retention)

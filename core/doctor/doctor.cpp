@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/audit/doctor_checks.hpp"
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
@@ -159,6 +160,8 @@ const std::vector<CheckDef>& checks() {
         {"gdpr_map", "the data map names existing tables and columns and classifies every tenant-scoped column",
          gdpr::check_data_map},
         {"gdpr_requests", "no GDPR request is open past its due date (one month)", gdpr::check_overdue_requests},
+        {"audit_partitions", "no audit rows wait in the default partition; the premake window's months exist",
+         audit::check_partitions},
     };
     return all;
 }

@@ -261,7 +261,7 @@ TEST_CASE("schema corpus: the patterns have distinct names and cover every tenan
     CHECK(names == std::set<std::string>{"composite_fk", "single_fk", "self_reference", "cycle_nullable",
                                          "cycle_deferrable", "cascade_set_null", "non_public_schema", "quoted_names",
                                          "tenants_table_uuid", "partitioned", "generated_pii", "no_primary_key",
-                                         "owner_force_rls"});
+                                         "owner_force_rls", "value_types"});
     CHECK(types == std::set<std::string>{"uuid", "bigint", "integer", "text", "varchar(36)"});
 }
 
@@ -284,3 +284,4 @@ CORPUS_PATTERN_TEST("partitioned")
 CORPUS_PATTERN_TEST("generated_pii")
 CORPUS_PATTERN_TEST("no_primary_key")
 CORPUS_PATTERN_TEST("owner_force_rls")
+CORPUS_PATTERN_TEST("value_types")

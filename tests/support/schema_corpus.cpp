@@ -899,10 +899,64 @@ data:
     return finish(std::move(p));
 }
 
+Pattern value_types() {
+    Pattern p;
+    p.name = "value_types";
+    p.description = "uuid tenancy; values every export must write as valid JSON: money, numeric NaN/Infinity, interval, arrays, bytea, ranges, composite and enum types, json";
+    p.tenancy_column = "tenant_id";
+    p.tenancy_type = "uuid";
+    p.tenant_a = kUuidA;
+    p.tenant_b = kUuidB;
+    p.relations = {"public.users", "public.ledger"};
+    p.setup_sql = create_role("app", "NOLOGIN") + R"(
+CREATE TYPE public.address AS (street text, city text);
+CREATE TYPE public.plan_tier AS ENUM ('free', 'pro');
+CREATE TABLE public.users (id bigint PRIMARY KEY, tenant_id uuid NOT NULL, email text NOT NULL, full_name text, phone text);
+CREATE TABLE public.ledger (
+    id bigint PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    user_id bigint NOT NULL REFERENCES public.users (id),
+    price money NOT NULL,
+    ratio numeric,
+    period interval,
+    scores integer[],
+    blob bytea,
+    valid tstzrange,
+    addr public.address,
+    tier public.plan_tier NOT NULL,
+    meta json,
+    note text);
+INSERT INTO public.users VALUES
+    (1, '@A@', 'alice@example.com', 'Alice Liddell', '+33 6 11 11 11 11'),
+    (2, '@A@', 'bob@example.com', 'Bob Stone', NULL),
+    (11, '@B@', 'alice@example.com', 'Alice Other', '+1 555 0100'),
+    (12, '@B@', 'dave@example.com', 'Dave Miller', NULL);
+INSERT INTO public.ledger VALUES
+    (1, '@A@', 1, 12.34, 'NaN', '1 year 2 mons 3 days 04:05:06.789', '{1,2,NULL}', '\x00ff0a22', '[2026-01-01 00:00+00,2026-02-01 00:00+00)',
+     ROW('1 "Quoted" St', 'Oxford'), 'pro', '{"a": [1, 2.50, null], "b": "tab\tand \"quote\""}', 'acme ledger 1'),
+    (2, '@A@', 1, -0.99, 'Infinity', '-3 hours', '{}', '', 'empty', NULL, 'free', 'null', 'acme ledger 2'),
+    (3, '@A@', 2, 1000000.00, '-Infinity', NULL, '{{1,2},{3,4}}', NULL, '(,2026-03-01 00:00+00]', ROW(NULL, 'Paris'), 'free', NULL, NULL),
+    (11, '@B@', 11, 0.01, 123456789.123456789, '00:00:00.000001', '{7}', '\x5c', '[2026-01-01 00:00+00,)', ROW('Main St', NULL), 'pro', '[]', 'globex ledger 1'),
+    (12, '@B@', 12, 5.00, 0, '1 day', '{NULL}', '\x', NULL, NULL, 'free', '{"x": 1e3}', 'globex ledger 2');
+)" + tenant_rls(p, {"public.users", "public.ledger"}) +
+                  grants("public");
+    p.config_yaml = R"(tenancy:
+  column: tenant_id
+  setting: app.tenant_id
+  app_role: app
+data:
+  subjects: {table: users, key: id, lookup: [email]}
+  tables:
+    users: {subject: id, pii: [email, full_name], encrypted: [phone], erase: anonymize, anonymize: {email: hash, full_name: redact}}
+    ledger: {subject: user_id, non_pii: [price, ratio, period, scores, blob, valid, addr, tier, meta], encrypted: [note], erase: retain, basis: "accounting, 10y"}
+)";
+    return finish(std::move(p));
+}
+
 std::vector<Pattern> build_all() {
     return {composite_fk(),      single_fk(),         self_reference(), cycle_nullable(), cycle_deferrable(),
             cascade_set_null(),  non_public_schema(), quoted_names(),   tenants_table_uuid(),
-            partitioned(),       generated_pii(),     no_primary_key(), owner_force_rls()};
+            partitioned(),       generated_pii(),     no_primary_key(), owner_force_rls(), value_types()};
 }
 
 std::vector<std::string> sorted_rows(pqxx::transaction_base& tx, const std::string& sql,

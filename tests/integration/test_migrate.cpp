@@ -114,7 +114,7 @@ TEST_CASE("a no-transaction file resumes at the failed statement without re-runn
                          "FROM tenantctl.schema_migrations") == "failed:1:true");
     {
         test::TestContext st(db);
-        auto s = m::status(st.ctx(), m::Selection{dir.path(), {}});
+        auto s = m::status(st.ctx(), m::Selection{dir.path(), {}, std::nullopt});
         REQUIRE(s.shared.size() == 1);
         CHECK(s.shared[0].state == m::MigrationState::failed);
         CHECK(s.has_pending());  // never "dirty": just pending work
@@ -173,7 +173,7 @@ TEST_CASE("an applied file that changed blocks up (exit 8) until verify is clean
     test::TestContext t2(db);
     CHECK(exit_of([&] { m::up(t2.ctx(), up_options(dir)); }) == Exit::integrity);
     CHECK(db.query_value("SELECT to_regclass('b') IS NULL") == "t");
-    auto drift = m::verify(t2.ctx(), m::Selection{dir.path(), {}});
+    auto drift = m::verify(t2.ctx(), m::Selection{dir.path(), {}, std::nullopt});
     REQUIRE(drift.size() == 1);
     CHECK(drift[0].drift.kind == m::DriftKind::checksum_changed);
 
@@ -182,7 +182,7 @@ TEST_CASE("an applied file that changed blocks up (exit 8) until verify is clean
     auto changes = m::repair(t2.ctx(), r);
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].action == "checksum-accepted");
-    CHECK(m::verify(t2.ctx(), m::Selection{dir.path(), {}}).empty());
+    CHECK(m::verify(t2.ctx(), m::Selection{dir.path(), {}, std::nullopt}).empty());
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'migrate.repair'") == "1");
 }
 
@@ -266,13 +266,13 @@ TEST_CASE("down reverts by steps and to a version; baseline and forget", "[integ
     CHECK(db.query_value("SELECT to_regclass('a') IS NOT NULL") == "t");
 
     // baseline refuses a non-empty history; forget clears it, baseline then skips old files
-    CHECK(exit_of([&] { m::baseline(tc.ctx(), m::Selection{dir.path(), {}}, "20240102000000", m::Scope::shared); }) ==
+    CHECK(exit_of([&] { m::baseline(tc.ctx(), m::Selection{dir.path(), {}, std::nullopt}, "20240102000000", m::Scope::shared); }) ==
           Exit::refused);
     m::RepairOptions r;
     r.sel.dir = dir.path();
     r.forget = "20240101000000";
     CHECK(m::repair(tc.ctx(), r).size() == 1);
-    m::baseline(tc.ctx(), m::Selection{dir.path(), {}}, "20240102000000", m::Scope::shared);
+    m::baseline(tc.ctx(), m::Selection{dir.path(), {}, std::nullopt}, "20240102000000", m::Scope::shared);
     auto report = m::up(tc.ctx(), up_options(dir));
     REQUIRE(report.shared.size() == 1);
     CHECK(report.shared[0].version == "20240103000000");
@@ -290,7 +290,7 @@ TEST_CASE("repair --mark-applied records a failed step a human finished", "[inte
     auto changes = m::repair(tc.ctx(), r);
     REQUIRE(changes.size() == 1);
     CHECK(changes[0].action == "marked-applied");
-    auto s = m::status(tc.ctx(), m::Selection{dir.path(), {}});
+    auto s = m::status(tc.ctx(), m::Selection{dir.path(), {}, std::nullopt});
     CHECK_FALSE(s.has_pending());
 }
 
@@ -318,7 +318,7 @@ TEST_CASE("schema mode: tenant files fan out to every tenant schema in parallel"
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.schema_migrations WHERE target LIKE 'tenant_%'") == "6");
     CHECK(db.query_value("SELECT state FROM tenantctl.jobs WHERE id = '" + tc->run_id() + "'") == "done");
 
-    auto status = m::status(tc.ctx(), m::Selection{dir.path(), {}});
+    auto status = m::status(tc.ctx(), m::Selection{dir.path(), {}, std::nullopt});
     REQUIRE(status.tenants.size() == 3);
     CHECK_FALSE(status.has_pending());
 

@@ -10,6 +10,7 @@
 #include "core/gdpr/export_subject.hpp"
 #include "core/gdpr/export_tenant.hpp"
 #include "core/gdpr/register.hpp"
+#include "core/gdpr/session.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
 
@@ -83,8 +84,12 @@ struct LintOptions {};
 
 Records run_lint(Context& ctx, const LintOptions&) {
     pqxx::read_transaction tx(ctx.db());
-    auto map = gdpr::load_data_map(ctx, tx);
-    auto findings = gdpr::lint(map, ctx.config().data);
+    std::vector<gdpr::LintFinding> findings;
+    std::size_t relations = 0;
+    for (const auto& map : gdpr::load_lint_maps(ctx, tx)) {
+        for (auto& f : gdpr::lint(map, ctx.config().data)) findings.push_back(std::move(f));
+        relations += map.model->relations().size();
+    }
     Records r = Records::table({"table", "column", "problem"});
     for (const auto& f : findings) r.add({f.table, f.column, f.reason});
     if (!findings.empty()) {
@@ -92,7 +97,7 @@ Records run_lint(Context& ctx, const LintOptions&) {
         r.failure = fmt::format("{} tenant-scoped column(s) or table(s) are not classified by the data map",
                                 findings.size());
     } else {
-        ctx.log().info(fmt::format("every column of {} tenant-scoped table(s) is classified", map.tenant_tables.size()));
+        ctx.log().info(fmt::format("every column of {} tenant-scoped table(s) is classified", relations));
     }
     return r;
 }
@@ -151,8 +156,11 @@ Records run_add(Context& ctx, const AddOptions& o) {
     auto tenant = tenants::resolve(ctx, tx, o.tenant);
     if (ctx.dry_run()) return Records::doc({{"tenant", tenant.slug}, {"kind", o.kind}, {"status", "open"}});
     auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional(s); };
-    // The register names subjects by reference only: keep emails out of it (the note is free text).
-    auto id = gdpr::add_request(ctx, tx, tenant.id, o.kind, o.subject, opt(o.received), opt(o.note));
+    // The register names subjects by key only: a selector (email:...) is resolved to "key:<id>"
+    // (the note is free text).
+    std::string subject = o.subject;
+    if (!subject.empty() && o.kind != "export_all") subject = gdpr::canonical_subject(ctx, tx, tenant, subject);
+    auto id = gdpr::add_request(ctx, tx, tenant.id, o.kind, subject, opt(o.received), opt(o.note));
     audit::append(ctx, tx, gdpr::request_event(tenant.id, "gdpr.request.add", id, json{{"kind", o.kind}}));
     auto doc = gdpr::show_request(ctx, tx, id);
     tx.commit();

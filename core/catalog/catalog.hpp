@@ -1,7 +1,6 @@
-// What the app's schema looks like, read from the PostgreSQL catalog: which tables are
-// tenant-scoped (they carry the tenancy column), their primary keys, and the foreign keys
-// between them. Purge, GDPR erase/export and re-encryption all work from this one view, so
-// a table nobody declared is still found (research: tenant deletion orphaning tables).
+// Names, foreign keys and the delete order of an app's tables. Reading them from the catalog
+// is the tenant data model's job (core/model/tenant_data.hpp): purge, GDPR, keys and show all
+// take their tables from there.
 #pragma once
 
 #include <optional>
@@ -22,14 +21,6 @@ struct TableName {
     auto operator<=>(const TableName&) const = default;
 };
 
-struct Table {
-    TableName name;
-    std::vector<std::string> primary_key;  // column names in key order; empty when none
-    bool has_tenancy_column = false;
-    bool rls_enabled = false;
-    bool rls_forced = false;
-};
-
 struct ForeignKey {
     std::string constraint;
     TableName child;
@@ -45,21 +36,6 @@ struct ForeignKey {
     std::vector<std::string> nullify_columns;
     char on_delete = 'a';                 // pg_constraint.confdeltype: a, r, c (cascade), n (set null), d
 };
-
-// Every ordinary or partitioned (not partition) table with the tenancy column, outside the
-// system schemas and the platform schema; `only_schema` restricts to one schema.
-std::vector<Table> tenant_tables(pqxx::transaction_base& tx, std::string_view tenancy_column,
-                                 std::string_view platform_schema,
-                                 std::optional<std::string_view> only_schema = std::nullopt);
-
-// One table (any table), or nullopt when it does not exist.
-std::optional<Table> find_table(pqxx::transaction_base& tx, const TableName& name, std::string_view tenancy_column);
-
-// Column names of a table in attnum order.
-std::vector<std::string> columns(pqxx::transaction_base& tx, const TableName& name);
-
-// Foreign keys whose parent or child is one of `tables`.
-std::vector<ForeignKey> foreign_keys(pqxx::transaction_base& tx, const std::vector<Table>& tables);
 
 // Order in which to delete a tenant's rows so that children go before parents.
 struct DeleteOrder {

@@ -4,9 +4,11 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <ctime>
 #include <vector>
@@ -95,12 +97,34 @@ struct ArchiveWriter::Impl {
     }
 };
 
+namespace {
+
+// A run killed with SIGKILL cannot remove its partial file, which holds personal data: every
+// run removes the partial files of this target left by processes that no longer exist.
+void remove_stale_partials(const fs::path& dir, const std::string& name) {
+    const std::string prefix = "." + name + ".partial-";
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string file = entry.path().filename().string();
+        if (file.rfind(prefix, 0) != 0) continue;
+        const std::string pid_text = file.substr(prefix.size());
+        if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+        const long pid = std::strtol(pid_text.c_str(), nullptr, 10);
+        if (pid <= 0 || pid == ::getpid()) continue;
+        if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH) continue;  // alive (or not ours to judge)
+        fs::remove(entry.path(), ec);
+    }
+}
+
+}  // namespace
+
 ArchiveWriter::ArchiveWriter(fs::path target, ArchiveFormat format, bool overwrite)
     : m_impl(std::make_unique<Impl>()), m_target(std::move(target)) {
     if (fs::exists(m_target) && !overwrite)
         throw Refused(fmt::format("{} already exists", m_target.string()), "pass --force to overwrite it");
     fs::path dir = m_target.has_parent_path() ? m_target.parent_path() : fs::path(".");
     m_temp = dir / fmt::format(".{}.partial-{}", m_target.filename().string(), ::getpid());
+    remove_stale_partials(dir, m_target.filename().string());
     fs::remove(m_temp);
     m_impl->fd = create_private_file(m_temp);
     m_impl->a = archive_write_new();

@@ -1,7 +1,8 @@
 // Export archives written so that nobody ever sees half of one: entries go to a temporary
 // file next to the target (mode 0600: it holds personal data), and only a complete,
 // fsynced archive is renamed to the final name. A killed run leaves at most a
-// `.NAME.partial-PID` file, never a truncated NAME.
+// `.NAME.partial-PID` file, never a truncated NAME, and the next run for NAME removes the
+// partial files of processes that no longer exist.
 #pragma once
 
 #include <filesystem>

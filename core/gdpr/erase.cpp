@@ -9,12 +9,13 @@
 #include "core/audit/append.hpp"
 #include "core/audit/chain.hpp"
 #include "core/audit/pseudonymize.hpp"
-#include "core/catalog/catalog.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
+#include "core/gdpr/anonymize.hpp"
 #include "core/gdpr/anonymize_hash.hpp"
+#include "core/model/tenant_data.hpp"
 #include "core/gdpr/register.hpp"
 #include "core/gdpr/session.hpp"
 #include "core/platform/migrations.hpp"
@@ -35,14 +36,13 @@ std::string hmac_pseudonym_sql(const std::string& value_sql, int ipad, int opad)
 
 namespace {
 
-constexpr const char* kRedacted = "[erased]";
-
 struct Step {
     std::size_t index;
     EraseAction action;
-    std::string keys_table;  // temp table with the primary keys of the chosen rows
+    std::string keys_table;  // temp table with the row identities of the chosen rows
     long long rows = 0;
-    std::map<std::string, AnonymizeStrategy> columns;  // anonymize only
+    std::map<std::string, ColumnAnonymization> columns;  // anonymize only
+    std::string values_table;  // anonymize: temp table of identities and the values written
 };
 
 std::string pk_list(const std::vector<std::string>& pk, const std::string& alias = "") {
@@ -51,52 +51,41 @@ std::string pk_list(const std::vector<std::string>& pk, const std::string& alias
     return util::join(parts, ", ");
 }
 
+std::string in_table(const std::vector<std::string>& key, const std::string& table, const std::string& alias) {
+    return fmt::format("({}) IN (SELECT {} FROM {})", pk_list(key, alias), pk_list(key), table);
+}
+
 std::string in_keys(const Step& st, const ReachedTable& t, const std::string& alias) {
-    return fmt::format("({}) IN (SELECT {} FROM {})", pk_list(t.primary_key, alias), pk_list(t.primary_key),
-                       st.keys_table);
+    return in_table(t.primary_key, st.keys_table, alias);
 }
 
-std::set<std::string> nullable_columns(pqxx::transaction_base& tx, const catalog::TableName& t) {
+// `(c.a, c.b) IN (SELECT p.x, p.y FROM parent p WHERE <rows in gone>)`: a plain column list
+// in the subquery (a composite key wrapped in one row value has "too few columns").
+std::string references_rows(const catalog::ForeignKey& fk, const model::Relation& parent, const std::string& gone) {
+    return fmt::format("{} IN (SELECT {} FROM {} p WHERE {})", model::column_tuple(fk.child_columns, "c"),
+                       pk_list(fk.parent_columns, "p"), parent.name.quoted(), in_table(parent.identity.columns, gone, "p"));
+}
+
+// Identifiers that look like e-mail addresses are matched case-insensitively in the audit
+// log: the app may have logged Alice@Example.com for alice@example.com. Returns the
+// identifiers plus every case variant found in the tenant's events.
+std::vector<std::string> with_case_variants(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
+                                            const std::vector<std::string>& ids) {
+    std::vector<std::string> lowered;
+    for (const auto& id : ids)
+        if (id.find('@') != std::string::npos) lowered.push_back(util::to_lower(id));
+    std::vector<std::string> out = ids;
+    if (lowered.empty()) return out;
     auto rows = tx.exec_params(
-        "SELECT a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
-        "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped AND NOT a.attnotnull",
-        t.schema, t.name);
-    std::set<std::string> out;
-    for (const auto& r : rows) out.insert(r[0].c_str());
+        fmt::format("SELECT DISTINCT x.v FROM {} a CROSS JOIN LATERAL ("
+                    "  SELECT a.actor_id UNION ALL SELECT a.resource_id UNION ALL SELECT a.user_agent UNION ALL "
+                    "  SELECT j #>> '{{}}' FROM jsonb_path_query(a.metadata, 'strict $.**') j WHERE jsonb_typeof(j) = 'string'"
+                    ") x(v) WHERE a.tenant_id = $1::uuid AND lower(x.v) = ANY($2::text[]) ORDER BY 1",
+                    ctx.platform_table("audit_log")),
+        tenant_id, db::text_array(lowered));
+    for (const auto& r : rows)
+        if (std::find(out.begin(), out.end(), r[0].c_str()) == out.end()) out.push_back(r[0].c_str());
     return out;
-}
-
-// The columns an anonymize step overwrites: every pii/encrypted column (default: NULL when
-// nullable, else a keyed hash), with the map's explicit strategies taking precedence.
-std::map<std::string, AnonymizeStrategy> anonymized_columns(pqxx::transaction_base& tx, const ReachedTable& t) {
-    std::map<std::string, AnonymizeStrategy> out;
-    auto nullable = nullable_columns(tx, t.name);
-    for (const auto* list : {&t.config->pii, &t.config->encrypted})
-        for (const auto& c : *list)
-            out[c] = nullable.count(c) ? AnonymizeStrategy::null
-                     : t.is_encrypted(c) ? AnonymizeStrategy::redact
-                                         : AnonymizeStrategy::hash;
-    for (const auto& [c, s] : t.config->anonymize) out[c] = s;
-    return out;
-}
-
-std::string still_present_sql(const std::string& col, AnonymizeStrategy s) {
-    std::string q = "t." + db::quote_ident(col);
-    switch (s) {
-        case AnonymizeStrategy::null: return q + " IS NOT NULL";
-        case AnonymizeStrategy::redact: return q + "::text IS DISTINCT FROM '[erased]'";
-        case AnonymizeStrategy::hash: return q + " IS NOT NULL AND " + q + "::text NOT LIKE 'anon\\_%'";
-    }
-    return "false";
-}
-
-std::string fk_columns_match(const catalog::ForeignKey& fk, const ReachedTable& parent, const Step& pst) {
-    std::vector<std::string> child, par;
-    for (const auto& c : fk.child_columns) child.push_back("c." + db::quote_ident(c));
-    for (const auto& c : fk.parent_columns) par.push_back("p." + db::quote_ident(c));
-    return fmt::format("({}) IN (SELECT {} FROM {} p WHERE {})", util::join(child, ", "), util::join(par, ", "),
-                       parent.name.quoted(), in_keys(pst, parent, "p"));
 }
 
 }  // namespace
@@ -114,10 +103,13 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
 
     EraseResult result;
     result.request_id = o.request.value_or(new_request_id());
+    // A dry run is the whole erasure, rolled back at the end: it meets every error the real
+    // run would (a kept row's foreign key, a type a strategy cannot write) and exits the same.
     pqxx::work tx(ctx.db());
     auto s = open_session(ctx, tx, o.tenant, o.selector);
     if (o.request) require_open_request(ctx, tx, s.tenant.id, *o.request, "erase");
     const auto& map = s.map;
+    const model::TenantData& md = *map.model;
     // A tenant that never had an audit key gets one on the real run; a dry run must not show a
     // pseudonym from a key it is about to roll back.
     const std::string pseudonym = ctx.dry_run() && audit::tenant_audit_key(ctx, tx, s.tenant.id, false).empty()
@@ -126,21 +118,32 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
 
     // 1. Choose the rows, once.
     std::vector<Step> steps;
+    std::vector<std::string> problems;
     for (std::size_t i = 0; i < map.reached.size(); ++i) {
         const auto& t = map.reached[i];
         if (!t.config || !t.config->erase)
             throw UsageError(fmt::format("data map: {} holds the subject's rows but has no erase action", t.name.display()),
                              "add it under data.tables with erase: delete|anonymize|retain (gdpr lint lists these)");
-        Step st{i, *t.config->erase, fmt::format("pg_temp.gdpr_erase_{}", i), 0, {}};
+        Step st{i, *t.config->erase, fmt::format("pg_temp.gdpr_erase_{}", i), 0, {}, {}};
         if (st.action != EraseAction::retain && t.primary_key.empty())
             throw Refused(fmt::format("{} has no primary key: its rows cannot be erased one by one", t.name.display()),
                           "add a primary key, or mark the table erase: retain with its basis");
         std::string cols = t.primary_key.empty() ? "1 AS one" : pk_list(t.primary_key, "t");
         tx.exec_params(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS {}", st.keys_table, map.select(i, cols)),
-                       s.tenant.id, s.subject.key);
+                       s.tenant.tenancy_value, s.subject.key);
         st.rows = tx.exec1(fmt::format("SELECT count(*) FROM {}", st.keys_table))[0].as<long long>();
-        if (st.action == EraseAction::anonymize) st.columns = anonymized_columns(tx, t);
+        if (st.action == EraseAction::anonymize) {
+            st.columns = anonymize_plan(*t.relation, *t.config);
+            for (const auto& [c, a] : st.columns)
+                if (!a.problem.empty()) problems.push_back(fmt::format("{}.{}: {}", t.name.display(), c, a.problem));
+        }
         steps.push_back(std::move(st));
+    }
+    if (!problems.empty()) {
+        Refused err("the data map asks for anonymization some columns cannot take", "see gdpr lint; use erase: delete "
+                                                                                     "or another strategy for them");
+        for (const auto& p : problems) err.with_detail(p);
+        throw err;
     }
     auto step_of = [&](const catalog::TableName& n) -> const Step* {
         for (const auto& st : steps)
@@ -155,7 +158,10 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
                       {"rows", st.rows}};
         if (st.action == EraseAction::anonymize) {
             json cols = json::object();
-            for (const auto& [c, strat] : st.columns) cols[c] = std::string(config::to_string(strat));
+            for (const auto& [c, a] : st.columns)
+                cols[c] = a.skipped ? std::string("not written (") + a.note + ")"
+                          : a.note.empty() ? std::string(config::to_string(a.applied))
+                                           : std::string(config::to_string(a.applied)) + " (" + a.note + ")";
             entry["columns"] = cols;
         }
         if (st.action == EraseAction::retain) entry["basis"] = *t.config->basis;
@@ -168,78 +174,152 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     if (!ctx.dry_run()) receipt["erased_at"] = tx.exec1("SELECT to_char(now() AT TIME ZONE 'UTC', "
                                                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")[0].c_str();
 
-    if (ctx.dry_run()) {
-        tx.abort();
-        result.receipt = std::move(receipt);
-        return result;
-    }
     long long total = 0;
     for (const auto& st : steps) total += st.action == EraseAction::retain ? 0 : st.rows;
-    if (!ctx.confirm(fmt::format("erase subject {} of tenant {} ({} rows deleted or anonymized)?", pseudonym,
+    if (!ctx.dry_run() &&
+        !ctx.confirm(fmt::format("erase subject {} of tenant {} ({} rows deleted or anonymized)?", pseudonym,
                                  s.tenant.slug, total)))
         throw Aborted("erase declined");
 
-    // 2. Anonymize.
+    // 2. Anonymize: the values to write are computed once into a temp table (keyed by the row
+    // identity), written, and compared after the writes.
     auto akey = anonymize_key(ctx, tx, s.tenant.id);
     std::string ipad(64, '\x36'), opad(64, '\x5c');
     for (std::size_t i = 0; i < akey.size(); ++i) {
         ipad[i] = static_cast<char>(ipad[i] ^ akey.data()[i]);
         opad[i] = static_cast<char>(opad[i] ^ akey.data()[i]);
     }
-    for (const auto& st : steps) {
-        if (st.action != EraseAction::anonymize || st.rows == 0 || st.columns.empty()) continue;
+    for (auto& st : steps) {
+        if (st.action != EraseAction::anonymize || st.rows == 0) continue;
         const auto& t = map.reached[st.index];
-        std::vector<std::string> sets;
-        for (const auto& [c, strat] : st.columns) {
-            std::string q = db::quote_ident(c);
-            switch (strat) {
-                case AnonymizeStrategy::null: sets.push_back(q + " = NULL"); break;
-                case AnonymizeStrategy::redact: sets.push_back(fmt::format("{} = '{}'", q, kRedacted)); break;
-                case AnonymizeStrategy::hash:
-                    sets.push_back(fmt::format("{} = CASE WHEN t.{} IS NULL THEN NULL ELSE {} END", q, q,
-                                               hmac_pseudonym_sql("t." + q + "::text", 2, 3)));
-                    break;
-            }
+        std::vector<std::string> values, sets;
+        std::size_t n = 0;
+        for (const auto& [c, a] : st.columns) {
+            if (a.skipped) continue;
+            const model::Column& col = *t.relation->column(c);
+            values.push_back(fmt::format("{} AS v{}", anonymized_value_sql(col, a.applied, "t." + db::quote_ident(c), 1, 2), n));
+            sets.push_back(fmt::format("{} = a.v{}", db::quote_ident(c), n));
+            ++n;
         }
-        std::string sql = fmt::format("UPDATE {} t SET {} WHERE t.{} = $1::{} AND {}", t.name.quoted(),
-                                      util::join(sets, ", "), db::quote_ident(map.tenancy_column), map.tenancy_type,
-                                      in_keys(st, t, "t"));
-        bool hashes = std::any_of(st.columns.begin(), st.columns.end(),
-                                  [](const auto& c) { return c.second == AnonymizeStrategy::hash; });
-        if (hashes)
-            tx.exec_params(sql, s.tenant.id, pqxx::binarystring(ipad), pqxx::binarystring(opad));
-        else
-            tx.exec_params(sql, s.tenant.id);
+        if (values.empty()) continue;
+        st.values_table = fmt::format("pg_temp.gdpr_anon_{}", st.index);
+        tx.exec_params(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {}, {} FROM {} t WHERE {} AND "
+                                   "$1::bytea IS NOT NULL AND $2::bytea IS NOT NULL",
+                                   st.values_table, pk_list(t.primary_key, "t"), util::join(values, ", "),
+                                   t.name.quoted(), in_keys(st, t, "t")),
+                       pqxx::binarystring(ipad), pqxx::binarystring(opad));
+        tx.exec_params(fmt::format("UPDATE {} t SET {} FROM {} a WHERE {} AND ({}) = ({})", t.name.quoted(),
+                                   util::join(sets, ", "), st.values_table, md.tenant_predicate(*t.relation, "t", 1),
+                                   pk_list(t.primary_key, "t"), pk_list(t.primary_key, "a")),
+                       s.tenant.tenancy_value);
     }
     std::fill(ipad.begin(), ipad.end(), 0);
     std::fill(opad.begin(), opad.end(), 0);
 
-    // 3. Deletes: first clear references to the doomed rows from rows that stay, then break
-    // cycles among the doomed tables, then delete children before parents.
+    // 3. Deletes: first clear references to the doomed rows from rows that stay, then count
+    // what ON DELETE CASCADE / SET NULL will take with them, then break cycles among the
+    // doomed tables, then delete children before parents.
     std::vector<catalog::TableName> doomed;
     for (const auto& st : steps)
         if (st.action == EraseAction::delete_rows && st.rows > 0) doomed.push_back(map.reached[st.index].name);
     json cleared = json::array();
-    for (const auto& fk : map.foreign_keys) {
+    for (const auto& fk : md.foreign_keys()) {
         const Step* pst = step_of(fk.parent);
         if (!pst || pst->action != EraseAction::delete_rows || pst->rows == 0) continue;
         if (fk.on_delete == 'c' || fk.on_delete == 'n' || fk.on_delete == 'd' || !fk.child_columns_nullable) continue;
         const Step* cst = step_of(fk.child);
-        const auto& parent = map.reached[pst->index];
+        const model::Relation& child = md.get(fk.child);
         std::string outside;
         if (cst && cst->action == EraseAction::delete_rows)
             outside = " AND NOT " + in_keys(*cst, map.reached[cst->index], "c");
         std::vector<std::string> sets;
-        for (const auto& c : fk.child_columns) sets.push_back(db::quote_ident(c) + " = NULL");
-        auto r = tx.exec_params(fmt::format("UPDATE {} c SET {} WHERE c.{} = $1::{} AND {}{}", fk.child.quoted(),
-                                            util::join(sets, ", "), db::quote_ident(map.tenancy_column),
-                                            map.tenancy_type, fk_columns_match(fk, parent, *pst), outside),
-                                s.tenant.id);
+        for (const auto& c : fk.nullify_columns) sets.push_back(db::quote_ident(c) + " = NULL");
+        auto r = tx.exec_params(fmt::format("UPDATE {} c SET {} WHERE {} AND {}{}", fk.child.quoted(),
+                                            util::join(sets, ", "), md.tenant_predicate(child, "c", 1),
+                                            references_rows(fk, md.get(fk.parent), pst->keys_table), outside),
+                                s.tenant.tenancy_value);
         if (r.affected_rows() > 0)
-            cleared.push_back({{"table", fk.child.display()}, {"columns", fk.child_columns},
+            cleared.push_back({{"table", fk.child.display()}, {"columns", fk.nullify_columns},
                                {"rows", r.affected_rows()}, {"reason", "referenced an erased row"}});
     }
-    auto order = catalog::delete_order(doomed, map.foreign_keys);
+    // Rows the database removes or unlinks by itself: followed transitively from the doomed
+    // rows, counted now, in this transaction, and reported as deleted (never as retained).
+    json cascaded = json::array();
+    {
+        std::map<catalog::TableName, std::string> gone;  // relation -> temp table of its doomed identities
+        for (const auto& name : doomed) gone[name] = step_of(name)->keys_table;
+        std::vector<catalog::TableName> work = doomed;
+        std::map<catalog::TableName, long long> deleted_by_cascade, unlinked;
+        std::size_t next_temp = 0;
+        while (!work.empty()) {
+            auto parent_name = work.back();
+            work.pop_back();
+            const model::Relation& parent = md.get(parent_name);
+            for (const auto& fk : md.foreign_keys()) {
+                if (fk.parent != parent_name) continue;
+                const model::Relation& child = md.get(fk.child);
+                const std::string match = references_rows(fk, parent, gone[parent_name]);
+                if (fk.on_delete == 'n' || fk.on_delete == 'd') {
+                    std::string not_gone = gone.count(fk.child) && child.identity
+                                               ? " AND NOT " + in_table(child.identity.columns, gone[fk.child], "c")
+                                               : "";
+                    unlinked[fk.child] += tx.exec(fmt::format("SELECT count(*) FROM {} c WHERE {}{}", fk.child.quoted(),
+                                                              match, not_gone))[0][0].as<long long>();
+                    continue;
+                }
+                if (fk.on_delete != 'c') continue;
+                if (!child.identity) {
+                    deleted_by_cascade[fk.child] +=
+                        tx.exec(fmt::format("SELECT count(*) FROM {} c WHERE {}", fk.child.quoted(), match))[0][0]
+                            .as<long long>();
+                    continue;
+                }
+                const auto& key = child.identity.columns;
+                std::string fresh = fmt::format("SELECT {} FROM {} c WHERE {}", pk_list(key, "c"), fk.child.quoted(), match);
+                long long added = 0;
+                if (!gone.count(fk.child)) {
+                    gone[fk.child] = fmt::format("pg_temp.gdpr_cascade_{}", next_temp++);
+                    tx.exec0(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS {}", gone[fk.child], fresh));
+                    added = tx.exec1(fmt::format("SELECT count(*) FROM {}", gone[fk.child]))[0].as<long long>();
+                } else {
+                    added = static_cast<long long>(
+                        tx.exec0(fmt::format("INSERT INTO {0} {1} EXCEPT SELECT {2} FROM {0}", gone[fk.child], fresh,
+                                             pk_list(key)))
+                            .affected_rows());
+                }
+                if (added > 0) {
+                    deleted_by_cascade[fk.child] += added;
+                    work.push_back(fk.child);
+                }
+            }
+        }
+        // A mapped table the map keeps (retain, anonymize) can still lose the subject's rows to a
+        // cascade: the receipt says they were deleted.
+        for (std::size_t k = 0; k < steps.size(); ++k) {
+            const auto& st = steps[k];
+            const auto& t = map.reached[st.index];
+            if (st.action == EraseAction::delete_rows || st.rows == 0 || !gone.count(t.name) || t.primary_key.empty())
+                continue;
+            const long long n = tx.exec(fmt::format("SELECT count(*) FROM {} k WHERE {}", st.keys_table,
+                                                    in_table(t.primary_key, gone[t.name], "k")))[0][0]
+                                    .as<long long>();
+            if (n > 0) {
+                receipt["tables"][k]["deleted_by_cascade"] = n;
+                receipt["tables"][k]["reason"] =
+                    receipt["tables"][k]["reason"].get<std::string>() +
+                    fmt::format("; {} of these rows are deleted by ON DELETE CASCADE with an erased row", n);
+            }
+        }
+        for (const auto& [name, n] : deleted_by_cascade)
+            if (n > 0)
+                cascaded.push_back({{"table", name.display()}, {"action", "delete"}, {"rows", n},
+                                    {"reason", "deleted by ON DELETE CASCADE with an erased row"}});
+        for (const auto& [name, n] : unlinked)
+            if (n > 0)
+                cleared.push_back({{"table", name.display()}, {"rows", n},
+                                   {"reason", "unlinked by ON DELETE SET NULL/DEFAULT from an erased row"}});
+    }
+    auto order = catalog::delete_order(doomed, md.foreign_keys());
     for (const auto& fk : order.broken) {
         const Step* cst = step_of(fk.child);
         if (fk.deferrable) {
@@ -247,22 +327,21 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
             continue;
         }
         std::vector<std::string> sets;
-        for (const auto& c : fk.child_columns) sets.push_back(db::quote_ident(c) + " = NULL");
+        for (const auto& c : fk.nullify_columns) sets.push_back(db::quote_ident(c) + " = NULL");
         tx.exec0(fmt::format("UPDATE {} c SET {} WHERE {}", fk.child.quoted(), util::join(sets, ", "),
                              in_keys(*cst, map.reached[cst->index], "c")));
     }
     for (const auto& name : order.tables) {
         const Step* st = step_of(name);
         const auto& t = map.reached[st->index];
-        tx.exec_params(fmt::format("DELETE FROM {} t WHERE t.{} = $1::{} AND {}", t.name.quoted(),
-                                   db::quote_ident(map.tenancy_column), map.tenancy_type, in_keys(*st, t, "t")),
-                       s.tenant.id);
+        tx.exec0(fmt::format("DELETE FROM {} t WHERE {}", t.name.quoted(), in_keys(*st, t, "t")));
     }
 
     // 4. The audit log keeps its events, with the subject pseudonymized by the audit chain's
     // own rule (sealed events still verify); the register names the person by the same
     // pseudonym the events now carry.
-    const auto pz = audit::pseudonymize_subject(ctx, tx, s.tenant.id, s.subject.identifiers);
+    const auto identifiers = with_case_variants(ctx, tx, s.tenant.id, s.subject.identifiers);
+    const auto pz = audit::pseudonymize_subject(ctx, tx, s.tenant.id, identifiers);
     const json audit_changed = {{"actor_id", pz.actor_fields},
                                 {"resource_id", pz.resource_fields},
                                 {"ip_user_agent", pz.network_fields},
@@ -278,16 +357,22 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         long long n = 0;
         if (st.action == EraseAction::delete_rows) {
             n = query_subject(tx, s, map.select(st.index, "count(*)"))[0][0].as<long long>();
-        } else if (st.action == EraseAction::anonymize && !st.columns.empty()) {
+        } else if (!st.values_table.empty()) {
             std::vector<std::string> any;
-            for (const auto& [c, strat] : st.columns) any.push_back("(" + still_present_sql(c, strat) + ")");
-            n = tx.exec(fmt::format("SELECT count(*) FROM {} t WHERE {} AND ({})", t.name.quoted(), in_keys(st, t, "t"),
+            std::size_t k = 0;
+            for (const auto& [c, a] : st.columns) {
+                if (a.skipped) continue;
+                // Text comparison: json and some other types have no equality operator.
+                any.push_back(fmt::format("t.{}::text IS DISTINCT FROM a.v{}::text", db::quote_ident(c), k++));
+            }
+            n = tx.exec(fmt::format("SELECT count(*) FROM {} t JOIN {} a ON ({}) = ({}) WHERE {}", t.name.quoted(),
+                                    st.values_table, pk_list(t.primary_key, "t"), pk_list(t.primary_key, "a"),
                                     util::join(any, " OR ")))[0][0]
                     .as<long long>();
         }
         if (n > 0) left.push_back(fmt::format("{}: {} row(s)", t.name.display(), n));
     }
-    json ids = s.subject.identifiers;
+    json ids = identifiers;
     auto audit_left = tx.exec_params(
         fmt::format("SELECT count(*) FROM {} a WHERE a.tenant_id = $1::uuid AND EXISTS (SELECT FROM "
                     "jsonb_array_elements_text($2::jsonb) v(id) WHERE a.actor_id = v.id OR a.resource_id = v.id "
@@ -304,9 +389,15 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         throw err;
     }
 
+    receipt["cascaded"] = cascaded;
     receipt["references_cleared"] = cleared;
     receipt["audit_fields_pseudonymized"] = audit_changed;
     receipt["verified"] = true;
+    if (ctx.dry_run()) {
+        tx.abort();
+        result.receipt = std::move(receipt);
+        return result;
+    }
     result.sha256 = crypto::sha256_hex(receipt.dump(2) + "\n");
     RequestRecord rec;
     rec.tenant_id = s.tenant.id;
@@ -319,6 +410,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     record_request(ctx, tx, rec, o.request);
     json counts = json::object();
     for (const auto& st : steps) counts[map.reached[st.index].name.display()] = st.rows;
+    for (const auto& c : cascaded) counts[c["table"].get<std::string>()] = c["rows"];
     audit::append(ctx, tx,
                   gdpr::request_event(s.tenant.id, "gdpr.erase", result.request_id,
                    json{{"subject", pseudonym}, {"rows", counts}, {"audit_fields_pseudonymized", audit_changed},

@@ -170,7 +170,11 @@ SubjectExportResult export_subject(Context& ctx, const SubjectExportOptions& o) 
     rec.subject = s.subject.canonical();
     rec.artifact_sha256 = result.sha256;
     rec.artifact = result.path ? result.path->filename().string() : std::string("stdout");
-    if (result.undecryptable) rec.note = fmt::format("{} value(s) did not decrypt", result.undecryptable);
+    if (result.undecryptable) {
+        // The command exits 8: the request is not answered until the values decrypt.
+        rec.status = "failed";
+        rec.note = fmt::format("{} value(s) did not decrypt", result.undecryptable);
+    }
     result.request_id = record_request(ctx, w, rec, o.request);
     audit::append(ctx, w,
                   gdpr::request_event(s.tenant.id, "gdpr.export", result.request_id,

@@ -5,16 +5,18 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <future>
 
 #include "core/audit/append.hpp"
-#include "core/catalog/catalog.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/copy_text.hpp"
 #include "core/gdpr/archive.hpp"
+#include "core/gdpr/data_map.hpp"
+#include "core/model/row_access.hpp"
 #include "core/gdpr/register.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
@@ -35,25 +37,45 @@ struct ColumnShape {
     JsonKind kind = JsonKind::string;
 };
 
-std::vector<ColumnShape> column_shapes(pqxx::transaction_base& tx, const catalog::TableName& t) {
-    auto rows = tx.exec_params(
-        "SELECT a.attname, ty.typcategory, ty.typname FROM pg_attribute a "
-        "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "JOIN pg_type ty ON ty.oid = a.atttypid "
-        "WHERE n.nspname = $1 AND c.relname = $2 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-        t.schema, t.name);
+// JSON is rendered on the client for types whose COPY text is a JSON value or a string;
+// the server renders the others with to_jsonb (arrays as JSON arrays, composites as objects,
+// ranges as strings, NaN/Infinity inside them as strings).
+bool server_json(const model::Column& c) {
+    return c.category == 'A' || c.category == 'C' || c.category == 'R';
+}
+
+std::vector<ColumnShape> column_shapes(const model::Relation& r) {
     std::vector<ColumnShape> out;
-    for (const auto& r : rows) {
+    for (const auto& c : r.columns) {
         ColumnShape shape;
-        shape.key = (out.empty() ? "" : ",") + json(r[0].as<std::string>()).dump() + ":";
-        std::string category = r[1].as<std::string>(), type = r[2].as<std::string>();
-        shape.kind = category == "N" ? JsonKind::number
-                     : category == "B" ? JsonKind::boolean
-                     : (type == "json" || type == "jsonb") ? JsonKind::raw
-                                                          : JsonKind::string;
+        shape.key = (out.empty() ? "" : ",") + json(c.name).dump() + ":";
+        // money's text ("$1,000.00", "-$5.00") is no JSON number: it goes out as a string.
+        const bool number = c.category == 'N' && c.type_name != "money";
+        shape.kind = server_json(c)                                  ? JsonKind::raw
+                     : number                                        ? JsonKind::number
+                     : c.category == 'B'                             ? JsonKind::boolean
+                     : (c.type_name == "json" || c.type_name == "jsonb") ? JsonKind::raw
+                                                                      : JsonKind::string;
         out.push_back(std::move(shape));
     }
     return out;
+}
+
+std::string ndjson_select(const model::Relation& r) {
+    if (std::none_of(r.columns.begin(), r.columns.end(), server_json)) return "t.*";
+    std::vector<std::string> parts;
+    for (const auto& c : r.columns)
+        parts.push_back(server_json(c) ? fmt::format("to_jsonb(t.{})", db::quote_ident(c.name))
+                                       : "t." + db::quote_ident(c.name));
+    return util::join(parts, ", ");
+}
+
+// COPY takes no parameters: the model's predicate has the tenancy value as $1 (`$1::type`),
+// replaced here by the quoted literal.
+std::string with_literal(std::string predicate, const std::string& literal) {
+    for (std::size_t at = predicate.find("$1::"); at != std::string::npos; at = predicate.find("$1::", at + literal.size()))
+        predicate.replace(at, 2, literal);
+    return predicate;
 }
 
 // Appends the JSON string literal of COPY-escaped text `field` to `out`.
@@ -197,25 +219,28 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
     ArchiveWriter archive(o.output, tar_format_for(o.output), o.force);
     auto dir = o.output.has_parent_path() ? o.output.parent_path() : std::filesystem::path(".");
 
-    const auto& tenancy = ctx.config().tenancy;
     // One snapshot for every table: the files agree with each other.
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(ctx.db());
     auto tenant = tenants::resolve(ctx, tx, o.tenant);
     if (o.request) require_open_request(ctx, tx, tenant.id, *o.request, "export_all");
-    db::set_tenant_local(tx, tenancy.setting, tenant.id);
-    auto tables = catalog::tenant_tables(tx, tenancy.column, ctx.schema());
+    // Every relation of the model: tenant tables, dependents, and the app's tenants table row.
+    const auto data = load_model(ctx, tx, tenant);
+    model::require_unfiltered(tx, data);
+    model::enter_tenant(ctx, tx, tenant.tenancy_value);
+    const auto& tables = data.relations();
     const std::string ext = o.table_format == "csv" ? "csv" : "ndjson";
+    const std::string literal = tx.quote(tenant.tenancy_value);
     // Compressing table N into the archive overlaps with COPY of table N+1 (the tar entry
     // needs its size up front, so a table is spooled before it is archived).
     std::future<void> archiving;
     for (const auto& t : tables) {
-        auto columns = catalog::columns(tx, t.name);
+        std::vector<std::string> columns;
+        for (const auto& c : t.columns) columns.push_back(c.name);
         const bool csv = o.table_format == "csv";
-        std::string select = csv ? csv_line_sql(columns) : "t.*";
-        auto shapes = csv ? std::vector<ColumnShape>{} : column_shapes(tx, t.name);
-        // COPY takes no parameters: the tenant id is a uuid we read ourselves, quoted as a literal.
-        std::string query = fmt::format("(SELECT {} FROM {} t WHERE t.{} = {})", select, t.name.quoted(),
-                                        db::quote_ident(tenancy.column), tx.quote(tenant.id));
+        std::string select = csv ? csv_line_sql(columns) : ndjson_select(t);
+        auto shapes = csv ? std::vector<ColumnShape>{} : column_shapes(t);
+        std::string query = fmt::format("(SELECT {} FROM {} t WHERE {})", select, t.name.quoted(),
+                                        with_literal(data.tenant_predicate(t, "t", 1), literal));
         auto spool_ptr = std::make_unique<Spool>(scratch_file(dir));
         Spool& spool = *spool_ptr;
         if (o.table_format == "csv") spool.append(csv_header(columns));

@@ -66,7 +66,8 @@ std::string record_request(Context& ctx, pqxx::transaction_base& tx, const Reque
     std::optional<std::string> receipt = r.receipt ? std::optional<std::string>(r.receipt->dump()) : std::nullopt;
     if (existing) {
         require_open_request(ctx, tx, r.tenant_id, *existing, r.kind);
-        tx.exec_params(fmt::format("UPDATE {} SET status = $3, completed_at = now(), artifact_sha256 = $4, "
+        tx.exec_params(fmt::format("UPDATE {} SET status = CASE WHEN $3 = 'failed' THEN status ELSE $3 END, "
+                                   "completed_at = CASE WHEN $3 = 'failed' THEN completed_at ELSE now() END, artifact_sha256 = $4, "
                                    "artifact = $5, receipt = $6::jsonb, subject = $7, "
                                    "note = coalesce($8, note) WHERE tenant_id = $1::uuid AND id = $2::uuid",
                                    table),
@@ -75,7 +76,8 @@ std::string record_request(Context& ctx, pqxx::transaction_base& tx, const Reque
     }
     tx.exec_params(fmt::format("INSERT INTO {} (tenant_id, id, kind, subject, status, completed_at, artifact_sha256, "
                                "artifact, receipt, actor, note) "
-                               "VALUES ($1::uuid, $2::uuid, $3, $4, $5, now(), $6, $7, $8::jsonb, $9, $10)",
+                               "VALUES ($1::uuid, $2::uuid, $3, $4, $5, CASE WHEN $5 = 'failed' THEN NULL ELSE now() END, $6, $7, $8::jsonb, "
+                               "$9, $10)",
                                table),
                    r.tenant_id, r.id, r.kind, r.subject, r.status, r.artifact_sha256, r.artifact, receipt, ctx.actor(),
                    r.note);

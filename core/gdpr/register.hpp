@@ -42,7 +42,8 @@ audit::Event request_event(const std::string& tenant_id, std::string action, con
 // can carry it.
 std::string new_request_id();
 
-// Records a finished request. When `existing` names an open request of the tenant (received
+// Records a finished request. Status "failed" (an export that exits 8) is recorded without a
+// completion date, and leaves an existing open request open. When `existing` names an open request of the tenant (received
 // earlier with `gdpr requests add`), that one is completed instead (NotFound if it does
 // not exist, Refused if it is not open or of another kind), and its id is returned.
 std::string record_request(Context& ctx, pqxx::transaction_base& tx, const RequestRecord& r,

@@ -20,7 +20,7 @@ Selector parse_selector(std::string_view text) {
 }
 
 Subject resolve_subject(pqxx::transaction_base& tx, const DataMap& map, const std::vector<std::string>& lookup,
-                        const std::string& tenant_id, const Selector& selector) {
+                        const std::string& tenancy_value, const Selector& selector) {
     const auto& table = map.subject_table();
     std::string column = selector.column == "id" ? map.subject_key() : selector.column;
     if (std::find(table.columns.begin(), table.columns.end(), column) == table.columns.end()) {
@@ -35,14 +35,14 @@ Subject resolve_subject(pqxx::transaction_base& tx, const DataMap& map, const st
     std::vector<std::string> cols;
     for (const auto& w : wanted) cols.push_back("t." + db::quote_ident(w) + "::text");
     // The value is compared in the column's own type, so an index on it is used.
-    std::string sql = fmt::format("SELECT {} FROM {} t WHERE t.{} = $1::{} AND t.{} = $2 ORDER BY 1 LIMIT 21",
-                                  util::join(cols, ", "), table.name.quoted(), db::quote_ident(map.tenancy_column),
-                                  map.tenancy_type, db::quote_ident(column));
+    std::string sql = fmt::format("SELECT {} FROM {} t WHERE {} AND t.{} = $2 ORDER BY 1 LIMIT 21",
+                                  util::join(cols, ", "), table.name.quoted(),
+                                  map.model->tenant_predicate(*table.relation, "t", 1), db::quote_ident(column));
     pqxx::result rows;
     // A value the column's type rejects aborts the caller's transaction, which is discarded
     // anyway as the error propagates.
     try {
-        rows = tx.exec_params(sql, tenant_id, selector.value);
+        rows = tx.exec_params(sql, tenancy_value, selector.value);
     } catch (const pqxx::data_exception&) {
         throw UsageError(fmt::format("--subject: the value is not valid for column {}", util::in_quotes(column)));
     } catch (const pqxx::sql_error& e) {

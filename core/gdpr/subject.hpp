@@ -30,6 +30,6 @@ struct Subject {
 // NotFound (exit 4). Several rows: Refused (exit 5) listing their keys. A value that is not
 // valid for the column's type (id:not-a-uuid) is a UsageError.
 Subject resolve_subject(pqxx::transaction_base& tx, const DataMap& map, const std::vector<std::string>& lookup,
-                        const std::string& tenant_id, const Selector& selector);
+                        const std::string& tenancy_value, const Selector& selector);
 
 }  // namespace tenantctl::gdpr

@@ -11,6 +11,7 @@
 #include "core/gdpr/export_tenant.hpp"
 #include "core/gdpr/anonymize_hash.hpp"
 #include "core/gdpr/register.hpp"
+#include "core/tenants/lookup.hpp"
 #include "core/gdpr/doctor_checks.hpp"
 #include "core/doctor/doctor.hpp"
 #include "tests/support/gdpr_fixture.hpp"
@@ -37,6 +38,10 @@ gdpr::EraseOptions erase_options(const std::string& tenant, const std::string& s
     return {tenant, selector, std::nullopt, false, std::nullopt};
 }
 
+gdpr::DataMap map_of(Context& ctx, pqxx::transaction_base& tx) {
+    return gdpr::load_data_map(ctx, tx, tenants::resolve(ctx, tx, "acme"));
+}
+
 json export_json(test::TestContext& tc, const std::string& selector, const std::string& tenant = "acme") {
     auto r = gdpr::export_subject(tc.ctx(), json_options(tenant, selector));
     return *r.document;
@@ -48,7 +53,7 @@ TEST_CASE("the data map reaches tables by subject column and by foreign key, wit
     test::GdprFixture f;
     test::TestContext tc(f.db, f.config());
     pqxx::read_transaction tx(tc->db());
-    auto map = gdpr::load_data_map(tc.ctx(), tx);
+    auto map = map_of(tc.ctx(), tx);
     std::vector<std::string> names;
     for (const auto& t : map.reached) names.push_back(t.name.display());
     CHECK(names == std::vector<std::string>{"public.users", "public.documents", "public.invoices", "public.teams",
@@ -63,7 +68,7 @@ TEST_CASE("lint lists unclassified columns and unmapped reached tables", "[integ
               "user_id uuid REFERENCES users (id), emoji text)");
     test::TestContext tc(f.db, f.config());
     pqxx::read_transaction tx(tc->db());
-    auto findings = gdpr::lint(gdpr::load_data_map(tc.ctx(), tx), tc->config().data);
+    auto findings = gdpr::lint(map_of(tc.ctx(), tx), tc->config().data);
     std::vector<std::string> got;
     for (const auto& x : findings) got.push_back(x.table + "." + x.column);
     CHECK(got == std::vector<std::string>{"public.likes.*", "public.likes.emoji", "public.users.address"});
@@ -77,7 +82,7 @@ TEST_CASE("a data map naming a missing table or column is a usage error", "[inte
     test::TestContext tc(f.db, f.config(bad_column));
     pqxx::read_transaction tx(tc->db());
     try {
-        gdpr::load_data_map(tc.ctx(), tx);
+        map_of(tc.ctx(), tx);
         FAIL("expected a usage error");
     } catch (const Error& e) {
         CHECK(e.code() == Exit::usage);
@@ -88,7 +93,7 @@ TEST_CASE("a data map naming a missing table or column is a usage error", "[inte
     bad_table.replace(bad_table.find("    invoices:"), 13, "    invoicez:");
     test::TestContext tc2(f.db, f.config(bad_table));
     pqxx::read_transaction tx2(tc2->db());
-    CHECK(code_of([&] { gdpr::load_data_map(tc2.ctx(), tx2); }) == Exit::usage);
+    CHECK(code_of([&] { map_of(tc2.ctx(), tx2); }) == Exit::usage);
 }
 
 TEST_CASE("subject export finds every row, decrypts, and includes audit events with third parties redacted",

@@ -12,7 +12,8 @@
 //   partition moved in), the events inserted, and the position stored in the job's cursor,
 //   all in one transaction: a killed import resumes after its last batch, without duplicates.
 // - Sealing: events older than a tenant's sealed head would read as "inserted" to verify. So
-//   such a tenant's chain is verified first (exit 8 and no change when it is broken), then
+//   every sealed chain is verified before the first batch (exit 8 and nothing imported when
+//   one is broken), then such a tenant's chain is
 //   re-sealed from its start (the genesis or its prune anchor) over the imported events; the
 //   old head goes into the audit.import event. Other tenants' new events are sealed on top.
 #pragma once

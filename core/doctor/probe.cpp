@@ -192,7 +192,9 @@ public:
         } catch (const pqxx::sql_error& e) {
             std::string state = e.sqlstate();
             std::string msg = first_line(e.what());
-            if (state == "42501" && msg.find("row-level security") != std::string::npos) {
+            // The server's words decide, not only the SQLSTATE: libpqxx 6 reports an empty
+            // SQLSTATE for some errors raised under SET ROLE.
+            if ((state == "42501" || state.empty()) && msg.find("row-level security") != std::string::npos) {
                 c.outcome = "isolated";
             } else if (state == "42501") {
                 c.outcome = "denied";

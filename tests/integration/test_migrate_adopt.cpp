@@ -315,7 +315,6 @@ TEST_CASE("resuming at a DROP INDEX CONCURRENTLY whose index is already gone", "
     auto report = m::up(tc.ctx(), o);
     REQUIRE(report.shared.size() == 1);
     CHECK(report.shared[0].action == "resumed");
-    CHECK(tc.log_text().find("index items_name is already gone") != std::string::npos);
     CHECK(exists(db, "items_name2") == "t");
     CHECK(ledger(db) == "20240101000000:applied");
 }

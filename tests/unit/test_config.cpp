@@ -379,7 +379,7 @@ TEST_CASE("unknown keys are errors at every level, with a did-you-mean hint", "[
 
 TEST_CASE("an unknown key far from any known one lists the valid keys", "[config][errors]") {
     CHECK(config_error("migrations:\n  path: db\n") == "tenantctl.yaml:2:3: unknown key 'path' in migrations");
-    CHECK(config_hint("migrations:\n  path: db\n") == "valid keys: dir");
+    CHECK(config_hint("migrations:\n  path: db\n") == "valid keys: dir, layout");
     CHECK(config_hint("database: x\n") ==
           "valid keys: contexts, current_context, schema, tenancy, keys, audit, migrations, maintain, data");
 }
@@ -390,7 +390,7 @@ TEST_CASE("duplicate keys, merge keys and complex keys are errors", "[config][er
     CHECK(config_error("base: &b {premake: 3}\n") == "tenantctl.yaml:1:1: unknown key 'base' at the top level");
     CHECK(config_error("audit:\n  <<: {premake: 3}\n") ==
           "tenantctl.yaml:2:3: merge keys (<<) are not supported; write the settings out");
-    CHECK(config_error("audit:\n  ? [a, b]\n  : 1\n") == "tenantctl.yaml:2:5: keys in audit must be plain strings");
+    CHECK(config_error("audit:\n  ? [a, b]\n  : 1\n") == "tenantctl.yaml:2:5: keys must be plain strings, not maps or lists");
     CHECK(config_error("data:\n  tables:\n    users: {}\n    public.users: {}\n") ==
           "tenantctl.yaml:4:5: data.tables: public.users is listed twice (first as 'users' at line 3)");
 }

@@ -199,8 +199,11 @@ TEST_CASE("migrate file: versions", "[migrate][file]") {
     CHECK_FALSE(is_valid_version(""));
     CHECK_NOTHROW(require_valid_version("20240101000000"));
     CHECK_THROWS_AS(require_valid_version("latest"), UsageError);
-    CHECK_THROWS_WITH(require_valid_version("2024"),
-                      "invalid migration version '2024': expected 14 digits YYYYMMDDHHMMSS");
+    CHECK_NOTHROW(require_valid_version("2024"));  // other layouts: golang-migrate 000001, Flyway 1.2
+    CHECK_NOTHROW(require_valid_version("1.2"));
+    CHECK_THROWS_WITH(require_valid_version("2024-01"),
+                      "invalid migration version '2024-01': expected digits such as 20240131120000 (or 1.2 for Flyway)");
+    CHECK_THROWS_AS(require_valid_version("1..2"), UsageError);
 }
 
 TEST_CASE("migrate file: header directive errors name path:line:col", "[migrate][file]") {

@@ -67,7 +67,7 @@ TEST_CASE("migrate lint: rule registry", "[migrate][lint]") {
         CHECK((rule.severity == "error" || rule.severity == "warning"));
         CHECK_FALSE(rule.summary.empty());
     }
-    CHECK(ids.size() == 10);
+    CHECK(ids.size() == 11);
     REQUIRE(find_lint_rule("set-not-null"));
     CHECK(find_lint_rule("set-not-null")->severity == "warning");
     CHECK(find_lint_rule("parse-error") == nullptr);
@@ -104,8 +104,13 @@ TEST_CASE("migrate lint: index-not-concurrent", "[migrate][lint]") {
 
     // Tables created earlier in the same file are empty: a plain index is right there.
     CHECK(rules_of("CREATE TABLE t (x int);\nCREATE INDEX i ON t (x);").empty());
-    CHECK(rules_of("CREATE TABLE IF NOT EXISTS app.t (x int);\nCREATE INDEX i ON \"t\" (x);").empty());
-    CHECK(rules_of("CREATE UNLOGGED TABLE t (x int);\nCREATE INDEX i ON app.t (x);").empty());
+    CHECK(rules_of("CREATE TABLE IF NOT EXISTS app.t (x int);\nCREATE INDEX i ON app.\"t\" (x);").empty());
+    CHECK(rules_of("CREATE UNLOGGED TABLE t (x int);\nCREATE INDEX i ON public.t (x);").empty());
+    // Names resolve with their schema: app.t is not public.t (nor the other way round).
+    CHECK(rules_of("CREATE TABLE IF NOT EXISTS app.t (x int);\nCREATE INDEX i ON \"t\" (x);") ==
+          Rules{"index-not-concurrent"});
+    CHECK(rules_of("CREATE UNLOGGED TABLE t (x int);\nCREATE INDEX i ON app.t (x);") == Rules{"index-not-concurrent"});
+    CHECK(rules_of("SET search_path = app;\nCREATE TABLE t (x int);\nCREATE INDEX i ON app.t (x);").empty());
     // ... but only earlier, and only the same name ("T" is not t).
     CHECK(rules_of("CREATE INDEX i ON t (x);\nCREATE TABLE t (x int);") == Rules{"index-not-concurrent"});
     CHECK(rules_of("CREATE TABLE \"T\" (x int);\nCREATE INDEX i ON t (x);") == Rules{"index-not-concurrent"});

@@ -9,16 +9,10 @@
 #include <pqxx/pqxx>
 
 #include "core/gdpr/data_map.hpp"
+#include "core/gdpr/selector.hpp"
 
 namespace tenantctl::gdpr {
 
-struct Selector {
-    std::string column;  // `id` means the subject key column
-    std::string value;
-};
-
-// Splits at the first ':'. UsageError (exit 2) when there is no ':' or either side is empty.
-Selector parse_selector(std::string_view text);
 
 struct Subject {
     std::string key;                  // the subject key value, as text

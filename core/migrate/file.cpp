@@ -365,7 +365,8 @@ private:
         }
 
         for (auto& [line, rules] : m_statement_nolint_lines) {
-            auto next = std::find_if(up.begin(), up.end(), [&](const Statement& s) { return s.line > line; });
+            const auto after = line;  // clang 14 cannot capture a structured binding
+            auto next = std::find_if(up.begin(), up.end(), [&](const Statement& s) { return s.line > after; });
             if (next == up.end())
                 fail(line, 1, "tenantctl:nolint is not followed by a statement",
                      "put it on the line before the statement it silences");

@@ -11,6 +11,19 @@
 using namespace tenantctl;
 
 namespace {
+// A NUL character in any string (key or value): what PostgreSQL's jsonb refuses. Searching the
+// dumped text for "\u0000" would also match an escaped backslash followed by "u0000".
+bool has_nul(const nlohmann::json& j) {
+    if (j.is_string()) return j.get_ref<const std::string&>().find('\0') != std::string::npos;
+    if (j.is_object())
+        for (const auto& [k, v] : j.items())
+            if (k.find('\0') != std::string::npos || has_nul(v)) return true;
+    if (j.is_array())
+        for (const auto& v : j)
+            if (has_nul(v)) return true;
+    return false;
+}
+
 int depth_of(const nlohmann::json& j) {
     int deepest = 0;
     if (j.is_structured())
@@ -22,8 +35,8 @@ int depth_of(const nlohmann::json& j) {
 void fuzz_one(std::string_view input) {
     try {
         const auto [key, value] = tenants::parse_setting(std::string(input));
-        const std::string dumped = value.dump();
-        FUZZ_CHECK(dumped.find("\\u0000") == std::string::npos);
+        (void)value.dump();
+        FUZZ_CHECK(!has_nul(value));
         FUZZ_CHECK(depth_of(value) <= util::kMaxJsonDepth);
     } catch (const Error&) {
     }

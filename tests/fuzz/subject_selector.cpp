@@ -1,5 +1,5 @@
 // GDPR subject selectors (core/gdpr/subject parse_selector): COLUMN:VALUE, both non-empty.
-#include "core/gdpr/subject.hpp"
+#include "core/gdpr/selector.hpp"
 #include "tests/fuzz/fuzz_main.hpp"
 
 void fuzz_one(std::string_view input) {

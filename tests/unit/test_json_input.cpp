@@ -48,7 +48,7 @@ TEST_CASE("json input: numbers a double cannot hold keep their digits as strings
     CHECK_FALSE(util::exact_number("1 2"));
 }
 
-TEST_CASE("--set keeps exact digits, refuses NUL and deep nesting", "[unit][json][tenants]") {
+TEST_CASE("set values keep exact digits, refuses NUL and deep nesting", "[unit][json][tenants]") {
     // Was 1.2345678901234568e+22.
     CHECK(tenants::parse_setting("k=12345678901234567890123").second == "12345678901234567890123");
     CHECK(tenants::parse_setting("k=12345678901234567890123").second.dump() == "\"12345678901234567890123\"");
@@ -67,7 +67,7 @@ TEST_CASE("--set keeps exact digits, refuses NUL and deep nesting", "[unit][json
     CHECK(error_of([] { tenants::parse_setting("k=\"\xff\""); }) == "setting k: not valid UTF-8");
 }
 
-TEST_CASE("--metadata JSON is checked the same way", "[unit][json]") {
+TEST_CASE("metadata JSON (--metadata) is checked the same way as --set", "[unit][json]") {
     using util::parse_json_input;
     CHECK(parse_json_input<json>("{\"b\": 1, \"a\": 2}", "--metadata")->dump() == "{\"b\":1,\"a\":2}");
     CHECK_FALSE(parse_json_input<json>("{oops", "--metadata"));

@@ -9,6 +9,7 @@ _tenantctl_is_node() {
         "apikey revoke") return 0 ;;
         "apikey rotate") return 0 ;;
         "audit") return 0 ;;
+        "audit import") return 0 ;;
         "audit partitions") return 0 ;;
         "audit partitions ensure") return 0 ;;
         "audit partitions list") return 0 ;;
@@ -64,6 +65,7 @@ _tenantctl_is_node() {
         "sandbox status") return 0 ;;
         "sandbox up") return 0 ;;
         "tenant") return 0 ;;
+        "tenant adopt") return 0 ;;
         "tenant apply") return 0 ;;
         "tenant create") return 0 ;;
         "tenant delete") return 0 ;;
@@ -82,7 +84,7 @@ _tenantctl_children() {
     case "$1" in
         "") echo "apikey audit completion doctor gdpr init keys maintain migrate sandbox tenant" ;;
         "apikey") echo "create list revoke rotate" ;;
-        "audit") echo "partitions query record seal stats tail verify" ;;
+        "audit") echo "import partitions query record seal stats tail verify" ;;
         "audit partitions") echo "ensure list prune" ;;
         "gdpr") echo "erase export lint requests" ;;
         "gdpr requests") echo "add close list show" ;;
@@ -90,7 +92,7 @@ _tenantctl_children() {
         "keys jwt") echo "activate list retire rotate" ;;
         "migrate") echo "adopt baseline down lint new plan repair status up verify" ;;
         "sandbox") echo "down env psql status up" ;;
-        "tenant") echo "apply create delete list purge restore resume show suspend update" ;;
+        "tenant") echo "adopt apply create delete list purge restore resume show suspend update" ;;
     esac
 }
 
@@ -103,6 +105,7 @@ _tenantctl_options() {
         "apikey revoke") echo "--tenant --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "apikey rotate") echo "--tenant --overlap --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit import") echo "--from --map --tenant --key --batch --no-seal --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit partitions") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit partitions ensure") echo "--ahead --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit partitions list") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -158,8 +161,9 @@ _tenantctl_options() {
         "sandbox status") echo "--dir --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "sandbox up") echo "--dir --port --no-init --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "tenant") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant adopt") echo "--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "tenant apply") echo "--file -f --prune --grace --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
-        "tenant create") echo "--name --plan --region --id --admin-email --isolation --if-not-exists --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "tenant create") echo "--name --plan --region --id --key --admin-email --isolation --if-not-exists --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "tenant delete") echo "--grace --reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "tenant list") echo "--status --plan --region --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
         "tenant purge") echo "--due --force --batch-size --max-duration --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -196,6 +200,7 @@ _tenantctl_values() {
         "tenant create|--plan") return 0 ;;
         "tenant create|--region") return 0 ;;
         "tenant create|--id") return 0 ;;
+        "tenant create|--key") return 0 ;;
         "tenant create|--admin-email") return 0 ;;
         "tenant create|--isolation") echo "shared schema"; return 0 ;;
         "tenant list|--status") echo "active suspended pending_deletion purged all"; return 0 ;;
@@ -339,6 +344,11 @@ _tenantctl_values() {
         "audit partitions ensure|--ahead") return 0 ;;
         "audit partitions prune|--older-than") return 0 ;;
         "audit partitions prune|--archive") return 3 ;;
+        "audit import|--from") return 0 ;;
+        "audit import|--map") return 0 ;;
+        "audit import|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
+        "audit import|--key") return 0 ;;
+        "audit import|--batch") return 0 ;;
         "maintain|--only") echo "audit-partitions audit-seal audit-prune tenant-purge key-rotate key-reencrypt jwt-retire gdpr-due"; return 0 ;;
         "maintain|--max-duration") return 0 ;;
         "maintain|--settle") return 0 ;;

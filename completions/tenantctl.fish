@@ -16,6 +16,8 @@ function __tenantctl_is_node
             return 0
         case 'audit'
             return 0
+        case 'audit import'
+            return 0
         case 'audit partitions'
             return 0
         case 'audit partitions ensure'
@@ -126,6 +128,8 @@ function __tenantctl_is_node
             return 0
         case 'tenant'
             return 0
+        case 'tenant adopt'
+            return 0
         case 'tenant apply'
             return 0
         case 'tenant create'
@@ -157,7 +161,7 @@ function __tenantctl_children
         case 'apikey'
             string split ' ' -- 'create list revoke rotate'
         case 'audit'
-            string split ' ' -- 'partitions query record seal stats tail verify'
+            string split ' ' -- 'import partitions query record seal stats tail verify'
         case 'audit partitions'
             string split ' ' -- 'ensure list prune'
         case 'gdpr'
@@ -173,7 +177,7 @@ function __tenantctl_children
         case 'sandbox'
             string split ' ' -- 'down env psql status up'
         case 'tenant'
-            string split ' ' -- 'apply create delete list purge restore resume show suspend update'
+            string split ' ' -- 'adopt apply create delete list purge restore resume show suspend update'
     end
 end
 
@@ -193,6 +197,8 @@ function __tenantctl_options
             string split ' ' -- '--tenant --overlap --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'audit import'
+            string split ' ' -- '--from --map --tenant --key --batch --no-seal --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit partitions'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit partitions ensure'
@@ -303,10 +309,12 @@ function __tenantctl_options
             string split ' ' -- '--dir --port --no-init --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'tenant'
             string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+        case 'tenant adopt'
+            string split ' ' -- '--database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'tenant apply'
             string split ' ' -- '--file -f --prune --grace --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'tenant create'
-            string split ' ' -- '--name --plan --region --id --admin-email --isolation --if-not-exists --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
+            string split ' ' -- '--name --plan --region --id --key --admin-email --isolation --if-not-exists --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'tenant delete'
             string split ' ' -- '--grace --reason --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --log-format --no-color --lock-timeout --progress --help --version'
         case 'tenant list'
@@ -377,6 +385,8 @@ function __tenantctl_values
         case 'tenant create|--region'
             return 0
         case 'tenant create|--id'
+            return 0
+        case 'tenant create|--key'
             return 0
         case 'tenant create|--admin-email'
             return 0
@@ -719,6 +729,17 @@ function __tenantctl_values
             return 0
         case 'audit partitions prune|--archive'
             return 3
+        case 'audit import|--from'
+            return 0
+        case 'audit import|--map'
+            return 0
+        case 'audit import|--tenant'
+            tenantctl __complete tenants 2>/dev/null
+            return 0
+        case 'audit import|--key'
+            return 0
+        case 'audit import|--batch'
+            return 0
         case 'maintain|--only'
             string split ' ' -- 'audit-partitions audit-seal audit-prune tenant-purge key-rotate key-reencrypt jwt-retire gdpr-due'
             return 0

@@ -252,7 +252,7 @@ TEST_CASE("a killed whole-tenant export leaves no file under the final name", "[
     CHECK(std::filesystem::exists(out));
     // ... and removed the killed run's partial file (it held personal data).
     CHECK(!std::filesystem::exists(partial));
-    for (const auto& entry : std::filesystem::directory_iterator(e.dir))
+    for (const auto& entry : std::filesystem::directory_iterator(e.dir.path()))
         CHECK(entry.path().filename().string().find(".partial-") == std::string::npos);
 }
 

@@ -184,7 +184,7 @@ TEST_CASE("migrate down, baseline and repair through the CLI", "[e2e][migrate]")
     CHECK(run_cli(args({"migrate", "up"}, dir), &db).exit_code == 0);
     CHECK(db.query_value("SELECT to_regclass('a') IS NULL") == "t");  // covered by the baseline: never ran
     CHECK(db.query_value("SELECT to_regclass('b') IS NOT NULL") == "t");
-    CHECK(run_cli(args({"migrate", "baseline", "2024"}, dir), &db).exit_code == 2);
+    CHECK(run_cli(args({"migrate", "baseline", "2024-01"}, dir), &db).exit_code == 2);
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action LIKE 'migrate.%'") == "5");
 }
 

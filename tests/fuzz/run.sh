@@ -32,7 +32,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # findings in their own directory, a summary line from libFuzzer's last status line.
 run_one() {
   local target=$1 work="$build/fuzz-work/$1" findings="$build/findings/$1"
-  rm -rf "$work"
+  rm -rf "$work" "$findings"   # findings of an earlier run are not this run's
   mkdir -p "$work/corpus" "$findings"
   cp -r "$root/tests/fuzz/corpus/$target/." "$work/corpus/" 2>/dev/null || true
   local status=0

@@ -198,7 +198,8 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
             if (a.skipped) continue;
             const model::Column& col = *t.relation->column(c);
             values.push_back(fmt::format("{} AS v{}", anonymized_value_sql(col, a.applied, "t." + db::quote_ident(c), 1, 2), n));
-            sets.push_back(fmt::format("{} = a.v{}", db::quote_ident(c), n));
+            // The scratch table may hold NULL as text: cast back to the column's own type.
+            sets.push_back(fmt::format("{} = a.v{}::{}", db::quote_ident(c), n, col.type));
             ++n;
         }
         if (values.empty()) continue;

@@ -1,5 +1,7 @@
 #include "core/gdpr/session.hpp"
 
+#include "core/errors.hpp"
+
 #include "core/audit/pseudonymize.hpp"
 #include "core/context.hpp"
 #include "core/db/connection.hpp"
@@ -31,6 +33,14 @@ std::string canonical_subject(Context& ctx, pqxx::transaction_base& tx, const te
                               const std::string& selector) {
     auto sel = parse_selector(selector);
     if (sel.column == "key") return "key:" + sel.value;
+    // Without a data map there is no subject table to look the person up in: a reference such
+    // as id:KEY is kept as given, but an e-mail address is never stored.
+    if (!ctx.config().data.subjects) {
+        if (sel.column == "email")
+            throw UsageError("--subject: an e-mail address needs data.subjects in the config to be resolved to a key",
+                             "pass id:KEY, or configure the data map");
+        return selector;
+    }
     auto map = load_data_map(ctx, tx, tenant);
     return find_subject(ctx, tx, tenant, map, sel).canonical();
 }

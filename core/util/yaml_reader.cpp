@@ -49,6 +49,11 @@ public:
         const bool is_key = node(mark);
         check_tag(mark, tag);
         if (value.find('\0') != std::string::npos) fail(mark, "NUL characters are not allowed");
+        // The file itself is checked, but yaml-cpp decodes the escapes \N and \_ to the bare
+        // bytes 0x85 and 0xA0 (not U+0085 and U+00A0), which no JSON or database accepts.
+        if (valid_utf8_prefix(value) != value.size())
+            fail(mark, "a value decodes to invalid UTF-8 (the escapes \\N and \\_ are not supported; write the "
+                       "character itself)");
         if (is_key && std::any_of(value.begin(), value.end(), [](char c) {
                 const auto u = static_cast<unsigned char>(c);
                 return u < 0x20 || u == 0x7f;

@@ -137,6 +137,12 @@ TEST_CASE("yaml: invalid UTF-8 is refused where it is, in every reader", "[unit]
     CHECK(manifest_error("tenants:\n  - slug: acme\n    name: \xc3(\n") ==
           "m.yaml:3:11: invalid UTF-8 (the file must be UTF-8 text)");
     CHECK(load_error("\xff") == "f.yaml:1:1: invalid UTF-8 (the file must be UTF-8 text)");
+    // Escapes yaml-cpp decodes to bare bytes (found by the manifest fuzzer).
+    CHECK(manifest_error("tenants:\n  - slug: acme\n    settings: {a: \"x\\_\"}\n") ==
+          "m.yaml:3:19: a value decodes to invalid UTF-8 (the escapes \\N and \\_ are not supported; write the "
+          "character itself)");
+    CHECK(load_error("a: \"\\N\"\n").rfind("f.yaml:1:4: a value decodes to invalid UTF-8", 0) == 0);
+    CHECK(load_error("a: \"\\u00e9 and \\x41\"\n") == "no error");
 }
 
 TEST_CASE("config: names with control characters are refused", "[unit][yaml][config]") {

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "core/audit/append.hpp"
@@ -69,6 +70,35 @@ std::string references_rows(const catalog::ForeignKey& fk, const model::Relation
 // Identifiers that look like e-mail addresses are matched case-insensitively in the audit
 // log: the app may have logged Alice@Example.com for alice@example.com. Returns the
 // identifiers plus every case variant found in the tenant's events.
+// A row the erase keeps that still references an erased row (ON DELETE NO ACTION or
+// RESTRICT, and not cleared by the step before: its columns cannot be NULL, or its parent
+// goes only by cascade) would make the DELETE fail on a foreign-key violation. Found before
+// any DELETE and named with its way out; the transaction (and a dry run) ends there.
+void refuse_kept_references(const model::TenantData& md, pqxx::transaction_base& tx,
+                            const std::map<catalog::TableName, std::string>& gone) {
+    for (const auto& fk : md.foreign_keys()) {
+        if (!gone.count(fk.parent) || fk.on_delete == 'c' || fk.on_delete == 'n' || fk.on_delete == 'd') continue;
+        const model::Relation& child = md.get(fk.child);
+        std::string kept;
+        if (gone.count(fk.child)) {
+            if (!child.identity) continue;
+            kept = " AND NOT " + in_table(child.identity.columns, gone.at(fk.child), "c");
+        }
+        const long long n =
+            tx.exec(fmt::format("SELECT count(*) FROM {} c WHERE {}{}", fk.child.quoted(),
+                                references_rows(fk, md.get(fk.parent), gone.at(fk.parent)), kept))[0][0]
+                .as<long long>();
+        if (n == 0) continue;
+        throw Refused(
+            fmt::format("cannot erase: {} row(s) of {} that stay reference erased rows of {} through {} ({}), "
+                        "which cannot be cleared",
+                        n, fk.child.display(), fk.parent.display(), fk.constraint, util::join(fk.child_columns, ", ")),
+            fmt::format("anonymize {} instead of deleting it (erase: anonymize), delete {} too, or give {} ON DELETE "
+                        "SET NULL or CASCADE",
+                        fk.parent.display(), fk.child.display(), fk.constraint));
+    }
+}
+
 std::vector<std::string> with_case_variants(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
                                             const std::vector<std::string>& ids) {
     std::vector<std::string> lowered;
@@ -319,6 +349,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
             if (n > 0)
                 cleared.push_back({{"table", name.display()}, {"rows", n},
                                    {"reason", "unlinked by ON DELETE SET NULL/DEFAULT from an erased row"}});
+        refuse_kept_references(md, tx, gone);
     }
     auto order = catalog::delete_order(doomed, md.foreign_keys());
     for (const auto& fk : order.broken) {

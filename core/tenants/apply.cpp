@@ -69,6 +69,7 @@ NewTenant new_tenant(Context& ctx, const Desired& d) {
     if (t.status == "suspended") t.status_reason = "tenant apply";
     if (d.settings) t.settings = *d.settings;
     if (d.flags) t.flags = *d.flags;
+    t.tenancy_key = d.key;
     validate_new(t);
     return t;
 }

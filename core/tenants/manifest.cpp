@@ -20,7 +20,7 @@ namespace {
 
 const std::vector<std::string> kTopKeys{"tenants"};
 const std::vector<std::string> kTenantKeys{"slug",      "name",   "plan",     "region", "admin_email",
-                                           "isolation", "status", "settings", "flags"};
+                                           "isolation", "key",    "status", "settings", "flags"};
 
 class Reader {
 public:
@@ -147,6 +147,12 @@ public:
                 d.isolation = text(k, v);
                 if (*d.isolation != "shared" && *d.isolation != "schema")
                     fail(v.Mark(), fmt::format("isolation: expected shared or schema, got {}", util::in_quotes(*d.isolation)));
+            } else if (key == "key") {
+                // Kept as written (a bigint key keeps every digit); checked against the
+                // column's type when the tenant is created.
+                if (!v.IsScalar() || v.Scalar().empty())
+                    fail(v.Mark(), "key: expected the value the app's tenancy columns hold for this tenant");
+                d.key = v.Scalar();
             } else if (key == "status") {
                 d.status = text(k, v);
                 if (*d.status != "active" && *d.status != "suspended")

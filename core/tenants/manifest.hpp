@@ -7,6 +7,8 @@
 //       region: eu-west-1
 //       admin_email: ops@acme.example
 //       isolation: shared          # shared | schema; only used when creating
+//       key: 42                    # what the app's tenancy columns hold (`tenant create
+//                                  # --key`); only used when creating, a change is refused
 //       status: active             # active | suspended
 //       settings: {max_users: 50, sso: {provider: okta}}
 //       flags: {beta_ui: on, new_billing: off}

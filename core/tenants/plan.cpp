@@ -2,14 +2,23 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 
 #include "core/errors.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::tenants {
 
 namespace {
+
+bool same_key(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
 
 json shown(const Value& v) { return json::parse(v.dump()); }
 
@@ -118,6 +127,12 @@ Plan make_plan(const std::vector<Desired>& desired, const std::vector<Tenant>& e
         if (d.isolation && *d.isolation != cur.isolation)
             throw Refused(fmt::format("{}: tenant '{}' uses {} isolation; changing it to {} is not supported", d.origin,
                                       d.slug, cur.isolation, *d.isolation));
+        // The key ties the tenant to the app's rows; changing it would orphan them. Compared
+        // case-insensitively: a uuid is stored in lowercase.
+        if (d.key && !same_key(*d.key, cur.tenancy_value))
+            throw Refused(fmt::format("{}: tenant '{}' has key {}; changing it to {} is not supported", d.origin, d.slug,
+                                      util::in_quotes(cur.tenancy_value), util::in_quotes(*d.key)),
+                          "the key is what the app's rows hold for the tenant; remove `key:` or write the stored one");
         item.changes = field_changes(cur, d);
         const std::string want = d.status.value_or(cur.status == "pending_deletion" ? "active" : cur.status);
         if (cur.status == "pending_deletion") {

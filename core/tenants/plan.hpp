@@ -31,6 +31,7 @@ struct Desired {
     std::optional<std::string> region;
     std::optional<std::string> admin_email;
     std::optional<std::string> isolation;  // only used when creating; a change is refused
+    std::optional<std::string> key;        // the app's tenancy value; only used when creating
     std::optional<std::string> status;     // active | suspended
     std::optional<Value> settings;
     std::optional<Value> flags;

@@ -8,8 +8,10 @@
 #include "core/keys/data_keys.hpp"
 #include "core/keys/reencrypt.hpp"
 #include "core/model/tenant_data.hpp"
+#include "core/tenants/apply.hpp"
 #include "core/tenants/create.hpp"
 #include "core/tenants/lifecycle.hpp"
+#include "core/tenants/manifest.hpp"
 #include "core/tenants/purge.hpp"
 #include "core/tenants/show.hpp"
 #include "tests/support/test_support.hpp"
@@ -208,4 +210,29 @@ CREATE POLICY by_current_tenant ON public.notes USING (tenant_id::text = current
     del.grace = util::parse_duration("30d");
     tenants::change_status(setup.ctx(), "acme", tenants::Transition::remove, del);
     CHECK(tenants::change_status(setup.ctx(), "acme", tenants::Transition::restore, {}).changed);
+}
+
+TEST_CASE("tenant apply on a bigint tenancy column: `key:` in the manifest, required, exact and fixed",
+          "[integration][model][tenants]") {
+    test::TestDatabase db;
+    create_events(db);
+    test::TestContext tc(db, events_config());
+    auto apply = [&](const std::string& yaml) {
+        return tenants::apply(tc.ctx(), tenants::parse_manifest(yaml, "t.yaml"), {"t.yaml"});
+    };
+    // Without a key nothing could tie the tenant to its rows: refused before anything is written.
+    CHECK(exit_of([&] { apply("tenants:\n  - slug: acme\n"); }) == Exit::refused);
+    CHECK(exit_of([&] { apply("tenants:\n  - slug: acme\n    key: forty-two\n"); }) == Exit::usage);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.tenants") == "0");
+
+    auto r = apply("tenants:\n  - slug: acme\n    key: 9007199254740993\n  - slug: globex\n    key: 2\n");
+    CHECK(r.applied);
+    // Past 2^53: a double would have made it ...992.
+    CHECK(db.query_value("SELECT string_agg(slug || '=' || tenancy_key, ',' ORDER BY slug) FROM tenantctl.tenants") ==
+          "acme=9007199254740993,globex=2");
+    // Re-applied: nothing to do; a different key is refused and nothing changes.
+    CHECK_FALSE(apply("tenants:\n  - slug: acme\n    key: 9007199254740993\n  - slug: globex\n    key: 2\n").applied);
+    CHECK(exit_of([&] { apply("tenants:\n  - slug: acme\n    key: 3\n  - slug: globex\n    key: 2\n"); }) ==
+          Exit::refused);
+    CHECK(db.query_value("SELECT tenancy_key FROM tenantctl.tenants WHERE slug = 'acme'") == "9007199254740993");
 }

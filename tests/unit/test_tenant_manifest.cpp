@@ -26,6 +26,7 @@ TEST_CASE("a manifest reads every field", "[unit][tenants]") {
     region: eu-west-1
     admin_email: ops@acme.example
     isolation: schema
+    key: 123456789012345678901234567890
     status: suspended
     settings: {max_users: 50, code: "042", ratio: 0.5, sso: {provider: okta}, tags: [a, b], none: ~}
     flags: {beta: on, old: off}
@@ -37,6 +38,8 @@ TEST_CASE("a manifest reads every field", "[unit][tenants]") {
     CHECK(a.slug == "acme");
     CHECK(*a.name == "Acme; DROP TABLE tenants");
     CHECK(*a.isolation == "schema");
+    CHECK(*a.key == "123456789012345678901234567890");  // every digit, as written
+    CHECK_FALSE(list[1].key);
     CHECK(*a.status == "suspended");
     CHECK(a.settings->at("max_users") == 50);
     CHECK(a.settings->at("code") == "042");
@@ -59,6 +62,9 @@ TEST_CASE("manifest errors name file, line and column", "[unit][tenants]") {
     CHECK(error_of("tenants:\n  - slug: acme\n    plna: pro\n").rfind("t.yaml:3:5: unknown key 'plna' in a tenant", 0) == 0);
     CHECK(error_of("tenants:\n  - slug: acme\n    status: deleted\n").rfind("t.yaml:3:13: status:", 0) == 0);
     CHECK(error_of("tenants:\n  - slug: acme\n    flags: {beta: maybe}\n").rfind("t.yaml:3:19: flags.beta", 0) == 0);
+    CHECK(error_of("tenants:\n  - slug: acme\n    key: [1, 2]\n") ==
+          "t.yaml:3:10: key: expected the value the app's tenancy columns hold for this tenant");
+    CHECK(error_of("tenants:\n  - slug: acme\n    key: \"\"\n").rfind("t.yaml:3:10: key: expected", 0) == 0);
     CHECK(error_of("tenants:\n  - name: x\n").rfind("t.yaml:2:5: tenant without a slug", 0) == 0);
     CHECK(error_of("tenants: [\n").rfind("t.yaml:", 0) == 0);
     CHECK(error_of("tenants:\n  - slug: acme\n   bad indent: [\n").find("invalid YAML") != std::string::npos);

@@ -100,6 +100,18 @@ TEST_CASE("a plan refuses purged slugs and isolation changes", "[unit][tenants]"
     auto d = desired("acme");
     d.isolation = "schema";
     CHECK_THROWS_AS(make_plan({d}, {tenant("acme")}, false), Refused);
+    // The key ties the tenant to the app's rows: the stored one (a uuid in any case) is no
+    // change, another one is refused.
+    auto current = tenant("acme");
+    current.tenancy_value = "0b5e6c1a-3f2d-4c7e-9a1b-2c3d4e5f6a7b";
+    auto same = desired("acme");
+    same.key = "0B5E6C1A-3F2D-4C7E-9A1B-2C3D4E5F6A7B";
+    CHECK(make_plan({same}, {current}, false).items.at(0).action == Action::unchanged);
+    auto other = desired("acme");
+    other.key = "42";
+    CHECK_THROWS_WITH(make_plan({other}, {current}, false),
+                      "t.yaml:1:3: tenant 'acme' has key '0b5e6c1a-3f2d-4c7e-9a1b-2c3d4e5f6a7b'; changing it to '42' is "
+                      "not supported");
     CHECK_THROWS_AS(make_plan({desired("acme"), desired("acme")}, {}, false), UsageError);
 }
 

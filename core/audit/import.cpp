@@ -17,6 +17,7 @@
 #include "core/records.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/failpoint.hpp"
 
 namespace tenantctl::audit {
 
@@ -472,6 +473,7 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
                     next.cursor["line"] = fb.next_line;
                     if (fb.lines.empty()) next.cursor["phase"] = "seal";
                     save_job(ctx, tx, next);
+                    util::failpoint("import.before-commit");
                 });
             } else {
                 const auto after = job.cursor.contains("after") ? std::optional(job.cursor["after"].get<std::string>())
@@ -484,6 +486,7 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
                     if (b.last_key) next.cursor["after"] = *b.last_key;
                     if (b.rows < o.batch) next.cursor["phase"] = "seal";
                     save_job(ctx, tx, next);
+                    util::failpoint("import.before-commit");
                 });
             }
             job = std::move(next);

@@ -21,6 +21,7 @@
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/util/failpoint.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/strings.hpp"
 
@@ -103,13 +104,6 @@ std::set<std::string> pruned_names(pqxx::transaction_base& tx, std::string_view 
 
 bool past_retention(year_month ym, TimePoint now, const util::Duration& retention) {
     return start_of(ym + months{1}) <= util::subtract(now, retention);
-}
-
-// A kill -9 injected by tests at a named step (TENANTCTL_TEST_FAILPOINT), to prove re-runs
-// complete what a killed run started.
-void failpoint(std::string_view name) {
-    const char* v = std::getenv("TENANTCTL_TEST_FAILPOINT");
-    if (v && name == v) ::raise(SIGKILL);
 }
 
 // --- archives ------------------------------------------------------------------------------
@@ -488,7 +482,7 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                 res.sha256 = archived->sha256;
                 res.rows = archived->fp.rows;
             }
-            failpoint("audit-prune-before-drop");
+            util::failpoint("audit-prune-before-drop");
             with_lock_retry(ctx, "dropping " + p.name, [&](pqxx::work& tx) {
                 // Nothing may have been written to the month since it was archived.
                 tx.exec0("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");

@@ -37,7 +37,20 @@ ArchiveFormat tar_format_for(const fs::path& target) {
     return ends_with(".tar.zst") || ends_with(".tzst") ? ArchiveFormat::tar_zst : ArchiveFormat::tar_gz;
 }
 
+// A file in `dir` without a name (O_TMPFILE), mode 0600: nothing of it is left when the
+// process dies, however it dies. -1 where the filesystem cannot make one.
+int unnamed_private_file(const fs::path& dir) {
+    const int fd = ::open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0 && ::fchmod(fd, 0600) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 int scratch_file(const fs::path& dir) {
+    if (int fd = unnamed_private_file(dir); fd >= 0) return fd;
+    // No O_TMPFILE here: a name for the instant between create and unlink.
     fs::path p = dir / fmt::format(".tenantctl-spool-{}-{}", ::getpid(), static_cast<long>(std::time(nullptr)));
     int fd = ::open(p.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) throw UsageError(fmt::format("cannot write in {}: {}", dir.string(), std::strerror(errno)));
@@ -119,14 +132,21 @@ void remove_stale_partials(const fs::path& dir, const std::string& name) {
 }  // namespace
 
 ArchiveWriter::ArchiveWriter(fs::path target, ArchiveFormat format, bool overwrite)
-    : m_impl(std::make_unique<Impl>()), m_target(std::move(target)) {
+    : m_impl(std::make_unique<Impl>()), m_target(std::move(target)), m_overwrite(overwrite) {
     if (fs::exists(m_target) && !overwrite)
         throw Refused(fmt::format("{} already exists", m_target.string()), "pass --force to overwrite it");
     fs::path dir = m_target.has_parent_path() ? m_target.parent_path() : fs::path(".");
     m_temp = dir / fmt::format(".{}.partial-{}", m_target.filename().string(), ::getpid());
     remove_stale_partials(dir, m_target.filename().string());
-    fs::remove(m_temp);
-    m_impl->fd = create_private_file(m_temp);
+    // The archive is written to an unnamed file and given its name only when complete: a run
+    // killed with SIGKILL leaves no personal data behind. Without O_TMPFILE it is written
+    // under a hidden partial name, which the next run removes.
+    m_impl->fd = unnamed_private_file(dir);
+    m_unnamed = m_impl->fd >= 0;
+    if (!m_unnamed) {
+        fs::remove(m_temp);
+        m_impl->fd = create_private_file(m_temp);
+    }
     m_impl->a = archive_write_new();
     if (format == ArchiveFormat::zip) {
         archive_write_set_format_zip(m_impl->a);
@@ -180,10 +200,23 @@ std::string ArchiveWriter::commit() {
     archive_write_free(m_impl->a);
     m_impl->a = nullptr;
     if (::fsync(m_impl->fd) != 0)
-        throw Error(Exit::runtime, fmt::format("fsync {} failed: {}", m_temp.string(), std::strerror(errno)));
+        throw Error(Exit::runtime, fmt::format("fsync {} failed: {}", m_target.string(), std::strerror(errno)));
+    if (m_unnamed) {
+        // Name it: straight at the target when nothing may be overwritten (a file that
+        // appeared there meanwhile is refused, not replaced), else at the partial name first
+        // and renamed over the target.
+        const fs::path& name = m_overwrite ? m_temp : m_target;
+        if (m_overwrite) fs::remove(m_temp);
+        const std::string self = fmt::format("/proc/self/fd/{}", m_impl->fd);
+        if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, name.c_str(), AT_SYMLINK_FOLLOW) != 0) {
+            if (errno == EEXIST && !m_overwrite)
+                throw Refused(fmt::format("{} already exists", m_target.string()), "pass --force to overwrite it");
+            throw Error(Exit::runtime, fmt::format("cannot name {}: {}", m_target.string(), std::strerror(errno)));
+        }
+    }
     ::close(m_impl->fd);
     m_impl->fd = -1;
-    fs::rename(m_temp, m_target);
+    if (!m_unnamed || m_overwrite) fs::rename(m_temp, m_target);
     util::fsync_directory(m_target.has_parent_path() ? m_target.parent_path() : fs::path("."));
     m_committed = true;
     return m_impl->sha.hex_final();

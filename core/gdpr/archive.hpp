@@ -32,7 +32,7 @@ public:
     // One entry copied from an open file of known size (a spooled table), read from its
     // start in blocks.
     void add_fd(const std::string& name, int fd, std::uint64_t size);
-    // Finishes the archive, fsyncs, renames to the target; returns the archive's SHA-256.
+    // Finishes the archive, fsyncs, gives it the target's name; returns its SHA-256.
     std::string commit();
 
     const std::filesystem::path& target() const { return m_target; }
@@ -42,7 +42,9 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
     std::filesystem::path m_target;
-    std::filesystem::path m_temp;
+    std::filesystem::path m_temp;  // the partial name (only used where there is no O_TMPFILE, or to overwrite)
+    bool m_overwrite = false;
+    bool m_unnamed = false;  // written to an O_TMPFILE file, named at commit()
     bool m_committed = false;
 };
 

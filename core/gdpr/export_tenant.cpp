@@ -22,6 +22,7 @@
 #include "core/tenants/lookup.hpp"
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
+#include "core/util/failpoint.hpp"
 
 namespace tenantctl::gdpr {
 
@@ -274,6 +275,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
         result.rows += rows;
         result.bytes += static_cast<long long>(bytes);
         if (ctx.progress_enabled()) ctx.log().info(fmt::format("exported {} ({} rows)", t.name.display(), rows));
+        util::failpoint("export.table");
     }
     if (archiving.valid()) archiving.get();
     tx.commit();

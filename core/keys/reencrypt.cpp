@@ -28,6 +28,7 @@
 #include "core/keys/usage.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/failpoint.hpp"
 
 namespace tenantctl::keys {
 
@@ -539,6 +540,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
                     audit::append(ctx, tx, ev);
                 }
             }
+            util::failpoint("reencrypt.before-commit");
             db::verify_held_locks();  // a lost lock stops the run (exit 7); the checkpoint resumes it
             tx.commit();
         });

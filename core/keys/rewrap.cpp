@@ -18,6 +18,7 @@
 #include "core/tenants/lookup.hpp"
 #include "core/db/connection.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/failpoint.hpp"
 
 #include <algorithm>
 
@@ -149,6 +150,7 @@ Records rewrap(Context& ctx, const std::string& new_source) {
                    {"audit_keys", audit.size()},
                    {"already_rewrapped", already}};
     audit::append(ctx, tx, ev);
+    util::failpoint("rewrap.before-commit");
     db::verify_held_locks();
     tx.commit();
     ctx.log().info(fmt::format("re-wrapped {} data key(s), {} signing key(s) and {} audit key(s) under master key "

@@ -8,6 +8,7 @@
 
 #include "core/db/connection.hpp"
 #include "core/db/lock.hpp"
+#include "core/util/failpoint.hpp"
 
 namespace tenantctl::migrate {
 
@@ -294,6 +295,7 @@ private:
                 else
                     tx.exec_params(fmt::format("DELETE FROM {} WHERE target = $1 AND version = $2", m_s.ledger_table),
                                    m_target.name, f.version);
+                util::failpoint("migrate.before-commit");
                 tx.commit();
                 out.statements = total;
                 break;

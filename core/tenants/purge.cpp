@@ -17,6 +17,7 @@
 #include "core/platform/migrations.hpp"
 #include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
+#include "core/util/failpoint.hpp"
 
 namespace tenantctl::tenants {
 
@@ -250,6 +251,7 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
         for (const auto& step : plan.steps)
             if (!is_done(job, step.key)) run_step_in(tx, plan, step, t.tenancy_value, job, o.batch_size);
         save_job(ctx, tx, job);
+        util::failpoint("purge.before-commit");
         db::verify_held_locks();
         tx.commit();
         return true;
@@ -272,6 +274,7 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
             const bool finished = b.selected < o.batch_size;
             if (finished) job.cursor["done"].push_back(step.key);
             save_job(ctx, tx, job);
+            util::failpoint("purge.before-commit");
             db::verify_held_locks();  // a lost lock stops the run (exit 7) before this batch counts
             tx.commit();
             if (finished) {

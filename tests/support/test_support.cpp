@@ -161,11 +161,11 @@ std::string read_file(const fs::path& path) {
     return ss.str();
 }
 
-CliResult run_cli(const std::vector<std::string>& args, const TestDatabase* db, const CliOptions& options) {
-    TempDir home;
+std::map<std::string, std::string> cli_environment(const TestDatabase* db, const CliOptions& options,
+                                                   const std::filesystem::path& home) {
     std::map<std::string, std::string> env{
         {"PATH", std::getenv("PATH") ? std::getenv("PATH") : "/usr/bin:/bin"},
-        {"HOME", home.path().string()},
+        {"HOME", home.string()},
         {"XDG_STATE_HOME", (home / "state").string()},
         {"XDG_CONFIG_HOME", (home / "config").string()},
         {"LANG", "C.UTF-8"},
@@ -177,6 +177,12 @@ CliResult run_cli(const std::vector<std::string>& args, const TestDatabase* db, 
         if (const char* v = std::getenv(keep)) env[keep] = v;
     if (db) env["TENANTCTL_DATABASE_URL"] = db->url();
     for (const auto& [k, v] : options.env) env[k] = v;
+    return env;
+}
+
+CliResult run_cli(const std::vector<std::string>& args, const TestDatabase* db, const CliOptions& options) {
+    TempDir home;
+    const auto env = cli_environment(db, options, home.path());
 
     std::vector<std::string> env_strings;
     for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);

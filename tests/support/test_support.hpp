@@ -108,6 +108,9 @@ inline CliOptions with_stdin(std::string text) {
 // Runs the built tenantctl with a clean environment: HOME and XDG dirs in a scratch folder,
 // no PG* variables, TENANTCTL_DATABASE_URL set when `db` is given, and a test master key.
 CliResult run_cli(const std::vector<std::string>& args, const TestDatabase* db = nullptr, const CliOptions& options = {});
+// The environment run_cli gives the binary, with HOME and the XDG dirs under `home`.
+std::map<std::string, std::string> cli_environment(const TestDatabase* db, const CliOptions& options,
+                                                   const std::filesystem::path& home);
 
 // A scratch directory removed at the end of the test.
 class TempDir {

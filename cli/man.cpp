@@ -111,7 +111,7 @@ std::map<std::string, std::string> generate_man_pages(const Registry& r) {
     main += ".TP\n.B \\-\\-version\nprint the version and the git commit, then exit\n";
     main += ".TP\n.B \\-h, \\-\\-help\nprint help for the command, then exit\n";
     main += ".SH ENVIRONMENT\n"
-            ".TP\n.B TENANTCTL_DATABASE_URL\nconnection string when \\-\\-database is not given\n"
+            ".TP\n.B TENANTCTL_DATABASE_URL\nconnection string when neither \\-\\-database nor \\-\\-context is given\n"
             ".TP\n.B TENANTCTL_CONFIG\nconfiguration file when \\-\\-config is not given\n"
             ".TP\n.B TENANTCTL_ACTOR\noperator name recorded in audit events\n"
             ".TP\n.B TENANTCTL_MASTER_KEY_SOURCE\nmaster key source (env:NAME, file:PATH or cmd:COMMAND), "

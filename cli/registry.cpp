@@ -96,7 +96,10 @@ Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()) {
                                      "$XDG_CONFIG_HOME/tenantctl/config.yaml)",
                                      "TENANTCTL_CONFIG", [g](const std::string& v) { g->config_path = v; }));
     m_global_options.back().completer = Completer::file;
-    m_global_options.push_back(value("--context", "NAME", "named connection from the config's contexts", "",
+    m_global_options.push_back(value("--context", "NAME",
+                                     "named connection from the config's contexts; beats TENANTCTL_DATABASE_URL and "
+                                     "current_context",
+                                     "",
                                      [g](const std::string& v) { g->context = v; }));
     m_global_options.push_back(value("-o,--output", "FORMAT", "output format: table, json, ndjson, yaml or csv", "",
                                      [g](const std::string& v) { g->output = v; }));
@@ -108,8 +111,13 @@ Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()) {
                                     [g] { g->yes = true; }));
     m_global_options.push_back(flag("--dry-run", "show what a mutating command would do; change nothing",
                                     [g] { g->dry_run = true; }));
-    m_global_options.push_back(flag("-q,--quiet", "only warnings and errors on stderr", [g] { g->verbosity = -1; }));
+    m_global_options.push_back(flag("-q,--quiet",
+                                    "only warnings and errors on stderr, and with the table output nothing on stdout "
+                                    "unless the command fails (for cron)",
+                                    [g] { g->verbosity = -1; }));
     m_global_options.push_back(flag("-v,--verbose", "debug messages on stderr", [g] { g->verbosity = 1; }));
+    m_global_options.push_back(flag("--no-headers", "table and csv output without the header row (for scripts)",
+                                    [g] { g->no_headers = true; }));
     m_global_options.push_back(value("--log-format", "FORMAT", "stderr log format: text or json", "",
                                      [g](const std::string& v) { g->log_format = v; }));
     m_global_options.back().choices = {"text", "json"};

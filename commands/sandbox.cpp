@@ -19,6 +19,13 @@ struct SandboxOptions {
     std::vector<std::string> psql_args;
 };
 
+// One word for a POSIX shell, whatever the text holds: 'it'\''s'.
+std::string shell_quoted(const std::string& text) {
+    std::string out = "'";
+    for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
 std::filesystem::path dir_of(const SandboxOptions& o) {
     return o.dir.empty() ? sandbox::default_dir() : std::filesystem::path(o.dir);
 }
@@ -68,8 +75,12 @@ Records status(Context&, const SandboxOptions& o) {
 Records env(Context&, const SandboxOptions& o) {
     auto s = sandbox::running(dir_of(o));
     if (!s) throw NotFound(fmt::format("no running sandbox in {}", dir_of(o).string()), "start one with `tenantctl sandbox up`");
-    return Records::raw(fmt::format("export TENANTCTL_DATABASE_URL='{}'\nexport TENANTCTL_MASTER_KEY_SOURCE='file:{}'\n",
-                                    s->url(), s->key_file().string()));
+    // TENANTCTL_SANDBOX_DIR makes the other sandbox commands follow this sandbox, not the
+    // default one.
+    return Records::raw(fmt::format("export TENANTCTL_DATABASE_URL={}\nexport TENANTCTL_MASTER_KEY_SOURCE={}\n"
+                                    "export TENANTCTL_SANDBOX_DIR={}\n",
+                                    shell_quoted(s->url()), shell_quoted("file:" + s->key_file().string()),
+                                    shell_quoted(std::filesystem::absolute(s->dir).string())));
 }
 
 Records psql(Context&, const SandboxOptions& o) {
@@ -83,7 +94,7 @@ Records psql(Context&, const SandboxOptions& o) {
 }  // namespace
 
 void declare_sandbox(cli::Registry& r) {
-    auto dir_help = "state directory (default $XDG_STATE_HOME/tenantctl/sandbox)";
+    auto dir_help = "state directory (default $TENANTCTL_SANDBOX_DIR, else $XDG_STATE_HOME/tenantctl/sandbox)";
     r.command<SandboxOptions>("sandbox up", "Start the sandbox server (created on first use) and print its URL")
         .option("--dir", &SandboxOptions::dir, dir_help, "DIR")
         .complete(cli::Completer::directory)

@@ -1,9 +1,12 @@
 #include "core/context.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <istream>
+#include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -13,6 +16,7 @@
 #include "core/errors.hpp"
 #include "core/sandbox/sandbox.hpp"
 #include "core/util/duration.hpp"
+#include "core/util/strings.hpp"
 #include "core/util/json_input.hpp"
 
 namespace tenantctl {
@@ -51,9 +55,27 @@ public:
 
 }  // namespace
 
+namespace {
+
+// The login name: $USER, then $LOGNAME, then the password database, because cron and
+// systemd services often set neither variable and "unknown" in an audit event helps nobody.
+std::string os_user_name() {
+    for (const char* variable : {"USER", "LOGNAME"})
+        if (const char* value = std::getenv(variable); value && *value) return value;
+    const uid_t uid = geteuid();
+    std::vector<char> buffer(16384);
+    passwd entry{};
+    passwd* found = nullptr;
+    if (getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found && found->pw_name &&
+        *found->pw_name)
+        return found->pw_name;
+    return "uid" + std::to_string(uid);
+}
+
+}  // namespace
+
 std::string default_actor() {
-    const char* user = std::getenv("USER");
-    std::string name = user && *user ? user : "unknown";
+    std::string name = os_user_name();
     char host[256] = {};
     if (gethostname(host, sizeof host - 1) != 0) host[0] = '\0';
     return name + "@" + (host[0] ? host : "localhost");
@@ -96,11 +118,16 @@ bool Context::progress_enabled() const {
 
 const db::ConnInfo& Context::conninfo() {
     if (m_conninfo) return *m_conninfo;
+    // What the operator typed beats anything ambient: --database, then --context (an unknown
+    // one is exit 2 even when the environment names a database), then the environment, then
+    // the config's current_context, libpq's PG* variables, and a running sandbox last.
     if (m_globals.database) {
         m_conninfo = db::ConnInfo{*m_globals.database, "--database"};
+    } else if (m_globals.context) {
+        m_conninfo = db::ConnInfo{*m_config.database_for(m_globals.context), "--context " + *m_globals.context};
     } else if (auto url = env("TENANTCTL_DATABASE_URL")) {
         m_conninfo = db::ConnInfo{*url, "TENANTCTL_DATABASE_URL"};
-    } else if (auto from_config = m_config.database_for(m_globals.context)) {
+    } else if (auto from_config = m_config.database_for(std::nullopt)) {
         m_conninfo = db::ConnInfo{*from_config, "config"};
     } else if (libpq_environment_set()) {
         m_conninfo = db::ConnInfo{"", "libpq environment (PG*)"};
@@ -168,6 +195,33 @@ bool Context::confirm(std::string_view question) {
     std::getline(m_in, answer);
     if (answer == "y" || answer == "Y" || answer == "yes") return true;
     throw Aborted(fmt::format("{}: declined", question));
+}
+
+void Context::confirm_by_typing(std::string_view question, std::string_view expected) {
+    if (!m_terminal.stdin_tty) {
+        if (m_globals.yes) return;
+        throw Aborted(fmt::format("{}: confirmation needed but stdin is not a terminal", question), "pass --yes");
+    }
+    m_log.stream() << question << "\nType '" << expected << "' to confirm: " << std::flush;
+    std::string answer;
+    std::getline(m_in, answer);
+    if (answer != expected)
+        throw Aborted(fmt::format("{}: declined (typed {}, expected '{}')", question, util::in_quotes(answer), expected));
+}
+
+std::optional<std::string> Context::target_context() const {
+    if (m_globals.database) return std::nullopt;
+    if (m_globals.context) return m_globals.context;
+    if (env("TENANTCTL_DATABASE_URL")) return std::nullopt;
+    return m_config.current_context;
+}
+
+void Context::confirm_protected_target() {
+    const auto name = target_context();
+    if (!name) return;
+    const auto it = m_config.contexts.find(*name);
+    if (it == m_config.contexts.end() || !it->second.is_protected) return;
+    confirm_by_typing(fmt::format("`tenantctl {}` changes data in the protected context '{}'", m_command, *name), *name);
 }
 
 RecordSink& Context::sink() {

@@ -36,6 +36,7 @@ struct GlobalOptions {
     bool no_color = false;                   // --no-color (and NO_COLOR)
     std::optional<std::string> lock_timeout; // --lock-timeout DURATION
     std::string progress = "auto";           // --progress auto|always|never
+    bool no_headers = false;                 // --no-headers (table and csv)
 };
 
 struct Terminal {
@@ -99,6 +100,16 @@ public:
 
     // Destructive steps: true with --yes; on a TTY asks; otherwise throws Aborted.
     bool confirm(std::string_view question);
+    // The steps where a reflexive "y" is too cheap (purge --force, a protected context):
+    // the operator types `expected` (the tenant's slug, the context's name). On a terminal
+    // this is asked even with --yes; without one, --yes is required.
+    void confirm_by_typing(std::string_view question, std::string_view expected);
+    // The config context the command talks to, by conninfo()'s precedence (none when
+    // --database or TENANTCTL_DATABASE_URL decides).
+    std::optional<std::string> target_context() const;
+    // Called before a mutating command runs: a context marked `protected: true` wants its
+    // name typed (confirm_by_typing).
+    void confirm_protected_target();
 
     // Where streamed results go (set by the CLI to the -o renderer; tests collect).
     RecordSink& sink();

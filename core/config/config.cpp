@@ -8,6 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdlib>
 #include <map>
@@ -312,12 +313,14 @@ fs::path Reader::path_of(const Entry& entry) const {
 
 void Reader::read_contexts(const Entry& entry, Config& config) const {
     for (const auto& context : entries(entry, {})) {
-        const auto fields = entries(context, {"database"});
+        const auto fields = entries(context, {"database", "protected"});
         const Entry* database = find(fields, "database");
         if (!database) fail(context.key_node.Mark(), context.path + ": missing database");
         std::string url = text_of(*database);
         if (url.empty()) fail_at(*database, "must not be empty");
-        config.contexts[context.key] = ContextConfig{std::move(url)};
+        static constexpr std::array<std::string_view, 2> kBooleans{"false", "true"};
+        const Entry* protection = find(fields, "protected");
+        config.contexts[context.key] = ContextConfig{std::move(url), protection && choice_of(*protection, kBooleans) == 1};
     }
 }
 

@@ -63,6 +63,9 @@ ColumnRef parse_column_ref(std::string_view text);
 
 struct ContextConfig {
     std::string database;  // a libpq connection string or URI; may hold a password: never log it
+    // `protected: true`: every mutating command against it needs the context's name typed
+    // (production, where a reflexive --yes is the risk).
+    bool is_protected = false;
     bool operator==(const ContextConfig&) const = default;
 };
 

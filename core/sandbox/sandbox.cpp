@@ -154,6 +154,9 @@ std::string State::url(const std::string& dbname) const {
 }
 
 fs::path default_dir() {
+    // Set by `eval "$(tenantctl sandbox env --dir D)"`, so status, psql and down follow the
+    // same sandbox instead of the default one.
+    if (const char* exported = std::getenv("TENANTCTL_SANDBOX_DIR"); exported && *exported) return exported;
     std::string home = getenv_or("HOME", "/tmp");
     fs::path state = getenv_or("XDG_STATE_HOME", (fs::path(home) / ".local" / "state").string());
     return state / "tenantctl" / "sandbox";

@@ -27,7 +27,8 @@ struct State {
     std::string url(const std::string& dbname = "postgres") const;
 };
 
-// $XDG_STATE_HOME/tenantctl/sandbox (default ~/.local/state/tenantctl/sandbox).
+// $TENANTCTL_SANDBOX_DIR (exported by `sandbox env`), else $XDG_STATE_HOME/tenantctl/sandbox
+// (default ~/.local/state/tenantctl/sandbox).
 std::filesystem::path default_dir();
 
 // The server binaries: $TENANTCTL_PG_BIN, else the newest /usr/lib/postgresql/*/bin.

@@ -396,7 +396,7 @@ void declare_partitions(cli::Registry& r) {
         .option("--archive", &PruneOpts::archive,
                 "write each month here first as NDJSON.gz plus a .sha256 file (default audit.archive_dir)", "DIR")
         .complete(cli::Completer::directory)
-        .flag("--no-archive", &PruneOpts::no_archive, "drop without archiving (needs --yes)")
+        .flag("--no-archive", &PruneOpts::no_archive, "drop without archiving (asks first; --yes without a terminal)")
         .mutating()
         .description("Rows in the default partition are covered too: each month of them past the cutoff is moved "
                      "into its own partition first and pruned with the others. Each month is written, fsynced, read "

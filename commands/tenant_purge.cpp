@@ -36,8 +36,14 @@ Records run_purge(Context& ctx, const TenantPurgeOptions& o) {
     }
     Records r = Records::table({"slug", "outcome", "rows_deleted", "keys_destroyed", "schema_dropped", "tables"});
     if (!ctx.dry_run()) {
-        ctx.confirm(o.due ? "purge every tenant whose grace period has ended (irreversible)"
-                          : fmt::format("purge tenant '{}' and destroy its keys (irreversible)", *o.slug));
+        if (o.force)  // skips the grace period that exists for second thoughts: a typed slug, not a "y"
+            ctx.confirm_by_typing(fmt::format("purge tenant '{}' now, whatever its status and grace period, and destroy "
+                                              "its keys (irreversible)",
+                                              *o.slug),
+                                  *o.slug);
+        else
+            ctx.confirm(o.due ? "purge every tenant whose grace period has ended (irreversible)"
+                              : fmt::format("purge tenant '{}' and destroy its keys (irreversible)", *o.slug));
     }
     if (!o.due) {
         add_result(r, tenants::purge(ctx, *o.slug, po));
@@ -70,9 +76,9 @@ void declare_tenant_purge(cli::Registry& r) {
                      "parents, in batches that each commit with a checkpoint (jobs table), so an interrupted purge "
                      "resumes where it stopped. Schema mode drops the tenant's schema. It then verifies that no row "
                      "is left (exit 8 otherwise), and only then destroys the tenant's data keys (crypto-shredding) and "
-                     "turns the tenant row into a tombstone without personal data. Requires --yes when stdin is not "
-                     "a terminal. Refuses a tenant that is not pending deletion past its grace period unless "
-                     "--force --yes.")
+                     "turns the tenant row into a tombstone without personal data. Asks first on a terminal (with "
+                     "--force: type the slug, even with --yes) and requires --yes elsewhere. Refuses a tenant that is "
+                     "not pending deletion past its grace period unless --force.")
         .mutating()
         .example("tenantctl tenant purge acme --yes")
         .example("tenantctl tenant purge --due --yes --max-duration 10m")

@@ -414,9 +414,11 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
     if (!dir && !o.no_archive)
         throw Refused("prune drops audit data: give --archive DIR (or audit.archive_dir in the config)",
                       "to drop without an archive pass --no-archive --yes");
-    if (o.no_archive && !ctx.globals().yes && !ctx.dry_run())
-        throw Refused("--no-archive drops audit data without a copy and needs --yes");
     if (o.older_than.is_zero()) throw UsageError("--older-than must be longer than zero");
+    // On a terminal the operator is asked; elsewhere only --yes goes on.
+    if (o.no_archive && !ctx.dry_run())
+        ctx.confirm("drop every audit month that ended before the cutoff without a copy (--no-archive: its events "
+                    "are gone for good)?");
 
     const TimePoint cutoff = util::subtract(ctx.now(), o.older_than);
     std::vector<PruneResult> results;

@@ -163,6 +163,7 @@ Records apikey_revoke(Context& ctx, const std::string& tenant, const std::string
         return r.add({k.id, k.prefix, "revoked"});
     }
     if (ctx.dry_run()) return r.add({k.id, k.prefix, "would revoke"});
+    ctx.confirm(fmt::format("revoke API key {} of tenant '{}'? Clients using it are refused at once", k.prefix, t.slug));
     tx.exec_params(fmt::format("UPDATE {} SET revoked_at = $3::timestamptz WHERE tenant_id = $1 AND id = $2::uuid",
                                ctx.platform_table("api_keys")),
                    t.id, k.id, now_param(ctx));

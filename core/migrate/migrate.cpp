@@ -341,6 +341,17 @@ RunReport up(Context& ctx, const UpOptions& o) {
     return report;
 }
 
+namespace {
+
+// "2 migration(s) (20240301000000_b, 20240201000000_a)" for a confirmation question.
+std::string describe_versions(const Plan& p) {
+    std::string list;
+    for (const auto& m : p.migrations) list += (list.empty() ? "" : ", ") + m.file.version + "_" + m.file.name;
+    return fmt::format("{} migration(s) ({})", p.migrations.size(), list);
+}
+
+}  // namespace
+
 RunReport down(Context& ctx, const DownOptions& o) {
     Tracks tracks = load_tracks(o.sel);
     RunReport report;
@@ -369,6 +380,8 @@ RunReport down(Context& ctx, const DownOptions& o) {
                 if (!p.empty()) report.plan.push_back(PlanGroup{{Target::shared()}, std::move(p)});
                 return report;
             }
+            if (!p.empty()) ctx.confirm(fmt::format("revert {} of the shared schema (their down sections run now)?",
+                                                    describe_versions(p)));
             attempted = !p.empty();
             run_shared(ctx, settings, p, report);
         } else {
@@ -405,6 +418,11 @@ RunReport down(Context& ctx, const DownOptions& o) {
                 report.dry_run = true;
                 return report;
             }
+            if (!request.items.empty())
+                ctx.confirm(fmt::format("revert the newest {} in {} tenant schema(s) (their down sections run now)?",
+                                        target.to_version ? "migrations down to " + *target.to_version
+                                                          : fmt::format("{} migration(s)", target.steps),
+                                        request.items.size()));
             attempted = !request.items.empty();
             report.tenants = run_fanout(ctx, settings, request);
         }

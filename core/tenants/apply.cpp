@@ -107,6 +107,15 @@ ApplyResult apply(Context& ctx, const std::vector<Desired>& desired, const Apply
             ctx.log().info("dry run: " + plan.summary());
             return result;
         }
+        // --prune deletes tenants nobody named on this command line: a short manifest (the
+        // wrong file, a bad merge) must not quietly start the grace period of the rest.
+        if (const auto deletions = plan.count(Action::remove); deletions > 0) {
+            std::string slugs;
+            for (const auto& item : plan.items)
+                if (item.action == Action::remove) slugs += (slugs.empty() ? "" : ", ") + item.current->slug;
+            ctx.confirm(fmt::format("delete {} tenant(s) the manifest does not list ({}), purged after the grace period?",
+                                    deletions, slugs));
+        }
 
         std::vector<NewTenant> creates;
         std::vector<std::pair<Tenant, std::vector<FieldChange>>> updates;

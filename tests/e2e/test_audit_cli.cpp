@@ -13,6 +13,7 @@
 #include <pqxx/pqxx>
 
 #include <chrono>
+#include <optional>
 #include <thread>
 
 #include "core/sandbox/sandbox.hpp"
@@ -78,10 +79,28 @@ public:
         m_fd = fds[0];
     }
     ~Background() {
-        ::kill(m_pid, SIGTERM);
-        int status = 0;
-        ::waitpid(m_pid, &status, 0);
+        if (!m_reaped) {
+            ::kill(m_pid, SIGTERM);
+            int status = 0;
+            ::waitpid(m_pid, &status, 0);
+        }
+        if (m_fd >= 0) ::close(m_fd);
+    }
+    // The reader goes away, as `| head -1` does after its line.
+    void close_output() {
         ::close(m_fd);
+        m_fd = -1;
+    }
+    // Its exit code once it ends by itself, or nullopt if it still runs at the deadline.
+    std::optional<int> exit_code(std::chrono::seconds deadline) {
+        const auto until = std::chrono::steady_clock::now() + deadline;
+        int status = 0;
+        while (::waitpid(m_pid, &status, WNOHANG) == 0) {
+            if (std::chrono::steady_clock::now() > until) return std::nullopt;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        m_reaped = true;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     }
     // Reads until `n` complete lines arrived or the deadline passed.
     std::vector<std::string> lines(std::size_t n, std::chrono::seconds deadline = std::chrono::seconds(20)) {
@@ -107,6 +126,7 @@ public:
 private:
     std::size_t count() const { return static_cast<std::size_t>(std::count(m_out.begin(), m_out.end(), '\n')); }
     pid_t m_pid = -1;
+    bool m_reaped = false;
     int m_fd = -1;
     std::string m_out;
 };
@@ -196,7 +216,8 @@ TEST_CASE("audit bad input: exit codes and nothing written", "[e2e][audit]") {
         {{"audit", "record", "--tenant", "acme", "--action", "a.b", "--metadata", "[1]"}, 2, "JSON object"},
         {{"audit", "verify"}, 2, "--tenant SLUG or --all"},
         {{"audit", "partitions", "prune", "--older-than", "13mo"}, 5, "give --archive"},
-        {{"audit", "partitions", "prune", "--no-archive"}, 5, "needs --yes"},
+        {{"audit", "partitions", "prune", "--no-archive"}, 10, "are gone for good)?: confirmation needed but stdin is "
+                                                                "not a terminal"},
     };
     for (const auto& c : cases) {
         INFO(c.args[1] + " " + c.args.back());
@@ -334,6 +355,20 @@ TEST_CASE("audit partitions: list, ensure, and prune with archive, refusal and a
                      "zcat audit_log_y2020m01.ndjson.gz | wc -c"});
     CHECK(empty_check.exit_code == 0);
     CHECK(empty_check.out.find("OK\n0\n") != std::string::npos);
+}
+
+TEST_CASE("audit tail -f ends with exit 0 once its reader goes away (| head -1)", "[e2e][audit][tail]") {
+    tenantctl::test::TestDatabase db;
+    db.exec(fmt::format("INSERT INTO tenantctl.tenants (id, slug) VALUES ('{}', 'acme')", kAcme));
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'before.tail')", kAcme));
+    Background tail({"audit", "tail", "--tenant", "acme", "-f", "-o", "ndjson"}, db.url());
+    REQUIRE(tail.lines(1).size() == 1);
+    tail.close_output();
+    // Its next row goes into a pipe nobody reads: it stops there instead of following forever.
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, action) VALUES ('{}', 'after.close')", kAcme));
+    const auto code = tail.exit_code(std::chrono::seconds(60));
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
 }
 
 TEST_CASE("audit tail -f prints new events live and survives a server restart", "[e2e][audit][tail]") {

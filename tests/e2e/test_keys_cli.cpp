@@ -172,7 +172,12 @@ TEST_CASE("apikey create shows the key once; list, rotate and revoke never show 
     auto rot = s.run({"apikey", "rotate", "--tenant", "acme", row["prefix"], "--overlap", "1h", "-o", "json"});
     REQUIRE(rot.exit_code == 0);
     const std::string new_prefix = nlohmann::json::parse(rot.out)[0]["prefix"];
-    CHECK(s.run({"apikey", "revoke", "--tenant", "acme", new_prefix}).exit_code == 0);
+    // Revoking asks first; without a terminal it needs --yes.
+    auto unconfirmed = s.run({"apikey", "revoke", "--tenant", "acme", new_prefix});
+    CHECK(unconfirmed.exit_code == 10);
+    CHECK(unconfirmed.err.find("revoke API key " + new_prefix + " of tenant 'acme'?") != std::string::npos);
+    CHECK(s.q("SELECT count(*) FROM tenantctl.api_keys WHERE revoked_at IS NOT NULL") == "0");
+    CHECK(s.run({"apikey", "revoke", "--tenant", "acme", new_prefix, "--yes"}).exit_code == 0);
     CHECK(s.run({"apikey", "revoke", "--tenant", "acme", "zzzzzzzz"}).exit_code == 4);
     CHECK(s.run({"apikey", "create", "--tenant", "acme", "--name", "x", "--scope", "r", "--expires", "soon"}).exit_code == 2);
     CHECK(s.q("SELECT string_agg(action, ',' ORDER BY id) FROM tenantctl.audit_log WHERE action LIKE 'apikey.%'") ==

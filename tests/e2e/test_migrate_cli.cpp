@@ -174,7 +174,13 @@ TEST_CASE("migrate down, baseline and repair through the CLI", "[e2e][migrate]")
     CHECK(run_cli(args({"migrate", "down", "--steps", "5"}, dir), &db).exit_code == 5);
     db.exec("DROP TABLE b");  // undone by hand...
     CHECK(run_cli(args({"migrate", "repair", "--forget", "20240102000000"}, dir), &db).exit_code == 0);  // ...and recorded
-    auto down = run_cli(args({"migrate", "down"}, dir), &db);
+    // Reverting asks first: without a terminal and without --yes nothing is reverted.
+    auto unconfirmed = run_cli(args({"migrate", "down"}, dir), &db);
+    CHECK(unconfirmed.exit_code == 10);
+    CHECK(has(unconfirmed.err, "revert 1 migration(s) (20240101000000_a) of the shared schema"));
+    CHECK(has(unconfirmed.err, "pass --yes"));
+    CHECK(ledger_count(db) == "1");
+    auto down = run_cli(args({"migrate", "down", "--yes"}, dir), &db);
     CHECK(down.exit_code == 0);
     CHECK(db.query_value("SELECT to_regclass('a') IS NULL") == "t");
     CHECK(ledger_count(db) == "0");

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
+#include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -109,6 +110,15 @@ TEST_CASE("tenant bad input: duplicate, unknown, invalid slug", "[e2e][tenants]"
     CHECK(count(db) == "1");
 }
 
+TEST_CASE("without USER or LOGNAME (cron, systemd) the actor is the OS user, not unknown", "[e2e][tenants]") {
+    test::TestDatabase db;
+    const passwd* me = getpwuid(geteuid());
+    REQUIRE(me != nullptr);
+    REQUIRE(run_cli({"tenant", "create", "acme"}, &db, test::with_env({{"USER", ""}, {"LOGNAME", ""}})).exit_code == 0);
+    const auto actor = db.query_value("SELECT actor_id FROM tenantctl.audit_log WHERE action = 'tenant.create'");
+    CHECK(actor.rfind(std::string(me->pw_name) + "@", 0) == 0);
+}
+
 TEST_CASE("tenant suspend, resume, delete, restore, purge through the CLI", "[e2e][tenants]") {
     test::TestDatabase db;
     REQUIRE(run_cli({"tenant", "create", "acme"}, &db).exit_code == 0);
@@ -188,7 +198,13 @@ TEST_CASE("tenant apply: plan, apply, idempotent re-apply, JSON plan", "[e2e][te
     CHECK(second.err.find("no changes: 2 tenant(s) up to date") != std::string::npos);
 
     test::write_file(dir / "tenants.yaml", "tenants:\n  - slug: acme\n    name: Acme Corp\n    plan: enterprise\n");
-    auto third = run_cli({"tenant", "apply", "-f", file, "--prune", "-o", "json"}, &db);
+    // --prune deletes: without --yes and without a terminal it is aborted before any change.
+    auto unconfirmed = run_cli({"tenant", "apply", "-f", file, "--prune"}, &db);
+    CHECK(unconfirmed.exit_code == 10);
+    CHECK(unconfirmed.err.find("delete 1 tenant(s) the manifest does not list (globex)") != std::string::npos);
+    CHECK(count(db, "slug = 'globex' AND status = 'suspended'") == "1");
+    CHECK(count(db, "plan = 'enterprise'") == "0");
+    auto third = run_cli({"tenant", "apply", "-f", file, "--prune", "--yes", "-o", "json"}, &db);
     REQUIRE(third.exit_code == 0);
     auto plan = nlohmann::json::parse(third.out);
     REQUIRE(plan.size() == 2);

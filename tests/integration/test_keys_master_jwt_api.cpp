@@ -254,7 +254,9 @@ TEST_CASE("JWT keys go next -> active -> retiring -> retired with a JWKS that fo
 
 TEST_CASE("API keys: shown once, stored hashed, rotated with an overlap, revoked", "[integration][keys][apikey]") {
     test::TestDatabase db;
-    test::TestContext tc(db, test::keys_config());
+    GlobalOptions yes;
+    yes.yes = true;  // revoke asks first
+    test::TestContext tc(db, test::keys_config(), yes);
     auto& ctx = tc.ctx();
     const auto acme = test::add_tenant(ctx, "acme");
     auto created = keys::apikey_create(ctx, keys::ApiKeyCreate{"acme", "ci", {"read:invoices", "write:docs"}, "90d"});

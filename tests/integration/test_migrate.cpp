@@ -12,6 +12,13 @@ namespace m = tenantctl::migrate;
 
 namespace {
 
+// What --yes gives: commands that ask (migrate down) go ahead without a terminal.
+GlobalOptions confirmed() {
+    GlobalOptions g;
+    g.yes = true;
+    return g;
+}
+
 void add(const test::TempDir& dir, const std::string& file, const std::string& body) { test::write_file(dir / file, body); }
 
 std::string up_file(const std::string& up, const std::string& down = "", const std::string& header = "") {
@@ -253,7 +260,7 @@ TEST_CASE("down reverts by steps and to a version; baseline and forget", "[integ
     add(dir, "20240101000000_a.sql", up_file("CREATE TABLE a (id int);", "DROP TABLE a;"));
     add(dir, "20240102000000_b.sql", up_file("CREATE TABLE b (id int);", "DROP TABLE b;"));
     add(dir, "20240103000000_c.sql", up_file("CREATE TABLE c (id int);", "DROP TABLE c;"));
-    test::TestContext tc(db);
+    test::TestContext tc(db, {}, confirmed());  // down asks first
     m::up(tc.ctx(), up_options(dir));
     m::DownOptions d;
     d.sel.dir = dir.path();
@@ -323,7 +330,7 @@ TEST_CASE("schema mode: tenant files fan out to every tenant schema in parallel"
     CHECK_FALSE(status.has_pending());
 
     // a no-op run touches no schema and records no job
-    test::TestContext again(db);
+    test::TestContext again(db, {}, confirmed());  // down (below) asks first
     auto noop = m::up(again.ctx(), o);
     CHECK(noop.tenants.empty());
     CHECK(noop.tenants_up_to_date == 3);

@@ -44,7 +44,7 @@ std::vector<std::string> up(const test::TestDatabase& db, const test::TempDir& d
 }
 
 std::vector<std::string> down(const test::TestDatabase& db, const test::TempDir& dir, int steps = 1) {
-    test::TestContext tc(db);
+    test::TestContext tc(db, {}, yes());  // down asks first
     m::DownOptions o;
     o.sel = sel(dir);
     o.target.steps = steps;

@@ -358,7 +358,13 @@ TEST_CASE("apply creates, updates and is idempotent", "[integration][tenants]") 
 
     // --prune deletes (with grace) what the manifest no longer lists.
     manifest.pop_back();
-    auto pruned = apply(tc.ctx(), manifest, {"m.yaml", true, util::parse_duration("14d")});
+    // Deleting asks first: without --yes and without a terminal nothing changes.
+    CHECK_THROWS_AS(apply(tc.ctx(), manifest, {"m.yaml", true, util::parse_duration("14d")}), Aborted);
+    CHECK(db.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'old-one'") != "pending_deletion");
+    GlobalOptions confirmed_globals;
+    confirmed_globals.yes = true;
+    test::TestContext confirmed(db, {}, confirmed_globals);
+    auto pruned = apply(confirmed.ctx(), manifest, {"m.yaml", true, util::parse_duration("14d")});
     CHECK(pruned.plan.summary() == "1 to delete, 2 unchanged");
     CHECK(db.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'old-one'") == "pending_deletion");
 }

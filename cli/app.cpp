@@ -2,6 +2,7 @@
 // parses, runs the chosen command with a Context, renders its records, and maps every error
 // to the exit-code table in one place.
 #include "cli/app.hpp"
+#include "cli/closed_output.hpp"
 
 #include <unistd.h>
 
@@ -23,6 +24,7 @@
 #include "core/config/config.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/util/duration.hpp"
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
 
@@ -64,7 +66,7 @@ public:
         for (const auto& o : r.global_options()) add(&m_app, o);
         auto* version = m_app.add_flag("--version")->description("print the version and the git commit, then exit");
         m_version = version;
-        for (const auto& g : r.groups()) node({g.name})->description(g.summary);
+        for (const auto& g : r.groups()) node(util::split(g.name, ' '))->description(g.summary);  // "keys jwt" too
         for (const auto& c : r.commands()) add_command(c);
     }
 
@@ -139,6 +141,11 @@ public:
     // applied.
     void parse(int argc, const char* const* argv) {
         std::vector<std::string> args(argv + 1, argv + argc);
+        // `tenantctl help tenant purge` is `tenantctl tenant purge --help` (gh, git, kubectl).
+        if (!args.empty() && args.front() == "help") {
+            args.erase(args.begin());
+            args.push_back("--help");
+        }
         const auto dashed = dash_positional_words(m_registry, args);
         for (std::size_t i = 0; i < args.size(); ++i) {
             if (!dashed[i]) continue;
@@ -236,6 +243,23 @@ private:
     std::vector<std::string> m_placeholders;
 };
 
+// The words that lead to `app` from the top ("tenant list"; empty for tenantctl itself), for
+// messages and hints that can be typed back as they are.
+std::string command_path(const CLI::App* app) {
+    std::vector<std::string> words;
+    for (; app && app->get_parent(); app = app->get_parent()) words.push_back(app->get_name());
+    std::reverse(words.begin(), words.end());
+    return util::join(words, " ");
+}
+
+// The visible commands of a group, for "'keys' needs a command: ...".
+std::string command_names(const CLI::App* group) {
+    std::vector<std::string> names;
+    for (const auto* sub : group->get_subcommands({}))
+        if (!sub->get_group().empty()) names.push_back(sub->get_name());
+    return util::join(names, ", ");
+}
+
 // "did you mean" for an unknown subcommand or option.
 std::string suggestion(CLI::App* at, const std::string& token) {
     std::vector<std::string> candidates;
@@ -265,7 +289,24 @@ struct ErrorReport {
     std::vector<std::string> details;
 };
 
-void print_error(std::ostream& err, const ErrorReport& e, bool as_json) {
+// How the final error is written: text lines (plus a JSON object for -o json|ndjson), or,
+// under --log-format json, one JSON log line like every other stderr line.
+enum class ErrorStyle { text, text_and_json, json_log };
+
+void print_error(std::ostream& err, const ErrorReport& e, ErrorStyle style) {
+    if (style == ErrorStyle::json_log) {
+        nlohmann::ordered_json line{{"time", util::format_rfc3339_micro(std::chrono::system_clock::now())},
+                                    {"level", "error"},
+                                    {"msg", e.message},
+                                    {"code", std::string(exit_info(e.code).name)},
+                                    {"exit", static_cast<int>(e.code)}};
+        if (!e.details.empty()) line["details"] = e.details;
+        if (!e.hint.empty()) line["hint"] = e.hint;
+        err << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+        err.flush();
+        return;
+    }
+    const bool as_json = style == ErrorStyle::text_and_json;
     err << "tenantctl: " << e.message << '\n';
     for (const auto& d : e.details) err << "  " << d << '\n';
     if (!e.hint.empty()) err << "hint: " << e.hint << '\n';
@@ -276,6 +317,15 @@ void print_error(std::ostream& err, const ErrorReport& e, bool as_json) {
         err << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     }
     err.flush();
+}
+
+bool asks_for_json_log(int argc, const char* const* argv) {
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view word = argv[i];
+        if (word == "--log-format=json" || (word == "--log-format" && i + 1 < argc && std::string_view(argv[i + 1]) == "json"))
+            return true;
+    }
+    return false;
 }
 
 bool env_set(const char* name) {
@@ -301,7 +351,9 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
     declare_all(registry);
     Tree tree(registry);
     GlobalOptions& globals = registry.global_values();
-    bool json_errors = false;
+    // Known before parsing, so that even a usage error is a JSON log line under
+    // --log-format json.
+    ErrorStyle error_style = asks_for_json_log(argc, argv) ? ErrorStyle::json_log : ErrorStyle::text;
 
     try {
         try {
@@ -314,9 +366,24 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
             return 0;
         } catch (const CLI::ParseError& e) {
             CLI::App* at = tree.deepest_parsed();
+            const std::string at_path = command_path(at);
             std::string message = e.what();
             std::string hint;
-            if (const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&e); extras) {
+            // deepest_parsed() is a group only when none of its commands was chosen.
+            const bool group_without_command =
+                dynamic_cast<const CLI::RequiredError*>(&e) && at != &tree.app() && !at->get_subcommands({}).empty();
+            if (group_without_command) {
+                // `tenant lst`: the word that is not a command of the group is left over.
+                auto rest = tree.app().remaining(true);
+                for (auto& word : rest) word = tree.restore(word);
+                const auto typed = std::find_if(rest.begin(), rest.end(), [](const std::string& w) { return w.rfind("-", 0) != 0; });
+                if (typed != rest.end()) {
+                    message = "unknown command '" + *typed + "' for '" + at_path + "'";
+                    if (auto best = suggestion(at, *typed); !best.empty()) hint = "did you mean '" + at_path + " " + best + "'?";
+                } else {
+                    message = "'" + at_path + "' needs a command: " + command_names(at);
+                }
+            } else if (const auto* extras = dynamic_cast<const CLI::ExtrasError*>(&e); extras) {
                 auto rest = tree.app().remaining(true);
                 for (auto& word : rest) word = tree.restore(word);
                 // An unknown flag makes its value an extra too: report the flag.
@@ -329,13 +396,14 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
                     std::string best = suggestion(at, rest.front());
                     message = rest.front().rfind("-", 0) == 0 ? "unknown option '" + rest.front() + "'"
                                                               : "unknown command '" + rest.front() + "'";
-                    if (at != &tree.app()) message += " for '" + at->get_name() + "'";
-                    if (!best.empty()) hint = "did you mean '" + best + "'?";
+                    if (at != &tree.app()) message += " for '" + at_path + "'";
+                    const bool is_command = rest.front().rfind("-", 0) != 0;
+                    if (!best.empty())
+                        hint = "did you mean '" + (is_command && !at_path.empty() ? at_path + " " : std::string()) + best + "'?";
                 }
             }
             if (hint.empty())
-                hint = fmt::format("see `tenantctl {}--help`",
-                                   at == &tree.app() ? std::string() : at->get_name() + " ");
+                hint = fmt::format("see `tenantctl {}--help`", at_path.empty() ? std::string() : at_path + " ");
             // A subcommand's --help reaches us as a parse of that subcommand.
             throw UsageError(message, hint);
         }
@@ -351,7 +419,8 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         }
 
         const Format format = parse_format(globals.output);
-        json_errors = format == Format::json || format == Format::ndjson;
+        if (error_style != ErrorStyle::json_log && (format == Format::json || format == Format::ndjson))
+            error_style = ErrorStyle::text_and_json;
         Terminal terminal;
         terminal.stdin_tty = isatty(0);
         terminal.stdout_tty = isatty(1) && &out == &std::cout;
@@ -370,30 +439,40 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         RenderOptions ropts;
         ropts.tty = terminal.stdout_tty;
         ropts.color = terminal.stdout_tty && !globals.no_color && !env_set("NO_COLOR");
-        auto stream_sink = make_renderer(format, out, ropts);
+        ropts.headers = !globals.no_headers;
+        // -q with the table output is silence on success (cron mails whatever a job prints);
+        // a table of a run that failed is still shown, and -o json|ndjson|yaml|csv, which ask
+        // for data, are always printed.
+        const bool quiet_table = globals.verbosity < 0 && format == Format::table;
+        std::unique_ptr<RecordSink> stream_sink =
+            quiet_table ? std::make_unique<DiscardingSink>() : make_renderer(format, out, ropts);
+        if (!command->mutating) stream_sink = std::make_unique<StopWhenOutputClosed>(std::move(stream_sink), out);
         ctx.set_sink(stream_sink.get());
 
         Records result;
         try {
+            if (command->mutating && !globals.dry_run) ctx.confirm_protected_target();
             result = command->run(ctx);
         } catch (const Error&) {
             throw;
         } catch (const pqxx::failure&) {
             db::rethrow_translated(command->name());
+        } catch (const OutputClosed&) {
+            return 0;  // the reader has what it wanted
         }
-        render_result(result, format, out, ropts);
+        if (!quiet_table || result.exit != Exit::ok) render_result(result, format, out, ropts);
         if (result.exit != Exit::ok) {
             print_error(err, ErrorReport{result.exit, result.failure.empty() ? std::string(exit_info(result.exit).meaning)
                                                                               : result.failure,
                                          {}, {}},
-                        json_errors);
+                        error_style);
         }
         return static_cast<int>(result.exit);
     } catch (const Error& e) {
-        print_error(err, ErrorReport{e.code(), e.what(), e.hint(), e.details()}, json_errors);
+        print_error(err, ErrorReport{e.code(), e.what(), e.hint(), e.details()}, error_style);
         return static_cast<int>(e.code());
     } catch (const std::exception& e) {
-        print_error(err, ErrorReport{Exit::runtime, std::string("internal error: ") + e.what(), {}, {}}, json_errors);
+        print_error(err, ErrorReport{Exit::runtime, std::string("internal error: ") + e.what(), {}, {}}, error_style);
         return static_cast<int>(Exit::runtime);
     }
 }

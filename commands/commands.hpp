@@ -24,5 +24,7 @@ void declare_keys_jwt(cli::Registry& r);
 void declare_apikey(cli::Registry& r);
 void declare_gdpr(cli::Registry& r);
 void declare_maintain(cli::Registry& r);
+void declare_version_help(cli::Registry& r);
+void declare_config(cli::Registry& r);
 
 }  // namespace tenantctl::commands

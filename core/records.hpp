@@ -90,4 +90,14 @@ public:
     void document(const json& doc) override { result.document = doc; }
 };
 
+// Discards everything: `-q` with the table output (the report is for a person who asked for
+// silence).
+class DiscardingSink : public RecordSink {
+public:
+    void begin(const std::vector<std::string>&) override {}
+    void row(const std::vector<json>&) override {}
+    void end() override {}
+    void document(const json&) override {}
+};
+
 }  // namespace tenantctl

@@ -37,7 +37,8 @@ TEST_CASE("the man page's EXIT STATUS lists every exit code", "[cli][docs]") {
     auto section = main.substr(main.find(".SH \"EXIT STATUS\""));
     for (const auto& e : exit_table()) CHECK(section.find(".B " + std::to_string(static_cast<int>(e.code)) + "\n") != std::string::npos);
     for (const auto& g : r.groups())
-        CHECK(pages.count("tenantctl-" + g.name + ".1"));
+        if (g.name.find(' ') == std::string::npos)  // a group below the top level ("keys jwt") is in its parent's page
+            CHECK(pages.count("tenantctl-" + g.name + ".1"));
 }
 
 TEST_CASE("completion scripts know every visible command and option", "[cli][docs]") {

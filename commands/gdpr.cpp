@@ -23,15 +23,35 @@ struct ExportOptions {
     bool all = false, force = false;
 };
 
+// `-O -` puts the archive itself on stdout: never onto a terminal (binary noise the person
+// did not mean to see, as curl and gh refuse too), and the report moves to stderr.
+bool archive_to_stdout(const Context& ctx, const std::string& out) {
+    if (out != "-") return false;
+    if (ctx.terminal().stdout_tty)
+        throw UsageError("refusing to write an archive to a terminal",
+                         "redirect stdout (-O - > FILE, -O - | ssh HOST 'cat > FILE') or give -O FILE");
+    return true;
+}
+
+Records export_report(Context& ctx, bool to_stdout, json report) {
+    if (!to_stdout) return Records::doc(std::move(report));
+    ctx.log().info(fmt::format("wrote the archive to stdout: request {}, sha256 {}", report["request_id"].get<std::string>(),
+                               report["sha256"].get<std::string>()));
+    return Records{};
+}
+
 Records run_export(Context& ctx, const ExportOptions& o) {
     std::optional<std::string> request = o.request.empty() ? std::nullopt : std::optional(o.request);
     if (o.all == !o.subject.empty()) throw UsageError("give exactly one of --subject SELECTOR or --all");
+    const bool to_stdout = archive_to_stdout(ctx, o.out);
     if (o.all) {
-        if (o.out.empty()) throw UsageError("--all needs -O FILE.tar.gz", "the whole-tenant export is too big for stdout");
+        if (o.out.empty())
+            throw UsageError("--all needs -O FILE.tar.gz (or -O - for stdout)", "the whole-tenant export is too big for a report");
         auto r = gdpr::export_tenant(ctx, {o.tenant, o.out, o.table_format, o.force, request});
-        ctx.log().info(fmt::format("wrote {} ({} tables, {} rows)", r.path.string(), r.tables.size(), r.rows));
-        return Records::doc({{"request_id", r.request_id}, {"file", r.path.string()}, {"sha256", r.sha256},
-                             {"rows", r.rows}, {"bytes", r.bytes}, {"tables", r.tables}});
+        if (!to_stdout) ctx.log().info(fmt::format("wrote {} ({} tables, {} rows)", r.path.string(), r.tables.size(), r.rows));
+        return export_report(ctx, to_stdout,
+                             {{"request_id", r.request_id}, {"file", r.path.string()}, {"sha256", r.sha256},
+                              {"rows", r.rows}, {"bytes", r.bytes}, {"tables", r.tables}});
     }
     gdpr::SubjectExportOptions so{o.tenant, o.subject, o.format, std::nullopt, o.force, request};
     if (!o.out.empty()) so.output = o.out;
@@ -40,9 +60,10 @@ Records run_export(Context& ctx, const ExportOptions& o) {
     if (r.document) {
         out = Records::raw(r.document->dump(2) + "\n");
     } else {
-        ctx.log().info(fmt::format("wrote {}", r.path->string()));
-        out = Records::doc({{"request_id", r.request_id}, {"file", r.path->string()}, {"sha256", r.sha256},
-                            {"rows", r.tables}, {"audit_events", r.audit_events}});
+        if (!to_stdout) ctx.log().info(fmt::format("wrote {}", r.path->string()));
+        out = export_report(ctx, to_stdout,
+                            {{"request_id", r.request_id}, {"file", r.path->string()}, {"sha256", r.sha256},
+                             {"rows", r.tables}, {"audit_events", r.audit_events}});
     }
     if (r.undecryptable > 0) {
         out.exit = Exit::integrity;
@@ -60,7 +81,7 @@ struct EraseOptions {
 Records run_erase(Context& ctx, const EraseOptions& o) {
     gdpr::EraseOptions eo{o.tenant, o.subject, std::nullopt, o.force,
                           o.request.empty() ? std::nullopt : std::optional(o.request)};
-    if (!o.out.empty()) eo.output = o.out;
+    if (!o.out.empty() && o.out != "-") eo.output = o.out;  // `-O -` is stdout, the default
     auto r = gdpr::erase_subject(ctx, eo);
     if (ctx.dry_run()) {
         Records plan = Records::table({"table", "action", "rows", "detail"});
@@ -177,7 +198,7 @@ void declare_gdpr(cli::Registry& r) {
         .option("--subject", &ExportOptions::subject, "the person: email:ADDRESS, id:KEY or COLUMN:VALUE", "SELECTOR")
         .flag("--all", &ExportOptions::all, "export every tenant-scoped table of the tenant (needs -O FILE.tar.gz, or FILE.tar.zst for zstd)")
         .option("-O,--output-file", &ExportOptions::out,
-                "where to write (created 0600; default for --subject: ./gdpr-export-<request id>.zip)", "FILE")
+                "where to write (created 0600; - for stdout; default for --subject: ./gdpr-export-<request id>.zip)", "FILE")
         .complete(cli::Completer::file)
         .option("--format", &ExportOptions::format, "subject export as a zip file or one JSON document on stdout",
                 "FORMAT")
@@ -205,7 +226,7 @@ void declare_gdpr(cli::Registry& r) {
         .complete(cli::Completer::tenant_slug)
         .option("--subject", &EraseOptions::subject, "the person: email:ADDRESS, id:KEY or COLUMN:VALUE", "SELECTOR")
         .required()
-        .option("-O,--output-file", &EraseOptions::out, "write the receipt here (0600) instead of stdout", "FILE")
+        .option("-O,--output-file", &EraseOptions::out, "write the receipt here (0600) instead of stdout (- is stdout)", "FILE")
         .complete(cli::Completer::file)
         .flag("--force", &EraseOptions::force, "overwrite an existing -O file")
         .option("--request", &EraseOptions::request, "complete this open request (gdpr requests add)", "ID")

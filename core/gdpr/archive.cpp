@@ -131,8 +131,24 @@ void remove_stale_partials(const fs::path& dir, const std::string& name) {
 
 }  // namespace
 
+bool is_stdout_target(const fs::path& target) { return target == "-"; }
+
 ArchiveWriter::ArchiveWriter(fs::path target, ArchiveFormat format, bool overwrite)
     : m_impl(std::make_unique<Impl>()), m_target(std::move(target)), m_overwrite(overwrite) {
+    m_stdout = is_stdout_target(m_target);
+    if (m_stdout) {
+        // `-O -`: streamed to whoever reads stdout, as tar and pg_dump do; what they keep of a
+        // killed run is theirs to discard.
+        m_impl->fd = ::dup(STDOUT_FILENO);
+        if (m_impl->fd < 0) throw Error(Exit::runtime, fmt::format("cannot write to stdout: {}", std::strerror(errno)));
+        ::fcntl(m_impl->fd, F_SETFD, FD_CLOEXEC);
+    } else {
+        open_target_file(overwrite);
+    }
+    open_archive(format);
+}
+
+void ArchiveWriter::open_target_file(bool overwrite) {
     if (fs::exists(m_target) && !overwrite)
         throw Refused(fmt::format("{} already exists", m_target.string()), "pass --force to overwrite it");
     fs::path dir = m_target.has_parent_path() ? m_target.parent_path() : fs::path(".");
@@ -147,6 +163,9 @@ ArchiveWriter::ArchiveWriter(fs::path target, ArchiveFormat format, bool overwri
         fs::remove(m_temp);
         m_impl->fd = create_private_file(m_temp);
     }
+}
+
+void ArchiveWriter::open_archive(ArchiveFormat format) {
     m_impl->a = archive_write_new();
     if (format == ArchiveFormat::zip) {
         archive_write_set_format_zip(m_impl->a);
@@ -168,7 +187,7 @@ ArchiveWriter::ArchiveWriter(fs::path target, ArchiveFormat format, bool overwri
 ArchiveWriter::~ArchiveWriter() {
     if (m_impl->a) archive_write_free(m_impl->a);
     if (m_impl->fd >= 0) ::close(m_impl->fd);
-    if (!m_committed) {
+    if (!m_committed && !m_stdout) {
         std::error_code ec;
         fs::remove(m_temp, ec);
     }
@@ -199,6 +218,12 @@ std::string ArchiveWriter::commit() {
     m_impl->check(archive_write_close(m_impl->a), "close");
     archive_write_free(m_impl->a);
     m_impl->a = nullptr;
+    if (m_stdout) {
+        ::close(m_impl->fd);  // a pipe or a file the shell opened: nothing to name or sync
+        m_impl->fd = -1;
+        m_committed = true;
+        return m_impl->sha.hex_final();
+    }
     if (::fsync(m_impl->fd) != 0)
         throw Error(Exit::runtime, fmt::format("fsync {} failed: {}", m_target.string(), std::strerror(errno)));
     if (m_unnamed) {

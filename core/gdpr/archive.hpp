@@ -1,8 +1,8 @@
-// Export archives written so that nobody ever sees half of one: entries go to a temporary
-// file next to the target (mode 0600: it holds personal data), and only a complete,
-// fsynced archive is renamed to the final name. A killed run leaves at most a
-// `.NAME.partial-PID` file, never a truncated NAME, and the next run for NAME removes the
-// partial files of processes that no longer exist.
+// Export archives written so that nobody ever sees half of one: entries go to an unnamed
+// O_TMPFILE file in the target's directory (mode 0600: it holds personal data), and only a
+// complete, fsynced archive is given the final name, so a run killed even with SIGKILL
+// leaves nothing. Where O_TMPFILE is unavailable a `.NAME.partial-PID` file is used instead,
+// and the next run for NAME removes the partial files of processes that no longer exist.
 #pragma once
 
 #include <filesystem>
@@ -21,7 +21,8 @@ ArchiveFormat tar_format_for(const std::filesystem::path& target);
 class ArchiveWriter {
 public:
     // Refuses (exit 5) when `target` exists and !overwrite; an unwritable directory is a
-    // usage error (exit 2). Both are checked here, before any data is read.
+    // usage error (exit 2). Both are checked here, before any data is read. A target of "-"
+    // streams the archive to stdout (the caller keeps its report off stdout).
     ArchiveWriter(std::filesystem::path target, ArchiveFormat format, bool overwrite);
     ~ArchiveWriter();  // removes the temporary file unless commit() succeeded
     ArchiveWriter(const ArchiveWriter&) = delete;
@@ -39,6 +40,9 @@ public:
     const std::filesystem::path& temp_path() const { return m_temp; }
 
 private:
+    void open_target_file(bool overwrite);
+    void open_archive(ArchiveFormat format);
+
     struct Impl;
     std::unique_ptr<Impl> m_impl;
     std::filesystem::path m_target;
@@ -46,7 +50,11 @@ private:
     bool m_overwrite = false;
     bool m_unnamed = false;  // written to an O_TMPFILE file, named at commit()
     bool m_committed = false;
+    bool m_stdout = false;  // -O -
 };
+
+// `-O -`: the archive goes to stdout.
+bool is_stdout_target(const std::filesystem::path& target);
 
 // An anonymous scratch file in `dir` (created 0600 and unlinked at once, so a killed run
 // leaves nothing behind); the caller closes the fd.

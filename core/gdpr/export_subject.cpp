@@ -64,7 +64,8 @@ const char* kReadme =
 
 SubjectExportResult export_subject(Context& ctx, const SubjectExportOptions& o) {
     if (o.format != "zip" && o.format != "json") throw UsageError("--format: expected zip or json");
-    if (o.format == "json" && o.output) throw UsageError("--format json writes to stdout; -O is for zip");
+    if (o.format == "json" && o.output && !is_stdout_target(*o.output))
+        throw UsageError("--format json writes to stdout; -O is for zip");
     platform::require_current(ctx);
 
     SubjectExportResult result;
@@ -169,7 +170,7 @@ SubjectExportResult export_subject(Context& ctx, const SubjectExportOptions& o) 
     rec.kind = "export";
     rec.subject = s.subject.canonical();
     rec.artifact_sha256 = result.sha256;
-    rec.artifact = result.path ? result.path->filename().string() : std::string("stdout");
+    rec.artifact = result.path && !is_stdout_target(*result.path) ? result.path->filename().string() : std::string("stdout");
     if (result.undecryptable) {
         // The command exits 8: the request is not answered until the values decrypt.
         rec.status = "failed";

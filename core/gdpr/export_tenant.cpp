@@ -218,7 +218,10 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
     result.request_id = o.request.value_or(new_request_id());
     result.path = o.output;
     ArchiveWriter archive(o.output, tar_format_for(o.output), o.force);
-    auto dir = o.output.has_parent_path() ? o.output.parent_path() : std::filesystem::path(".");
+    // Spooled tables go next to the archive, or to the temporary directory when it streams.
+    auto dir = is_stdout_target(o.output)   ? std::filesystem::temp_directory_path()
+               : o.output.has_parent_path() ? o.output.parent_path()
+                                            : std::filesystem::path(".");
 
     // One snapshot for every table: the files agree with each other.
     pqxx::transaction<pqxx::repeatable_read, pqxx::read_only> tx(ctx.db());
@@ -293,7 +296,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
     rec.kind = "export_all";
     rec.subject = "tenant:" + tenant.slug;
     rec.artifact_sha256 = result.sha256;
-    rec.artifact = o.output.filename().string();
+    rec.artifact = is_stdout_target(o.output) ? "(stdout)" : o.output.filename().string();
     result.request_id = record_request(ctx, w, rec, o.request);
     audit::append(ctx, w,
                   gdpr::request_event(tenant.id, "gdpr.export_all", result.request_id,

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/crypto/hash.hpp"
 #include "tests/support/gdpr_fixture.hpp"
 
 using namespace tenantctl;
@@ -162,6 +163,31 @@ TEST_CASE("gdpr export --all writes a tar.gz with NDJSON per table and a manifes
                 .exit_code == 0);
     REQUIRE(std::system(fmt::format("tar -xzf {} -C {}", csv.string(), x.string()).c_str()) == 0);
     CHECK(test::read_file(x / "data/public.invoices.csv").rfind("\"tenant_id\",\"id\",\"user_id\",\"amount\"\n", 0) == 0);
+}
+
+TEST_CASE("gdpr export -O - streams the archive to stdout and reports on stderr", "[e2e][gdpr]") {
+    Env e;
+    auto all = run_cli({"-c", e.config, "gdpr", "export", "--tenant", "acme", "--all", "-O", "-"}, &e.f.db,
+                       test::in_dir(e.dir.path()));
+    INFO(all.err);
+    REQUIRE(all.exit_code == 0);
+    CHECK_FALSE(std::filesystem::exists(e.dir / "-"));  // not a file named "-"
+    CHECK(all.err.find("wrote the archive to stdout: request ") != std::string::npos);
+    const auto archive = e.dir / "from-stdout.tar.gz";
+    test::write_file(archive, all.out);
+    CHECK(std::system(fmt::format("tar -tzf {} | grep -qx manifest.json", archive.string()).c_str()) == 0);
+    // The register holds the checksum of exactly the bytes that went to stdout.
+    const auto sha = e.q("SELECT artifact_sha256 FROM tenantctl.gdpr_requests WHERE kind = 'export_all'");
+    CHECK(all.err.find("sha256 " + sha) != std::string::npos);
+    CHECK(crypto::sha256_hex(all.out) == sha);
+
+    auto subject = run_cli({"-c", e.config, "gdpr", "export", "--tenant", "acme", "--subject", "email:alice@example.com",
+                            "-O", "-"},
+                           &e.f.db, test::in_dir(e.dir.path()));
+    REQUIRE(subject.exit_code == 0);
+    CHECK(subject.out.rfind("PK\x03\x04", 0) == 0);  // a zip, not a report
+    CHECK(subject.out.find("manifest.json") != std::string::npos);
+    CHECK(std::distance(std::filesystem::directory_iterator(e.dir.path()), std::filesystem::directory_iterator{}) == 2);
 }
 
 TEST_CASE("gdpr erase --dry-run, then erase with a receipt file", "[e2e][gdpr]") {

@@ -34,7 +34,24 @@ Records run_maintain(Context& ctx, const MaintainOptions& o) {
     mo.settle = util::parse_duration(o.settle);
     mo.batch_size = o.batch_size;
 
-    const auto report = maintain::run(ctx, mo);
+    maintain::Report report;
+    try {
+        report = maintain::run(ctx, mo);
+    } catch (const Error& e) {
+        // The database did not answer: the textfile still says so (up 0), as doctor's does,
+        // instead of keeping the last good run's figures as if nothing happened.
+        if (e.code() == Exit::db_unavailable && !o.metrics_file.empty() && !ctx.dry_run()) {
+            const double now = std::chrono::duration<double>(ctx.now().time_since_epoch()).count();
+            try {
+                util::write_file_atomic(o.metrics_file, maintain::metrics_text({}, now,
+                                                                               maintain::read_last_success(o.metrics_file),
+                                                                               false));
+            } catch (const Error& write_error) {
+                ctx.log().error(fmt::format("the metrics file was not written: {}", write_error.what()));
+            }
+        }
+        throw;
+    }
     Records r = maintain::to_records(report);
     if (report.any_failed()) {
         r.exit = Exit::partial;

@@ -28,20 +28,24 @@ std::map<std::string, double> read_last_success(const std::filesystem::path& fil
     return out;
 }
 
-std::string metrics_text(const Report& report, double now, const std::map<std::string, double>& previous) {
+std::string metrics_text(const Report& report, double now, const std::map<std::string, double>& previous,
+                         bool database_up) {
     util::MetricsFile m;
+    m.family("tenantctl_maintain_up", "1 when the last maintain run reached the database");
     m.family(kLastSuccessMetric, "Unix time of the task's last successful run");
     m.family("tenantctl_maintain_last_run_timestamp_seconds", "Unix time of the last maintain run");
     m.family("tenantctl_maintain_task_status", "1 for the task's status in the last run");
     m.family("tenantctl_maintain_task_duration_seconds", "How long the task took in the last run");
     m.family("tenantctl_maintain_task_items", "Items the task processed in the last run");
     m.family("tenantctl_maintain_task_failed", "1 when the task failed in the last run");
-    m.family("tenantctl_maintain_task_count", "Further figures of the last run (gdpr-due: overdue, due_within_7d)");
+    // Not *_count: that suffix belongs to summaries and histograms (promtool check metrics).
+    m.family("tenantctl_maintain_task_figure", "Further figures of the last run (gdpr-due: overdue, due_within_7d)");
 
     std::map<std::string, double> last_success = previous;
     for (const auto& r : report.results)
         if (r.outcome.status == "ok") last_success[r.task] = now;
     for (const auto& [task, t] : last_success) m.sample(kLastSuccessMetric, {{"task", task}}, t);
+    m.sample("tenantctl_maintain_up", {}, database_up ? 1 : 0);
     m.sample("tenantctl_maintain_last_run_timestamp_seconds", {}, now);
     for (const auto& r : report.results) {
         for (const char* status : {"ok", "failed", "skipped", "partial"})
@@ -51,7 +55,7 @@ std::string metrics_text(const Report& report, double now, const std::map<std::s
         m.sample("tenantctl_maintain_task_items", {{"task", r.task}}, static_cast<double>(r.outcome.items));
         m.sample("tenantctl_maintain_task_failed", {{"task", r.task}}, r.outcome.status == "failed" ? 1 : 0);
         for (const auto& [name, value] : r.outcome.counts)
-            m.sample("tenantctl_maintain_task_count", {{"task", r.task}, {"count", name}}, static_cast<double>(value));
+            m.sample("tenantctl_maintain_task_figure", {{"task", r.task}, {"figure", name}}, static_cast<double>(value));
     }
     return m.text();
 }

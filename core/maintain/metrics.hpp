@@ -17,8 +17,11 @@ inline constexpr const char* kLastSuccessMetric = "tenantctl_maintain_last_succe
 // unreadable file gives an empty map (the first run has no history).
 std::map<std::string, double> read_last_success(const std::filesystem::path& file);
 
-// The file's text: per task last success, last run status, duration, items, failure flag.
-// A task counts as succeeded when its status is ok.
-std::string metrics_text(const Report& report, double now, const std::map<std::string, double>& previous);
+// The file's text: whether the database answered (tenantctl_maintain_up), per task last
+// success, last run status, duration, items, failure flag. A task counts as succeeded when
+// its status is ok. A run that could not reach the database has no task results: the file
+// says `up 0` and keeps the earlier successes, so both a down alert and a staleness alert fire.
+std::string metrics_text(const Report& report, double now, const std::map<std::string, double>& previous,
+                         bool database_up = true);
 
 }  // namespace tenantctl::maintain

@@ -140,7 +140,7 @@ TEST_CASE("maintain does every due task once, and a second run changes nothing",
     const std::string prom = test::read_file(metrics);
     CHECK(prom.find("tenantctl_maintain_last_success_timestamp_seconds{task=\"key-reencrypt\"}") != std::string::npos);
     CHECK(prom.find("tenantctl_maintain_task_items{task=\"key-reencrypt\"} 85") != std::string::npos);
-    CHECK(prom.find("tenantctl_maintain_task_count{count=\"overdue\",task=\"gdpr-due\"} 1") != std::string::npos);
+    CHECK(prom.find("tenantctl_maintain_task_figure{figure=\"overdue\",task=\"gdpr-due\"} 1") != std::string::npos);
 
     // Nothing is due any more: the same run changes nothing and says so. (Events of the first
     // run are younger than the default 60s settle, so the seal has nothing either.)
@@ -235,6 +235,21 @@ TEST_CASE("maintain: metrics keep the last success of a task that failed this ru
     CHECK(prom.find("tenantctl_maintain_last_success_timestamp_seconds{task=\"audit-seal\"} 1700000000\n") ==
           std::string::npos);
     CHECK(prom.find("tenantctl_maintain_task_status{status=\"skipped\",task=\"audit-prune\"} 1") != std::string::npos);
+}
+
+TEST_CASE("maintain: an unreachable database still writes the metrics file, with up 0", "[e2e][maintain]") {
+    test::TempDir dir;
+    const auto metrics = dir / "m.prom";
+    test::write_file(metrics, "# TYPE tenantctl_maintain_last_success_timestamp_seconds gauge\n"
+                              "tenantctl_maintain_last_success_timestamp_seconds{task=\"audit-seal\"} 1700000000\n");
+    auto r = test::run_cli({"maintain", "-d", "host=/nonexistent-socket-dir port=1 connect_timeout=2", "--metrics-file",
+                            metrics.string()});
+    CHECK(r.exit_code == 7);
+    const std::string prom = test::read_file(metrics);
+    CHECK(prom.find("\ntenantctl_maintain_up 0\n") != std::string::npos);
+    // The last success is kept, so the staleness alert keeps counting from the right time.
+    CHECK(prom.find("tenantctl_maintain_last_success_timestamp_seconds{task=\"audit-seal\"} 1700000000\n") !=
+          std::string::npos);
 }
 
 TEST_CASE("maintain: a second run while one holds the lock exits 6", "[e2e][maintain]") {

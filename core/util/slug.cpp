@@ -20,6 +20,36 @@ bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
+bool follows_format(std::string_view slug) {
+    try {
+        validate_slug_format(slug);
+        return true;
+    } catch (const UsageError&) {
+        return false;
+    }
+}
+
+// The slug an operator most likely meant: lowercase, every run of other characters one
+// hyphen, no leading non-letters, no trailing hyphen. Offered only when it is itself a
+// valid, unreserved slug, so a hint never proposes something the next run rejects
+// ('Bad_Slug' -> 'bad-slug', not 'bad_slug').
+std::string hint_for(std::string_view slug, std::string_view rule_hint) {
+    std::string guess;
+    for (char c : slug) {
+        const char lower = is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+        if (is_lower(lower) || is_digit(lower)) {
+            if (guess.empty() && !is_lower(lower)) continue;
+            guess += lower;
+        } else if (!guess.empty() && guess.back() != '-') {
+            guess += '-';
+        }
+    }
+    if (guess.size() > kMaxSlugLength) guess.resize(kMaxSlugLength);
+    while (!guess.empty() && guess.back() == '-') guess.pop_back();
+    if (guess == slug || !follows_format(guess) || is_reserved_slug(guess)) return std::string(rule_hint);
+    return std::string(rule_hint) + ": try " + in_quotes(guess);
+}
+
 }  // namespace
 
 void validate_slug_format(std::string_view slug) {
@@ -29,11 +59,12 @@ void validate_slug_format(std::string_view slug) {
     if (slug.size() < 2) reject(slug, "it must be at least 2 characters long");
 
     const bool has_upper = std::any_of(slug.begin(), slug.end(), is_upper);
-    if (has_upper) reject(slug, "uppercase letters are not allowed", "slugs are lowercase: try " + in_quotes(to_lower(slug)));
+    if (has_upper) reject(slug, "uppercase letters are not allowed", hint_for(slug, "slugs are lowercase"));
     if (!is_lower(slug.front())) reject(slug, "it must start with a letter a-z");
     for (char c : slug) {
         if (!is_lower(c) && !is_digit(c) && c != '-')
-            reject(slug, "it contains " + in_quotes(std::string_view(&c, 1)) + "; only a-z, 0-9 and '-' are allowed");
+            reject(slug, "it contains " + in_quotes(std::string_view(&c, 1)) + "; only a-z, 0-9 and '-' are allowed",
+                   hint_for(slug, kFormatHint));
     }
     if (slug.back() == '-') reject(slug, "it must not end with a hyphen (DNS labels cannot)");
     if (slug.find("--") != std::string_view::npos)

@@ -60,6 +60,17 @@ TEST_CASE("validate_slug hints at the fix", "[slug]") {
     CHECK(usage_error([] { validate_slug("a.b"); }).hint().find("2-63 characters") != std::string::npos);
 }
 
+TEST_CASE("a slug hint only proposes a slug that is itself valid", "[slug]") {
+    // 'bad_slug' (what lowercasing alone gives) would be refused for its underscore.
+    CHECK(usage_error([] { validate_slug("Bad_Slug"); }).hint() == "slugs are lowercase: try 'bad-slug'");
+    CHECK(usage_error([] { validate_slug("acme corp"); }).hint().ends_with(": try 'acme-corp'"));
+    CHECK(usage_error([] { validate_slug("acme__corp."); }).hint().ends_with(": try 'acme-corp'"));
+    // Nothing valid to offer: the rule alone, never a guess the next run rejects.
+    CHECK(usage_error([] { validate_slug("A-"); }).hint() == "slugs are lowercase");  // 'a' is too short
+    CHECK(usage_error([] { validate_slug("a_"); }).hint().find("try") == std::string::npos);
+    CHECK(usage_error([] { validate_slug("Admin"); }).hint() == "slugs are lowercase");  // 'admin' is reserved
+}
+
 TEST_CASE("validate_slug rejects hostile values and keeps the message on one printable line", "[slug]") {
     CHECK(slug_error("'; drop table x; --") == "invalid slug '\\'; drop table x; --': it must start with a letter a-z");
     CHECK(slug_error("a'; drop table x; --") ==

@@ -8,9 +8,13 @@
 #                              is a bug that reproduces, never a matter of machine speed)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+# Each phase says how long it took, so a slow CI run shows where the time went.
+phase_started=$SECONDS
+took() { echo "== $1 took $((SECONDS - phase_started)) s"; phase_started=$SECONDS; }
 jobs=$(nproc)
 
 "$root/tests/install-deps.sh"
+took "installing dependencies"
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
@@ -18,23 +22,28 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 echo "== build (RelWithDebInfo, warnings are errors)"
 cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTENANTCTL_WERROR=ON "${launcher[@]}" >/dev/null
 cmake --build "$root/build" -j"$jobs"
+took build
 echo "== tests"
 (cd "$root/build" && ctest --output-on-failure -j2 --timeout 900)
+took tests
 
 if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
   echo "== build (ASan + UBSan)"
   cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DTENANTCTL_SANITIZE=ON "${launcher[@]}" >/dev/null
   cmake --build "$root/build-asan" -j"$jobs"
+  took "sanitizer build"
   echo "== tests under ASan + UBSan"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
   # Packaging and generated docs are checked by the first pass; they say nothing about memory.
   (cd "$root/build-asan" && ctest --output-on-failure -j2 --timeout 1800 -E '^(package_deb|docs_in_sync)$')
+  took "sanitizer tests"
 fi
 if [ "${TENANTCTL_SKIP_FUZZ:-0}" != 1 ]; then
   # Open-ended fuzzing (tests/fuzz/run.sh SECONDS) finds new inputs by chance, which would
   # make this run flaky; it is run by hand, and what it finds becomes a seed in the corpus.
   FUZZ_JOBS=2 FUZZ_SEED=1 "$root/tests/fuzz/run.sh" 200000r
+  took fuzzing
 fi
 echo "== all tests passed"

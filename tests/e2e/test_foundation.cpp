@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <sstream>
 #include <thread>
 
 #include <catch2/catch.hpp>
@@ -182,6 +183,117 @@ TEST_CASE("TENANTCTL_CONFIG and contexts choose the database", "[e2e][config]") 
     r = run_cli({"init", "--context", "broken", "-d", db.url()}, nullptr,
                 test::with_env({{"TENANTCTL_CONFIG", (dir / "ops.yaml").string()}}));
     CHECK(r.exit_code == 0);
+    // --context beats TENANTCTL_DATABASE_URL: the operator named the target (issue 16: the
+    // variable used to win silently, and an unknown context passed with exit 0).
+    const auto ambient = test::with_env({{"TENANTCTL_CONFIG", (dir / "ops.yaml").string()},
+                                         {"TENANTCTL_DATABASE_URL", "host=/nonexistent port=1"}});
+    r = run_cli({"init", "--context", "test"}, nullptr, ambient);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    r = run_cli({"init", "--context", "nope"}, nullptr, ambient);
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("unknown context 'nope'") != std::string::npos);
+    // Without --context the environment still beats the config's current_context.
+    test::write_file(dir / "ops.yaml", "current_context: test\ncontexts:\n  test: {database: \"" + db.url() + "\"}\n");
+    r = run_cli({"init"}, nullptr, ambient);
+    CHECK(r.exit_code == 7);
+}
+
+TEST_CASE("config get-contexts, current-context, use-context and view", "[e2e][config]") {
+    test::TestDatabase db;
+    test::TempDir dir;
+    const auto file = dir / "ops.yaml";
+    const std::string original = "# operations config: keep this comment\n"
+                                 "contexts:\n"
+                                 "  prod:\n"
+                                 "    database: \"postgresql://app:s3cret-pw@db.internal:5432/saas\"\n"
+                                 "    protected: true\n"
+                                 "  test:\n"
+                                 "    database: \"" + db.url() + "\"\n"
+                                 "current_context: prod   # the default\n"
+                                 "schema: tenantctl\n";
+    test::write_file(file, original, 0640);
+    const auto with_config = test::with_env({{"TENANTCTL_CONFIG", file.string()}});
+
+    auto listed = run_cli({"config", "get-contexts", "-o", "json"}, nullptr, with_config);
+    INFO(listed.err);
+    REQUIRE(listed.exit_code == 0);
+    auto rows = nlohmann::json::parse(listed.out);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[0]["name"] == "prod");
+    CHECK(rows[0]["current"] == "*");
+    CHECK(rows[0]["protected"] == true);
+    CHECK(rows[0]["target"].get<std::string>().find("db.internal") != std::string::npos);
+    CHECK(listed.out.find("s3cret-pw") == std::string::npos);
+    CHECK(run_cli({"config", "current-context"}, nullptr, with_config).out == "prod\n");
+    CHECK(run_cli({"config", "current-context", "--context", "test"}, nullptr, with_config).out == "test\n");
+
+    // view masks the password and keeps everything else.
+    auto view = run_cli({"config", "view"}, nullptr, with_config);
+    CHECK(view.exit_code == 0);
+    CHECK(view.out.find("s3cret-pw") == std::string::npos);
+    CHECK(view.out.find("keep this comment") != std::string::npos);
+
+    // use-context: an unknown name is exit 2 and changes nothing; a dry run changes nothing.
+    auto unknown = run_cli({"config", "use-context", "tset"}, nullptr, with_config);
+    CHECK(unknown.exit_code == 2);
+    CHECK(unknown.err.find("did you mean 'test'?") != std::string::npos);
+    CHECK(run_cli({"config", "use-context", "test", "--dry-run"}, nullptr, with_config).exit_code == 0);
+    CHECK(test::read_file(file) == original);
+    // The real one edits that one line: comments, order and mode stay.
+    REQUIRE(run_cli({"config", "use-context", "test"}, nullptr, with_config).exit_code == 0);
+    const auto edited = test::read_file(file);
+    CHECK(edited.find("current_context: test\n") != std::string::npos);
+    CHECK(edited.find("keep this comment") != std::string::npos);
+    CHECK(edited.find("schema: tenantctl\n") != std::string::npos);
+    CHECK((std::filesystem::status(file).permissions() & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write | std::filesystem::perms::group_read));
+    // Commands now go to the test database, with nothing else set.
+    CHECK(run_cli({"init"}, nullptr, with_config).exit_code == 0);
+
+    // A flow-style file has no line to edit: refused, the file as it was.
+    const std::string flow = "{contexts: {a: {database: x}, b: {database: y}}, current_context: a}\n";
+    test::write_file(file, flow);
+    auto refused = run_cli({"config", "use-context", "b"}, nullptr, with_config);
+    CHECK(refused.exit_code == 5);
+    CHECK(test::read_file(file) == flow);
+
+    // No config file at all: exit 4 with the way out.
+    auto none = run_cli({"config", "get-contexts"}, nullptr, test::in_dir(dir.path()));
+    CHECK(none.exit_code == 4);
+    CHECK(none.err.find("no config file was found") != std::string::npos);
+}
+
+TEST_CASE("quiet (-q) with the table output prints nothing on success, the table when the command fails", "[e2e][cli]") {
+    test::TestDatabase db;
+    auto table = run_cli({"init", "-q"}, &db);
+    CHECK(table.exit_code == 0);
+    CHECK(table.out.empty());
+    CHECK(table.err.empty());
+    // Data formats are asked for explicitly: always printed.
+    auto json_out = run_cli({"init", "-q", "-o", "json"}, &db);
+    CHECK(json_out.exit_code == 0);
+    CHECK(nlohmann::json::parse(json_out.out).is_array());
+    // doctor's findings table on a failing check (exit 3) is what the cron mail is for.
+    db.exec("CREATE TABLE public.notes (tenant_id uuid NOT NULL, body text)");
+    auto failing = run_cli({"doctor", "-q"}, &db);
+    CHECK(failing.exit_code == 3);
+    CHECK(failing.out.find("notes") != std::string::npos);
+}
+
+TEST_CASE("the --no-headers option leaves only the rows, in the table and in csv", "[e2e][cli]") {
+    test::TestDatabase db;
+    REQUIRE(run_cli({"tenant", "create", "acme"}, &db).exit_code == 0);
+    REQUIRE(run_cli({"tenant", "create", "globex"}, &db).exit_code == 0);
+    auto with = run_cli({"tenant", "list"}, &db);
+    CHECK(with.out.rfind("SLUG", 0) == 0);
+    auto table = run_cli({"tenant", "list", "--no-headers"}, &db);
+    CHECK(table.exit_code == 0);
+    CHECK(table.out.rfind("acme ", 0) == 0);
+    CHECK(std::count(table.out.begin(), table.out.end(), '\n') == 2);
+    auto csv = run_cli({"tenant", "list", "-o", "csv", "--no-headers"}, &db);
+    CHECK(csv.out.rfind("acme,", 0) == 0);
+    CHECK(std::count(csv.out.begin(), csv.out.end(), '\n') == 2);
 }
 
 TEST_CASE("init is idempotent and reports what it applied", "[e2e][init]") {
@@ -248,6 +360,23 @@ TEST_CASE("log format json writes one JSON object per stderr line", "[e2e][cli]"
     auto j = nlohmann::json::parse(line);
     CHECK(j["level"] == "info");
     CHECK(j["msg"].get<std::string>().find("up to date") != std::string::npos);
+
+    // The final error too, usage errors included: every stderr line parses.
+    for (const std::vector<std::string>& args :
+         {std::vector<std::string>{"tenant", "show", "nobody", "--log-format", "json"},
+          std::vector<std::string>{"--log-format=json", "tenant", "lst"}}) {
+        auto failed = run_cli(args, &db);
+        CHECK(failed.exit_code != 0);
+        std::istringstream lines(failed.err);
+        int count = 0;
+        for (std::string l; std::getline(lines, l); ++count) {
+            INFO(l);
+            auto error = nlohmann::json::parse(l);
+            CHECK(error["level"] == "error");
+            CHECK(error["exit"] == failed.exit_code);
+        }
+        CHECK(count == 1);
+    }
 }
 
 TEST_CASE("sandbox up refuses a directory that holds something else", "[e2e][sandbox]") {
@@ -294,6 +423,11 @@ TEST_CASE("sandbox up is idempotent, env points at it, down removes it", "[e2e][
     CHECK(env.out.find("export TENANTCTL_DATABASE_URL='" + up.out.substr(0, up.out.size() - 1) + "'") !=
           std::string::npos);
     CHECK(env.out.find("export TENANTCTL_MASTER_KEY_SOURCE='file:") != std::string::npos);
+    CHECK(env.out.find("export TENANTCTL_SANDBOX_DIR='" + sb + "'") != std::string::npos);
+    // What `eval "$(sandbox env --dir D)"` exports makes the other sandbox commands follow D.
+    auto followed = run_cli({"sandbox", "status", "-o", "json"}, nullptr, test::with_env({{"TENANTCTL_SANDBOX_DIR", sb}}));
+    CHECK(followed.exit_code == 0);
+    CHECK(nlohmann::json::parse(followed.out)["dir"] == sb);
 
     auto status = run_cli({"sandbox", "status", "--dir", sb, "-o", "json"});
     CHECK(status.exit_code == 0);

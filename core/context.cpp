@@ -45,18 +45,6 @@ bool libpq_environment_set() {
     return false;
 }
 
-class NullSink final : public RecordSink {
-public:
-    void begin(const std::vector<std::string>&) override {}
-    void row(const std::vector<json>&) override {}
-    void end() override {}
-    void document(const json&) override {}
-};
-
-}  // namespace
-
-namespace {
-
 // The login name: $USER, then $LOGNAME, then the password database, because cron and
 // systemd services often set neither variable and "unknown" in an audit event helps nobody.
 std::string os_user_name() {
@@ -123,12 +111,11 @@ const db::ConnInfo& Context::conninfo() {
     // the config's current_context, libpq's PG* variables, and a running sandbox last.
     if (m_globals.database) {
         m_conninfo = db::ConnInfo{*m_globals.database, "--database"};
-    } else if (m_globals.context) {
-        m_conninfo = db::ConnInfo{*m_config.database_for(m_globals.context), "--context " + *m_globals.context};
+    } else if (const auto context = target_context()) {  // --context, else current_context unless the env names one
+        m_conninfo = db::ConnInfo{*m_config.database_for(context),
+                                  m_globals.context ? "--context " + *context : std::string("config")};
     } else if (auto url = env("TENANTCTL_DATABASE_URL")) {
         m_conninfo = db::ConnInfo{*url, "TENANTCTL_DATABASE_URL"};
-    } else if (auto from_config = m_config.database_for(std::nullopt)) {
-        m_conninfo = db::ConnInfo{*from_config, "config"};
     } else if (libpq_environment_set()) {
         m_conninfo = db::ConnInfo{"", "libpq environment (PG*)"};
     } else if (auto sb = sandbox::running(sandbox::default_dir())) {
@@ -226,7 +213,7 @@ void Context::confirm_protected_target() {
 
 RecordSink& Context::sink() {
     if (m_sink) return *m_sink;
-    if (!m_null_sink) m_null_sink = std::make_unique<NullSink>();
+    if (!m_null_sink) m_null_sink = std::make_unique<DiscardingSink>();
     return *m_null_sink;
 }
 

@@ -91,7 +91,7 @@ public:
 };
 
 // Discards everything: `-q` with the table output (the report is for a person who asked for
-// silence).
+// silence), and a Context nobody gave a sink.
 class DiscardingSink : public RecordSink {
 public:
     void begin(const std::vector<std::string>&) override {}

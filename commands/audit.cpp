@@ -248,12 +248,15 @@ void declare_record(cli::Registry& r) {
 struct SealOpts {
     std::optional<std::string> tenant;
     std::string settle = "60s";
+    int parallel = 2;
 };
 
 Records run_seal(Context& ctx, const SealOpts& o) {
     audit::SealOptions s;
     s.scope.tenant_slug = o.tenant;
     s.settle = util::parse_duration(o.settle);
+    if (o.parallel < 1) throw UsageError("--parallel must be at least 1");
+    s.parallel = o.parallel;
     platform::require_current(ctx);
     auto results = audit::seal(ctx, s);
     Records r = Records::table({"tenant", "sealed", "head_seq", "head"});
@@ -273,6 +276,7 @@ void declare_seal(cli::Registry& r) {
         .option("--settle", &SealOpts::settle,
                 "leave events younger than this for the next run (default 60s), so slow writers are not overtaken",
                 "DURATION")
+        .option("--parallel", &SealOpts::parallel, "tenants sealed at once, one connection each (default 2)", "N")
         .mutating()
         .description("Sealing never blocks the application's inserts. Each batch is one transaction with a "
                      "checkpoint, so a killed run resumes where it stopped. The printed heads can be stored "
@@ -332,7 +336,7 @@ struct ListOpts {};
 Records run_list(Context& ctx, const ListOpts&) {
     platform::require_current(ctx);
     Records r = Records::table({"partition", "from", "to", "rows", "bytes", "size"});
-    for (const auto& p : audit::list_partitions(ctx)) {
+    for (const auto& p : audit::list_partitions(ctx, audit::RowCounts::exact)) {
         auto t = [](const std::optional<TimePoint>& v) { return v ? json(util::format_rfc3339(*v)) : json(nullptr); };
         r.add({p.name, t(p.from), t(p.to), p.rows, p.bytes, human_size(p.bytes)});
     }

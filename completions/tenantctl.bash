@@ -120,7 +120,7 @@ _tenantctl_options() {
         "audit partitions prune") echo "--older-than --archive --no-archive --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit query") echo "--tenant --all-tenants --since --until --actor --action --resource --where --limit --after --explain --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit record") echo "--tenant --action --resource --metadata --actor-type --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
-        "audit seal") echo "--tenant --settle --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
+        "audit seal") echo "--tenant --settle --parallel --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit stats") echo "--tenant --all-tenants --by --since --until --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit tail") echo "--tenant --lines -n --follow -f --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
         "audit verify") echo "--tenant --all --since --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version" ;;
@@ -354,6 +354,7 @@ _tenantctl_values() {
         "audit record|--actor-type") return 0 ;;
         "audit seal|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "audit seal|--settle") return 0 ;;
+        "audit seal|--parallel") return 0 ;;
         "audit verify|--tenant") tenantctl __complete tenants 2>/dev/null; return 0 ;;
         "audit verify|--since") return 0 ;;
         "audit partitions ensure|--ahead") return 0 ;;

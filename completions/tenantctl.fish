@@ -228,7 +228,7 @@ function __tenantctl_options
         case 'audit record'
             string split ' ' -- '--tenant --action --resource --metadata --actor-type --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit seal'
-            string split ' ' -- '--tenant --settle --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version'
+            string split ' ' -- '--tenant --settle --parallel --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit stats'
             string split ' ' -- '--tenant --all-tenants --by --since --until --database -d --config -c --context --output -o --actor --yes -y --dry-run --quiet -q --verbose -v --no-headers --log-format --no-color --lock-timeout --progress --help --version'
         case 'audit tail'
@@ -747,6 +747,8 @@ function __tenantctl_values
             tenantctl __complete tenants 2>/dev/null
             return 0
         case 'audit seal|--settle'
+            return 0
+        case 'audit seal|--parallel'
             return 0
         case 'audit verify|--tenant'
             tenantctl __complete tenants 2>/dev/null

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <istream>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -160,6 +161,9 @@ std::optional<std::string> Context::master_key_source() const {
 }
 
 const crypto::MasterKey& Context::master_key() {
+    // Workers (seal, reencrypt) may ask first at once; loaded once, then never moved.
+    static std::mutex loading;
+    std::lock_guard<std::mutex> guard(loading);
     if (!m_master_key) {
         auto source = master_key_source();
         if (!source)

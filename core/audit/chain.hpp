@@ -47,6 +47,7 @@ struct SealOptions {
     Scope scope;
     util::Duration settle{0, std::chrono::seconds(60)};
     std::int64_t batch = 20000;
+    int parallel = 2;  // tenants sealed at once, one connection each
 };
 
 struct SealResult {

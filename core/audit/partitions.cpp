@@ -273,6 +273,10 @@ void verify_archive(const Archived& a) {
                              "nothing was dropped; check the disk and re-run");
 }
 
+std::int64_t count_rows(pqxx::transaction_base& tx, const std::string& table) {
+    return tx.exec1("SELECT count(*) FROM " + table)[0].as<std::int64_t>();
+}
+
 }  // namespace
 
 // Runs `body` in a fresh transaction with a short lock_timeout, retrying lock timeouts with
@@ -374,7 +378,7 @@ EnsureResult ensure_partitions(Context& ctx, int ahead) {
     return result;
 }
 
-std::vector<PartitionInfo> list_partitions(Context& ctx) {
+std::vector<PartitionInfo> list_partitions(Context& ctx, RowCounts counts) {
     std::vector<PartitionInfo> out;
     try {
         pqxx::read_transaction tx(ctx.db());
@@ -396,7 +400,7 @@ std::vector<PartitionInfo> list_partitions(Context& ctx) {
             if (!r[2].is_null()) p.from = util::parse_time(std::string(r[2].c_str()), ctx.now());
             if (!r[3].is_null()) p.to = util::parse_time(std::string(r[3].c_str()), ctx.now());
             p.bytes = r[4].as<std::int64_t>();
-            p.rows = tx.exec1("SELECT count(*) FROM " + db::quote_qualified(ctx.schema(), p.name))[0].as<std::int64_t>();
+            if (counts == RowCounts::exact) p.rows = count_rows(tx, db::quote_qualified(ctx.schema(), p.name));
             out.push_back(std::move(p));
         }
     } catch (const Error&) {
@@ -406,6 +410,37 @@ std::vector<PartitionInfo> list_partitions(Context& ctx) {
     }
     return out;
 }
+
+namespace {
+
+// Removes every tenant's chain rows for events before `cutoff` and records, per tenant, the
+// last removed row as a prune anchor, so the rest of the chain verifies from where it now
+// starts. A chain runs in time order, so those rows are a prefix of seq: each tenant's is
+// found through the primary key (tenant_id, seq) and costs what it removes. (A scan of the
+// whole chain for occurred_at < cutoff cost a minute at 100M events.)
+void cut_chain(Context& ctx, pqxx::transaction_base& tx, TimePoint cutoff) {
+    const std::string chain = ctx.platform_table("audit_chain");
+    // The chain's tenants, one index probe each (a loose index scan).
+    auto tenants = tx.exec(fmt::format(
+        "WITH RECURSIVE t AS ((SELECT tenant_id FROM {0} ORDER BY tenant_id LIMIT 1) UNION ALL "
+        "SELECT (SELECT c.tenant_id FROM {0} c WHERE c.tenant_id > t.tenant_id ORDER BY c.tenant_id LIMIT 1) "
+        "FROM t WHERE t.tenant_id IS NOT NULL) SELECT tenant_id::text FROM t WHERE tenant_id IS NOT NULL",
+        chain));
+    const std::string at = util::format_rfc3339_micro(cutoff);
+    for (const auto& t : tenants)
+        tx.exec_params0(
+            fmt::format("WITH gone AS (DELETE FROM {0} WHERE tenant_id = $1::uuid AND occurred_at < $2::timestamptz "
+                        "  AND seq < coalesce((SELECT min(seq) FROM {0} WHERE tenant_id = $1::uuid "
+                        "                      AND occurred_at >= $2::timestamptz), 9223372036854775807) "
+                        "RETURNING seq, occurred_at, event_id, hash) "
+                        "INSERT INTO {1} (tenant_id, seq, occurred_at, event_id, head, kind, actor) "
+                        "SELECT $1::uuid, seq, occurred_at, event_id, hash, 'prune', $3 FROM gone "
+                        "ORDER BY seq DESC LIMIT 1 ON CONFLICT DO NOTHING",
+                        chain, ctx.platform_table("audit_seals")),
+            t[0].c_str(), at, ctx.actor());
+}
+
+}  // namespace
 
 std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
     if (o.no_archive && o.archive_dir) throw UsageError("--archive and --no-archive exclude each other");
@@ -467,14 +502,19 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
     } catch (...) {
         db::rethrow_translated("moving rows out of the default partition");
     }
-    for (const auto& p : list_partitions(ctx)) {
+    // Only the months to drop are counted: a count of every month reads the whole log.
+    for (const auto& p : list_partitions(ctx, RowCounts::none)) {
         if (p.is_default || !p.to || *p.to > cutoff) continue;
-        PruneResult res{p.name, p.rows, "", "", ctx.dry_run() ? "would drop" : "dropped"};
+        const std::string table = db::quote_qualified(ctx.schema(), p.name);
+        PruneResult res{p.name, 0, "", "", ctx.dry_run() ? "would drop" : "dropped"};
+        if (ctx.dry_run() || !dir) {
+            pqxx::read_transaction tx(ctx.db());
+            res.rows = count_rows(tx, table);
+        }
         if (ctx.dry_run()) {
             results.push_back(res);
             continue;
         }
-        const std::string table = db::quote_qualified(ctx.schema(), p.name);
         std::optional<Archived> archived;
         try {
             if (dir) {
@@ -491,19 +531,12 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                 if (archived && fingerprint(tx, table) != archived->fp)
                     throw Refused(fmt::format("{} changed while it was being archived", p.name),
                                   "re-run prune to archive it again");
+                // The chain's prefix goes with the events, before the DETACH: the DETACH locks the
+                // whole log against writers until commit, this only the month being dropped.
+                cut_chain(ctx, tx, *p.to);
                 tx.exec0(fmt::format("ALTER TABLE {} DETACH PARTITION {}", db::quote_qualified(ctx.schema(), "audit_log"),
                                      table));
                 tx.exec0("DROP TABLE " + table);
-                // The chain's prefix goes with the events; an anchor per tenant keeps the rest
-                // verifiable from where it now starts.
-                tx.exec_params0(
-                    fmt::format("WITH gone AS (DELETE FROM {0} WHERE occurred_at < $1::timestamptz "
-                                "RETURNING tenant_id, seq, occurred_at, event_id, hash) "
-                                "INSERT INTO {1} (tenant_id, seq, occurred_at, event_id, head, kind, actor) "
-                                "SELECT DISTINCT ON (tenant_id) tenant_id, seq, occurred_at, event_id, hash, 'prune', $2 "
-                                "FROM gone ORDER BY tenant_id, seq DESC ON CONFLICT DO NOTHING",
-                                ctx.platform_table("audit_chain"), ctx.platform_table("audit_seals")),
-                    util::format_rfc3339_micro(*p.to), ctx.actor());
                 Event ev;
                 ev.action = "audit.partition.prune";
                 ev.resource_type = "audit_partition";

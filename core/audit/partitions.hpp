@@ -63,7 +63,9 @@ struct PartitionInfo {
     std::int64_t rows = 0;
     std::int64_t bytes = 0;
 };
-std::vector<PartitionInfo> list_partitions(Context& ctx);
+// `rows` is counted exactly with RowCounts::exact (a scan of every month), else left 0.
+enum class RowCounts { exact, none };
+std::vector<PartitionInfo> list_partitions(Context& ctx, RowCounts counts);
 
 struct EnsureResult {
     std::vector<std::string> created;

@@ -145,9 +145,10 @@ long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table,
     static thread_local std::map<std::pair<const void*, int>, std::set<std::string>> prepared;
     auto& known = prepared[{&tx.conn(), tx.conn().backendpid()}];
     if (known.insert(statement).second) tx.conn().prepare(statement, sql);
-    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan");
-    tx.exec("SET LOCAL enable_hashjoin = off");
-    tx.exec("SET LOCAL enable_mergejoin = off");
+    // Key lookups only; with join types disabled the costs are fake, so JIT (whose threshold
+    // reads them) is off too. One round trip for all four.
+    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_hashjoin = off; "
+            "SET LOCAL enable_mergejoin = off; SET LOCAL jit = off");
     auto result = tx.exec_prepared(statement, tenancy_value, pqxx::prepare::make_dynamic_params(arrays));
     return static_cast<long long>(result.affected_rows());
 }

@@ -206,6 +206,7 @@ TEST_CASE("audit bad input: exit codes and nothing written", "[e2e][audit]") {
         {{"audit", "query", "--tenant", "acme", "--since", "1d", "--until", "3d"}, 2, "is not before --until"},
         {{"audit", "query", "--tenant", "acme", "--since", "7x"}, 2, "invalid time '7x'"},
         {{"audit", "seal", "--settle", "ten"}, 2, "invalid duration"},
+        {{"audit", "seal", "--parallel", "0"}, 2, "--parallel must be at least 1"},
         {{"audit", "partitions", "prune", "--older-than", "-1mo", "--no-archive", "--yes"}, 2, "invalid duration"},
         {{"audit", "query", "--tenant", "acme", "--after", "bm90LWEtY3Vyc29y"}, 2, "malformed cursor"},
         {{"audit", "query", "--tenant", "acme", "--action", "User[*"}, 2, "malformed action glob"},

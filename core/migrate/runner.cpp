@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/lock.hpp"
 #include "core/util/failpoint.hpp"
@@ -113,13 +114,18 @@ Error statement_error(const Target& target, const MigrationFile& file, const Sta
 
 void set_settings(pqxx::transaction_base& tx, const Target& target, const MigrationFile& file,
                   const RunSettings& settings, bool local) {
-    if (!target.is_shared())
-        tx.exec_params("SELECT set_config('search_path', $1, $2)",
-                       db::quote_ident(target.schema) + ", public", local);
-    tx.exec_params("SELECT set_config('lock_timeout', $1, $2)",
-                   ms_setting(file.lock_timeout.value_or(settings.default_lock_timeout)), local);
-    if (file.statement_timeout)
-        tx.exec_params("SELECT set_config('statement_timeout', $1, $2)", ms_setting(*file.statement_timeout), local);
+    // One prepared statement (a no-op once defined) for the three: it runs before every
+    // migration. A setting the file leaves alone is set to what it already is.
+    tx.conn().prepare("tenantctl_migration_settings",
+                      "SELECT set_config('search_path', coalesce($1, current_setting('search_path')), $4), "
+                      "       set_config('lock_timeout', $2, $4), "
+                      "       set_config('statement_timeout', coalesce($3, current_setting('statement_timeout')), $4)");
+    std::optional<std::string> search_path;
+    if (!target.is_shared()) search_path = db::quote_ident(target.schema) + ", public";
+    std::optional<std::string> statement_timeout;
+    if (file.statement_timeout) statement_timeout = ms_setting(*file.statement_timeout);
+    tx.exec_prepared("tenantctl_migration_settings", search_path,
+                     ms_setting(file.lock_timeout.value_or(settings.default_lock_timeout)), statement_timeout, local);
 }
 
 void reset_session_settings(pqxx::connection& conn) {
@@ -134,7 +140,9 @@ void sleep_backoff(const RunSettings& settings, int attempt) {
 void upsert_row(pqxx::transaction_base& tx, const RunSettings& s, const Target& target, const MigrationFile& file,
                 std::string_view state, int done, int total, const std::string& done_checksum,
                 std::optional<long long> duration_ms) {
-    tx.exec_params(
+    // Prepared (a no-op once defined): one ledger row per migration, and its planning cost
+    // more than its execution.
+    const std::string sql =
         fmt::format("INSERT INTO {} AS m (target, version, name, checksum, state, statements_done, statements_total, "
                     "  done_checksum, applied_at, duration_ms, actor, run_id, error) "
                     "VALUES ($1, $2, $3, $4, $5, $6, $7, nullif($8, ''), CASE WHEN $5 = 'applied' THEN now() END, "
@@ -145,9 +153,11 @@ void upsert_row(pqxx::transaction_base& tx, const RunSettings& s, const Target& 
                     "  applied_at = EXCLUDED.applied_at, "
                     "  duration_ms = coalesce(EXCLUDED.duration_ms, m.duration_ms), actor = EXCLUDED.actor, "
                     "  run_id = EXCLUDED.run_id, error = NULL",
-                    s.ledger_table),
-        target.name, file.version, file.name, file.checksum, std::string(state), done, total, done_checksum,
-        duration_ms, s.actor, s.run_id);
+                    s.ledger_table);
+    const std::string name = "tenantctl_ledger_" + crypto::sha256_hex(sql).substr(0, 16);
+    tx.conn().prepare(name, sql);
+    tx.exec_prepared(name, target.name, file.version, file.name, file.checksum, std::string(state), done, total,
+                     done_checksum, duration_ms, s.actor, s.run_id);
 }
 
 void update_progress(pqxx::transaction_base& tx, const RunSettings& s, const Target& target, const MigrationFile& file,

@@ -2,7 +2,7 @@
 # Benchmark (a): 200 small migrations on one schema, tenantctl migrate up vs sqitch deploy of the
 # same SQL, side by side on one throwaway server, and the floor: `psql -1 -f` of the same SQL
 # concatenated into one file (one transaction, no ledger). Prints the times and the ratios.
-# Usage: tests/bench/migrate_vs_sqitch.sh [path/to/tenantctl] [count]
+# Usage: [REPS=5] tests/bench/migrate_vs_sqitch.sh [path/to/tenantctl] [count]
 set -euo pipefail
 BIN=$(realpath "${1:-build/tenantctl}")
 N=${2:-200}
@@ -16,8 +16,7 @@ URL=$("$BIN" sandbox up --dir "$WORK/sb" 2>/dev/null | tail -1)
 HOST=$(sed -E 's/.*host=([^&]*).*/\1/' <<<"$URL")
 PORT=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$URL")
 export PGHOST=$HOST PGPORT=$PORT PGUSER=postgres
-psql -qX -d postgres -c "CREATE DATABASE bench_tenantctl" -c "CREATE DATABASE bench_sqitch" \
-  -c "CREATE DATABASE bench_floor" >/dev/null
+psql -qX -d postgres -c "CREATE DATABASE bench_sqitch" >/dev/null
 
 # The same SQL for both tools: a table, an index and a row per migration.
 mkdir -p "$WORK/migrations" "$WORK/sqitch/deploy" "$WORK/sqitch/revert"
@@ -43,32 +42,44 @@ INSERT INTO bench_$i VALUES (1, 'row $i');"
 done
 
 now() { date +%s.%N; }
-DB_T="postgresql://postgres@/bench_tenantctl?host=$HOST&port=$PORT"
-t0=$(now)
-TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q init >/dev/null
-tm=$(now)
-TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q migrate up --dir "$WORK/migrations" >/dev/null
+# tenantctl and the floor take a few hundred ms: each is timed REPS times on fresh databases
+# and the medians are compared (one run of each swung the ratio by 0.25). sqitch runs once.
+REPS=${REPS:-5}
+t_init=() t_up=() t_floor=()
+for r in $(seq 1 "$REPS"); do
+  psql -qX -d postgres -c "CREATE DATABASE bench_t$r" -c "CREATE DATABASE bench_f$r" >/dev/null
+  DB_T="postgresql://postgres@/bench_t$r?host=$HOST&port=$PORT"
+  t0=$(now)
+  TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q init >/dev/null
+  tm=$(now)
+  TENANTCTL_DATABASE_URL=$DB_T "$BIN" -q migrate up --dir "$WORK/migrations" >/dev/null
+  t1=$(now)
+  psql -qX -v ON_ERROR_STOP=1 -1 -f "$WORK/floor.sql" -d "bench_f$r" >/dev/null
+  t2=$(now)
+  t_init+=("$(echo "$t1 - $t0" | bc)") t_up+=("$(echo "$t1 - $tm" | bc)") t_floor+=("$(echo "$t2 - $t1" | bc)")
+  [ "$(psql -qXAt -d "bench_f$r" -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'bench\_%'")" = "$N" ] \
+    || { echo "psql floor did not create $N tables" >&2; exit 1; }
+  applied_t=$(psql -qXAt -d "bench_t$r" -c "SELECT count(*) FROM tenantctl.schema_migrations WHERE state = 'applied'")
+  [ "$applied_t" = "$N" ] || { echo "not all applied: tenantctl $applied_t" >&2; exit 1; }
+done
 t1=$(now)
 (cd "$WORK/sqitch" && sqitch deploy "db:pg:bench_sqitch" >/dev/null)
 t2=$(now)
-psql -qX -v ON_ERROR_STOP=1 -1 -f "$WORK/floor.sql" -d bench_floor >/dev/null
-t3=$(now)
-[ "$(psql -qXAt -d bench_floor -c "SELECT count(*) FROM pg_tables WHERE tablename LIKE 'bench\_%'")" = "$N" ] \
-  || { echo "psql floor did not create $N tables" >&2; exit 1; }
-
-applied_t=$(psql -qXAt -d bench_tenantctl -c "SELECT count(*) FROM tenantctl.schema_migrations WHERE state = 'applied'")
 applied_s=$(psql -qXAt -d bench_sqitch -c "SELECT count(*) FROM sqitch.changes")
-[ "$applied_t" = "$N" ] && [ "$applied_s" = "$N" ] || { echo "not all applied: tenantctl $applied_t, sqitch $applied_s" >&2; exit 1; }
+[ "$applied_s" = "$N" ] || { echo "not all applied: sqitch $applied_s" >&2; exit 1; }
 
-python3 - "$t0" "$tm" "$t1" "$t2" "$t3" "$N" <<'PY'
-import sys
-t0, tm, t1, t2, t3, n = map(float, sys.argv[1:7]); n = int(n)
-tt, tu, ts, tf = t1 - t0, t1 - tm, t2 - t1, t3 - t2
-print(f"{n} migrations on one schema (same SQL, same server)")
+python3 - "$(echo "$t2 - $t1" | bc)" "$N" "${t_init[*]}" "${t_up[*]}" "${t_floor[*]}" <<'PY'
+import statistics, sys
+ts, n = float(sys.argv[1]), int(sys.argv[2])
+inits, ups, floors = ([float(x) for x in a.split()] for a in sys.argv[3:6])
+tt, tu, tf = statistics.median(inits), statistics.median(ups), statistics.median(floors)
+print(f"{n} migrations on one schema (same SQL, same server; tenantctl and floor: median of {len(ups)} runs)")
 print(f"  tenantctl init + migrate up : {tt:7.3f} s  ({tt / n * 1000:6.2f} ms/migration)")
-print(f"  tenantctl migrate up alone  : {tu:7.3f} s  ({tu / n * 1000:6.2f} ms/migration)")
+print(f"  tenantctl migrate up alone  : {tu:7.3f} s  ({tu / n * 1000:6.2f} ms/migration)  runs: "
+      + " ".join(f"{x:.3f}" for x in ups))
 print(f"  sqitch deploy               : {ts:7.3f} s  ({ts / n * 1000:6.2f} ms/change)")
-print(f"  psql -1 -f (the floor)      : {tf:7.3f} s  (one file, one transaction, no ledger)")
+print(f"  psql -1 -f (the floor)      : {tf:7.3f} s  (one file, one transaction, no ledger)  runs: "
+      + " ".join(f"{x:.3f}" for x in floors))
 print(f"  ratio (sqitch / tenantctl)  : {ts / tt:7.1f}x  (target: >= 10x)")
 print(f"  ratio (tenantctl up / floor): {tu / tf:7.2f}x  (goal: <= 1.5x; init + up: {tt / tf:.2f}x)")
 PY

@@ -459,7 +459,14 @@ public:
                                                m_ctx.platform_table("audit_chain")),
                                    m_target.id);
         if (last[0][0].is_null()) {
-            m_result.status = "unsealed";
+            // No chain rows: never sealed, or every sealed event was pruned (its anchor says so,
+            // and the next seal goes on from it). Only the first is "unsealed".
+            const bool pruned = tx.exec_params1(fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE tenant_id = $1::uuid "
+                                                            "AND kind = 'prune')",
+                                                            m_ctx.platform_table("audit_seals")),
+                                                m_target.id)[0]
+                                    .as<bool>();
+            m_result.status = pruned ? "ok" : "unsealed";
             return m_result;
         }
         auto key = tenant_audit_key(m_ctx, tx, m_target.id, false);

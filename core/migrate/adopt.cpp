@@ -195,7 +195,12 @@ int flyway_checksum(std::string_view content) {
 
 AdoptReport adopt(Context& ctx, const AdoptOptions& o) {
     Selection sel = o.sel;
-    if (!sel.layout) sel.layout = layout_of(o.from);
+    if (!sel.layout) {
+        // Supabase keeps a dbmate-like history (a version per applied file) for plain SQL
+        // files with hyphenated names: a directory that is plainly Supabase's stays so.
+        const Layout detected = detect_layout(sel.dir);
+        sel.layout = o.from == Tool::dbmate && detected == Layout::supabase ? detected : layout_of(o.from);
+    }
     std::vector<MigrationFile> files;
     for (auto& f : load_directory(sel.dir, sel.layout))
         if (f.scope == Scope::shared) files.push_back(std::move(f));

@@ -79,7 +79,7 @@ TEST_CASE("tenantctl help COMMAND... is COMMAND... --help", "[e2e][cli]") {
     CHECK(run_cli({"help", "keys"}).out.find("JWT signing keys: rotate") != std::string::npos);
 }
 
-TEST_CASE("tenantctl version: client, server and platform schema; a dead server is only a warning", "[e2e][cli]") {
+TEST_CASE("tenantctl version: client, server and platform schema - a dead server is only a warning", "[e2e][cli]") {
     tenantctl::test::TestDatabase db;
     auto r = run_cli({"version", "-o", "json"}, &db);
     INFO(r.err);

@@ -113,7 +113,7 @@ TEST_CASE("an empty database accepts any master key", "[e2e][keys][hardening]") 
     CHECK(run_cli({"tenant", "create", "beta"}, &db, other_key()).exit_code == 0);
 }
 
-TEST_CASE("migrate up stops with exit 7 when its lock's connection is terminated; a re-run converges",
+TEST_CASE("migrate up stops with exit 7 when its lock's connection is terminated - a re-run converges",
           "[e2e][migrate][hardening]") {
     test::TestDatabase db;
     test::TempDir dir;

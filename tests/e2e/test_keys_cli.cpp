@@ -155,7 +155,7 @@ TEST_CASE("JWT keys and the JWKS through the CLI", "[e2e][keys][jwt]") {
     CHECK(nlohmann::json::parse(s.run({"keys", "jwks"}).out)["keys"].size() == 1);
 }
 
-TEST_CASE("apikey create shows the key once; list, rotate and revoke never show it", "[e2e][keys][apikey]") {
+TEST_CASE("apikey create shows the key once - list, rotate and revoke never show it", "[e2e][keys][apikey]") {
     Setup s;
     auto created = s.run({"apikey", "create", "--tenant", "acme", "--name", "ci", "--scope", "read:x", "--scope",
                           "write:y", "--expires", "30d", "-o", "json"});

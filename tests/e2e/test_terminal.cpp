@@ -20,7 +20,7 @@ std::string status_of(const test::TestDatabase& db, const std::string& slug) {
 
 }  // namespace
 
-TEST_CASE("on a terminal, purge asks; 'n' changes nothing, 'y' purges", "[e2e][terminal]") {
+TEST_CASE("on a terminal, purge asks - 'n' changes nothing, 'y' purges", "[e2e][terminal]") {
     test::TestDatabase db;
     REQUIRE(run_cli({"tenant", "create", "acme"}, &db).exit_code == 0);
     REQUIRE(run_cli({"tenant", "delete", "acme", "--grace", "0s", "--yes"}, &db).exit_code == 0);

@@ -368,6 +368,9 @@ TEST_CASE("prune cuts every tenant's chain at the cutoff with one anchor each, a
                          "WHERE kind = 'prune'") == "100,30");
     CHECK(verify_one(tc, "acme").status == "ok");
     CHECK(verify_one(tc, "acme").verified == 10);
+    // A chain pruned whole is not "unsealed": its anchor stands for what was sealed.
+    CHECK(verify_one(tc, "other").status == "ok");
+    CHECK(verify_one(tc, "other").verified == 0);
     // The emptied chain goes on from its anchor.
     add_events(db, kOther, 4, 1);
     seal_all(tc);

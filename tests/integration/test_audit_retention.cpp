@@ -125,7 +125,7 @@ TEST_CASE("a late event for a pruned month never overwrites the month's archive 
     CHECK(verify_status(tc, "acme") != "broken");
 }
 
-TEST_CASE("prune archives and removes default-partition rows past retention; rows within it are kept and moved",
+TEST_CASE("prune archives and removes default-partition rows past retention - rows within it are kept and moved",
           "[integration][audit][partitions]") {
     test::TestDatabase db;
     add_tenants(db);

@@ -254,7 +254,7 @@ TEST_CASE("a lock timeout is retried with backoff, then succeeds once the lock i
     }
 }
 
-TEST_CASE("down reverts by steps and to a version; baseline and forget", "[integration][migrate]") {
+TEST_CASE("down reverts by steps and to a version - baseline and forget", "[integration][migrate]") {
     test::TestDatabase db;
     test::TempDir dir;
     add(dir, "20240101000000_a.sql", up_file("CREATE TABLE a (id int);", "DROP TABLE a;"));

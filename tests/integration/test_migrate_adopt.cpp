@@ -82,7 +82,7 @@ using Strings = std::vector<std::string>;
 
 }  // namespace
 
-TEST_CASE("adopt golang-migrate: up runs only what it never applied; down uses .down.sql; dirty is refused",
+TEST_CASE("adopt golang-migrate: up runs only what it never applied - down uses .down.sql - dirty is refused",
           "[integration][migrate][adopt]") {
     test::TestDatabase db;
     test::TempDir dir;
@@ -144,7 +144,7 @@ TEST_CASE("adopt golang-migrate: up runs only what it never applied; down uses .
     }
 }
 
-TEST_CASE("adopt flyway: dotted versions, undo files, repeatables; a failed row is refused",
+TEST_CASE("adopt flyway: dotted versions, undo files, repeatables - a failed row is refused",
           "[integration][migrate][adopt]") {
     test::TestDatabase db;
     test::TempDir dir;
@@ -197,7 +197,7 @@ TEST_CASE("adopt flyway: dotted versions, undo files, repeatables; a failed row 
     }
 }
 
-TEST_CASE("adopt dbmate and prisma; a failed prisma migration is refused", "[integration][migrate][adopt]") {
+TEST_CASE("adopt dbmate and prisma - a failed prisma migration is refused", "[integration][migrate][adopt]") {
     SECTION("dbmate") {
         test::TestDatabase db;
         test::TempDir dir;
@@ -212,6 +212,35 @@ TEST_CASE("adopt dbmate and prisma; a failed prisma migration is refused", "[int
         CHECK(clean(db, dir));
         CHECK(down(db, dir, 2) == Strings{"20240103000000", "20240102000000"});
         CHECK(exists(db, "b") == "f");
+    }
+    SECTION("supabase, adopted like dbmate from the CLI's own history table") {
+        test::TestDatabase db;
+        test::TempDir dir;
+        add(dir, "20240101000000_add-accounts.sql", "CREATE TABLE accounts (id int);\n");
+        add(dir, "20240102000000_add-notes.sql", "CREATE TABLE notes (id int);\n");
+        add(dir, "20240103000000_add-tags.sql", "CREATE TABLE tags (id int);\n");
+        // The table as the Supabase CLI creates it, with the rows it writes. No layout is
+        // configured: the hyphenated names say Supabase, and --from dbmate keeps that.
+        db.exec("CREATE TABLE accounts (id int); CREATE TABLE notes (id int);"
+                "CREATE SCHEMA supabase_migrations;"
+                "CREATE TABLE supabase_migrations.schema_migrations (version text NOT NULL PRIMARY KEY, "
+                "  statements text[], name text);"
+                "INSERT INTO supabase_migrations.schema_migrations VALUES "
+                "('20240101000000', ARRAY['CREATE TABLE accounts (id int)'], 'add-accounts'),"
+                "('20240102000000', ARRAY['CREATE TABLE notes (id int)'], 'add-notes');");
+        test::TestContext tc(db, {}, yes());
+        m::AdoptOptions o;
+        o.sel = sel(dir);
+        o.from = m::Tool::dbmate;
+        o.history_table = "supabase_migrations.schema_migrations";
+        CHECK(m::adopt(tc.ctx(), o).adopted == 2);
+        CHECK(m::adopt(tc.ctx(), o).adopted == 0);  // idempotent
+        CHECK(up(db, dir) == Strings{"20240103000000"});
+        CHECK(exists(db, "tags") == "t");
+        CHECK(clean(db, dir));
+        // Plain SQL files carry no down section: down refuses and drops nothing.
+        CHECK(test::exit_of([&] { down(db, dir); }) == Exit::refused);
+        CHECK(exists(db, "tags") == "t");
     }
     SECTION("prisma") {
         test::TestDatabase db;

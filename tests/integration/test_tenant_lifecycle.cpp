@@ -115,7 +115,7 @@ TEST_CASE("schema isolation creates the schema and applies its tenant migrations
     CHECK(db.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_big_co'") == "0");
 }
 
-TEST_CASE("a schema tenant is not served until its schema is migrated; --if-not-exists finishes it",
+TEST_CASE("a schema tenant is not served until its schema is migrated - --if-not-exists finishes it",
           "[integration][tenants]") {
     test::TestDatabase db;
     test::TempDir migrations;

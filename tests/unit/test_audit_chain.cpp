@@ -70,7 +70,7 @@ TEST_CASE("the commitment is HMAC-SHA256 of the value under the tenant key", "[u
     CHECK(c.commit("") == crypto::hmac_sha256(std::string(32, 'k'), ""));
 }
 
-TEST_CASE("an event pseudonymized by erasure keeps its leaf hash; a forged placeholder does not",
+TEST_CASE("an event pseudonymized by erasure keeps its leaf hash - a forged placeholder does not",
           "[unit][audit][gdpr]") {
     Committer c(key());
     const auto original = sample();

@@ -591,7 +591,7 @@ TEST_CASE("csv: tricky fields survive a strict RFC 4180 reader", "[render][csv]"
     CHECK(field(3).quoted);  // trailing space
 }
 
-TEST_CASE("csv: null and empty string stay distinguishable; nested values are JSON", "[render][csv]") {
+TEST_CASE("csv: null and empty string stay distinguishable - nested values are JSON", "[render][csv]") {
     auto records = Records::table({"a", "b", "c"});
     records.add({nullptr, "", json{{"k", json::array({"x,y", nullptr})}}});
     const auto parsed = parse_csv(rendered(records, Format::csv));
@@ -707,7 +707,7 @@ TEST_CASE("table: wide characters are aligned by display width", "[render][table
           "caf\xc3\xa9   3\n");
 }
 
-TEST_CASE("table: colour bolds the header and nothing else; no colour means no escapes", "[render][table]") {
+TEST_CASE("table: colour bolds the header and nothing else - no colour means no escapes", "[render][table]") {
     auto records = Records::table({"id", "name"});
     records.add({1, "acme"});
     CHECK(rendered(records, Format::table, {.color = true, .tty = true}) == "\x1b[1mID  NAME\x1b[0m\n1   acme\n");

@@ -431,7 +431,12 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         Logger log(err, globals.log_format == "json", globals.verbosity, terminal.color);
 
         config::Config config;
-        if (auto path = config::locate_config(globals.config_path)) config = config::load_config_file(*path);
+        if (auto path = config::locate_config(globals.config_path)) {
+            config = config::load_config_file(*path);
+            log.debug("config: " + path->string());
+        } else {
+            log.debug("config: none found");
+        }
 
         SystemClock clock;
         Context ctx(globals, std::move(config), terminal, clock, log, in);

@@ -1,8 +1,11 @@
 #include "core/context.hpp"
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdlib>
 #include <istream>
 #include <mutex>
@@ -21,6 +24,58 @@
 #include "core/util/json_input.hpp"
 
 namespace tenantctl {
+
+namespace {
+
+termios g_saved_termios;  // restored by the handler when Ctrl-C interrupts the prompt
+
+void restore_echo_and_reraise(int sig) {
+    int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY);
+    if (fd >= 0) {
+        ::tcsetattr(fd, TCSAFLUSH, &g_saved_termios);
+        ::close(fd);
+    }
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+}
+
+// "Password for user NAME: " on the controlling terminal, read without echo (as psql asks).
+// nullopt when there is no terminal to ask on.
+std::optional<std::string> read_password_from_terminal(const std::string& user) {
+    const int fd = ::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) return std::nullopt;
+    termios quiet{};
+    if (::tcgetattr(fd, &g_saved_termios) != 0) {
+        ::close(fd);
+        return std::nullopt;
+    }
+    quiet = g_saved_termios;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    quiet.c_lflag |= ICANON | ECHONL;
+    auto old_int = ::signal(SIGINT, restore_echo_and_reraise);
+    auto old_term = ::signal(SIGTERM, restore_echo_and_reraise);
+    const std::string prompt = fmt::format("Password for user {}: ", user);
+    (void)!::write(fd, prompt.data(), prompt.size());
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
+    std::string password;
+    char c = 0;
+    bool ended = false;
+    while (::read(fd, &c, 1) == 1) {
+        if (c == '\n') {
+            ended = true;
+            break;
+        }
+        password.push_back(c);
+    }
+    ::tcsetattr(fd, TCSAFLUSH, &g_saved_termios);
+    ::signal(SIGINT, old_int);
+    ::signal(SIGTERM, old_term);
+    ::close(fd);
+    if (!ended) return std::nullopt;  // end of input: nothing was typed
+    return password;
+}
+
+}  // namespace
 
 namespace {
 
@@ -125,6 +180,8 @@ const db::ConnInfo& Context::conninfo() {
     } else {
         m_conninfo = db::ConnInfo{"", "libpq defaults"};
     }
+    if (m_terminal.stdin_tty) m_conninfo->password = std::make_shared<db::PasswordPrompt>(read_password_from_terminal);
+    m_log.debug(fmt::format("target: {} (from {})", db::describe_target(m_conninfo->conninfo), m_conninfo->source));
     return *m_conninfo;
 }
 

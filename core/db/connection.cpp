@@ -2,11 +2,14 @@
 #include "core/db/redact.hpp"
 
 #include <libpq-fe.h>
+#include <pwd.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -62,9 +65,11 @@ std::string first_line(std::string_view s) {
 
 // A keyword/value connection string equal to `conninfo` (a URI or keyword/value string) with
 // application_name set: it then travels in the startup packet instead of costing a round
-// trip after connecting, and wins over one the string carries. Unparsable strings are passed
-// through unchanged so libpq reports the problem in its own words.
-std::string with_application_name(const std::string& conninfo, std::string_view application_name) {
+// trip after connecting, and wins over one the string carries. A password typed at the prompt
+// goes in the same way (in memory only). Unparsable strings are passed through unchanged so
+// libpq reports the problem in its own words.
+std::string with_application_name(const std::string& conninfo, std::string_view application_name,
+                                  const std::optional<std::string>& password) {
     char* err = nullptr;
     PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
     if (!opts) {
@@ -82,10 +87,36 @@ std::string with_application_name(const std::string& conninfo, std::string_view 
     std::string out;
     for (auto* o = opts; o->keyword; ++o) {
         if (!o->val || std::string_view(o->keyword) == "application_name") continue;
+        if (password && std::string_view(o->keyword) == "password") continue;
         out += fmt::format("{}={} ", o->keyword, quoted(o->val));
     }
     PQconninfoFree(opts);
+    if (password) out += "password=" + quoted(*password) + " ";
     return out + "application_name=" + quoted(application_name);
+}
+
+// The role libpq will log in as: the string's user, else PGUSER, else the OS user.
+std::string login_user(const std::string& conninfo) {
+    std::string user;
+    char* err = nullptr;
+    if (PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err)) {
+        for (auto* o = opts; o->keyword; ++o)
+            if (std::string_view(o->keyword) == "user" && o->val) user = o->val;
+        PQconninfoFree(opts);
+    } else if (err) {
+        PQfreemem(err);
+    }
+    if (user.empty())
+        if (const char* env = std::getenv("PGUSER"); env && *env) user = env;
+    if (user.empty())
+        if (const passwd* pw = ::getpwuid(::geteuid()); pw && pw->pw_name) user = pw->pw_name;
+    return user;
+}
+
+// libpq's own words when the server asked for a password and none was supplied
+// (PQnoPasswordSupplied): psql prompts exactly then.
+bool needs_password(std::string_view message) {
+    return message.find(std::string_view(PQnoPasswordSupplied).substr(0, 32)) != std::string_view::npos;
 }
 
 std::string percent_decoded(std::string_view s) {
@@ -191,12 +222,39 @@ std::string redact_conninfo_secrets(std::string_view text, std::string_view conn
     return masked + out.substr(i);
 }
 
+std::optional<std::string> PasswordPrompt::typed() const {
+    std::lock_guard<std::mutex> guard(m_mutex);
+    return m_typed;
+}
+
+std::optional<std::string> PasswordPrompt::ask_once(const std::string& user) {
+    std::lock_guard<std::mutex> guard(m_mutex);
+    if (!m_asked) {
+        m_asked = true;
+        m_typed = m_ask(user);
+    }
+    return m_typed;
+}
+
 std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view application_name) {
     const std::string& conninfo = info.conninfo;
     const std::string app = std::string(application_name).substr(0, 63);
+    std::optional<std::string> password = info.password ? info.password->typed() : std::nullopt;
     try {
-        return std::make_unique<pqxx::connection>(with_application_name(conninfo, app));
+        try {
+            return std::make_unique<pqxx::connection>(with_application_name(conninfo, app, password));
+        } catch (const pqxx::broken_connection& e) {
+            if (password || !info.password || !needs_password(e.what())) throw;
+            password = info.password->ask_once(login_user(conninfo));
+            if (!password) throw;
+            return std::make_unique<pqxx::connection>(with_application_name(conninfo, app, password));
+        }
     } catch (const pqxx::broken_connection& e) {
+        if (needs_password(e.what()))
+            throw DbUnavailable(fmt::format("cannot connect to the database ({}): the server asks for a password and "
+                                            "none was given",
+                                            describe_target(conninfo)),
+                                "give it in PGPASSWORD or ~/.pgpass (cron, CI), or run on a terminal to be asked");
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
                                         redact_conninfo_secrets(first_line(e.what()), conninfo)),
                             "check --database / TENANTCTL_DATABASE_URL, or start one with `tenantctl sandbox up`");

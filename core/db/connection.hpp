@@ -4,17 +4,45 @@
 
 #include <pqxx/pqxx>
 
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace tenantctl::db {
 
+// A password typed at a terminal when the server asked for one and nothing else (the string,
+// PGPASSWORD, .pgpass) supplied it, as psql does. Asked once per process; every connection of
+// the run (work, locks, workers) shares it through the ConnInfo's copies. Never printed, never
+// written anywhere.
+class PasswordPrompt {
+public:
+    // `ask(user)` reads it without echo, or returns nullopt when it cannot ask.
+    explicit PasswordPrompt(std::function<std::optional<std::string>(const std::string& user)> ask)
+        : m_ask(std::move(ask)) {}
+    std::optional<std::string> typed() const;
+    // The password typed earlier, else asks now (one thread asks; the others wait and share it).
+    std::optional<std::string> ask_once(const std::string& user);
+
+private:
+    std::function<std::optional<std::string>(const std::string&)> m_ask;
+    mutable std::mutex m_mutex;
+    std::optional<std::string> m_typed;
+    bool m_asked = false;
+};
+
 // Where a connection string came from, for messages ("from --database", "from sandbox").
 struct ConnInfo {
+    ConnInfo() = default;
+    ConnInfo(std::string conninfo_, std::string source_, std::shared_ptr<PasswordPrompt> password_ = nullptr)
+        : conninfo(std::move(conninfo_)), source(std::move(source_)), password(std::move(password_)) {}
+
     std::string conninfo;  // handed to libpq untouched; may contain a password: never print it
     std::string source;    // human description of where it came from
+    std::shared_ptr<PasswordPrompt> password;  // null: never ask (no terminal)
 };
 
 // A printable description of a connection target: host/socket, port, database, user.

@@ -103,3 +103,26 @@ TEST_CASE("tenantctl version: client, server and platform schema - a dead server
     CHECK(client.exit_code == 0);
     CHECK(nlohmann::json::parse(client.out)["server"].is_null());
 }
+
+TEST_CASE("with -v a command names the config file and the database it uses, never the password", "[e2e][cli]") {
+    tenantctl::test::TestDatabase db;
+    auto r = run_cli({"-v", "tenant", "list"}, &db);
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("config: none found") != std::string::npos);
+    CHECK(r.err.find("target: ") != std::string::npos);
+    CHECK(r.err.find(db.name()) != std::string::npos);
+    CHECK(r.err.find("(from TENANTCTL_DATABASE_URL)") != std::string::npos);
+
+    tenantctl::test::TempDir dir;
+    tenantctl::test::write_file(dir / "c.yaml", "contexts:\n  staging:\n    database: \"" + db.url() +
+                                                    "&password=s3cr3t-pw\"\ncurrent_context: staging\n");
+    tenantctl::test::CliOptions no_env;
+    no_env.env["TENANTCTL_DATABASE_URL"] = "";
+    auto c = run_cli({"-v", "-c", (dir / "c.yaml").string(), "--context", "staging", "tenant", "list"}, nullptr, no_env);
+    INFO(c.err);
+    CHECK(c.exit_code == 0);
+    CHECK(c.err.find("config: " + (dir / "c.yaml").string()) != std::string::npos);
+    CHECK(c.err.find("(from --context staging)") != std::string::npos);
+    CHECK(c.err.find("s3cr3t-pw") == std::string::npos);
+}

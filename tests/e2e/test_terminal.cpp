@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "tests/support/pty.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -124,4 +126,62 @@ TEST_CASE("gdpr export -O - refuses to write an archive onto a terminal", "[e2e]
     CHECK(export_all.finish() == 2);
     CHECK(export_all.screen().find("refusing to write an archive to a terminal") != std::string::npos);
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.gdpr_requests") == "0");
+}
+
+namespace {
+
+// A role that must give a password over the socket: the one line of pg_hba.conf that asks for
+// one (prepended once; pg_reload_conf rereads the file). The suite's other roles keep trust.
+std::string password_role_url(const test::TestDatabase& db) {
+    const auto& s = test::server();
+    const std::filesystem::path hba = s.data_dir() / "pg_hba.conf";
+    const std::string line = "local all tenantctl_pw_test scram-sha-256\n";
+    const std::string text = test::read_file(hba);
+    if (text.find(line) == std::string::npos) {
+        const std::filesystem::path next = hba.string() + ".next";
+        test::write_file(next, line + text);
+        std::filesystem::rename(next, hba);  // never a half-written file for a concurrent reload
+    }
+    db.exec("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'tenantctl_pw_test') THEN "
+            "CREATE ROLE tenantctl_pw_test LOGIN SUPERUSER; END IF; END $$; "
+            "ALTER ROLE tenantctl_pw_test PASSWORD 'Corr3ct-h0rse'; SELECT pg_reload_conf()");
+    return fmt::format("postgresql://tenantctl_pw_test@/{}?host={}&port={}", db.name(), s.socket_dir().string(),
+                       s.port);
+}
+
+}  // namespace
+
+TEST_CASE("a server that asks for a password gets a prompt on a terminal, once, never echoed", "[e2e][terminal][db]") {
+    test::TestDatabase db;
+    const std::string url = password_role_url(db);
+
+    // A mutating command opens several connections (work, lock): one prompt serves them all.
+    PtySession right({"-d", url, "tenant", "create", "acme"}, &db);
+    REQUIRE(right.wait_for("Password for user tenantctl_pw_test: "));
+    right.type("Corr3ct-h0rse\n");
+    INFO(right.screen());
+    CHECK(right.finish() == 0);
+    CHECK(status_of(db, "acme") == "active");
+    CHECK(right.screen().find("Corr3ct-h0rse") == std::string::npos);
+    const auto& screen = right.screen();
+    CHECK(screen.find("Password for user") == screen.rfind("Password for user"));
+
+    PtySession wrong({"-d", url, "tenant", "list"}, &db);
+    REQUIRE(wrong.wait_for("Password for user tenantctl_pw_test: "));
+    wrong.type("not-it\n");
+    INFO(wrong.screen());
+    CHECK(wrong.finish() == 7);
+    CHECK(wrong.screen().find("password authentication failed") != std::string::npos);
+    CHECK(wrong.screen().find("not-it") == std::string::npos);
+
+    // Without a terminal nobody is asked: exit 7 and where a password can come from.
+    auto cron = run_cli({"-d", url, "tenant", "list"}, &db);
+    CHECK(cron.exit_code == 7);
+    CHECK(cron.err.find("the server asks for a password and none was given") != std::string::npos);
+    CHECK(cron.err.find("PGPASSWORD or ~/.pgpass") != std::string::npos);
+    test::CliOptions with_env;
+    with_env.env["PGPASSWORD"] = "Corr3ct-h0rse";
+    auto env = run_cli({"-d", url, "tenant", "list"}, &db, with_env);
+    CHECK(env.exit_code == 0);
+    CHECK(env.out.find("acme") != std::string::npos);
 }

@@ -54,9 +54,11 @@ std::optional<std::string> read_password_from_terminal(const std::string& user) 
     quiet.c_lflag |= ICANON | ECHONL;
     auto old_int = ::signal(SIGINT, restore_echo_and_reraise);
     auto old_term = ::signal(SIGTERM, restore_echo_and_reraise);
+    // Echo goes off before the prompt shows: whoever answers a visible prompt is never echoed.
+    // (Prompt first, then echo off, echoed a quick answer and then flushed it unread.)
+    ::tcsetattr(fd, TCSAFLUSH, &quiet);
     const std::string prompt = fmt::format("Password for user {}: ", user);
     (void)!::write(fd, prompt.data(), prompt.size());
-    ::tcsetattr(fd, TCSAFLUSH, &quiet);
     std::string password;
     char c = 0;
     bool ended = false;
@@ -67,7 +69,7 @@ std::optional<std::string> read_password_from_terminal(const std::string& user) 
         }
         password.push_back(c);
     }
-    ::tcsetattr(fd, TCSAFLUSH, &g_saved_termios);
+    ::tcsetattr(fd, TCSADRAIN, &g_saved_termios);  // what was typed after the password stays
     ::signal(SIGINT, old_int);
     ::signal(SIGTERM, old_term);
     ::close(fd);

@@ -77,10 +77,6 @@ std::optional<std::string> read_password_from_terminal(const std::string& user) 
     return password;
 }
 
-}  // namespace
-
-namespace {
-
 std::optional<std::string> env(const char* name) {
     const char* v = std::getenv(name);
     if (!v || !*v) return std::nullopt;

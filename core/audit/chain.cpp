@@ -234,8 +234,8 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
         for (std::size_t w = 1; w < jobs; ++w) {
             try {
                 extra.push_back(ctx.new_connection(fmt::format("seal worker {}", w + 1)));
-            } catch (const pqxx::broken_connection&) {
-                break;  // no free connection: fewer workers, same result
+            } catch (const DbUnavailable&) {
+                break;  // no free connection (max_connections, the role's limit): fewer workers, same result
             }
         }
         results.resize(list.size());

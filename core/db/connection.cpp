@@ -68,7 +68,7 @@ std::string first_line(std::string_view s) {
 // trip after connecting, and wins over one the string carries. A password typed at the prompt
 // goes in the same way (in memory only). Unparsable strings are passed through unchanged so
 // libpq reports the problem in its own words.
-std::string with_application_name(const std::string& conninfo, std::string_view application_name,
+std::string startup_conninfo(const std::string& conninfo, std::string_view application_name,
                                   const std::optional<std::string>& password) {
     char* err = nullptr;
     PQconninfoOption* opts = PQconninfoParse(conninfo.c_str(), &err);
@@ -252,12 +252,12 @@ std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view
     std::optional<std::string> password = info.password ? info.password->typed() : std::nullopt;
     try {
         try {
-            return std::make_unique<pqxx::connection>(with_application_name(conninfo, app, password));
+            return std::make_unique<pqxx::connection>(startup_conninfo(conninfo, app, password));
         } catch (const pqxx::broken_connection& e) {
             if (password || !info.password || !needs_password(e.what())) throw;
             password = info.password->ask_once(login_user(conninfo));
             if (!password) throw;
-            return std::make_unique<pqxx::connection>(with_application_name(conninfo, app, password));
+            return std::make_unique<pqxx::connection>(startup_conninfo(conninfo, app, password));
         }
     } catch (const pqxx::broken_connection& e) {
         if (needs_password(e.what()))

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/audit/chain.hpp"
+#include "core/db/connection.hpp"
 #include "core/audit/partitions.hpp"
 #include "core/audit/pseudonymize.hpp"
 #include "core/audit/query.hpp"
@@ -57,6 +58,22 @@ void seal_all(test::TestContext& tc) {
     audit::SealOptions s;
     s.settle = {};
     audit::seal(tc.ctx(), s);
+}
+
+// n events for a tenant 15 months ago, one per second: a month past 13mo retention.
+void add_old_events(const test::TestDatabase& db, const char* tenant, int n) {
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action, actor_id) SELECT '{}', "
+                        "now() - interval '15 months' + make_interval(secs => g), 'old.event', 'u' || g "
+                        "FROM generate_series(1, {}) g",
+                        tenant, n));
+}
+
+// Prunes every month that ended more than 13 months ago, archiving it into `dir`.
+std::vector<audit::PruneResult> prune_13mo(test::TestContext& tc, const test::TempDir& dir) {
+    audit::PruneOptions o;
+    o.older_than = util::parse_duration("13mo");
+    o.archive_dir = dir.path();
+    return audit::prune_partitions(tc.ctx(), o);
 }
 
 }  // namespace
@@ -303,10 +320,7 @@ TEST_CASE("prune archives a month, verifies it, drops it and keeps the chain ver
           "[integration][audit][partitions]") {
     test::TestDatabase db;
     add_tenants(db);
-    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action, actor_id) SELECT '{}', "
-                        "now() - interval '15 months' + make_interval(secs => g), 'old.event', 'u' || g "
-                        "FROM generate_series(1, 100) g",
-                        kAcme));
+    add_old_events(db, kAcme, 100);
     config::Config cfg;
     cfg.audit.retention = util::parse_duration("2y");  // the 15-month-old month is still kept
     test::TestContext tc(db, cfg);
@@ -314,10 +328,7 @@ TEST_CASE("prune archives a month, verifies it, drops it and keeps the chain ver
     add_events(db, kAcme, 10);
     seal_all(tc);
     test::TempDir dir;
-    audit::PruneOptions o;
-    o.older_than = util::parse_duration("13mo");
-    o.archive_dir = dir.path();
-    auto results = audit::prune_partitions(tc.ctx(), o);
+    auto results = prune_13mo(tc, dir);
     REQUIRE(results.size() == 1);
     CHECK(results[0].rows == 100);
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "0");
@@ -336,11 +347,8 @@ TEST_CASE("prune cuts every tenant's chain at the cutoff with one anchor each, a
     test::TestDatabase db;
     add_tenants(db);
     // acme: 100 old events and 10 recent; other: 30 old events only (its chain goes entirely).
-    for (const char* t : {kAcme, kOther})
-        db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action, actor_id) SELECT '{}', "
-                            "now() - interval '15 months' + make_interval(secs => g), 'old.event', 'u' || g "
-                            "FROM generate_series(1, {}) g",
-                            t, t == kAcme ? 100 : 30));
+    add_old_events(db, kAcme, 100);
+    add_old_events(db, kOther, 30);
     config::Config cfg;
     cfg.audit.retention = util::parse_duration("2y");
     test::TestContext tc(db, cfg);
@@ -352,10 +360,7 @@ TEST_CASE("prune cuts every tenant's chain at the cutoff with one anchor each, a
     s.parallel = 3;  // more workers than tenants with events
     audit::seal(tc.ctx(), s);
     test::TempDir dir;
-    audit::PruneOptions o;
-    o.older_than = util::parse_duration("13mo");
-    o.archive_dir = dir.path();
-    auto results = audit::prune_partitions(tc.ctx(), o);
+    auto results = prune_13mo(tc, dir);
     REQUIRE(results.size() == 1);
     CHECK(results[0].rows == 130);
     // Only the recent chain rows are left, and each tenant has one anchor: the last row removed.
@@ -409,6 +414,35 @@ TEST_CASE("seal with parallel workers gives every tenant the chain one worker gi
     CHECK(db.query_value(tenant_chains) == heads);
     CHECK(verify_one(tc, "acme").verified == 40);
     CHECK(verify_one(tc, "other").verified == 25);
+}
+
+TEST_CASE("seal with fewer free connections than --parallel seals everything on the ones it gets",
+          "[integration][audit]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    add_events(db, kAcme, 20);
+    add_events(db, kOther, 20);
+    // A role allowed two sessions: the lock's and the work connection. A worker's is refused.
+    const std::string role = "seal_limited_" + db.name();
+    db.exec(fmt::format("CREATE ROLE {0} LOGIN CONNECTION LIMIT 2; GRANT USAGE ON SCHEMA tenantctl TO {0}; "
+                        "GRANT ALL ON ALL TABLES IN SCHEMA tenantctl TO {0}; "
+                        "GRANT ALL ON ALL SEQUENCES IN SCHEMA tenantctl TO {0}",
+                        role));
+    {
+        test::TestContext tc(db);
+        tc->set_conninfo(db::ConnInfo{db.conninfo() + " user=" + role, "a role with two sessions"});
+        audit::SealOptions s;
+        s.settle = {};
+        s.parallel = 4;
+        std::map<std::string, std::int64_t> by_tenant;
+        for (const auto& r : audit::seal(tc.ctx(), s)) by_tenant[r.tenant] = r.sealed;
+        CHECK(by_tenant["acme"] == 20);
+        CHECK(by_tenant["other"] == 20);
+    }
+    db.exec(fmt::format("DROP OWNED BY {0}; DROP ROLE {0}", role));
+    test::TestContext tc(db);
+    CHECK(verify_one(tc, "acme").status == "ok");
+    CHECK(verify_one(tc, "other").verified == 20);
 }
 
 TEST_CASE("tail follows new events and survives a dropped connection", "[integration][audit][tail]") {

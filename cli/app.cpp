@@ -22,9 +22,11 @@
 #include "cli/registry.hpp"
 #include "cli/render.hpp"
 #include "core/config/config.hpp"
+#include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/util/duration.hpp"
+#include "core/util/interrupt.hpp"
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
 
@@ -333,11 +335,41 @@ bool env_set(const char* name) {
     return v && *v;
 }
 
-int render_result(const Records& records, Format format, std::ostream& out, const RenderOptions& ropts) {
-    if (records.text && (records.text_in_all_formats || format == Format::table)) {
+// Mutating commands that talk to the database, run at a terminal without -q or -v (which
+// logs the target itself).
+bool shows_target_line(const CommandSpec& command, const Terminal& terminal, const GlobalOptions& globals) {
+    const std::string& group = command.path.front();
+    return terminal.stderr_tty && globals.verbosity == 0 && group != "sandbox" && group != "config" &&
+           group != "completion";
+}
+
+// What a command's rows go through on their way to stdout: --sort-by, the table's readable
+// columns (the whole row with -o wide), then the renderer for -o or the --jq program.
+struct OutputPlan {
+    Format format;
+    RenderOptions options;
+    const OutputShaping* shaping;
+    const CommandSpec* command;
+
+    std::unique_ptr<RecordSink> make_sink(std::ostream& out) const {
+        std::unique_ptr<RecordSink> sink;
+        if (!shaping->jq.empty()) {
+            sink = make_jq_sink(shaping->jq, format == Format::ndjson, out);
+        } else {
+            sink = make_renderer(format, out, options);
+            if (format == Format::table && !command->table_columns.empty())
+                sink = select_columns(std::move(sink), command->table_columns);
+        }
+        if (!shaping->sort_by.empty()) sink = sort_rows(std::move(sink), shaping->sort_by);
+        return sink;
+    }
+};
+
+int render_result(const Records& records, const OutputPlan& plan, std::ostream& out) {
+    if (records.text && (records.text_in_all_formats || plan.format == Format::table)) {
         out << *records.text;
     } else if (records.document || !records.columns.empty()) {
-        auto sink = make_renderer(format, out, ropts);
+        auto sink = plan.make_sink(out);
         emit(records, *sink);
     }
     out.flush();
@@ -347,6 +379,7 @@ int render_result(const Records& records, Format format, std::ostream& out, cons
 }  // namespace
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err, std::istream& in) {
+    util::remember_command_line(argc, argv);
     Registry registry;
     declare_all(registry);
     Tree tree(registry);
@@ -418,7 +451,11 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
             return 0;
         }
 
+        const OutputShaping& shaping = registry.shaping_values();
         const Format format = parse_format(globals.output);
+        if (!shaping.jq.empty() && format != Format::table && format != Format::json && format != Format::ndjson)
+            throw UsageError("--jq reads JSON: it cannot be combined with -o " + globals.output,
+                             "leave out -o (--jq reads what -o json prints), or use -o ndjson to run it on each row");
         if (error_style != ErrorStyle::json_log && (format == Format::json || format == Format::ndjson))
             error_style = ErrorStyle::text_and_json;
         Terminal terminal;
@@ -448,14 +485,21 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         // -q with the table output is silence on success (cron mails whatever a job prints);
         // a table of a run that failed is still shown, and -o json|ndjson|yaml|csv, which ask
         // for data, are always printed.
-        const bool quiet_table = globals.verbosity < 0 && format == Format::table;
+        const bool quiet_table = globals.verbosity < 0 && format == Format::table && shaping.jq.empty();
+        const OutputPlan plan{format, ropts, &shaping, command};
         std::unique_ptr<RecordSink> stream_sink =
-            quiet_table ? std::make_unique<DiscardingSink>() : make_renderer(format, out, ropts);
+            quiet_table ? std::make_unique<DiscardingSink>() : plan.make_sink(out);
         if (!command->mutating) stream_sink = std::make_unique<StopWhenOutputClosed>(std::move(stream_sink), out);
         ctx.set_sink(stream_sink.get());
 
         Records result;
         try {
+            if (command->mutating && shows_target_line(*command, terminal, globals)) {
+                // The operator at a terminal sees which database a change goes to before it
+                // happens (kubectl prints its context the same way); -v logs it anyway.
+                const auto& target = ctx.conninfo();
+                log.info(fmt::format("target: {} (from {})", db::describe_target(target.conninfo), target.source));
+            }
             if (command->mutating && !globals.dry_run) ctx.confirm_protected_target();
             result = command->run(ctx);
         } catch (const Error&) {
@@ -465,7 +509,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         } catch (const OutputClosed&) {
             return 0;  // the reader has what it wanted
         }
-        if (!quiet_table || result.exit != Exit::ok) render_result(result, format, out, ropts);
+        if (!quiet_table || result.exit != Exit::ok) render_result(result, plan, out);
         if (result.exit != Exit::ok) {
             print_error(err, ErrorReport{result.exit, result.failure.empty() ? std::string(exit_info(result.exit).meaning)
                                                                               : result.failure,

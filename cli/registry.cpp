@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "cli/dash_words.hpp"
+#include "cli/render.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::cli {
@@ -66,8 +67,9 @@ const CommandSpec* Registry::find(const std::vector<std::string>& path) const {
     return nullptr;
 }
 
-Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()) {
+Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()), m_shaping(std::make_shared<OutputShaping>()) {
     auto g = m_globals;
+    auto shaping = m_shaping;
     auto value = [](std::string flags, std::string value_name, std::string help, std::string env,
                     std::function<void(const std::string&)> set) {
         OptionSpec o;
@@ -101,10 +103,18 @@ Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()) {
                                      "current_context",
                                      "",
                                      [g](const std::string& v) { g->context = v; }));
-    m_global_options.push_back(value("-o,--output", "FORMAT", "output format: table, json, ndjson, yaml or csv", "",
-                                     [g](const std::string& v) { g->output = v; }));
-    m_global_options.back().choices = {"table", "json", "ndjson", "yaml", "csv"};
+    m_global_options.push_back(value("-o,--output", "FORMAT",
+                                     "output format: table, wide (a table with every column, full precision), json, "
+                                     "ndjson, yaml, csv or name (one identifier per line)",
+                                     "", [g](const std::string& v) { g->output = v; }));
+    m_global_options.back().choices = format_names();
     m_global_options.back().completer = Completer::choices;
+    m_global_options.push_back(value("--jq", "EXPR",
+                                     "print what a jq program makes of the JSON result (strings without quotes); "
+                                     "with -o ndjson it runs on each row as it streams",
+                                     "", [shaping](const std::string& v) { shaping->jq = v; }));
+    m_global_options.push_back(value("--sort-by", "COLUMN", "sort result rows by a column (numbers by value, empty last)",
+                                     "", [shaping](const std::string& v) { shaping->sort_by = v; }));
     m_global_options.push_back(value("--actor", "NAME", "operator recorded in audit events (default user@host)",
                                      "TENANTCTL_ACTOR", [g](const std::string& v) { g->actor = v; }));
     m_global_options.push_back(flag("-y,--yes", "answer yes to confirmations (required without a terminal)",

@@ -53,9 +53,17 @@ struct CommandSpec {
     std::vector<OptionSpec> options;
     bool mutating = false;
     bool hidden = false;
+    // The columns `-o table` shows, for results too wide to read (`-o wide` shows them all).
+    // Empty: every column.
+    std::vector<std::string> table_columns;
     std::function<Records(Context&)> run;
 
     std::string name() const;  // "tenant create"
+};
+
+struct OutputShaping {
+    std::string jq;       // --jq EXPR: a jq program run on the JSON result
+    std::string sort_by;  // --sort-by COLUMN
 };
 
 struct GroupSpec {
@@ -99,6 +107,8 @@ public:
 
     // Global options (DESIGN section 2) parse into this struct.
     GlobalOptions& global_values() { return *m_globals; }
+    // --jq and --sort-by: they shape the output, so only the CLI reads them.
+    OutputShaping& shaping_values() { return *m_shaping; }
     const std::vector<OptionSpec>& global_options() const { return m_global_options; }
 
 private:
@@ -107,6 +117,7 @@ private:
     std::vector<CommandSpec> m_commands;
     std::vector<GroupSpec> m_groups;
     std::shared_ptr<GlobalOptions> m_globals;
+    std::shared_ptr<OutputShaping> m_shaping;
     std::vector<OptionSpec> m_global_options;
 };
 
@@ -186,6 +197,11 @@ public:
     }
     CommandBuilder& hidden() {
         spec().hidden = true;
+        return *this;
+    }
+    // The readable subset of a wide result's columns for `-o table`.
+    CommandBuilder& table_columns(std::vector<std::string> columns) {
+        spec().table_columns = std::move(columns);
         return *this;
     }
     CommandBuilder& run(std::function<Records(Context&, const Opts&)> fn) {

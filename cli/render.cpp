@@ -11,8 +11,9 @@ namespace tenantctl::cli {
 
 namespace {
 
-constexpr std::string_view k_names[] = {"table", "json", "ndjson", "yaml", "csv"};
-constexpr Format k_formats[] = {Format::table, Format::json, Format::ndjson, Format::yaml, Format::csv};
+constexpr std::string_view k_names[] = {"table", "wide", "json", "ndjson", "yaml", "csv", "name"};
+constexpr Format k_formats[] = {Format::table, Format::wide, Format::json, Format::ndjson,
+                                Format::yaml,  Format::csv,  Format::name};
 
 std::string joined_names() {
     std::string out;
@@ -60,6 +61,10 @@ const std::vector<std::string>& format_names() {
 std::unique_ptr<RecordSink> make_renderer(Format format, std::ostream& out, RenderOptions options) {
     switch (format) {
         case Format::table: return detail::make_table_renderer(out, options);
+        case Format::wide:
+            options.full_precision = true;
+            return detail::make_table_renderer(out, options);
+        case Format::name: return detail::make_name_renderer(out);
         case Format::json: return detail::make_json_renderer(out);
         case Format::ndjson: return detail::make_ndjson_renderer(out);
         case Format::yaml: return detail::make_yaml_renderer(out);

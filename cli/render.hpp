@@ -1,4 +1,5 @@
-// Output renderers for `-o table|json|ndjson|yaml|csv` (DESIGN sections 1.4 and 10).
+// Output renderers for `-o table|wide|json|ndjson|yaml|csv|name` (DESIGN sections 1.4 and 10),
+// and the sinks that shape a result on its way to them (--sort-by, --jq, the table's columns).
 //
 // Commands never print: they return Records or stream rows into a RecordSink. The CLI backs
 // that sink with the renderer made here, so every format is one RecordSink implementation in
@@ -19,7 +20,7 @@
 
 namespace tenantctl::cli {
 
-enum class Format { table, json, ndjson, yaml, csv };
+enum class Format { table, wide, json, ndjson, yaml, csv, name };
 
 // "table" -> Format::table, ...; anything else is a UsageError naming the allowed formats.
 // Names are matched exactly (lower case), as kubectl does.
@@ -32,9 +33,24 @@ struct RenderOptions {
     bool color = false;   // the caller sets it only for a TTY without NO_COLOR / --no-color
     bool tty = false;     // stdout is a terminal: the table renderer truncates long cells
     bool headers = true;  // table and csv: print the header row
+    // Table: timestamps to the second (`-o table`) or as the command gave them (`-o wide`).
+    bool full_precision = false;
 };
 
 std::unique_ptr<RecordSink> make_renderer(Format format, std::ostream& out, RenderOptions options = {});
+
+// Sinks that change a result before the renderer sees it. Each forwards to `next`.
+// Shows only `columns` (those the result has, in its order); a result with none of them is
+// shown whole.
+std::unique_ptr<RecordSink> select_columns(std::unique_ptr<RecordSink> next, std::vector<std::string> columns);
+// Holds the rows and passes them on sorted by `column` (stable; numbers by value, strings
+// bytewise, which orders RFC 3339 timestamps; null last). An unknown column is a UsageError.
+std::unique_ptr<RecordSink> sort_rows(std::unique_ptr<RecordSink> next, std::string column);
+// Runs the jq program `program` on the JSON that -o json prints (per_row: on each row object,
+// as -o ndjson prints it, streaming) and writes each output on its own line, strings raw.
+// libjq is loaded on first use, so commands without --jq never pay for it. A program that
+// does not compile is a UsageError; so is one that fails on the data.
+std::unique_ptr<RecordSink> make_jq_sink(std::string program, bool per_row, std::ostream& out);
 
 // Renders a finished result (rows or document) in one call.
 void render(const Records& records, Format format, std::ostream& out, RenderOptions options = {});
@@ -47,6 +63,7 @@ std::unique_ptr<RecordSink> make_json_renderer(std::ostream& out);
 std::unique_ptr<RecordSink> make_ndjson_renderer(std::ostream& out);
 std::unique_ptr<RecordSink> make_yaml_renderer(std::ostream& out);
 std::unique_ptr<RecordSink> make_csv_renderer(std::ostream& out, RenderOptions options);
+std::unique_ptr<RecordSink> make_name_renderer(std::ostream& out);
 
 // A row that does not match its columns, or arrives outside begin()/end(), is a bug in the
 // command that produced it: std::logic_error, reported as a runtime error.

@@ -2,11 +2,14 @@
 //
 // - Header row in upper case, two spaces between columns, no trailing padding. With no rows
 //   the header is still printed (as `docker ps` does) so an empty result is visibly empty.
-// - Cells: null is empty, booleans true/false, numbers their JSON text, nested values compact
-//   JSON. On a TTY a cell wider than 60 columns is cut to 59 plus `…`; piped output is never
-//   cut, so `| grep` sees whole values.
+// - Cells: null is empty, booleans true/false, numbers their JSON text, an object as
+//   `key=value` pairs (logfmt), an array of scalars as `a, b, c`, anything deeper compact JSON.
+//   RFC 3339 timestamps are shown to the second (`-o wide` keeps their fraction), so every
+//   table of every command has one precision. On a TTY a cell wider than 60 columns is cut to
+//   59 plus `…`; piped output is never cut, so `| grep` sees whole values.
 // - Streaming: widths come from the header and the first 500 rows, which are buffered; later
-//   rows are printed at once with those widths and a wider cell simply pushes its line out.
+//   rows are printed at once, and a wider cell widens its column from that row on (follow
+//   modes such as `audit tail -f` start streaming before any row is known).
 // - Every string is made terminal-safe first: control characters (C0, DEL, C1), line and
 //   paragraph separators, bidi overrides and invalid UTF-8 are shown as escapes (`\n`, `\t`,
 //   `\x1b`, `\u202e`, ...), so a hostile tenant name can neither forge rows nor send escape
@@ -133,12 +136,66 @@ std::string number_text(const json& value) {
     return value.dump();
 }
 
-std::string cell_text(const json& value) {
+bool is_digits(std::string_view text, std::size_t from, std::size_t count) {
+    if (from + count > text.size()) return false;
+    for (std::size_t i = from; i < from + count; ++i)
+        if (text[i] < '0' || text[i] > '9') return false;
+    return true;
+}
+
+// `2026-12-03T12:00:00.123456Z` -> `2026-12-03T12:00:00Z` (also with a `+02:00` offset);
+// anything that is not such a timestamp is returned as it was.
+std::string to_the_second(const std::string& text) {
+    constexpr std::size_t fraction_at = 19;
+    if (text.size() < fraction_at + 3 || text[fraction_at] != '.' || text[4] != '-' || text[7] != '-' ||
+        text[10] != 'T' || text[13] != ':' || text[16] != ':' || !is_digits(text, 0, 4) || !is_digits(text, 5, 2) ||
+        !is_digits(text, 8, 2) || !is_digits(text, 11, 2) || !is_digits(text, 14, 2) || !is_digits(text, 17, 2))
+        return text;
+    std::size_t zone = fraction_at + 1;
+    while (zone < text.size() && text[zone] >= '0' && text[zone] <= '9') ++zone;
+    const std::string_view rest = std::string_view(text).substr(zone);
+    const bool zone_ok = zone > fraction_at + 1 &&
+                         (rest == "Z" || ((rest.size() == 6 || rest.size() == 3) && (rest[0] == '+' || rest[0] == '-')));
+    return zone_ok ? text.substr(0, fraction_at) + std::string(rest) : text;
+}
+
+std::string cell_text(const json& value, bool full_precision = true);
+
+// A string inside a logfmt pair, quoted when a reader could not tell where it ends.
+std::string pair_value(const json& value) {
+    if (!value.is_string()) return cell_text(value);
+    const auto& text = value.get_ref<const std::string&>();
+    if (text.empty() || text.find_first_of(" =\"") != std::string::npos) return terminal_safe(compact_json(value));
+    return terminal_safe(text);
+}
+
+std::string nested_text(const json& value) {
+    if (value.empty()) return value.is_object() ? "{}" : "[]";  // empty, which is not null
+    std::string out;
+    if (value.is_object()) {
+        for (const auto& [key, item] : value.items()) {
+            if (!out.empty()) out += ' ';
+            out += terminal_safe(key) + '=' + (item.is_structured() ? terminal_safe(compact_json(item)) : pair_value(item));
+        }
+        return out;
+    }
+    for (const auto& item : value) {
+        if (item.is_structured()) return terminal_safe(compact_json(value));
+        if (!out.empty()) out += ", ";
+        out += cell_text(item);
+    }
+    return out;
+}
+
+std::string cell_text(const json& value, bool full_precision) {
     if (value.is_null()) return {};
     if (value.is_boolean()) return value.get<bool>() ? "true" : "false";
-    if (value.is_string()) return terminal_safe(value.get_ref<const std::string&>());
+    if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        return terminal_safe(full_precision ? text : to_the_second(text));
+    }
     if (value.is_number()) return number_text(value);
-    return terminal_safe(compact_json(value));
+    return nested_text(value);
 }
 
 std::string header_text(std::string_view column) {
@@ -200,10 +257,11 @@ public:
         std::vector<Cell> cells;
         cells.reserve(values.size());
         for (const auto& value : values) {
-            auto cell = make_cell(cell_text(value));
+            auto cell = make_cell(cell_text(value, m_options.full_precision));
             cells.push_back(m_options.tty ? truncated(std::move(cell), k_max_tty_cell_width) : std::move(cell));
         }
         if (m_streaming) {
+            m_layout.widen(cells);
             m_layout.write(m_out, cells, 0, false);
             return;
         }

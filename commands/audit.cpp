@@ -115,6 +115,8 @@ void declare_query(cli::Registry& r) {
         .example("tenantctl audit query --tenant acme --since 30d --action 'user.*' -o json")
         .example("tenantctl audit query --tenant acme --where metadata.ip_country=DE --limit 0 -o ndjson")
         .example("tenantctl audit query --tenant acme --since 2024-05-01 --until 2024-06-01 --explain")
+        .example("tenantctl audit query --all-tenants --action 'key.*' -o wide")
+        .table_columns({"id", "occurred_at", "actor_id", "action", "resource_type", "resource_id"})
         .run(run_query);
 }
 
@@ -149,6 +151,7 @@ void declare_tail(cli::Registry& r) {
                      "repeated. Use -o ndjson for one JSON object per line.")
         .example("tenantctl audit tail --tenant acme -n 50")
         .example("tenantctl audit tail --tenant acme -f -o ndjson | jq .action")
+        .table_columns({"id", "occurred_at", "actor_id", "action", "resource_type", "resource_id"})
         .run(run_tail);
 }
 
@@ -326,6 +329,7 @@ void declare_verify(cli::Registry& r) {
                      "and exits 8. Events pseudonymized by GDPR erasure still verify. Needs the master key.")
         .example("tenantctl audit verify --all")
         .example("tenantctl audit verify --tenant acme --since 30d -o json")
+        .table_columns({"tenant", "status", "verified", "problem", "event_id"})
         .run(run_verify);
 }
 

@@ -55,6 +55,10 @@ void declare_tenant_read(cli::Registry& r) {
         .example("tenantctl tenant list")
         .example("tenantctl tenant list --status suspended -o json")
         .example("tenantctl tenant list --plan pro --region eu-west-1 -o csv")
+        .example("tenantctl tenant list --sort-by created_at -o wide")
+        .example("tenantctl tenant list --status suspended -o name | xargs -n1 tenantctl tenant show")
+        .example("tenantctl tenant list --jq '.[] | select(.plan == \"pro\") | .slug'")
+        .table_columns({"slug", "name", "status", "plan", "created_at"})
         .run(run_list);
     r.command<TenantShowOptions>("tenant show", "Show one tenant: settings, flags, keys, row counts, recent audit events")
         .positional("SLUG", &TenantShowOptions::slug, "the tenant")

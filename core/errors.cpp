@@ -16,7 +16,7 @@ constexpr std::array<ExitInfo, 11> kExitTable{{
     {Exit::db_unavailable, "db_unavailable", "database unavailable or connection lost"},
     {Exit::integrity, "integrity", "integrity failure: checksum drift, broken audit chain, undecryptable data"},
     {Exit::partial, "partial", "partial failure: a fan-out finished with some items failed"},
-    {Exit::aborted, "aborted", "aborted: confirmation declined"},
+    {Exit::aborted, "aborted", "aborted: confirmation declined, or interrupted by Ctrl-C/SIGTERM between batches (run again to resume)"},
 }};
 }  // namespace
 

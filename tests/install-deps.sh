@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git ccache
   libpqxx-dev libpq-dev libcli11-dev libyaml-cpp-dev catch2 nlohmann-json3-dev libfmt-dev
-  libssl-dev libarchive-dev libzstd-dev zlib1g-dev nettle-dev
+  libssl-dev libarchive-dev libzstd-dev zlib1g-dev nettle-dev libjq-dev
   postgresql-15 postgresql-client-15
   python3-cryptography python3-jwt python3-psycopg2
   sqitch hyperfine zsh fish man-db time

@@ -28,7 +28,7 @@ namespace {
 // The select list matching event_columns(), plus the position (micros, id) at the end.
 constexpr const char* kSelectList =
     "id, occurred_at, tenant_id::text, actor_type, actor_id, action, resource_type, resource_id, request_id, "
-    "ip::text, user_agent, metadata::text, (extract(epoch FROM occurred_at) * 1000000)::bigint";
+    "ip, user_agent, metadata::text, (extract(epoch FROM occurred_at) * 1000000)::bigint";
 
 json text_or_null(const pqxx::field& f) { return f.is_null() ? json(nullptr) : json(f.c_str()); }
 

@@ -23,6 +23,7 @@
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
 #include "core/util/failpoint.hpp"
+#include "core/util/progress.hpp"
 
 namespace tenantctl::gdpr {
 
@@ -237,6 +238,9 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
     // Compressing table N into the archive overlaps with COPY of table N+1 (the tar entry
     // needs its size up front, so a table is spooled before it is archived).
     std::future<void> archiving;
+    // No total (counting would read every table twice), so no ETA: rows, rate and elapsed.
+    util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr,
+                                "exporting " + tenant.slug, 0);
     for (const auto& t : tables) {
         std::vector<std::string> columns;
         for (const auto& c : t.columns) columns.push_back(c.name);
@@ -262,7 +266,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
                     copy_line_to_json(line, shapes, rendered);
                     spool.append(rendered);
                 }
-                ++rows;
+                if ((++rows & 0x3fff) == 0) progress.update(result.rows + rows);
             }
             copy.complete();
         }
@@ -277,7 +281,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
                                  {"bytes", bytes}, {"sha256", sha}});
         result.rows += rows;
         result.bytes += static_cast<long long>(bytes);
-        if (ctx.progress_enabled()) ctx.log().info(fmt::format("exported {} ({} rows)", t.name.display(), rows));
+        progress.update(result.rows);
         util::failpoint("export.table");
     }
     if (archiving.valid()) archiving.get();

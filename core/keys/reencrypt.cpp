@@ -29,6 +29,8 @@
 #include "core/platform/migrations.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/failpoint.hpp"
+#include "core/util/interrupt.hpp"
+#include "core/util/progress.hpp"
 
 namespace tenantctl::keys {
 
@@ -153,35 +155,6 @@ long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table,
     return static_cast<long long>(result.affected_rows());
 }
 
-class Progress {
-public:
-    Progress(Context& ctx, std::string tenant, long long total)
-        : m_ctx(ctx), m_tenant(std::move(tenant)), m_total(total), m_enabled(ctx.progress_enabled()) {}
-    ~Progress() {
-        if (m_drawn) m_ctx.log().stream() << "\n" << std::flush;
-    }
-    void update(long long done, double rate) {
-        if (!m_enabled) return;
-        std::string bar;
-        if (m_total > 0) {
-            const double f = std::min(1.0, static_cast<double>(done) / static_cast<double>(m_total));
-            const int width = 30, full = static_cast<int>(f * width);
-            bar = "[" + std::string(static_cast<std::size_t>(full), '#') + std::string(static_cast<std::size_t>(width - full), '.') +
-                  fmt::format("] {:3.0f}% ", f * 100);
-        }
-        m_ctx.log().stream() << fmt::format("\rre-encrypting {}: {}{} rows, {:.0f} rows/s   ", m_tenant, bar, done, rate)
-                             << std::flush;
-        m_drawn = true;
-    }
-
-private:
-    Context& m_ctx;
-    std::string m_tenant;
-    long long m_total;
-    bool m_enabled;
-    bool m_drawn = false;
-};
-
 // One batch read and re-encrypted, waiting to be written back.
 struct PreparedBatch {
     std::size_t table_index = 0;
@@ -203,7 +176,10 @@ public:
                 long batch_size)
         : m_ctx(ctx), m_conn(std::move(conn)), m_tables(tables), m_ring(ring), m_tenant(std::move(tenancy_value)),
           m_batch_size(batch_size) {
-        m_thread = std::thread([this, table_index, after = std::move(after)]() mutable { run(table_index, std::move(after)); });
+        m_thread = std::thread([this, table_index, after = std::move(after)]() mutable {
+            util::block_interrupts_in_this_thread();  // Ctrl-C is the writer's to handle
+            run(table_index, std::move(after));
+        });
     }
     ~BatchReader() {
         {
@@ -449,7 +425,9 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
             total_rows += tx.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {}", t.sql_name, t.predicate), value)[0]
                               .as<long long>();
     }
-    Progress progress(ctx, tenant.slug, total_rows);
+    util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr,
+                                "re-encrypting " + tenant.slug, total_rows);
+    util::InterruptScope interrupts;
     const auto started = Clock::now();
     long long rows_this_run = 0;
 
@@ -549,9 +527,10 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
         result.completed = finished;
 
         rows_this_run += batch->rows;
-        const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-        progress.update(rows_this_run, elapsed > 0 ? static_cast<double>(rows_this_run) / elapsed : 0);
+        progress.update(rows_this_run);
         if (finished) break;
+        util::stop_if_interrupted(fmt::format("re-encrypting {} values of tenant '{}' (job {})",
+                                              result.reencrypted_this_run, tenant.slug, result.job_id));
         if (o.deadline && ctx.now() >= *o.deadline) {
             ctx.log().info(fmt::format("stopping re-encryption of tenant '{}' at the deadline; the next run resumes",
                                        tenant.slug));
@@ -559,6 +538,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
         }
         if (o.max_rate > 0) {
             // Sleep until this run's average is back under the limit.
+            const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
             const double due = static_cast<double>(rows_this_run) / o.max_rate;
             if (due > elapsed) std::this_thread::sleep_for(std::chrono::duration<double>(due - elapsed));
         }

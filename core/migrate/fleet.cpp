@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -10,6 +11,7 @@
 
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
+#include "core/util/interrupt.hpp"
 #include "core/util/slug.hpp"
 
 namespace tenantctl::migrate {
@@ -148,10 +150,14 @@ public:
         if (workers < m_request.parallel && workers < static_cast<int>(m_request.items.size()))
             m_settings.note(fmt::format("--parallel {} capped to {}: the server has no more free connections",
                                         m_request.parallel, workers));
+        util::InterruptScope interrupts;  // Ctrl-C: targets in flight finish, the rest stay pending
         std::vector<std::thread> threads;
         for (int w = 0; w < workers; ++w) threads.emplace_back([this, w] { worker(w); });
         for (auto& t : threads) t.join();
         record_finish();
+        const auto done = std::count_if(m_results.begin(), m_results.end(), [](const TargetResult& r) { return r.state == "done"; });
+        util::stop_if_interrupted(fmt::format("migrating {} of {} tenant schemas (run {})", done, m_results.size(), m_run_id),
+                                  fmt::format("tenantctl migrate up --resume {}", m_run_id));
         return std::move(m_results);
     }
 
@@ -199,11 +205,12 @@ private:
     }
 
     void worker(int number) {
+        util::block_interrupts_in_this_thread();  // the thread that joins the workers handles Ctrl-C
         std::unique_ptr<pqxx::connection> conn;
         for (;;) {
             const std::size_t i = m_next.fetch_add(1);
             if (i >= m_request.items.size()) break;
-            if (m_stop.load()) continue;  // stays pending: --resume picks it up
+            if (m_stop.load() || util::pending_interrupt()) continue;  // stays pending: --resume picks it up
             run_one(conn, number, m_request.items[i], m_results[i]);
             if (m_results[i].state == "failed" && !m_request.continue_on_error) m_stop.store(true);
         }

@@ -18,6 +18,8 @@
 #include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/failpoint.hpp"
+#include "core/util/interrupt.hpp"
+#include "core/util/progress.hpp"
 
 namespace tenantctl::tenants {
 
@@ -224,6 +226,9 @@ PurgeResult result_from(const Tenant& t, const Job& job, std::string outcome) {
     return r;
 }
 
+std::vector<TableCount> count_rows(Context& ctx, pqxx::transaction_base& tx, const model::TenantData& data,
+                                   const std::string& tenancy_value);
+
 // Runs one step to its end in `tx`, batch by batch (the one-transaction path).
 void run_step_in(pqxx::transaction_base& tx, const RowPlan& plan, const Step& step, const std::string& value, Job& job,
                  long long batch_size) {
@@ -261,6 +266,15 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
         if (!started) start(tx);
         started = true;
     };
+    const long long rows_before = job.counts.value("rows", 0LL);
+    long long total = 0;  // for the progress line's ETA; counted only when it is shown
+    if (ctx.progress_enabled()) {
+        pqxx::read_transaction tx(ctx.db());
+        for (const auto& c : count_rows(ctx, tx, plan.data, t.tenancy_value)) total += c.rows;
+        total += rows_before;
+    }
+    util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "purging " + t.slug, total);
+    util::InterruptScope interrupts;
     for (const auto& step : plan.steps) {
         if (is_done(job, step.key)) continue;
         std::vector<std::string> cursor;
@@ -277,6 +291,9 @@ bool purge_rows(Context& ctx, const Tenant& t, Job& job, const RowPlan& plan, co
             util::failpoint("purge.before-commit");
             db::verify_held_locks();  // a lost lock stops the run (exit 7) before this batch counts
             tx.commit();
+            progress.update(job.counts.value("rows", 0LL));
+            util::stop_if_interrupted(fmt::format("deleting {} rows of tenant '{}' (job {})",
+                                                  job.counts.value("rows", 0LL) - rows_before, t.slug, job.id));
             if (finished) {
                 ctx.log().debug(fmt::format("purge {}: {} done ({} rows so far)", t.slug, step.key,
                                             job.counts.value("rows", 0LL)));

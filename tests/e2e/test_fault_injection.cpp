@@ -247,6 +247,36 @@ TEST_CASE("fault injection: SIGKILL and terminated backends at several points of
                 }
 }
 
+// Ctrl-C (issue 16): the commands that work in checkpointed batches finish the batch they
+// are in, say what was done and how to resume, and exit 10; the re-run converges.
+TEST_CASE("fault injection: SIGINT and SIGTERM stop reencrypt and purge between batches",
+          "[e2e][hardening][fault][interrupt]") {
+    for (const auto& s : scenarios()) {
+        if (s.name != "keys reencrypt" && s.name != "tenant purge") continue;
+        for (Fault fault : {Fault::sigint, Fault::sigterm})
+            DYNAMIC_SECTION(s.name << ", " << test::to_string(fault) << " at " << s.point << "@1") {
+                World w;
+                s.setup(w);
+                const auto args = s.command(w);
+                auto stopped = test::run_with_fault(args, w.db, s.point, 1, fault, w.options(s.env));
+                INFO("stderr: " << stopped.err);
+                CHECK(stopped.exit_code == 10);
+                CHECK(stopped.err.find(std::string("interrupted by ") + test::to_string(fault) + " after ") !=
+                      std::string::npos);
+                CHECK(stopped.err.find("hint: run the same command again to resume: tenantctl " + args[0] + " " +
+                                       args[1]) != std::string::npos);
+                // The batch in flight was committed: a job holds the checkpoint.
+                CHECK(w.db.query_value("SELECT count(*) FROM tenantctl.jobs WHERE state = 'running'") == "1");
+                s.after_fault(w);
+                auto again = w.run(args, s.env);
+                INFO("re-run stderr: " << again.err);
+                REQUIRE(again.exit_code == 0);
+                CHECK(again.err.find("resum") != std::string::npos);
+                s.converged(w);
+            }
+    }
+}
+
 // Restarts the shared test server: ctest runs this alone (RUN_SERIAL, tests/CMakeLists.txt).
 TEST_CASE("fault injection: a server restart in the middle of every long-running command",
           "[e2e][hardening][fault][server-restart]") {

@@ -185,3 +185,20 @@ TEST_CASE("a server that asks for a password gets a prompt on a terminal, once, 
     CHECK(env.exit_code == 0);
     CHECK(env.out.find("acme") != std::string::npos);
 }
+
+TEST_CASE("a mutating command at a terminal names its target database first, a reading one does not",
+          "[e2e][terminal][db]") {
+    test::TestDatabase db;
+    PtySession create({"tenant", "create", "acme"}, &db);
+    CHECK(create.finish() == 0);
+    INFO(create.screen());
+    const auto target = create.screen().find("target: ");
+    REQUIRE(target != std::string::npos);
+    CHECK(create.screen().find("dbname=" + db.name(), target) != std::string::npos);
+    CHECK(create.screen().find("(from TENANTCTL_DATABASE_URL)", target) != std::string::npos);
+    CHECK(target < create.screen().find("created"));
+
+    PtySession list({"tenant", "list"}, &db);
+    CHECK(list.finish() == 0);
+    CHECK(list.screen().find("target: ") == std::string::npos);
+}

@@ -24,6 +24,8 @@ const char* to_string(Fault fault) {
         case Fault::kill: return "SIGKILL";
         case Fault::terminate: return "terminated backend";
         case Fault::restart: return "server restart";
+        case Fault::sigint: return "SIGINT";
+        case Fault::sigterm: return "SIGTERM";
     }
     return "?";
 }
@@ -102,6 +104,9 @@ CliResult run_with_fault(const std::vector<std::string>& args, const TestDatabas
             if (fault == Fault::terminate)
                 db.exec("SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+            else if (fault == Fault::sigint || fault == Fault::sigterm)
+                // Sent while the process waits at the point: pending before it goes on.
+                ::kill(pid, fault == Fault::sigint ? SIGINT : SIGTERM);
             else
                 restart_server();
             fs::remove(paused);

@@ -16,6 +16,8 @@ enum class Fault {
     terminate,  // pg_terminate_backend of every session of the test's database, then go on
     restart,    // pg_ctl restart -m fast of the test server, then go on (tests tagged
                 // [server-restart] run alone: see tests/CMakeLists.txt)
+    sigint,     // SIGINT (Ctrl-C) to the process at the point, then go on
+    sigterm,    // SIGTERM to the process at the point, then go on
 };
 const char* to_string(Fault fault);
 

@@ -180,25 +180,27 @@ std::vector<CsvRecord> parse_csv(std::string_view input) {
 }  // namespace
 
 // ------------------------------------------------------------------------------------------
-TEST_CASE("parse_format accepts exactly the five names", "[render]") {
+TEST_CASE("parse_format accepts exactly the seven names", "[render]") {
     CHECK(parse_format("table") == Format::table);
+    CHECK(parse_format("wide") == Format::wide);
     CHECK(parse_format("json") == Format::json);
     CHECK(parse_format("ndjson") == Format::ndjson);
     CHECK(parse_format("yaml") == Format::yaml);
     CHECK(parse_format("csv") == Format::csv);
-    REQUIRE(format_names() == std::vector<std::string>{"table", "json", "ndjson", "yaml", "csv"});
+    CHECK(parse_format("name") == Format::name);
+    REQUIRE(format_names() == std::vector<std::string>{"table", "wide", "json", "ndjson", "yaml", "csv", "name"});
     for (const auto& name : format_names()) CHECK(format_name(parse_format(name)) == name);
 }
 
 TEST_CASE("parse_format rejects anything else with a usage error naming the choices", "[render]") {
-    for (const std::string& bad : std::vector<std::string>{"", "JSON", "Table", "xml", "yml", "json ", " csv", "tsv", "wide", std::string("js\0on", 6)}) {
+    for (const std::string& bad : std::vector<std::string>{"", "JSON", "Table", "xml", "yml", "json ", " csv", "tsv", "Wide", "names", std::string("js\0on", 6)}) {
         INFO("input: " << bad);
         try {
             parse_format(bad);
             FAIL("accepted");
         } catch (const tenantctl::UsageError& e) {
             CHECK(e.code() == tenantctl::Exit::usage);
-            CHECK(std::string(e.what()).find("table, json, ndjson, yaml, csv") != std::string::npos);
+            CHECK(std::string(e.what()).find("table, wide, json, ndjson, yaml, csv, name") != std::string::npos);
         }
     }
     try {
@@ -245,7 +247,7 @@ TEST_CASE("every renderer flushes when the result is complete", "[render]") {
         sink->end();
         CHECK(buffer.flushes > before_end);
         const int before_document = buffer.flushes;
-        sink->document(json{{"k", "v"}});
+        sink->document(json{{"name", "v"}});
         CHECK(buffer.flushes > before_document);
     }
 }
@@ -643,14 +645,156 @@ TEST_CASE("table: columns are aligned with two spaces and no trailing blanks", "
           "3         true   2.5\n");
 }
 
-TEST_CASE("table: nested values are compact JSON", "[render][table]") {
+TEST_CASE("table: objects are key=value pairs, lists of scalars comma-separated, deeper values JSON",
+          "[render][table]") {
     auto records = Records::table({"id", "meta"});
-    records.add({1, json{{"tags", json::array({"a", "b"})}, {"n", nullptr}}});
-    records.add({2, json::array()});
+    records.add({1, json{{"country", "DE"}, {"n", 3}, {"ok", true}, {"none", nullptr}}});
+    records.add({2, json{{"note", "two words"}, {"empty", ""}, {"tags", json::array({"a", "b"})}}});
+    records.add({3, json::array({"eu", "us", 7})});
+    records.add({4, json::array({json{{"x", 1}}})});
+    records.add({5, json::array()});
+    records.add({6, json::object()});
     CHECK(rendered(records, Format::table) ==
           "ID  META\n"
-          "1   {\"tags\":[\"a\",\"b\"],\"n\":null}\n"
-          "2   []\n");
+          "1   country=DE n=3 ok=true none=\n"
+          "2   note=\"two words\" empty=\"\" tags=[\"a\",\"b\"]\n"
+          "3   eu, us, 7\n"
+          "4   [{\"x\":1}]\n"
+          "5   []\n"
+          "6   {}\n");
+}
+
+TEST_CASE("table: timestamps to the second, -o wide keeps the fraction", "[render][table]") {
+    auto records = Records::table({"at", "note"});
+    records.add({"2026-12-03T12:00:01.123456Z", "utc"});
+    records.add({"2026-12-03T12:00:02.5+02:00", "offset"});
+    records.add({"2026-12-03T12:00:03Z", "already"});
+    records.add({"2026-12-03T12:00:04.Z", "no digits"});
+    records.add({"version 2026-12-03T12:00:05.1Z", "not a timestamp"});
+    records.add({"2026-12-03T12:00:06.1Zulu", "bad zone"});
+    CHECK(rendered(records, Format::table) ==
+          "AT                              NOTE\n"
+          "2026-12-03T12:00:01Z            utc\n"
+          "2026-12-03T12:00:02+02:00       offset\n"
+          "2026-12-03T12:00:03Z            already\n"
+          "2026-12-03T12:00:04.Z           no digits\n"
+          "version 2026-12-03T12:00:05.1Z  not a timestamp\n"
+          "2026-12-03T12:00:06.1Zulu       bad zone\n");
+    const auto wide = rendered(records, Format::wide);
+    CHECK(wide.find("2026-12-03T12:00:01.123456Z") != std::string::npos);
+    CHECK(wide.find("2026-12-03T12:00:02.5+02:00") != std::string::npos);
+    // Machine formats keep every digit.
+    CHECK(rendered(records, Format::json).find("12:00:01.123456Z") != std::string::npos);
+}
+
+TEST_CASE("name: one identifier per line, the most specific column first", "[render][name]") {
+    auto tenants = Records::table({"id", "name", "slug"});
+    tenants.add({"11111111-1111-4111-8111-111111111111", "Acme", "acme"});
+    tenants.add({"22222222-2222-4222-8222-222222222222", "Globex", "globex"});
+    CHECK(rendered(tenants, Format::name) == "acme\nglobex\n");
+
+    auto keys = Records::table({"kid", "state"});
+    keys.add({"k-1", "active"});
+    keys.add({nullptr, "none"});  // no identifier: no line
+    CHECK(rendered(keys, Format::name) == "k-1\n");
+
+    auto other = Records::table({"partition", "rows"});
+    other.add({"audit_log_2026_12", 5});
+    CHECK(rendered(other, Format::name) == "audit_log_2026_12\n");
+    auto first_column = Records::table({"check", "status"});
+    first_column.add({"rls", "ok"});
+    CHECK(rendered(first_column, Format::name) == "rls\n");
+
+    // A value that would span lines is printed as JSON: one value, one line.
+    auto hostile = Records::table({"slug"});
+    hostile.add({"two\nlines"});
+    CHECK(rendered(hostile, Format::name) == "\"two\\nlines\"\n");
+
+    CHECK(rendered(Records::doc(json{{"id", 7}, {"slug", "acme"}}), Format::name) == "acme\n");
+    CHECK_THROWS_AS(rendered(Records::doc(json{{"status", "ok"}}), Format::name), tenantctl::UsageError);
+}
+
+TEST_CASE("sort_rows orders numbers by value, strings bytewise, null last, and keeps ties in order",
+          "[render][sort]") {
+    std::ostringstream out;
+    auto sink = sort_rows(make_renderer(Format::csv, out, {.headers = false}), "N");
+    sink->begin({"n", "tag"});
+    for (const auto& row : std::vector<std::vector<json>>{
+             {10, "a"}, {nullptr, "b"}, {9, "c"}, {-1.5, "d"}, {9, "e"}, {"x", "f"}, {9007199254740993LL, "g"}})
+        sink->row(row);
+    CHECK(out.str().empty());  // held until every row is known
+    sink->end();
+    CHECK(out.str() == "-1.5,d\n9,c\n9,e\n10,a\n9007199254740993,g\nx,f\n,b\n");
+
+    std::ostringstream unused;
+    auto bad = sort_rows(make_renderer(Format::csv, unused), "nosuch");
+    try {
+        bad->begin({"slug", "plan"});
+        FAIL("accepted an unknown column");
+    } catch (const tenantctl::UsageError& e) {
+        CHECK(std::string(e.what()) == "--sort-by: this result has no column 'nosuch'");
+        CHECK(e.hint() == "columns: slug, plan");
+    }
+}
+
+TEST_CASE("select_columns keeps the named columns in the result's order, or all when none match",
+          "[render][wide]") {
+    std::ostringstream out;
+    auto sink = select_columns(make_renderer(Format::csv, out), {"slug", "status", "absent"});
+    sink->begin({"id", "status", "slug"});
+    sink->row({1, "active", "acme"});
+    sink->end();
+    CHECK(out.str() == "status,slug\nactive,acme\n");
+
+    std::ostringstream all;
+    auto whole = select_columns(make_renderer(Format::csv, all), {"absent"});
+    whole->begin({"a", "b"});
+    whole->row({1, 2});
+    whole->end();
+    CHECK(all.str() == "a,b\n1,2\n");
+}
+
+TEST_CASE("jq: runs on what -o json prints, strings raw, one output per line", "[render][jq]") {
+    auto records = Records::table({"slug", "plan", "users"});
+    records.add({"acme", "pro", 3});
+    records.add({"globex", "free", 10});
+    std::ostringstream out;
+    emit(records, *make_jq_sink(".[] | select(.plan == \"pro\") | .slug, .users", false, out));
+    CHECK(out.str() == "acme\n3\n");
+
+    std::ostringstream per_row;
+    auto streaming = make_jq_sink("{s: .slug}", true, per_row);
+    streaming->begin({"slug"});
+    streaming->row({"acme"});
+    CHECK(per_row.str() == "{\"s\":\"acme\"}\n");  // before end(): streamed
+    streaming->row({"globex"});
+    streaming->end();
+    CHECK(per_row.str() == "{\"s\":\"acme\"}\n{\"s\":\"globex\"}\n");
+
+    std::ostringstream doc;
+    emit(Records::doc(json{{"slug", "acme"}, {"keys", json::array({1, 2})}}), *make_jq_sink(".keys | length", false, doc));
+    CHECK(doc.str() == "2\n");
+}
+
+TEST_CASE("jq: a program that does not compile or fails on the data is a one-line usage error", "[render][jq]") {
+    std::ostringstream out;
+    try {
+        make_jq_sink(".[", false, out);
+        FAIL("compiled");
+    } catch (const tenantctl::UsageError& e) {
+        const std::string message = e.what();
+        CHECK(message.rfind("--jq: ", 0) == 0);
+        CHECK(message.find('\n') == std::string::npos);
+    }
+    auto sink = make_jq_sink(".slug", false, out);  // an array has no .slug
+    sink->begin({"slug"});
+    sink->row({"acme"});
+    try {
+        sink->end();
+        FAIL("ran");
+    } catch (const tenantctl::UsageError& e) {
+        CHECK(std::string(e.what()).find("Cannot index array") != std::string::npos);
+    }
 }
 
 TEST_CASE("table: hostile strings cannot forge rows or reach the terminal raw", "[render][table]") {
@@ -676,7 +820,7 @@ TEST_CASE("table: hostile strings cannot forge rows or reach the terminal raw", 
           "evil\\nID  NAME       1\n"
           "\\x1b[31mred\\ttab\\r   2\n"
           "bad\\xff\\u009b\\u202e  3\n"
-          "{\"k\":\"\\u001b\"}       4\n");
+          "k=\\x1b               4\n");
 }
 
 TEST_CASE("table: long cells are truncated only on a TTY", "[render][table]") {
@@ -731,7 +875,21 @@ TEST_CASE("table: widths come from the first 500 rows, later rows stream", "[ren
     CHECK(lines[0] == "ID   NAME");
     CHECK(lines[1] == "0    abc");
     CHECK(lines[501] == "500  a-much-longer-name");
-    CHECK(lines[502] == "123456  x");  // overflows its column rather than realigning
+    CHECK(lines[502] == "123456  x");  // its column grows; earlier lines are not rewritten
+}
+
+TEST_CASE("table: once streaming, a wider cell widens its column for the rows after it", "[render][table]") {
+    std::ostringstream out;
+    auto sink = make_renderer(Format::table, out);
+    sink->begin({"at", "action"});
+    sink->flush();  // a follow mode: the header goes out before any row
+    sink->row({"2026-12-03T12:00:00.1Z", "login"});
+    sink->row({"2026-12-03T12:00:01.2Z", "x"});
+    sink->end();
+    CHECK(out.str() ==
+          "AT  ACTION\n"
+          "2026-12-03T12:00:00Z  login\n"
+          "2026-12-03T12:00:01Z  x\n");
 }
 
 TEST_CASE("table: a document prints as aligned key: value lines", "[render][table]") {

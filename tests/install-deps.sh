@@ -10,6 +10,11 @@ packages=(
   python3-cryptography python3-jwt python3-psycopg2
   sqitch hyperfine zsh fish man-db time
   clang libclang-rt-dev
+  # package_deb: lintian checks the .deb; promtool (in Debian's prometheus package) checks the
+  # metrics files. prometheus's postinst starts its daemon through invoke-rc.d only, which a
+  # container without an init skips (no runlevel, or policy-rc.d refuses): installing it here
+  # starts nothing (tried on Debian 12 without systemd as PID 1).
+  lintian prometheus
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -252,6 +252,55 @@ TEST_CASE("maintain: an unreachable database still writes the metrics file, with
           std::string::npos);
 }
 
+// node_exporter drops a whole textfile it cannot parse, alerts included: every metrics file
+// tenantctl writes must pass promtool's parser and linter, with the database up (every task
+// and figure present) and down (up 0, only the last successes carried over).
+TEST_CASE("maintain and doctor metrics files pass promtool check metrics, database up and down", "[e2e][maintain]") {
+    REQUIRE(shell("sh", "command -v promtool >/dev/null") == "");  // tests/install-deps.sh installs prometheus
+    const auto promtool = [](const std::filesystem::path& file) {
+        return shell("sh", "promtool check metrics < '" + file.string() + "'");
+    };
+    Setup s;
+    s.make_work();
+    const auto up = s.dir / "maintain-up.prom";
+    auto r = s.run({"maintain", "--settle", "0s", "--metrics-file", up.string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const std::string up_text = test::read_file(up);
+    INFO(up_text);
+    REQUIRE(up_text.find("\ntenantctl_maintain_up 1\n") != std::string::npos);
+    REQUIRE(up_text.find("tenantctl_maintain_task_figure{") != std::string::npos);
+    CHECK(promtool(up) == "");
+
+    // Down, after a successful run: the file keeps the last successes beside up 0.
+    auto down = s.run({"maintain", "-d", "host=/nonexistent-socket-dir port=1 connect_timeout=2", "--metrics-file",
+                       up.string()});
+    CHECK(down.exit_code == 7);
+    const std::string down_text = test::read_file(up);
+    INFO(down_text);
+    REQUIRE(down_text.find("\ntenantctl_maintain_up 0\n") != std::string::npos);
+    REQUIRE(down_text.find("tenantctl_maintain_last_success_timestamp_seconds{task=\"key-reencrypt\"}") !=
+            std::string::npos);
+    CHECK(promtool(up) == "");
+
+    // Down with no earlier file: only the families with nothing in them but up.
+    const auto fresh = s.dir / "maintain-down.prom";
+    CHECK(run_cli({"maintain", "-d", "host=/nonexistent-socket-dir port=1 connect_timeout=2", "--metrics-file",
+                   fresh.string()})
+              .exit_code == 7);
+    CHECK(promtool(fresh) == "");
+
+    const auto doctor_up = s.dir / "doctor-up.prom";
+    s.run({"doctor", "--metrics-file", doctor_up.string()});  // findings or not, the file is written
+    REQUIRE(test::read_file(doctor_up).find("\ntenantctl_doctor_up 1\n") != std::string::npos);
+    CHECK(promtool(doctor_up) == "");
+    const auto doctor_down = s.dir / "doctor-down.prom";
+    run_cli({"doctor", "-d", "host=/nonexistent-socket-dir port=1 connect_timeout=2", "--metrics-file",
+             doctor_down.string()});
+    REQUIRE(test::read_file(doctor_down).find("tenantctl_doctor_up 0\n") != std::string::npos);
+    CHECK(promtool(doctor_down) == "");
+}
+
 TEST_CASE("maintain: a second run while one holds the lock exits 6", "[e2e][maintain]") {
     Setup s;
     test::TestContext tc(s.db);

@@ -101,6 +101,7 @@ Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()) {
                                      "current_context",
                                      "",
                                      [g](const std::string& v) { g->context = v; }));
+    m_global_options.back().completer = Completer::context;
     m_global_options.push_back(value("-o,--output", "FORMAT", "output format: table, json, ndjson, yaml or csv", "",
                                      [g](const std::string& v) { g->output = v; }));
     m_global_options.back().choices = {"table", "json", "ndjson", "yaml", "csv"};

@@ -401,7 +401,7 @@ _tenantctl_candidates() {
     rc=$?
     case $rc in
         0) printf '%s\n' "$out" ;;
-        4) command tenantctl __complete "$out" "${_tenantctl_flags[@]}" </dev/null 2>/dev/null ;;
+        4) command tenantctl __complete "$out" ${_tenantctl_flags[@]+"${_tenantctl_flags[@]}"} </dev/null 2>/dev/null ;;
         *) return $rc ;;
     esac
     return 0

@@ -103,6 +103,7 @@ Registry::Registry() : m_globals(std::make_shared<GlobalOptions>()), m_shaping(s
                                      "current_context",
                                      "",
                                      [g](const std::string& v) { g->context = v; }));
+    m_global_options.back().completer = Completer::context;
     m_global_options.push_back(value("-o,--output", "FORMAT",
                                      "output format: table, wide (a table with every column, full precision), json, "
                                      "ndjson, yaml, csv or name (one identifier per line)",

@@ -21,8 +21,21 @@
 
 namespace tenantctl::cli {
 
-// What a shell completion offers for an option's value.
-enum class Completer { none, choices, file, directory, tenant_slug, jwt_kid, command_name };
+// What a shell completion offers for an option's value. The kinds after `directory` are read
+// from the database or the config file at completion time (`tenantctl __complete KIND`).
+enum class Completer {
+    none,
+    choices,
+    file,
+    directory,
+    tenant_slug,
+    jwt_kid,
+    command_name,
+    context,       // the config file's contexts
+    doctor_check,  // doctor's check names
+    gdpr_request,  // GDPR request ids
+    api_key,       // API-key prefixes
+};
 
 struct OptionSpec {
     std::string flags;       // "-f,--file" (options) or "SLUG" (positionals)

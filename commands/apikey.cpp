@@ -53,6 +53,7 @@ void declare_apikey(cli::Registry& r) {
 
     r.command<KeyOpts>("apikey revoke", "Revoke an API key at once")
         .positional("KEY", &KeyOpts::key, "the key's prefix or id")
+        .complete(cli::Completer::api_key)
         .option("--tenant", &KeyOpts::tenant, "the tenant", "SLUG")
         .required()
         .complete(cli::Completer::tenant_slug)
@@ -62,6 +63,7 @@ void declare_apikey(cli::Registry& r) {
 
     r.command<KeyOpts>("apikey rotate", "Issue a replacement key; the old one keeps working for an overlap")
         .positional("KEY", &KeyOpts::key, "the key's prefix or id")
+        .complete(cli::Completer::api_key)
         .option("--tenant", &KeyOpts::tenant, "the tenant", "SLUG")
         .required()
         .complete(cli::Completer::tenant_slug)

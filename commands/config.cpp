@@ -92,6 +92,7 @@ void declare_config(cli::Registry& r) {
         .run(run_current_context);
     r.command<UseOptions>("config use-context", "Set current_context in the config file")
         .positional("NAME", &UseOptions::name, "a context the file defines")
+        .complete(cli::Completer::context)
         .description("Edits only the current_context line (comments and layout stay), writes the file "
                      "atomically with its mode, and reads it back to prove the change. An unknown name is exit 2.")
         .example("tenantctl config use-context staging")

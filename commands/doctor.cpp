@@ -79,6 +79,7 @@ void declare_doctor(cli::Registry& r) {
     for (const auto& c : doctor::checks()) names += ", " + c.name;
     r.command<DoctorOptions>("doctor", "Check connectivity, versions and row-level security")
         .option("--check", &DoctorOptions::checks, "run only this check (repeatable): " + names, "NAME")
+        .complete(cli::Completer::doctor_check)
         .option("--metrics-file", &DoctorOptions::metrics_file,
                 "also write the results as a Prometheus textfile (atomically)", "FILE")
         .complete(cli::Completer::file)

@@ -207,6 +207,7 @@ void declare_gdpr(cli::Registry& r) {
         .choices({"ndjson", "csv"})
         .flag("--force", &ExportOptions::force, "overwrite an existing -O file")
         .option("--request", &ExportOptions::request, "complete this open request (gdpr requests add)", "ID")
+        .complete(cli::Completer::gdpr_request)
         .description("A subject export finds every row of the person in every tenant-scoped table the data map "
                      "reaches (data.subjects, data.tables and foreign keys from the subject table), decrypts "
                      "encrypted columns, adds the audit events where the person is actor or target and the "
@@ -230,6 +231,7 @@ void declare_gdpr(cli::Registry& r) {
         .complete(cli::Completer::file)
         .flag("--force", &EraseOptions::force, "overwrite an existing -O file")
         .option("--request", &EraseOptions::request, "complete this open request (gdpr requests add)", "ID")
+        .complete(cli::Completer::gdpr_request)
         .mutating()
         .description("Per table as the data map says: delete rows, anonymize the listed columns (null, redact or "
                      "a keyed hash), or retain them under a legal basis. Everything happens in one transaction, "
@@ -260,10 +262,12 @@ void declare_gdpr(cli::Registry& r) {
         .run(run_list);
     r.command<ShowOptions>("gdpr requests show", "Show one GDPR request, with its erasure receipt")
         .positional("ID", &ShowOptions::id, "request id")
+        .complete(cli::Completer::gdpr_request)
         .example("tenantctl gdpr requests show 3b0c...")
         .run(run_show);
     r.command<CloseOptions>("gdpr requests close", "Close a GDPR request (the person was answered)")
         .positional("ID", &CloseOptions::id, "request id")
+        .complete(cli::Completer::gdpr_request)
         .option("--note", &CloseOptions::note, "why or how it was closed", "TEXT")
         .mutating()
         .example("tenantctl gdpr requests close 3b0c... --note 'sent by secure mail'")

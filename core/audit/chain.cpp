@@ -19,6 +19,8 @@
 #include "core/db/copy_text.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/util/interrupt.hpp"
+#include "core/util/progress.hpp"
 #include "core/keys/master_key_check.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/util/duration.hpp"
@@ -240,11 +242,18 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
         }
         results.resize(list.size());
         std::vector<std::exception_ptr> errors(list.size());
-        auto work = [&](pqxx::connection& c) {
+        std::atomic<long long> tenants_done{0};
+        util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "sealing",
+                                    static_cast<long long>(list.size()), "tenants");
+        // Each tenant's seal commits on its own: Ctrl-C lets the tenants in flight finish.
+        util::InterruptScope interrupts;
+        auto work = [&](pqxx::connection& c, bool draws_progress) {
             for (std::size_t i; (i = shared.next.fetch_add(1)) < list.size();) {
-                if (shared.stop.load()) break;
+                if (shared.stop.load() || util::pending_interrupt()) break;
                 try {
                     results[i] = seal_tenant(ctx, c, list[i], o, shared);
+                    ++tenants_done;
+                    if (draws_progress) progress.update(tenants_done.load());  // one thread draws
                 } catch (...) {
                     errors[i] = std::current_exception();
                     shared.stop.store(true);
@@ -253,12 +262,18 @@ std::vector<SealResult> seal(Context& ctx, const SealOptions& o) {
         };
         {
             std::vector<std::thread> threads;
-            for (auto& c : extra) threads.emplace_back([&work, c = c.get()] { work(*c); });
-            work(conn);
+            for (auto& c : extra)
+                threads.emplace_back([&work, c = c.get()] {
+                    util::block_interrupts_in_this_thread();
+                    work(*c, false);
+                });
+            work(conn, true);
             for (auto& t : threads) t.join();
         }
+        progress.update(tenants_done.load());
         for (auto& e : errors)  // the first tenant's failure, in tenant order
             if (e) std::rethrow_exception(e);
+        util::stop_if_interrupted(fmt::format("sealing {} of {} tenants' chains", tenants_done.load(), list.size()));
         std::int64_t total = 0;
         for (const auto& r : results) total += r.sealed;
         // Only a seal that covered other events is worth an event of its own: one that only
@@ -606,7 +621,12 @@ std::vector<VerifyResult> verify(Context& ctx, const VerifyOptions& o) {
             list = targets(ctx, tx, o.scope);
         }
         VerifyConnections conns(ctx);
-        for (const auto& t : list) out.push_back(VerifyRun(ctx, conns, t, o).run());
+        util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "verifying",
+                                    static_cast<long long>(list.size()), "chains");
+        for (const auto& t : list) {
+            out.push_back(VerifyRun(ctx, conns, t, o).run());
+            progress.update(static_cast<long long>(out.size()));
+        }
     } catch (const Error&) {
         throw;
     } catch (...) {

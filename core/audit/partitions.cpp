@@ -21,6 +21,8 @@
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/util/interrupt.hpp"
+#include "core/util/progress.hpp"
 #include "core/util/failpoint.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/strings.hpp"
@@ -503,8 +505,14 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
         db::rethrow_translated("moving rows out of the default partition");
     }
     // Only the months to drop are counted: a count of every month reads the whole log.
-    for (const auto& p : list_partitions(ctx, RowCounts::none)) {
-        if (p.is_default || !p.to || *p.to > cutoff) continue;
+    std::vector<PartitionInfo> months;
+    for (auto& p : list_partitions(ctx, RowCounts::none))
+        if (!p.is_default && p.to && *p.to <= cutoff) months.push_back(std::move(p));
+    util::ProgressLine progress(ctx.progress_enabled() && !ctx.dry_run() ? &ctx.log().stream() : nullptr,
+                                "pruning", static_cast<long long>(months.size()), "months");
+    // Each month is archived, checked and dropped on its own: Ctrl-C lets the one in flight finish.
+    util::InterruptScope interrupts;
+    for (const auto& p : months) {
         const std::string table = db::quote_qualified(ctx.schema(), p.name);
         PruneResult res{p.name, 0, "", "", ctx.dry_run() ? "would drop" : "dropped"};
         if (ctx.dry_run() || !dir) {
@@ -550,6 +558,9 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
             db::rethrow_translated("pruning " + p.name);
         }
         results.push_back(std::move(res));
+        progress.update(static_cast<long long>(results.size()));
+        util::stop_if_interrupted(fmt::format("pruning {} of {} months (the last: {})", results.size(), months.size(),
+                                              results.back().partition));
     }
     return results;
 }

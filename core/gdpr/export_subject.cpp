@@ -113,7 +113,7 @@ SubjectExportResult export_subject(Context& ctx, const SubjectExportOptions& o) 
                     "  'actor_id', CASE WHEN actor_id IN (SELECT jsonb_array_elements_text($2::jsonb)) "
                     "                     OR actor_type <> 'user' THEN actor_id ELSE '[redacted]' END, "
                     "  'resource_type', resource_type, 'resource_id', resource_id, 'ip', "
-                    "  CASE WHEN actor_id IN (SELECT jsonb_array_elements_text($2::jsonb)) THEN ip::text END, "
+                    "  CASE WHEN actor_id IN (SELECT jsonb_array_elements_text($2::jsonb)) THEN ip END, "
                     "  'metadata', metadata)::text "
                     "FROM {} WHERE tenant_id = $1::uuid AND (actor_id IN (SELECT jsonb_array_elements_text($2::jsonb)) "
                     "  OR resource_id IN (SELECT jsonb_array_elements_text($2::jsonb))) ORDER BY occurred_at, id",

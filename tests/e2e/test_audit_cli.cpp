@@ -18,6 +18,7 @@
 
 #include "core/sandbox/sandbox.hpp"
 #include "core/util/process.hpp"
+#include "tests/support/fault.hpp"
 #include "tests/support/test_support.hpp"
 
 using tenantctl::test::run_cli;
@@ -413,4 +414,36 @@ TEST_CASE("audit tail -f prints new events live and survives a server restart", 
     // Nothing repeated after the reconnect.
     std::this_thread::sleep_for(std::chrono::seconds(6));  // past one safety poll
     CHECK(tail.lines(4, std::chrono::seconds(1)).size() == 3);
+}
+
+TEST_CASE("audit partitions prune stops between months on SIGINT and a re-run prunes the rest",
+          "[e2e][audit][interrupt]") {
+    TestDatabase db;
+    add_acme(db);
+    tenantctl::test::TempDir dir;
+    tenantctl::test::write_file(dir / "tenantctl.yaml", "audit:\n  retention: 3y\n");
+    for (int months_ago : {14, 15})
+        db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT '{}', "
+                            "date_trunc('month', now()) - interval '{} months' + make_interval(mins => g), 'old.event' "
+                            "FROM generate_series(1, 20) g",
+                            kAcme, months_ago));
+    REQUIRE(run_cli({"-c", (dir / "tenantctl.yaml").string(), "audit", "partitions", "ensure", "--ahead", "0"}, &db)
+                .exit_code == 0);
+    const fs::path archive = dir / "archive";
+    fs::create_directory(archive);
+    const std::vector<std::string> prune = {"audit", "partitions", "prune", "--older-than", "13mo", "--archive",
+                                            archive.string()};
+    // SIGINT while the first month waits to be dropped: it is dropped, the second is not touched.
+    auto stopped = tenantctl::test::run_with_fault(prune, db, "audit-prune-before-drop", 1, tenantctl::test::Fault::sigint);
+    INFO(stopped.err);
+    CHECK(stopped.exit_code == 10);
+    CHECK(stopped.err.find("interrupted by SIGINT after pruning 1 of 2 months") != std::string::npos);
+    CHECK(stopped.err.find("hint: run the same command again to resume: tenantctl audit partitions prune") !=
+          std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "20");
+    auto again = run_cli(prune, &db);
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "0");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'audit.partition.prune'") == "2");
 }

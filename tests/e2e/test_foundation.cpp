@@ -481,5 +481,5 @@ TEST_CASE("bash completion completes commands and options from the generated scr
     CHECK(run_bash("tenantctl sa", 1) == "sandbox\n");
     CHECK(run_bash("tenantctl sandbox ''", 2) == "down env psql status up\n");
     CHECK(run_bash("tenantctl doctor --met", 2) == "--metrics-file\n");
-    CHECK(run_bash("tenantctl doctor -o ''", 3) == "table json ndjson yaml csv\n");
+    CHECK(run_bash("tenantctl doctor -o ''", 3) == "table wide json ndjson yaml csv name\n");
 }

@@ -333,14 +333,14 @@ TEST_CASE("shell completion offers tenant slugs from the database", "[e2e][compl
     const std::string fish_script = (root / "completions" / "tenantctl.fish").string();
     CHECK(shell("sh", "zsh -n '" + zsh_script + "' && echo ok") == "ok\n");
     CHECK(shell("sh", "fish -n '" + fish_script + "' && echo ok") == "ok\n");
-    // The shells' own machinery: fish's `complete -C` and zsh's value function (compadd needs
-    // a live completion widget, so zsh is asked for the candidates the widget would add).
+    // The shells' own machinery: fish's `complete -C` and zsh's candidate function (compadd
+    // needs a live completion widget, so zsh is asked for the candidates the widget would add).
     CHECK(shell(with_env + "fish", "source '" + fish_script + "'; complete -C 'tenantctl keys rotate --tenant a'") ==
           "alpha\napex\n");
     CHECK(shell(with_env + "fish", "source '" + fish_script + "'; complete -C 'tenantctl tenant suspend b'") == "beta\n");
     test::TempDir zdir;
     CHECK(shell("zsh", env + "autoload -U compinit; compinit -u -d '" + (zdir / "zcompdump").string() +
-                           "'; source '" + zsh_script + "'; _tenantctl_values 'keys rotate' --tenant") ==
+                           "'; source '" + zsh_script + "'; _tenantctl_candidates 'keys rotate' --tenant") ==
           "alpha\napex\nbeta\n");
 }
 

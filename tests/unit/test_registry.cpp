@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <set>
+#include <tuple>
 
 #include "cli/docs.hpp"
 #include "cli/registry.hpp"
 #include "core/errors.hpp"
+#include "core/util/strings.hpp"
 
 using namespace tenantctl;
 
@@ -84,4 +86,59 @@ TEST_CASE("every option naming an existing tenant completes tenant slugs from th
         }
     }
     CHECK(seen > 20);
+}
+
+namespace {
+
+const cli::OptionSpec* find_option(const cli::Registry& r, const std::string& command, const std::string& flags) {
+    const auto* c = r.find(tenantctl::util::split(command, ' '));
+    if (!c) return nullptr;
+    for (const auto& o : c->options)
+        if (o.flags == flags) return &o;
+    return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("options that name stored things complete them from the database or the config", "[cli][completion]") {
+    cli::Registry r;
+    cli::declare_all(r);
+    const std::vector<std::tuple<std::string, std::string, cli::Completer>> expected = {
+        {"config use-context", "NAME", cli::Completer::context},
+        {"doctor", "--check", cli::Completer::doctor_check},
+        {"gdpr requests show", "ID", cli::Completer::gdpr_request},
+        {"gdpr requests close", "ID", cli::Completer::gdpr_request},
+        {"gdpr export", "--request", cli::Completer::gdpr_request},
+        {"gdpr erase", "--request", cli::Completer::gdpr_request},
+        {"apikey revoke", "KEY", cli::Completer::api_key},
+        {"apikey rotate", "KEY", cli::Completer::api_key},
+        {"keys jwt activate", "KID", cli::Completer::jwt_kid},
+        {"keys jwt retire", "KID", cli::Completer::jwt_kid},
+        {"completion", "SHELL", cli::Completer::choices},
+    };
+    for (const auto& [command, flags, completer] : expected) {
+        INFO(command << " " << flags);
+        const auto* o = find_option(r, command, flags);
+        REQUIRE(o != nullptr);
+        CHECK(o->completer == completer);
+    }
+    const auto context = std::find_if(r.global_options().begin(), r.global_options().end(),
+                                      [](const cli::OptionSpec& o) { return o.flags == "--context"; });
+    REQUIRE(context != r.global_options().end());
+    CHECK(context->completer == cli::Completer::context);
+}
+
+TEST_CASE("zsh and fish scripts describe commands and options in one line", "[cli][completion]") {
+    cli::Registry r;
+    cli::declare_all(r);
+    for (std::string shell : {"zsh", "fish"}) {
+        INFO(shell);
+        const auto script = cli::completion_script(r, shell);
+        CHECK(script.find("create\tCreate a tenant with its first data key") != std::string::npos);
+        CHECK(script.find("--metrics-file\talso write the results as a Prometheus textfile") != std::string::npos);
+        // The database options typed on the line reach `tenantctl __complete`.
+        for (std::string flag : {"-d", "--database", "-c", "--config", "--context"})
+            CHECK(script.find(flag) != std::string::npos);
+        CHECK(script.find("__complete") != std::string::npos);
+    }
 }

@@ -9,6 +9,7 @@
 #include "core/crypto/jwk.hpp"
 #include "core/crypto/master_key.hpp"
 #include "core/errors.hpp"
+#include "core/util/progress.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/keys/encrypted_tables.hpp"
 #include "core/keys/master_key_check.hpp"
@@ -129,16 +130,26 @@ Records rewrap(Context& ctx, const std::string& new_source) {
     out.add({"audit_keys", audit.size(), current.id, next.id});
     if (ctx.dry_run()) return out;
     db::verify_held_locks();
-    for (const auto& p : data)
+    // One transaction: Ctrl-C rolls it all back, so there is nothing to stop between keys.
+    util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "re-wrapping",
+                                static_cast<long long>(data.size() + signing.size() + audit.size()), "keys");
+    long long written = 0;
+    for (const auto& p : data) {
         tx.exec_params(fmt::format("UPDATE {} SET wrapped_key = $3, kek_id = $4 WHERE tenant_id = $1::uuid AND version = $2",
                                    tenant_keys),
                        p.sql_key1, p.sql_key2, pqxx::binarystring(p.wrapped), next.id);
-    for (const auto& p : signing)
+        progress.update(++written);
+    }
+    for (const auto& p : signing) {
         tx.exec_params(fmt::format("UPDATE {} SET wrapped_private_key = $2, kek_id = $3 WHERE kid = $1", signing_keys),
                        p.sql_key1, pqxx::binarystring(p.wrapped), next.id);
-    for (const auto& p : audit)
+        progress.update(++written);
+    }
+    for (const auto& p : audit) {
         tx.exec_params(fmt::format("UPDATE {} SET wrapped_key = $2, kek_id = $3 WHERE tenant_id = $1::uuid", audit_keys),
                        p.sql_key1, pqxx::binarystring(p.wrapped), next.id);
+        progress.update(++written);
+    }
     audit::Event ev;
     ev.action = "keys.rewrap";
     ev.resource_type = "master_key";

@@ -12,6 +12,7 @@
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
 #include "core/util/interrupt.hpp"
+#include "core/util/progress.hpp"
 #include "core/util/slug.hpp"
 
 namespace tenantctl::migrate {
@@ -148,12 +149,16 @@ public:
             db::rethrow_translated("recording the migrate run");
         }
         if (workers < m_request.parallel && workers < static_cast<int>(m_request.items.size()))
-            m_settings.note(fmt::format("--parallel {} capped to {}: the server has no more free connections",
+            note(fmt::format("--parallel {} capped to {}: the server has no more free connections",
                                         m_request.parallel, workers));
         util::InterruptScope interrupts;  // Ctrl-C: targets in flight finish, the rest stay pending
+        m_progress = std::make_unique<util::ProgressLine>(
+            m_ctx.progress_enabled() ? &m_ctx.log().stream() : nullptr, "migrating",
+            static_cast<long long>(m_request.items.size()), "tenant schemas");
         std::vector<std::thread> threads;
         for (int w = 0; w < workers; ++w) threads.emplace_back([this, w] { worker(w); });
         for (auto& t : threads) t.join();
+        m_progress.reset();  // ends its line before the summary
         record_finish();
         const auto done = std::count_if(m_results.begin(), m_results.end(), [](const TargetResult& r) { return r.state == "done"; });
         util::stop_if_interrupted(fmt::format("migrating {} of {} tenant schemas (run {})", done, m_results.size(), m_run_id),
@@ -241,7 +246,7 @@ private:
                 Plan plan = m_request.planner(rows);
                 execute_plan(*conn, item.target, plan, m_settings, [&](const MigrationOutcome& o) {
                     result.outcomes.push_back(o);
-                    m_settings.note(fmt::format("{}: {} {} ({} ms)", o.target, o.action, o.version + "_" + o.name,
+                    note(fmt::format("{}: {} {} ({} ms)", o.target, o.action, o.version + "_" + o.name,
                                                 o.duration_ms));
                 });
                 result.state = "done";
@@ -259,8 +264,12 @@ private:
         }
         result.applied = static_cast<int>(result.outcomes.size());
         result.duration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count();
-        if (result.state == "failed") m_settings.note(result.error);
+        if (result.state == "failed") note(result.error);
         record_result(conn, number, result);
+        {
+            std::lock_guard<std::mutex> lock(m_output);
+            if (m_progress) m_progress->update(++m_targets_done);
+        }
     }
 
     void record_result(std::unique_ptr<pqxx::connection>& conn, int number, const TargetResult& result) {
@@ -279,10 +288,19 @@ private:
             } catch (const std::exception& e) {
                 conn.reset();
                 if (attempt == 1)
-                    m_settings.note(fmt::format("{}: could not record the result ({}); the ledger is still exact",
+                    note(fmt::format("{}: could not record the result ({}); the ledger is still exact",
                                                 result.target.name, e.what()));
             }
         }
+    }
+
+    // Notes from every worker and the progress line share stderr: one at a time, and a note
+    // wipes the line first so it is never printed into the middle of it.
+    void note(std::string_view text) {
+        std::lock_guard<std::mutex> lock(m_output);
+        if (m_progress) m_progress->clear();
+        m_settings.note(text);
+        if (m_progress) m_progress->update(m_targets_done);
     }
 
     Context& m_ctx;
@@ -293,6 +311,9 @@ private:
     std::vector<TargetResult> m_results;
     std::atomic<std::size_t> m_next{0};
     std::atomic<bool> m_stop{false};
+    std::mutex m_output;
+    std::unique_ptr<util::ProgressLine> m_progress;
+    long long m_targets_done = 0;  // under m_output
 };
 
 }  // namespace

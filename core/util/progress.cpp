@@ -54,4 +54,10 @@ void ProgressLine::update(long long done) {
     m_drawn = true;
 }
 
+void ProgressLine::clear() {
+    if (!m_drawn) return;
+    *m_out << "\r\x1b[K" << std::flush;
+    m_drawn = false;  // the next update() draws at once
+}
+
 }  // namespace tenantctl::util

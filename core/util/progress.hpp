@@ -21,6 +21,9 @@ public:
 
     void update(long long done);
     void set_total(long long total) { m_total = total; }
+    // Wipes the drawn line so a log message can be printed in its place; the next update()
+    // draws it again below the message.
+    void clear();
 
     // The text of one line; pure, for tests.
     static std::string render(const std::string& label, long long done, long long total, const std::string& unit,

@@ -18,6 +18,7 @@
 #include "core/util/process.hpp"
 #include "tests/integration/keys_fixture.hpp"
 #include "tests/support/fault.hpp"
+#include "tests/support/pty.hpp"
 
 using namespace tenantctl;
 using test::Fault;
@@ -284,4 +285,35 @@ TEST_CASE("fault injection: a server restart in the middle of every long-running
         DYNAMIC_SECTION(s.name << ", server restart at " << s.point << "@" << s.hits.back()) {
             inject_and_converge(s, s.hits.back(), Fault::restart);
         }
+}
+
+// Issue 16: on a terminal the batched commands draw one progress line, rewritten in place,
+// with counts, rate, elapsed time and an ETA while work is left.
+TEST_CASE("on a terminal, reencrypt and purge draw a progress line with rate, elapsed time and ETA",
+          "[e2e][terminal][progress]") {
+    World w;
+    keys::rotate(w.tc->ctx(), keys::RotateOptions{"acme", false});
+    test::PtySession reencrypt({"keys", "reencrypt", "--tenant", "acme", "--batch-size", "100"}, &w.db, w.options());
+    CHECK(reencrypt.finish() == 0);
+    INFO(reencrypt.screen());
+    CHECK(reencrypt.screen().find("re-encrypting acme: [") != std::string::npos);
+    CHECK(reencrypt.screen().find("% ") != std::string::npos);
+    CHECK(reencrypt.screen().find(" rows  ") != std::string::npos);
+    CHECK(reencrypt.screen().find("elapsed 0:") != std::string::npos);
+    CHECK(reencrypt.screen().find("  ETA ") != std::string::npos);  // drawn after the first of several batches
+    CHECK(reencrypt.screen().find("\x1b[K") != std::string::npos);
+
+    REQUIRE(w.run({"tenant", "delete", "acme", "--grace", "0s", "--yes"}).exit_code == 0);
+    test::PtySession purge({"tenant", "purge", "acme", "--batch-size", "60", "--yes"}, &w.db, w.options());
+    CHECK(purge.finish() == 0);
+    INFO(purge.screen());
+    CHECK(purge.screen().find("purging acme: [") != std::string::npos);
+    CHECK(purge.screen().find("  ETA ") != std::string::npos);
+
+    // Without a terminal there is no progress line at all.
+    keys::rotate(w.tc->ctx(), keys::RotateOptions{"globex", false});
+    auto piped = w.run({"keys", "reencrypt", "--tenant", "globex", "--batch-size", "10"});
+    CHECK(piped.exit_code == 0);
+    CHECK(piped.err.find("re-encrypting globex: [") == std::string::npos);
+    CHECK(piped.err.find("\x1b[K") == std::string::npos);
 }

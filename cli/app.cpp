@@ -365,8 +365,11 @@ struct OutputPlan {
     }
 };
 
+// -o wide is a table too: for people, silent under -q, and given a command's plain text.
+bool is_table(Format format) { return format == Format::table || format == Format::wide; }
+
 int render_result(const Records& records, const OutputPlan& plan, std::ostream& out) {
-    if (records.text && (records.text_in_all_formats || plan.format == Format::table)) {
+    if (records.text && (records.text_in_all_formats || is_table(plan.format))) {
         out << *records.text;
     } else if (records.document || !records.columns.empty()) {
         auto sink = plan.make_sink(out);
@@ -485,7 +488,7 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         // -q with the table output is silence on success (cron mails whatever a job prints);
         // a table of a run that failed is still shown, and -o json|ndjson|yaml|csv, which ask
         // for data, are always printed.
-        const bool quiet_table = globals.verbosity < 0 && format == Format::table && shaping.jq.empty();
+        const bool quiet_table = globals.verbosity < 0 && is_table(format) && shaping.jq.empty();
         const OutputPlan plan{format, ropts, &shaping, command};
         std::unique_ptr<RecordSink> stream_sink =
             quiet_table ? std::make_unique<DiscardingSink>() : plan.make_sink(out);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 
 namespace tenantctl::cli {
 
@@ -49,9 +50,19 @@ std::string column_key(std::string text) {
     return text;
 }
 
+// Exact for every 64-bit id (a double would tie 2^53 + 1 with 2^53).
+bool integer_before(const json& a, const json& b) {
+    const bool a_negative = !a.is_number_unsigned() && a.get<std::int64_t>() < 0;
+    const bool b_negative = !b.is_number_unsigned() && b.get<std::int64_t>() < 0;
+    if (a_negative != b_negative) return a_negative;
+    if (a_negative) return a.get<std::int64_t>() < b.get<std::int64_t>();
+    return a.get<std::uint64_t>() < b.get<std::uint64_t>();
+}
+
 // null after everything; numbers before strings; each kind in its natural order.
 bool sorts_before(const json& a, const json& b) {
     if (a.is_null() || b.is_null()) return !a.is_null() && b.is_null();
+    if (a.is_number_integer() && b.is_number_integer()) return integer_before(a, b);
     if (a.is_number() && b.is_number()) return a.get<double>() < b.get<double>();
     if (a.is_number() != b.is_number()) return a.is_number();
     if (a.is_string() && b.is_string()) return a.get_ref<const std::string&>() < b.get_ref<const std::string&>();

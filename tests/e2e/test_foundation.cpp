@@ -270,6 +270,9 @@ TEST_CASE("quiet (-q) with the table output prints nothing on success, the table
     CHECK(table.exit_code == 0);
     CHECK(table.out.empty());
     CHECK(table.err.empty());
+    auto wide = run_cli({"init", "-q", "-o", "wide"}, &db);  // a table too
+    CHECK(wide.exit_code == 0);
+    CHECK(wide.out.empty());
     // Data formats are asked for explicitly: always printed.
     auto json_out = run_cli({"init", "-q", "-o", "json"}, &db);
     CHECK(json_out.exit_code == 0);

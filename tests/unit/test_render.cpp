@@ -720,11 +720,13 @@ TEST_CASE("sort_rows orders numbers by value, strings bytewise, null last, and k
     auto sink = sort_rows(make_renderer(Format::csv, out, {.headers = false}), "N");
     sink->begin({"n", "tag"});
     for (const auto& row : std::vector<std::vector<json>>{
-             {10, "a"}, {nullptr, "b"}, {9, "c"}, {-1.5, "d"}, {9, "e"}, {"x", "f"}, {9007199254740993LL, "g"}})
+             {10, "a"}, {nullptr, "b"}, {9, "c"}, {-1.5, "d"}, {9, "e"}, {"x", "f"}, {9007199254740993LL, "g"},
+             {9007199254740992LL, "h"}, {std::numeric_limits<std::uint64_t>::max(), "i"}, {-3, "j"}})
         sink->row(row);
     CHECK(out.str().empty());  // held until every row is known
     sink->end();
-    CHECK(out.str() == "-1.5,d\n9,c\n9,e\n10,a\n9007199254740993,g\nx,f\n,b\n");
+    CHECK(out.str() == "-3,j\n-1.5,d\n9,c\n9,e\n10,a\n9007199254740992,h\n9007199254740993,g\n"
+                       "18446744073709551615,i\nx,f\n,b\n");
 
     std::ostringstream unused;
     auto bad = sort_rows(make_renderer(Format::csv, unused), "nosuch");

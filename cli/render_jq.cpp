@@ -12,11 +12,21 @@
 #include "cli/render.hpp"
 
 #include <dlfcn.h>
-#include <jq.h>
 
 #include <climits>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
 #include <ostream>
 #include <sstream>
+
+// jq.h has no C++ guards of its own. Its jv.h defines jv_is_valid() in the header, which calls
+// jv_get_kind(); an unoptimised build emits that function although nothing calls it. The weak
+// reference lets such a build link without libjq, which is only ever opened with dlopen().
+extern "C" {
+#include <jq.h>
+}
+#pragma weak jv_get_kind
 
 namespace tenantctl::cli {
 

@@ -574,7 +574,7 @@ Records reencrypt(Context& ctx, const ReencryptOptions& o) {
                                            t.slug, r.conflicts));
             tenants_json.push_back(to_json(r));
         } catch (const Error& e) {
-            if (!o.all) throw;
+            if (!o.all || e.code() == Exit::aborted) throw;  // Ctrl-C ends the run, not just this tenant
             ++failed;
             if (first_error.empty()) first_error = fmt::format("{}: {}", t.slug, e.what());
             ctx.log().error(fmt::format("re-encrypting tenant '{}' failed: {}", t.slug, e.what()));

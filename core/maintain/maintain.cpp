@@ -42,10 +42,12 @@ bool Report::nothing_done() const {
 
 namespace {
 
-// Runs one task; any failure but a lost connection becomes a failed row.
+// Runs one task; any failure but a lost connection or an interruption (Ctrl-C, SIGTERM from
+// systemd stopping the unit) becomes a failed row. Those end the whole run: the operator asked
+// it to stop, and the next run picks up every task where it was left.
 Outcome run_one(Context& ctx, const Task& task, const Window& w) {
     const auto failed = [&](const Error& e) {
-        if (e.code() == Exit::db_unavailable) throw;
+        if (e.code() == Exit::db_unavailable || e.code() == Exit::aborted) throw;
         ctx.log().error(fmt::format("maintain: task {} failed: {}", task.name, e.what()));
         Outcome o;
         o.status = "failed";

@@ -121,7 +121,7 @@ Outcome key_reencrypt_task(Context& ctx, const Window& w) {
             else
                 stopped.push_back(t.slug);
         } catch (const Error& e) {
-            if (e.code() == Exit::db_unavailable) throw;
+            if (e.code() == Exit::db_unavailable || e.code() == Exit::aborted) throw;  // Ctrl-C ends the run
             failed.push_back(fmt::format("{}: {}", t.slug, e.what()));
         }
     }

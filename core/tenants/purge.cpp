@@ -559,7 +559,7 @@ DueResult purge_due(Context& ctx, const PurgeOptions& o) {
             if (r.outcome == "interrupted") out.deadline_reached = true;
             out.purged.push_back(std::move(r));
         } catch (const Error& e) {
-            if (e.code() == Exit::db_unavailable) throw;
+            if (e.code() == Exit::db_unavailable || e.code() == Exit::aborted) throw;  // Ctrl-C ends the run
             ctx.log().error(fmt::format("purge of tenant '{}' failed: {}", slug, e.what()));
             out.failed.emplace_back(slug, e.what());
             ctx.reset_db();

@@ -278,6 +278,28 @@ TEST_CASE("fault injection: SIGINT and SIGTERM stop reencrypt and purge between 
     }
 }
 
+// maintain runs reencrypt as one of its tasks: an interruption ends the whole run (it is not
+// a failed task after which the next one starts), and the next run finishes the work.
+TEST_CASE("fault injection: SIGTERM during maintain's re-encryption ends the run, the next run finishes",
+          "[e2e][hardening][fault][interrupt][maintain]") {
+    World w;
+    keys::rotate(w.tc->ctx(), keys::RotateOptions{"acme", false});
+    const std::vector<std::string> args = {"maintain", "--batch-size", "100"};
+    auto stopped = test::run_with_fault(args, w.db, "reencrypt.before-commit", 1, Fault::sigterm, w.options());
+    INFO("stderr: " << stopped.err);
+    CHECK(stopped.exit_code == 10);
+    CHECK(stopped.err.find("interrupted by SIGTERM after re-encrypting") != std::string::npos);
+    CHECK(stopped.err.find("hint: run the same command again to resume: tenantctl maintain --batch-size 100") !=
+          std::string::npos);
+    CHECK(stopped.err.find("task keys-reencrypt failed") == std::string::npos);
+    auto again = w.run(args);
+    INFO("re-run stderr: " << again.err << "\nstdout: " << again.out);
+    auto now = test::decrypt_all(w.db, w.tc->ctx(), w.acme);
+    CHECK(now.values == w.acme_before.values);
+    CHECK(now.under_active == now.values);
+    w.globex_untouched();
+}
+
 // Restarts the shared test server: ctest runs this alone (RUN_SERIAL, tests/CMakeLists.txt).
 TEST_CASE("fault injection: a server restart in the middle of every long-running command",
           "[e2e][hardening][fault][server-restart]") {

@@ -5,11 +5,16 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
+
 namespace tenantctl::util {
 
 namespace {
 
-volatile sig_atomic_t g_signal = 0;
+// Written by the handler, read by worker threads (pending_interrupt): a lock-free atomic is
+// both async-signal-safe and free of the data race a volatile sig_atomic_t would be.
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
 int g_depth = 0;
 struct sigaction g_old_int {};
 struct sigaction g_old_term {};
@@ -58,12 +63,11 @@ void block_interrupts_in_this_thread() {
     pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int pending_interrupt() { return g_signal; }
+int pending_interrupt() { return g_signal.load(); }
 
 void stop_if_interrupted(std::string_view done, std::string_view resume) {
-    const int sig = g_signal;
+    const int sig = g_signal.exchange(0);
     if (sig == 0) return;
-    g_signal = 0;
     const char* name = sig == SIGINT ? "SIGINT" : "SIGTERM";
     throw Aborted(std::string("interrupted by ") + name + " after " + std::string(done) +
                       "; everything up to there is committed",

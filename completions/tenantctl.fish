@@ -148,6 +148,8 @@ function __tenantctl_is_node
             return 0
         case 'tenant delete'
             return 0
+        case 'tenant diff'
+            return 0
         case 'tenant list'
             return 0
         case 'tenant purge'
@@ -193,7 +195,7 @@ function __tenantctl_children
         case 'sandbox'
             printf '%s\n' 'down	Stop the sandbox server and delete its data' 'env	Print shell exports that point tenantctl at the sandbox' 'psql	Open psql on the sandbox' 'status	Show whether the sandbox runs, and where' 'up	Start the sandbox server (created on first use) and print its URL'
         case 'tenant'
-            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'list	List tenants' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant\'s name, plan, region, settings or flags'
+            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant\'s data here with another database' 'list	List tenants' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant\'s name, plan, region, settings or flags'
     end
 end
 
@@ -293,6 +295,8 @@ function __tenantctl_options
             printf '%s\n' '--name	display name' '--plan	billing plan' '--region	where the tenant\'s data lives' '--id	use this UUID instead of a random one' '--key	the value the app\'s tenancy columns hold for this tenant, when it is...' '--admin-email	the tenant\'s administrative contact' '--isolation	shared (RLS) or schema' '--if-not-exists	succeed without changes when the slug exists'
         case 'tenant delete'
             printf '%s\n' '--grace	how long until it may be purged (default 30d)' '--reason	why'
+        case 'tenant diff'
+            printf '%s\n' '--against	the other database: a context of the config file'
         case 'tenant list'
             printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region'
         case 'tenant purge'
@@ -409,6 +413,12 @@ function __tenantctl_values
             return 2
         case 'tenant apply|--grace'
             return 0
+        case 'tenant diff|--against'
+            printf '%s\n' 'contexts'
+            return 4
+        case 'tenant diff|@1'
+            printf '%s\n' 'tenants'
+            return 4
         case 'keys status|--tenant'
             printf '%s\n' 'tenants'
             return 4

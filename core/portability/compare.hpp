@@ -1,0 +1,59 @@
+// Comparing one tenant's data in two databases, relation by relation, through the one model
+// of the tenant's data (core/model): which relations and columns both sides have, and a
+// fingerprint of the tenant's rows of each: the row count and an order-independent checksum.
+//
+// `tenant diff` prints the comparison; copy, move and restore check the schemas before they
+// write and the fingerprints after.
+//
+// The checksum is the sum, modulo 2^64, of the first 64 bits of md5 over each row's text: a
+// multiset hash, so it does not depend on the order the rows are read in or where they sit
+// on disk, and a duplicated, lost or changed row changes it. It is an integrity check against
+// accidents, not against an adversary. A row's text is ROW(columns in name order)::text under
+// fixed output settings (UTC, ISO dates, hex bytea, shortest exact floats), so two servers
+// with different defaults give the same text for the same values.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/model/tenant_data.hpp"
+
+namespace tenantctl::portability {
+
+// One relation of the tenant's data as the two sides have it.
+struct RelationPair {
+    std::string key;  // schema.table; just the table in a schema-per-tenant model
+    const model::Relation* source = nullptr;  // nullptr: the source has no such relation
+    const model::Relation* target = nullptr;
+    // Columns both sides have with the same type, in name order: what the checksum covers.
+    // The tenancy column is left out: every row compared holds the tenant's value there, and
+    // leaving it out keeps the comparison valid when the two sides give the tenant other ids.
+    std::vector<std::string> compared_columns;
+    // "column email: text at the source, varchar(200) at the target", "column note only at the target"
+    std::vector<std::string> column_differences;
+};
+
+// Every relation of either model, in the source's order, then those only the target has.
+std::vector<RelationPair> pair_relations(const model::TenantData& source, const model::TenantData& target);
+
+// Output settings that make a value's text the same on every server (see above). Local to the
+// transaction.
+void use_canonical_text(pqxx::transaction_base& tx);
+
+struct Fingerprint {
+    long long rows = 0;
+    std::string checksum;  // 16 hex digits
+    bool operator==(const Fingerprint&) const = default;
+};
+
+// The tenant's rows of `r`, fingerprinted over `columns` (call use_canonical_text first).
+Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& data, const model::Relation& r,
+                        const std::vector<std::string>& columns, const std::string& tenancy_value);
+
+// The low 64 bits of a signed decimal integer of any length, as 16 hex digits ("0" -> 16 zeros).
+std::string low64_hex(const std::string& decimal);
+
+}  // namespace tenantctl::portability

@@ -1,0 +1,224 @@
+// Integration: `tenant diff` (core/portability/diff) on every pattern of the schema corpus,
+// between two databases set up alike: equal tenants compare equal (whatever the second
+// server's output settings), and a row lost, a value changed, a table or column missing on one
+// side are each reported on the table where they happened.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/config/config.hpp"
+#include "core/portability/compare.hpp"
+#include "core/portability/diff.hpp"
+#include "tests/support/schema_corpus.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace tenantctl;
+namespace corpus = tenantctl::test::corpus;
+using tenantctl::test::exit_of;
+
+namespace {
+
+// Both databases of one comparison, and a context here whose config knows the other as "peer".
+struct TwoDatabases {
+    const corpus::Pattern& p;
+    test::TestDatabase here, there;
+    explicit TwoDatabases(const corpus::Pattern& pattern) : p(pattern) {
+        for (const auto* db : {&here, &there}) {
+            corpus::setup(*db, p);
+            corpus::register_tenants(*db, p);
+        }
+    }
+    std::unique_ptr<test::TestContext> context() const {
+        auto cfg = config::parse_config(p.config_yaml, p.name + ".yaml");
+        cfg.contexts["peer"] = config::ContextConfig{corpus::conninfo_for(there, p), false};
+        auto tc = std::make_unique<test::TestContext>(here, cfg);
+        (*tc)->set_conninfo(db::ConnInfo{corpus::conninfo_for(here, p), "corpus"});
+        return tc;
+    }
+    portability::DiffResult diff(const std::string& slug = "acme") const {
+        return portability::diff(context()->ctx(), portability::DiffOptions{slug, "peer"});
+    }
+    void exec_there(const std::string& sql) const { there.exec(sql); }
+};
+
+// schema.table of a relation as the corpus writes it in SQL ("public.\"UserAccount\"").
+std::string key_of(const test::TestDatabase& db, const std::string& relation) {
+    return db.query_value(fmt::format("SELECT n.nspname || '.' || c.relname FROM pg_class c JOIN pg_namespace n "
+                                      "ON n.oid = c.relnamespace WHERE c.oid = to_regclass('{}')",
+                                      relation));
+}
+
+const portability::TableDiff* find_table(const portability::DiffResult& r, const std::string& key) {
+    auto it = std::find_if(r.tables.begin(), r.tables.end(), [&](const auto& t) { return t.table == key; });
+    return it == r.tables.end() ? nullptr : &*it;
+}
+
+template <class F>
+void for_each_pattern(F&& body) {
+    for (const auto& p : corpus::all()) {
+        INFO("pattern " << p.name);
+        try {
+            body(p);
+        } catch (const std::exception& e) {
+            FAIL_CHECK("pattern " << p.name << ": " << e.what());
+        }
+    }
+}
+
+// Deletes one of tenant A's rows of `relation` at the other database, bypassing triggers and
+// foreign keys so that nothing else changes.
+void delete_one_row_there(const TwoDatabases& two, const std::string& relation) {
+    pqxx::connection c(two.there.conninfo());
+    pqxx::work tx(c);
+    tx.exec("SET LOCAL session_replication_role = replica");
+    tx.exec("SET LOCAL row_security = off");
+    auto done = tx.exec_params(fmt::format("WITH one AS (SELECT t.tableoid, t.ctid FROM {0} t WHERE {1} LIMIT 1) "
+                                           "DELETE FROM {0} t USING one WHERE t.tableoid = one.tableoid AND t.ctid = one.ctid",
+                                           relation, two.p.tenant_predicate(relation)),
+                               two.p.tenant_a);
+    REQUIRE(done.affected_rows() == 1);
+    tx.commit();
+}
+
+}  // namespace
+
+TEST_CASE("tenant diff: a tenant set up alike in two databases compares equal on every pattern", "[integration][portability]") {
+    for_each_pattern([](const corpus::Pattern& p) {
+        TwoDatabases two(p);
+        if (p.connect_as) {
+            // Bound by FORCE ROW LEVEL SECURITY, the reads could be filtered: refused, not "same".
+            CHECK(exit_of([&] { two.diff(); }) == Exit::refused);
+            return;
+        }
+        const auto r = two.diff();
+        CHECK(r.differing == 0);
+        REQUIRE_FALSE(r.tables.empty());
+        long long rows = 0;
+        for (const auto& t : r.tables) {
+            INFO(t.table);
+            CHECK(t.status == "same");
+            REQUIRE(t.source);
+            REQUIRE(t.target);
+            CHECK(*t.source == *t.target);
+            rows += t.source->rows;
+        }
+        // Every one of the tenant's rows was compared.
+        CHECK(rows == static_cast<long long>(corpus::row_count(corpus::snapshot_tenant(two.here, p, p.tenant_a))));
+    });
+}
+
+TEST_CASE("tenant diff: a row missing at the other database is reported on its table, on every pattern", "[integration][portability]") {
+    for_each_pattern([](const corpus::Pattern& p) {
+        if (p.connect_as) return;  // refused before any comparison (above)
+        TwoDatabases two(p);
+        // The first relation holding tenant A's rows.
+        const auto mine = corpus::snapshot_tenant(two.here, p, p.tenant_a);
+        auto it = std::find_if(p.relations.begin(), p.relations.end(),
+                               [&](const std::string& rel) { return !mine.at(rel).empty(); });
+        REQUIRE(it != p.relations.end());
+        delete_one_row_there(two, *it);
+        const auto r = two.diff();
+        const auto* t = find_table(r, key_of(two.here, *it));
+        REQUIRE(t);
+        CHECK(t->status == "differs");
+        REQUIRE_FALSE(t->details.empty());
+        CHECK(t->details[0] == "1 row more at the source");
+        CHECK(t->source->rows == t->target->rows + 1);
+        CHECK(r.differing >= 1);
+        // Tenant B was not touched: it compares equal.
+        CHECK(two.diff("globex").differing == 0);
+    });
+}
+
+TEST_CASE("tenant diff: a changed value with the same row count is found by the checksum", "[integration][portability]") {
+    TwoDatabases two(corpus::get("composite_fk"));
+    two.exec_there("UPDATE public.tasks SET title = 'Design!' WHERE tenant_id = 1 AND project_id = 1 AND id = 1");
+    const auto r = two.diff();
+    CHECK(r.differing == 1);
+    const auto* t = find_table(r, "public.tasks");
+    REQUIRE(t);
+    CHECK(t->status == "differs");
+    CHECK(t->details == std::vector<std::string>{"same row count, different values"});
+    CHECK(t->source->rows == t->target->rows);
+    CHECK(t->source->checksum != t->target->checksum);
+    // Swapping two values between rows keeps the multiset of values per column but not the rows.
+    two.exec_there("UPDATE public.tasks SET title = 'Design' WHERE tenant_id = 1 AND project_id = 1 AND id = 1");
+    CHECK(two.diff().differing == 0);
+    two.exec_there("UPDATE public.tasks SET title = CASE id WHEN 1 THEN 'Build' ELSE 'Design' END "
+                   "WHERE tenant_id = 1 AND project_id = 1");
+    CHECK(find_table(two.diff(), "public.tasks")->status == "differs");
+}
+
+TEST_CASE("tenant diff: another server's time zone, date and interval styles, bytea and float output compare equal", "[integration][portability]") {
+    TwoDatabases two(corpus::get("value_types"));
+    two.exec_there(fmt::format("ALTER DATABASE {0} SET TimeZone = 'Asia/Kathmandu'; "
+                               "ALTER DATABASE {0} SET DateStyle = 'SQL, DMY'; ALTER DATABASE {0} SET IntervalStyle = 'iso_8601'; "
+                               "ALTER DATABASE {0} SET bytea_output = 'escape'; ALTER DATABASE {0} SET extra_float_digits = -3",
+                               two.there.name()));
+    const auto r = two.diff();
+    for (const auto& t : r.tables) {
+        INFO(t.table);
+        CHECK(t.status == "same");
+    }
+    CHECK(r.differing == 0);
+}
+
+TEST_CASE("tenant diff: tables and columns only one side has", "[integration][portability]") {
+    TwoDatabases two(corpus::get("composite_fk"));
+    two.exec_there("ALTER TABLE public.users ADD COLUMN nickname text; ALTER TABLE public.users ALTER COLUMN phone TYPE varchar(40); "
+                   "ALTER TABLE public.projects DROP COLUMN name; DROP TABLE public.tasks");
+    const auto r = two.diff();
+    const auto* users = find_table(r, "public.users");
+    REQUIRE(users);
+    CHECK(users->status == "differs");
+    CHECK(users->details == std::vector<std::string>{"column phone: text at the source, character varying(40) at the target",
+                                                     "column nickname only at the target"});
+    const auto* projects = find_table(r, "public.projects");
+    REQUIRE(projects);
+    CHECK(projects->details == std::vector<std::string>{"column name missing at the target"});
+    const auto* tasks = find_table(r, "public.tasks");
+    REQUIRE(tasks);
+    CHECK(tasks->status == "only at source");
+    CHECK(tasks->source->rows == 3);
+    CHECK_FALSE(tasks->target);
+    CHECK(r.differing == 3);
+}
+
+TEST_CASE("tenant diff: refusals", "[integration][portability]") {
+    TwoDatabases two(corpus::get("composite_fk"));
+    SECTION("a tenant the other database does not have is exit 4, named with the context") {
+        two.exec_there("DELETE FROM tenantctl.tenant_keys; DELETE FROM tenantctl.tenants WHERE slug = 'acme'");
+        try {
+            two.diff();
+            FAIL("no error");
+        } catch (const Error& e) {
+            CHECK(e.code() == Exit::not_found);
+            CHECK(std::string(e.what()) == "unknown tenant 'acme' at --against peer");
+        }
+    }
+    SECTION("an unknown context is exit 2") {
+        auto tc = two.context();
+        CHECK(exit_of([&] { portability::diff(tc->ctx(), {"acme", "nope"}); }) == Exit::usage);
+    }
+    SECTION("the database the command already uses is exit 2") {
+        auto cfg = config::parse_config(two.p.config_yaml, "x.yaml");
+        cfg.contexts["self"] = config::ContextConfig{two.here.conninfo(), false};
+        test::TestContext tc(two.here, cfg);
+        tc->set_conninfo(db::ConnInfo{two.here.conninfo(), "test"});
+        CHECK(exit_of([&] { portability::diff(tc.ctx(), {"acme", "self"}); }) == Exit::usage);
+    }
+    SECTION("no platform schema at the other database is exit 5") {
+        two.exec_there("DROP SCHEMA tenantctl CASCADE");
+        CHECK(exit_of([&] { two.diff(); }) == Exit::refused);
+    }
+}
+
+TEST_CASE("low64_hex: sums of 64-bit hashes wrap modulo 2^64, negative ones too", "[unit][portability]") {
+    CHECK(portability::low64_hex("0") == "0000000000000000");
+    CHECK(portability::low64_hex("255") == "00000000000000ff");
+    CHECK(portability::low64_hex("-1") == "ffffffffffffffff");
+    CHECK(portability::low64_hex("18446744073709551616") == "0000000000000000");   // 2^64
+    CHECK(portability::low64_hex("18446744073709551617") == "0000000000000001");
+    CHECK(portability::low64_hex("-18446744073709551617") == "ffffffffffffffff");
+}

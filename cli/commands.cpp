@@ -62,6 +62,7 @@ void declare_all(Registry& r) {
     commands::declare_tenant_change(r);
     commands::declare_tenant_purge(r);
     commands::declare_tenant_apply(r);
+    commands::declare_tenant_copy(r);
     commands::declare_tenant_diff(r);
     commands::declare_keys(r);
     commands::declare_keys_jwt(r);

@@ -20,6 +20,7 @@ void declare_tenant_change(cli::Registry& r);
 void declare_tenant_purge(cli::Registry& r);
 void declare_tenant_apply(cli::Registry& r);
 void declare_tenant_diff(cli::Registry& r);
+void declare_tenant_copy(cli::Registry& r);
 void declare_keys(cli::Registry& r);
 void declare_keys_jwt(cli::Registry& r);
 void declare_apikey(cli::Registry& r);

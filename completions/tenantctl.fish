@@ -144,6 +144,8 @@ function __tenantctl_is_node
             return 0
         case 'tenant apply'
             return 0
+        case 'tenant copy'
+            return 0
         case 'tenant create'
             return 0
         case 'tenant delete'
@@ -195,7 +197,7 @@ function __tenantctl_children
         case 'sandbox'
             printf '%s\n' 'down	Stop the sandbox server and delete its data' 'env	Print shell exports that point tenantctl at the sandbox' 'psql	Open psql on the sandbox' 'status	Show whether the sandbox runs, and where' 'up	Start the sandbox server (created on first use) and print its URL'
         case 'tenant'
-            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant\'s data here with another database' 'list	List tenants' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant\'s name, plan, region, settings or flags'
+            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant\'s data here with another database' 'list	List tenants' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant\'s name, plan, region, settings or flags'
     end
 end
 
@@ -291,6 +293,8 @@ function __tenantctl_options
             printf '%s\n' '--dir	state directory (default $TENANTCTL_SANDBOX_DIR, else...' '--port	port number of its Unix socket (default: a free one)' '--no-init	do not install the platform schema'
         case 'tenant apply'
             printf '%s\n' '--file	the manifest (YAML' '-f	the manifest (YAML' '--prune	delete (with --grace) active and suspended tenants the manifest does...' '--grace	grace period of pruned tenants (default 30d)'
+        case 'tenant copy'
+            printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination\'s master key is read from (env:NAME, file:PATH...'
         case 'tenant create'
             printf '%s\n' '--name	display name' '--plan	billing plan' '--region	where the tenant\'s data lives' '--id	use this UUID instead of a random one' '--key	the value the app\'s tenancy columns hold for this tenant, when it is...' '--admin-email	the tenant\'s administrative contact' '--isolation	shared (RLS) or schema' '--if-not-exists	succeed without changes when the slug exists'
         case 'tenant delete'
@@ -413,6 +417,14 @@ function __tenantctl_values
             return 2
         case 'tenant apply|--grace'
             return 0
+        case 'tenant copy|--to'
+            printf '%s\n' 'contexts'
+            return 4
+        case 'tenant copy|--to-master-key'
+            return 0
+        case 'tenant copy|@1'
+            printf '%s\n' 'tenants'
+            return 4
         case 'tenant diff|--against'
             printf '%s\n' 'contexts'
             return 4

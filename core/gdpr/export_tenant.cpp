@@ -16,6 +16,7 @@
 #include "core/db/copy_text.hpp"
 #include "core/gdpr/archive.hpp"
 #include "core/gdpr/data_map.hpp"
+#include "core/model/predicate_literal.hpp"
 #include "core/model/row_access.hpp"
 #include "core/gdpr/register.hpp"
 #include "core/platform/migrations.hpp"
@@ -70,14 +71,6 @@ std::string ndjson_select(const model::Relation& r) {
         parts.push_back(server_json(c) ? fmt::format("to_jsonb(t.{})", db::quote_ident(c.name))
                                        : "t." + db::quote_ident(c.name));
     return util::join(parts, ", ");
-}
-
-// COPY takes no parameters: the model's predicate has the tenancy value as $1 (`$1::type`),
-// replaced here by the quoted literal.
-std::string with_literal(std::string predicate, const std::string& literal) {
-    for (std::size_t at = predicate.find("$1::"); at != std::string::npos; at = predicate.find("$1::", at + literal.size()))
-        predicate.replace(at, 2, literal);
-    return predicate;
 }
 
 // Appends the JSON string literal of COPY-escaped text `field` to `out`.
@@ -256,7 +249,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
         std::string select = csv ? csv_line_sql(columns) : ndjson_select(t);
         auto shapes = csv ? std::vector<ColumnShape>{} : column_shapes(t);
         std::string query = fmt::format("(SELECT {} FROM {} t WHERE {})", select, t.name.quoted(),
-                                        with_literal(data.tenant_predicate(t, "t", 1), literal));
+                                        model::with_literal(data.tenant_predicate(t, "t", 1), literal));
         auto spool_ptr = std::make_unique<Spool>(scratch_file(dir));
         Spool& spool = *spool_ptr;
         if (o.table_format == "csv") spool.append(csv_header(columns));

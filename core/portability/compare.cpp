@@ -66,8 +66,9 @@ void use_canonical_text(pqxx::transaction_base& tx) {
             "SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL lc_monetary = 'C'");
 }
 
-Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& data, const model::Relation& r,
-                        const std::vector<std::string>& columns, const std::string& tenancy_value) {
+Fingerprint fingerprint_where(pqxx::transaction_base& tx, const std::string& quoted_table,
+                              const std::vector<std::string>& columns, const std::string& predicate,
+                              const std::string& value) {
     std::string row = "ROW(";
     for (std::size_t i = 0; i < columns.size(); ++i) row += (i ? ", t." : "t.") + db::quote_ident(columns[i]);
     row += ")";
@@ -75,9 +76,14 @@ Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& dat
     const auto result = tx.exec_params1(
         fmt::format("SELECT count(*), coalesce(sum(('x' || left(md5({}::text), 16))::bit(64)::bigint::numeric), 0)::text "
                     "FROM {} t WHERE {}",
-                    row, r.name.quoted(), data.tenant_predicate(r, "t", 1)),
-        tenancy_value);
+                    row, quoted_table, predicate),
+        value);
     return Fingerprint{result[0].as<long long>(), low64_hex(result[1].as<std::string>())};
+}
+
+Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& data, const model::Relation& r,
+                        const std::vector<std::string>& columns, const std::string& tenancy_value) {
+    return fingerprint_where(tx, r.name.quoted(), columns, data.tenant_predicate(r, "t", 1), tenancy_value);
 }
 
 std::string low64_hex(const std::string& decimal) {

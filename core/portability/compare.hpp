@@ -53,6 +53,11 @@ struct Fingerprint {
 Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& data, const model::Relation& r,
                         const std::vector<std::string>& columns, const std::string& tenancy_value);
 
+// The same over any table: the rows `predicate` (over alias `t`, value in $1) selects.
+Fingerprint fingerprint_where(pqxx::transaction_base& tx, const std::string& quoted_table,
+                              const std::vector<std::string>& columns, const std::string& predicate,
+                              const std::string& value);
+
 // The low 64 bits of a signed decimal integer of any length, as 16 hex digits ("0" -> 16 zeros).
 std::string low64_hex(const std::string& decimal);
 

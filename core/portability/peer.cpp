@@ -10,8 +10,9 @@ namespace tenantctl::portability {
 
 Peer open_peer(Context& ctx, const std::string& name, std::string_view flag) {
     const std::string where = fmt::format("{} {}", flag, name);
-    db::ConnInfo info{*ctx.config().database_for(name), where, ctx.conninfo().password ? ctx.conninfo().password : nullptr};
-    Peer peer{name, db::describe_target(info.conninfo), nullptr};
+    // No password prompt: the operator could not tell which of the two servers asks.
+    db::ConnInfo info{*ctx.config().database_for(name), where};
+    Peer peer{name, db::describe_target(info.conninfo), info, nullptr};
     if (peer.target == db::describe_target(ctx.conninfo().conninfo))
         throw UsageError(fmt::format("{} is the database this command already uses ({})", where, peer.target),
                          "name another context, or choose the source with --context");

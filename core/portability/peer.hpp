@@ -21,6 +21,7 @@ namespace tenantctl::portability {
 struct Peer {
     std::string context;  // the context's name, for messages ("at --against staging")
     std::string target;   // host, port, database and user (never a password)
+    db::ConnInfo info;    // for more connections to it (its advisory locks)
     std::unique_ptr<pqxx::connection> connection;
 };
 

@@ -1,9 +1,12 @@
-// End-to-end: `tenant diff` as an operator runs it, the other database named by a context of
+// End-to-end: `tenant diff` and `tenant copy` as an operator runs them, the other database named by a context of
 // the config file.
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
 
+#include <csignal>
+
+#include "tests/support/fault.hpp"
 #include "tests/support/schema_corpus.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -16,13 +19,23 @@ struct TwoDatabases {
     const corpus::Pattern& p = corpus::get("composite_fk");
     test::TestDatabase here, there;
     test::TempDir dir;
+    corpus::Registered ids_there;
     TwoDatabases() {
-        for (const auto* db : {&here, &there}) {
-            corpus::setup(*db, p);
-            corpus::register_tenants(*db, p);
-        }
+        corpus::setup(here, p);
+        corpus::register_tenants(here, p);
+        corpus::setup(there, p);
+        ids_there = corpus::register_tenants(there, p);
         test::write_file(dir / "tenantctl.yaml",
                          p.config_yaml + "contexts:\n  peer:\n    database: \"" + there.url() + "\"\n");
+    }
+    // The other database without tenant acme: where `tenant copy` sends it.
+    void remove_acme_there() { corpus::remove_tenant(there, p, p.tenant_a, ids_there.a); }
+    std::string acme_rows_there() {
+        return there.query_value("SELECT (SELECT count(*) FROM public.companies WHERE id = 1) + "
+                                 "(SELECT count(*) FROM public.users WHERE tenant_id = 1) + "
+                                 "(SELECT count(*) FROM public.projects WHERE tenant_id = 1) + "
+                                 "(SELECT count(*) FROM public.tasks WHERE tenant_id = 1) + "
+                                 "(SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme')");
     }
     test::CliResult run(std::vector<std::string> args) {
         args.insert(args.begin(), {"-c", (dir / "tenantctl.yaml").string()});
@@ -83,4 +96,52 @@ TEST_CASE("e2e: tenant diff refuses what it cannot compare, in one line with its
     CHECK(gone.exit_code == 4);
     CHECK(gone.err.find("unknown tenant 'acme' at --against peer") != std::string::npos);
     CHECK(gone.out.empty());
+}
+
+TEST_CASE("e2e: tenant copy prints what arrived, verified; --dry-run changes nothing", "[e2e][portability]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    auto dry = two.run({"tenant", "copy", "acme", "--to", "peer", "--dry-run"});
+    INFO(dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(dry.err.find("would copy tenant 'acme' (9 rows in 4 tables, 1 data keys, 0 API keys, 0 audit events) to --to peer") !=
+          std::string::npos);
+    CHECK(dry.err.find("verified there and rolled back") != std::string::npos);
+    CHECK(two.acme_rows_there() == "0");
+
+    auto copied = two.run({"tenant", "copy", "acme", "--to", "peer", "-o", "json"});
+    INFO(copied.err);
+    CHECK(copied.exit_code == 0);
+    CHECK(copied.err.find("copied tenant 'acme' (9 rows in 4 tables") != std::string::npos);
+    auto rows = nlohmann::json::parse(copied.out);
+    REQUIRE(rows.size() == 4);
+    CHECK(rows[0]["table"] == "public.companies");  // parents first
+    CHECK(two.acme_rows_there() == "10");
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+
+    auto again = two.run({"tenant", "copy", "acme", "--to", "peer"});
+    CHECK(again.exit_code == 5);
+    CHECK(again.err.find("tenant 'acme' already exists at --to peer") != std::string::npos);
+}
+
+TEST_CASE("e2e: tenant copy killed or cut off mid-way leaves the destination unchanged, and the re-run copies it",
+          "[e2e][portability][fault]") {
+    for (auto [hit, fault] : {std::pair{1, test::Fault::kill}, std::pair{3, test::Fault::kill},
+                              std::pair{2, test::Fault::terminate}}) {
+        DYNAMIC_SECTION(test::to_string(fault) << " after table " << hit) {
+            TwoDatabases two;
+            two.remove_acme_there();
+            auto faulted = test::run_with_fault({"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "copy", "acme",
+                                                 "--to", "peer"},
+                                                two.here, "copy.table", hit, fault);
+            INFO(faulted.err);
+            CHECK(faulted.exit_code == (fault == test::Fault::kill ? 128 + SIGKILL : 7));
+            CHECK(two.acme_rows_there() == "0");
+            auto again = two.run({"tenant", "copy", "acme", "--to", "peer"});
+            INFO(again.err);
+            CHECK(again.exit_code == 0);
+            CHECK(two.acme_rows_there() == "10");
+            CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+        }
+    }
 }

@@ -1149,6 +1149,25 @@ Snapshot plain_snapshot(const TestDatabase& db, const Pattern& p, const Register
     return s;
 }
 
+void remove_tenant(const TestDatabase& db, const Pattern& p, const std::string& tenancy_value, const std::string& tenant_id) {
+    pqxx::connection c(db.conninfo());
+    pqxx::work tx(c);
+    tx.exec("SET LOCAL session_replication_role = replica");
+    tx.exec("SET LOCAL row_security = off");
+    // Shared relations (no tenant's rows) get an empty list, so the loops below stay aligned.
+    for (std::size_t i = 0; i < p.relations.size(); ++i)
+        tx.exec_params("CREATE TEMP TABLE doomed_" + std::to_string(i) +
+                           " ON COMMIT DROP AS SELECT t.tableoid AS toid, t.ctid AS tid FROM " + p.relations[i] +
+                           " t WHERE " + p.tenant_predicate(p.relations[i]) + " AND $1::text IS NOT NULL",
+                       tenancy_value);
+    for (std::size_t i = 0; i < p.relations.size(); ++i)
+        tx.exec("DELETE FROM " + p.relations[i] + " t USING doomed_" + std::to_string(i) +
+                " d WHERE t.tableoid = d.toid AND t.ctid = d.tid");
+    tx.exec_params("DELETE FROM tenantctl.tenant_keys WHERE tenant_id = $1::uuid", tenant_id);
+    tx.exec_params("DELETE FROM tenantctl.tenants WHERE id = $1::uuid", tenant_id);
+    tx.commit();
+}
+
 std::string conninfo_for(const TestDatabase& db, const Pattern& p) {
     // libpq takes the last value of a repeated keyword.
     return p.connect_as ? db.conninfo() + " user=" + *p.connect_as : db.conninfo();

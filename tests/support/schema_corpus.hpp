@@ -110,6 +110,12 @@ void encrypt_seeded(const TestDatabase& db, const Pattern& p, const Registered& 
 // neither tenant (see snapshot_tenant) are left out.
 Snapshot plain_snapshot(const TestDatabase& db, const Pattern& p, const Registered& ids);
 
+// Deletes every row of one tenant at `db` (app rows through p.tenant_predicate, then its
+// platform row `tenant_id` and its data keys), as if it had never been there: the destination
+// of a tenant copy. Rows are picked first and deleted after, with triggers and foreign keys
+// off, so a dependent is found through its parent before either goes.
+void remove_tenant(const TestDatabase& db, const Pattern& p, const std::string& tenancy_value, const std::string& tenant_id);
+
 // Connection string / URL of `db` for p.connect_as (the superuser's when nullopt).
 std::string conninfo_for(const TestDatabase& db, const Pattern& p);
 std::string url_for(const TestDatabase& db, const Pattern& p);

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Benchmark (issue 18): `tenant copy` of one tenant of ROWS rows over 10 tables (default 2M),
+# beside the floor an operator would script by hand: per table, `psql \copy (SELECT ... WHERE
+# tenant_id = ...) TO STDOUT | psql \copy ... FROM STDIN`, then a count(*) of the tenant's rows
+# on both sides (its own verification, the weakest there is: tenantctl checksums every row).
+# Two databases of one sandbox server; another tenant holds as many rows again, so the
+# tenant's rows are found through the index as in a real database.
+# Prints the median wall time of RUNS runs of each, rows/s, the ratio (target >= 1.0) and
+# tenantctl's peak RSS (target < 64 MB).
+# Usage: tests/bench/tenant_move.sh [path/to/tenantctl] [rows] [runs]
+set -euo pipefail
+BIN=$(realpath "${1:-build/tenantctl}")
+ROWS=${2:-2000000}
+RUNS=${3:-3}
+WORK=$(mktemp -d /tmp/tenantctl-bench-move.XXXXXX)
+chmod 755 "$WORK"
+cleanup() { "$BIN" sandbox down --dir "$WORK/sb" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+trap cleanup EXIT
+
+URL=$("$BIN" sandbox up --dir "$WORK/sb" 2>/dev/null | tail -1)
+HOST=$(sed -E 's/.*host=([^&]*).*/\1/' <<<"$URL")
+PORT=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$URL")
+export PGHOST=$HOST PGPORT=$PORT PGUSER=postgres
+SRC="postgresql://postgres@/src?host=$HOST&port=$PORT"
+DST="postgresql://postgres@/dst?host=$HOST&port=$PORT"
+psql -qX -d postgres -c "CREATE DATABASE src" -c "CREATE DATABASE dst" >/dev/null
+export TENANTCTL_MASTER_KEY_SOURCE="file:$WORK/sb/master.key"
+cat >"$WORK/tenantctl.yaml" <<YAML
+contexts:
+  src: {database: "$SRC"}
+  dst: {database: "$DST"}
+YAML
+export TENANTCTL_CONFIG="$WORK/tenantctl.yaml"
+unset TENANTCTL_DATABASE_URL
+for db in src dst; do "$BIN" -q --context $db init >/dev/null; done
+
+PER_TABLE=$((ROWS / 10))
+schema() {
+  for i in $(seq 1 10); do
+    echo "CREATE TABLE public.t$i (tenant_id uuid NOT NULL, id bigint NOT NULL, name text NOT NULL, qty int,
+            price numeric(12,2), created_at timestamptz NOT NULL, tags text[], doc jsonb, PRIMARY KEY (tenant_id, id));"
+  done
+}
+schema | psql -qX -d src >/dev/null
+schema | psql -qX -d dst >/dev/null
+"$BIN" -q --context src tenant create acme >/dev/null
+"$BIN" -q --context src tenant create other >/dev/null
+ACME=$(psql -qAtX -d src -c "SELECT id FROM tenantctl.tenants WHERE slug = 'acme'")
+OTHER=$(psql -qAtX -d src -c "SELECT id FROM tenantctl.tenants WHERE slug = 'other'")
+for i in $(seq 1 10); do
+  for t in "$ACME" "$OTHER"; do
+    psql -qX -d src -c "INSERT INTO public.t$i SELECT '$t', g, 'item ' || g, g % 100, g * 1.25,
+        timestamptz '2026-01-01 00:00:00+00' + g * interval '1 second', ARRAY['a', 'b' || (g % 7)],
+        jsonb_build_object('n', g, 'k', 'v' || (g % 13)) FROM generate_series(1, $PER_TABLE) g" >/dev/null
+  done
+done
+psql -qX -d src -c "VACUUM ANALYZE" >/dev/null
+echo "# tenant copy of $ROWS rows over 10 tables (another tenant holds as many), $RUNS runs each"
+
+reset_dst() {
+  psql -qX -d dst >/dev/null <<SQL
+SET session_replication_role = replica;
+$(for i in $(seq 1 10); do echo "TRUNCATE public.t$i;"; done)
+DELETE FROM tenantctl.audit_log WHERE tenant_id = '$ACME';
+DELETE FROM tenantctl.audit_chain WHERE tenant_id = '$ACME';
+DELETE FROM tenantctl.audit_keys WHERE tenant_id = '$ACME';
+DELETE FROM tenantctl.audit_seals WHERE tenant_id = '$ACME';
+DELETE FROM tenantctl.tenant_keys WHERE tenant_id = '$ACME';
+DELETE FROM tenantctl.tenants WHERE id = '$ACME';
+SQL
+  psql -qX -d dst -c "CHECKPOINT" >/dev/null
+}
+
+floor_copy() {
+  for i in $(seq 1 10); do
+    psql -qX -d src -c "\\copy (SELECT * FROM public.t$i WHERE tenant_id = '$ACME') TO STDOUT" |
+      psql -qX -d dst -c "\\copy public.t$i FROM STDIN"
+    a=$(psql -qAtX -d src -c "SELECT count(*) FROM public.t$i WHERE tenant_id = '$ACME'")
+    b=$(psql -qAtX -d dst -c "SELECT count(*) FROM public.t$i WHERE tenant_id = '$ACME'")
+    [ "$a" = "$b" ] || { echo "floor: counts differ in t$i ($a vs $b)" >&2; exit 1; }
+  done
+}
+
+now() { date +%s.%N; }
+ours=() floor=() rss=()
+for run in $(seq 1 "$RUNS"); do
+  reset_dst
+  t0=$(now)
+  /usr/bin/time -f %M -o "$WORK/rss" "$BIN" -q --context src tenant copy acme --to dst >/dev/null
+  t1=$(now)
+  ours+=("$(echo "$t1 - $t0" | bc)")
+  rss+=("$(cat "$WORK/rss")")
+  reset_dst
+  t0=$(now)
+  floor_copy
+  t1=$(now)
+  floor+=("$(echo "$t1 - $t0" | bc)")
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+O=$(median "${ours[@]}")
+F=$(median "${floor[@]}")
+R=$(printf '%s\n' "${rss[@]}" | sort -g | tail -1)
+printf '  tenantctl tenant copy (checksums every row at both ends)  %7.2f s  %9.0f rows/s  peak RSS %.1f MB\n' \
+  "$O" "$(echo "$ROWS / $O" | bc -l)" "$(echo "$R / 1024" | bc -l)"
+printf '  psql \\copy | psql \\copy per table + count(*) both sides  %7.2f s  %9.0f rows/s\n' \
+  "$F" "$(echo "$ROWS / $F" | bc -l)"
+printf '  tenantctl / floor, rows/s: %.2f (target >= 1.0); peak RSS target < 64 MB\n' "$(echo "$F / $O" | bc -l)"

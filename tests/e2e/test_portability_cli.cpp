@@ -98,7 +98,7 @@ TEST_CASE("e2e: tenant diff refuses what it cannot compare, in one line with its
     CHECK(gone.out.empty());
 }
 
-TEST_CASE("e2e: tenant copy prints what arrived, verified; --dry-run changes nothing", "[e2e][portability]") {
+TEST_CASE("e2e: tenant copy prints what arrived and verified, and a dry run changes nothing", "[e2e][portability]") {
     TwoDatabases two;
     two.remove_acme_there();
     auto dry = two.run({"tenant", "copy", "acme", "--to", "peer", "--dry-run"});

@@ -33,24 +33,10 @@ std::unique_ptr<test::TestContext> context_for(const test::TestDatabase& db, con
 
 std::size_t tenant_rows(const corpus::Snapshot& s) { return corpus::row_count(s); }
 
-// Runs `body` for every pattern; a failure in one pattern is reported with its name and the
-// others still run.
-template <class F>
-void for_each_pattern(F&& body) {
-    for (const auto& p : corpus::all()) {
-        INFO("pattern " << p.name);
-        try {
-            body(p);
-        } catch (const std::exception& e) {
-            FAIL_CHECK("pattern " << p.name << ": " << e.what());
-        }
-    }
-}
-
 }  // namespace
 
 TEST_CASE("corpus: tenant show counts exactly the tenant's rows on every pattern", "[integration][corpus]") {
-    for_each_pattern([](const corpus::Pattern& p) {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
         test::TestDatabase db;
         corpus::setup(db, p);
         corpus::register_tenants(db, p);
@@ -69,7 +55,7 @@ TEST_CASE("corpus: tenant show counts exactly the tenant's rows on every pattern
 }
 
 TEST_CASE("corpus: purge removes exactly the tenant's rows on every pattern", "[integration][corpus]") {
-    for_each_pattern([](const corpus::Pattern& p) {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
         test::TestDatabase db;
         corpus::setup(db, p);
         const auto ids = corpus::register_tenants(db, p);
@@ -116,7 +102,7 @@ TEST_CASE("corpus: purge removes exactly the tenant's rows on every pattern", "[
 }
 
 TEST_CASE("corpus: re-encryption keeps every value in its own row on every pattern", "[integration][corpus]") {
-    for_each_pattern([](const corpus::Pattern& p) {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
         test::TestDatabase db;
         corpus::setup(db, p);
         const auto ids = corpus::register_tenants(db, p);

@@ -57,22 +57,10 @@ struct CopySetup {
     }
 };
 
-template <class F>
-void for_each_pattern(F&& body) {
-    for (const auto& p : corpus::all()) {
-        INFO("pattern " << p.name);
-        try {
-            body(p);
-        } catch (const std::exception& e) {
-            FAIL_CHECK("pattern " << p.name << ": " << e.what());
-        }
-    }
-}
-
 }  // namespace
 
 TEST_CASE("tenant copy: the tenant arrives whole, verified, on every pattern", "[integration][portability]") {
-    for_each_pattern([](const corpus::Pattern& p) {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
         CopySetup s(p);
         corpus::encrypt_seeded(s.here, p, s.ids);
         const auto mine = corpus::snapshot_tenant(s.here, p, p.tenant_a);

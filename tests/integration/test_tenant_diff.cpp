@@ -54,18 +54,6 @@ const portability::TableDiff* find_table(const portability::DiffResult& r, const
     return it == r.tables.end() ? nullptr : &*it;
 }
 
-template <class F>
-void for_each_pattern(F&& body) {
-    for (const auto& p : corpus::all()) {
-        INFO("pattern " << p.name);
-        try {
-            body(p);
-        } catch (const std::exception& e) {
-            FAIL_CHECK("pattern " << p.name << ": " << e.what());
-        }
-    }
-}
-
 // Deletes one of tenant A's rows of `relation` at the other database, bypassing triggers and
 // foreign keys so that nothing else changes.
 void delete_one_row_there(const TwoDatabases& two, const std::string& relation) {
@@ -84,7 +72,7 @@ void delete_one_row_there(const TwoDatabases& two, const std::string& relation) 
 }  // namespace
 
 TEST_CASE("tenant diff: a tenant set up alike in two databases compares equal on every pattern", "[integration][portability]") {
-    for_each_pattern([](const corpus::Pattern& p) {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
         TwoDatabases two(p);
         if (p.connect_as) {
             // Bound by FORCE ROW LEVEL SECURITY, the reads could be filtered: refused, not "same".
@@ -109,7 +97,7 @@ TEST_CASE("tenant diff: a tenant set up alike in two databases compares equal on
 }
 
 TEST_CASE("tenant diff: a row missing at the other database is reported on its table, on every pattern", "[integration][portability]") {
-    for_each_pattern([](const corpus::Pattern& p) {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
         if (p.connect_as) return;  // refused before any comparison (above)
         TwoDatabases two(p);
         // The first relation holding tenant A's rows.

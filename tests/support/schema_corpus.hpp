@@ -25,6 +25,8 @@
 #include <string_view>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "tests/support/test_support.hpp"
 
 namespace tenantctl::test::corpus {
@@ -70,6 +72,20 @@ struct Pattern {
 const std::vector<Pattern>& all();
 // The pattern of that name; fails the test (Catch2 FAIL) on an unknown name.
 const Pattern& get(std::string_view name);
+
+// Runs `body` for every pattern; a failure in one pattern is reported with its name and the
+// others still run.
+template <class F>
+void for_each_pattern(F&& body) {
+    for (const auto& p : all()) {
+        INFO("pattern " << p.name);
+        try {
+            body(p);
+        } catch (const std::exception& e) {
+            FAIL_CHECK("pattern " << p.name << ": " << e.what());
+        }
+    }
+}
 
 // Runs p.setup_sql on db.
 void setup(const TestDatabase& db, const Pattern& p);

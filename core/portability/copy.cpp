@@ -325,6 +325,12 @@ CopyResult copy(Context& ctx, const CopyOptions& o) {
     platform::require_current(ctx);
     Peer peer = open_peer(ctx, o.to, "--to");
     const std::string where = "at --to " + o.to;
+    // The destination is where the data changes: a protected one wants its name typed, as
+    // every mutating command asks of a protected --context.
+    if (ctx.config().contexts.at(o.to).is_protected && !ctx.dry_run())
+        ctx.confirm_by_typing(fmt::format("`tenantctl {}` writes tenant '{}' into the protected context '{}'",
+                                          ctx.command(), o.slug, o.to),
+                              o.to);
     CopyResult result;
     result.tenant = o.slug;
     result.to = o.to;

@@ -145,3 +145,18 @@ TEST_CASE("e2e: tenant copy killed or cut off mid-way leaves the destination unc
         }
     }
 }
+
+TEST_CASE("e2e: tenant copy into a protected context wants its name typed, or --yes without a terminal", "[e2e][portability]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    test::write_file(two.dir / "tenantctl.yaml", two.p.config_yaml + "contexts:\n  peer:\n    database: \"" +
+                                                     two.there.url() + "\"\n    protected: true\n");
+    auto refused = two.run({"tenant", "copy", "acme", "--to", "peer"});
+    CHECK(refused.exit_code == 10);
+    CHECK(refused.err.find("writes tenant 'acme' into the protected context 'peer'") != std::string::npos);
+    CHECK(two.acme_rows_there() == "0");
+    CHECK(two.run({"tenant", "copy", "acme", "--to", "peer", "--dry-run"}).exit_code == 0);  // changes nothing: not asked
+    CHECK(two.acme_rows_there() == "0");
+    CHECK(two.run({"tenant", "copy", "acme", "--to", "peer", "--yes"}).exit_code == 0);
+    CHECK(two.acme_rows_there() == "10");
+}

@@ -5,9 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <future>
 #include <map>
-#include <set>
 
 #include "core/audit/append.hpp"
 #include "core/context.hpp"

@@ -25,10 +25,11 @@ struct Peer {
     std::unique_ptr<pqxx::connection> connection;
 };
 
-// Connects to context `name` (UsageError listing the contexts when unknown). Refused when it
-// is the database the command already talks to (a diff with itself proves nothing, a copy onto
-// itself would duplicate every row), or when its platform schema is missing or older than
-// this binary. `flag` is how the operator named it ("--against"), for messages.
+// Connects to context `name`. UsageError (exit 2) when the context is unknown (listing the
+// known ones) or is the database the command already talks to (a diff with itself proves
+// nothing, a copy onto itself would duplicate every row); Refused (exit 5) when its platform
+// schema is missing or older than this binary. `flag` is how the operator named it
+// ("--against"), for messages.
 Peer open_peer(Context& ctx, const std::string& name, std::string_view flag);
 
 }  // namespace tenantctl::portability

@@ -4,6 +4,7 @@
 #include "cli/registry.hpp"
 #include "commands/commands.hpp"
 #include "core/portability/copy.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::commands {
 
@@ -11,10 +12,17 @@ namespace {
 
 Records run_copy(Context& ctx, const portability::CopyOptions& o) {
     const auto result = portability::copy(ctx, o);
-    ctx.log().info(fmt::format("{} tenant '{}' ({} rows in {} tables, {} data keys, {} API keys, {} audit events) to "
-                               "--to {} ({}){}",
-                               result.dry_run ? "would copy" : "copied", o.slug, result.rows, result.tables.size(),
-                               result.data_keys, result.api_keys, result.audit_events, o.to, result.target,
+    for (const auto& c : result.anonymized) ctx.log().debug("anonymized " + c);
+    if (!result.unclassified.empty())
+        ctx.log().warn(fmt::format("{} column{} not classified by the data map copied as they are: {}",
+                                   result.unclassified.size(), result.unclassified.size() == 1 ? "" : "s",
+                                   util::join(result.unclassified, ", ")));
+    std::string what = fmt::format("{} rows in {} tables, {} data keys, {} API keys, {} audit events", result.rows,
+                                   result.tables.size(), result.data_keys, result.api_keys, result.audit_events);
+    if (o.as_slug) what += fmt::format("; as '{}' ({} columns holding the tenancy value)", result.copy_slug, result.rewritten_columns);
+    if (o.anonymize) what += fmt::format("; {} columns anonymized", result.anonymized.size());
+    ctx.log().info(fmt::format("{} tenant '{}' ({}) to --to {} ({}){}", result.dry_run ? "would copy" : "copied", o.slug,
+                               what, o.to, result.target,
                                result.dry_run ? "; verified there and rolled back" : ", verified there"));
     Records r = Records::table({"table", "rows", "checksum"});
     for (const auto& t : result.tables) r.add({t.table, t.copied.rows, t.copied.checksum});
@@ -34,6 +42,17 @@ void declare_tenant_copy(cli::Registry& r) {
                 "where the destination's master key is read from (env:NAME, file:PATH or cmd:COMMAND); default: the "
                 "master key in use here",
                 "SOURCE")
+        .option("--as", &portability::CopyOptions::as_slug,
+                "copy it as a new tenant with this slug and a new id, written into every column holding the tenancy "
+                "value",
+                "NEWSLUG")
+        .option("--as-key", &portability::CopyOptions::as_key,
+                "with --as, where the app keys tenants by its own key rather than the id: the copy's key", "KEY")
+        .flag("--anonymize", &portability::CopyOptions::anonymize,
+              "apply the data map's anonymization to every pii column and replace encrypted values; no personal data "
+              "reaches the destination")
+        .flag("--allow-unclassified", &portability::CopyOptions::allow_unclassified,
+              "with --anonymize, copy columns the data map does not classify as they are (warned) instead of refusing")
         .mutating()
         .description(
             "Copies the tenant's platform row, its data keys (wrapped again under the destination's master key), API "
@@ -45,9 +64,17 @@ void declare_tenant_copy(cli::Registry& r) {
             "unchanged. Refused before writing anything when the destination's schema differs (every difference "
             "listed), already has the tenant or rows of its tenancy value, or has keys wrapped by another master key. "
             "Sequences of serial and identity columns are moved past the copied ids. The tenant stays as it is here; "
-            "both databases record the copy in their audit log.")
+            "both databases record the copy in their audit log. "
+            "With --as the copy is another tenant: a new slug and id (and --as-key where the app keys tenants its own "
+            "way) written into every column that holds the tenancy value; row keys stay as they are, so tables keyed "
+            "across tenants cannot take the copy next to the original. With --anonymize every pii column of the data "
+            "map gets its strategy (null, redact, or hash under a key made for this copy and then forgotten), "
+            "encrypted columns get a token of a redacted text under a new data key, and the tenant's admin e-mail is "
+            "dropped; a column the data map does not classify is refused unless --allow-unclassified. Under --as or "
+            "--anonymize the tenant's API keys, GDPR register and audit trail stay behind.")
         .example("tenantctl tenant copy acme --to staging")
         .example("tenantctl tenant copy acme --to eu --to-master-key file:/etc/tenantctl/eu.key --dry-run")
+        .example("tenantctl tenant copy acme --to staging --as acme-repro --anonymize")
         .run(run_copy);
 }
 

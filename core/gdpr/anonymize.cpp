@@ -51,7 +51,7 @@ bool hashable(const model::Column& c) {
 }  // namespace
 
 std::string anonymized_value_sql(const model::Column& c, AnonymizeStrategy applied, const std::string& value_sql,
-                                 int ipad, int opad) {
+                                 const std::string& ipad, const std::string& opad) {
     if (applied == AnonymizeStrategy::null) return "NULL";
     if (applied == AnonymizeStrategy::redact || !hashable(c)) return redacted_value(c);
     const std::string& t = c.type_name;

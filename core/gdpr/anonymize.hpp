@@ -45,9 +45,11 @@ struct ColumnAnonymization {
 std::map<std::string, ColumnAnonymization> anonymize_plan(const model::Relation& relation,
                                                           const config::TableConfig& table);
 
-// The SQL value written into `column` (its old value is `value_sql`); hashing uses the
-// parameters $ipad/$opad (see hmac_pseudonym_sql). Empty when the type has no such value.
+// The SQL value written into `column` (its old value is `value_sql`); hashing uses the padded
+// key bytes `ipad_sql`/`opad_sql` (SQL bytea expressions, see hmac_pseudonym_sql). Empty when
+// the type has no such value.
 std::string anonymized_value_sql(const model::Column& column, config::AnonymizeStrategy applied,
-                                 const std::string& value_sql, int ipad, int opad);
+                                 const std::string& value_sql, const std::string& ipad_sql,
+                                 const std::string& opad_sql);
 
 }  // namespace tenantctl::gdpr

@@ -29,9 +29,8 @@ namespace fs = std::filesystem;
 using config::AnonymizeStrategy;
 using config::EraseAction;
 
-std::string hmac_pseudonym_sql(const std::string& value_sql, int ipad, int opad) {
-    return fmt::format("'anon_' || left(encode(sha256(${1}::bytea || sha256(${0}::bytea || convert_to({2}, 'UTF8'))), "
-                       "'hex'), 32)",
+std::string hmac_pseudonym_sql(const std::string& value_sql, const std::string& ipad, const std::string& opad) {
+    return fmt::format("'anon_' || left(encode(sha256({1} || sha256({0} || convert_to({2}, 'UTF8'))), 'hex'), 32)",
                        ipad, opad, value_sql);
 }
 
@@ -227,7 +226,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         for (const auto& [c, a] : st.columns) {
             if (a.skipped) continue;
             const model::Column& col = *t.relation->column(c);
-            values.push_back(fmt::format("{} AS v{}", anonymized_value_sql(col, a.applied, "t." + db::quote_ident(c), 1, 2), n));
+            values.push_back(fmt::format("{} AS v{}", anonymized_value_sql(col, a.applied, "t." + db::quote_ident(c), "$1::bytea", "$2::bytea"), n));
             // The scratch table may hold NULL as text: cast back to the column's own type.
             sets.push_back(fmt::format("{} = a.v{}::{}", db::quote_ident(c), n, col.type));
             ++n;

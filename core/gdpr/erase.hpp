@@ -40,8 +40,8 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& options);
 
 // HMAC-SHA256 computed by the server (`sha256()` is built in since PostgreSQL 11), for the
 // `hash` anonymization strategy: the SQL expression of anonymize-pseudonym(`value_sql`)
-// given $ipad/$opad parameter numbers holding the padded key XOR 0x36 / 0x5c. It equals
+// given SQL bytea expressions (`$1::bytea`) of the padded key XOR 0x36 / 0x5c. It equals
 // anonymized(anonymize_key(...), value) (core/gdpr/anonymize_hash.hpp).
-std::string hmac_pseudonym_sql(const std::string& value_sql, int ipad_param, int opad_param);
+std::string hmac_pseudonym_sql(const std::string& value_sql, const std::string& ipad_sql, const std::string& opad_sql);
 
 }  // namespace tenantctl::gdpr

@@ -8,6 +8,7 @@
 
 #include "core/db/connection.hpp"
 #include "core/errors.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
 
@@ -66,19 +67,25 @@ void use_canonical_text(pqxx::transaction_base& tx) {
             "SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL lc_monetary = 'C'");
 }
 
-Fingerprint fingerprint_where(pqxx::transaction_base& tx, const std::string& quoted_table,
-                              const std::vector<std::string>& columns, const std::string& predicate,
-                              const std::string& value) {
-    std::string row = "ROW(";
-    for (std::size_t i = 0; i < columns.size(); ++i) row += (i ? ", t." : "t.") + db::quote_ident(columns[i]);
-    row += ")";
+Fingerprint fingerprint_values(pqxx::transaction_base& tx, const std::string& quoted_table,
+                               const std::vector<std::string>& expressions, const std::string& predicate,
+                               const std::string& value) {
     // A row of one column prints as "(v)", of none as "()": still a text md5 can take.
+    const std::string row = "ROW(" + util::join(expressions, ", ") + ")";
     const auto result = tx.exec_params1(
         fmt::format("SELECT count(*), coalesce(sum(('x' || left(md5({}::text), 16))::bit(64)::bigint::numeric), 0)::text "
                     "FROM {} t WHERE {}",
                     row, quoted_table, predicate),
         value);
     return Fingerprint{result[0].as<long long>(), low64_hex(result[1].as<std::string>())};
+}
+
+Fingerprint fingerprint_where(pqxx::transaction_base& tx, const std::string& quoted_table,
+                              const std::vector<std::string>& columns, const std::string& predicate,
+                              const std::string& value) {
+    std::vector<std::string> expressions;
+    for (const auto& c : columns) expressions.push_back("t." + db::quote_ident(c));
+    return fingerprint_values(tx, quoted_table, expressions, predicate, value);
 }
 
 Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& data, const model::Relation& r,

@@ -58,6 +58,12 @@ Fingerprint fingerprint_where(pqxx::transaction_base& tx, const std::string& quo
                               const std::vector<std::string>& columns, const std::string& predicate,
                               const std::string& value);
 
+// The same over SQL expressions (over alias `t`) instead of columns: the fingerprint the rows
+// would have after a transformation (core/portability/row_transform.hpp).
+Fingerprint fingerprint_values(pqxx::transaction_base& tx, const std::string& quoted_table,
+                               const std::vector<std::string>& expressions, const std::string& predicate,
+                               const std::string& value);
+
 // The low 64 bits of a signed decimal integer of any length, as 16 hex digits ("0" -> 16 zeros).
 std::string low64_hex(const std::string& decimal);
 

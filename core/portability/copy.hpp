@@ -16,6 +16,15 @@
 // column of the tenant's data or types one differently (every difference listed), a tenant
 // (slug or id) the destination already has, rows of the tenant's tenancy value already
 // there, a destination master key that is not the one its stored keys were wrapped with.
+//
+// `--as NEWSLUG` copies it as another tenant: a new id (and, when its tenancy column is not a
+// uuid, the new tenancy key `--as-key`), written into every column that holds the tenancy
+// value (row_transform.hpp), data keys wrapped for the new id. `--anonymize` applies the data
+// map's strategies to every pii column on the way and gives encrypted columns tokens of a
+// redacted text under a new data key instead of the tenant's; a column the data map does not
+// classify is refused unless --allow-unclassified. Either way the copy is a different
+// tenant's data: API keys, GDPR register and audit trail stay behind, and its audit trail at
+// the destination starts with the copy.
 #pragma once
 
 #include <optional>
@@ -23,6 +32,7 @@
 #include <vector>
 
 #include "core/portability/compare.hpp"
+#include "core/portability/platform_copy.hpp"
 
 namespace tenantctl {
 class Context;
@@ -35,6 +45,10 @@ struct CopyOptions {
     std::string to;  // a context of the config file
     // Source (env:/file:/cmd:) of the destination's master key; default: the one in use here.
     std::optional<std::string> to_master_key;
+    std::optional<std::string> as_slug;  // --as
+    std::optional<std::string> as_key;   // --as-key: the copy's tenancy key (non-uuid tenancy columns)
+    bool anonymize = false;
+    bool allow_unclassified = false;  // --anonymize copies columns the data map does not classify as they are
 };
 
 struct CopiedTable {
@@ -45,6 +59,11 @@ struct CopiedTable {
 struct CopyResult {
     std::string tenant;
     std::string tenant_id;
+    std::string copy_slug;  // the tenant's slug at the destination (--as, else the same)
+    std::string copy_id;
+    int rewritten_columns = 0;               // --as
+    std::vector<std::string> anonymized;     // --anonymize: "public.users.email: hash"
+    std::vector<std::string> unclassified;   // --anonymize: copied as they are
     std::string to;      // the context
     std::string target;  // its host, port, database, user
     bool dry_run = false;
@@ -57,5 +76,15 @@ struct CopyResult {
 };
 
 CopyResult copy(Context& ctx, const CopyOptions& options);
+
+struct Peer;
+enum class CopyRun {
+    plain,        // an active or suspended tenant
+    checks_only,  // every check made before anything is written, then nothing more (the start of a move)
+    moving,       // a tenant `moving` here, which arrives so
+};
+// The copy itself, for `tenant move`: the caller holds the tenant's locks on both sides and
+// has confirmed.
+CopyResult copy_locked(Context& ctx, const CopyOptions& options, Peer& peer, CopyRun run);
 
 }  // namespace tenantctl::portability

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "core/audit/append.hpp"
@@ -13,9 +14,11 @@
 #include "core/config/config.hpp"
 #include "core/crypto/fernet.hpp"
 #include "core/crypto/master_key.hpp"
+#include "core/db/connection.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
+#include "core/util/strings.hpp"
 #include "tests/support/schema_corpus.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -53,7 +56,17 @@ struct CopySetup {
         return tc;
     }
     portability::CopyResult copy(GlobalOptions globals = {}, std::optional<std::string> key = std::nullopt) const {
-        return portability::copy(context(globals)->ctx(), portability::CopyOptions{"acme", "dest", std::move(key)});
+        return copy_with(options(std::move(key)), globals);
+    }
+    static portability::CopyOptions options(std::optional<std::string> key = std::nullopt) {
+        portability::CopyOptions o;
+        o.slug = "acme";
+        o.to = "dest";
+        o.to_master_key = std::move(key);
+        return o;
+    }
+    portability::CopyResult copy_with(const portability::CopyOptions& o, GlobalOptions globals = {}) const {
+        return portability::copy(context(globals)->ctx(), o);
     }
 };
 
@@ -224,4 +237,208 @@ TEST_CASE("tenant copy: the tenant's audit trail arrives and its hash chain veri
     REQUIRE(verified.size() == 1);
     CHECK(verified[0].verified == 5);
     CHECK(verified[0].status != "broken");
+}
+
+namespace {
+
+// Every occurrence of `from` in the snapshot's row texts replaced by `to`.
+corpus::Snapshot replaced(corpus::Snapshot s, const std::string& from, const std::string& to) {
+    for (auto& [relation, rows] : s) {
+        for (auto& row : rows)
+            for (auto at = row.find(from); at != std::string::npos; at = row.find(from, at + to.size()))
+                row.replace(at, from.size(), to);
+        std::sort(rows.begin(), rows.end());
+    }
+    return s;
+}
+
+// A tenancy key for the copy that no row of the corpus holds, of the pattern's type.
+std::string fresh_key(const corpus::Pattern& p) {
+    return p.tenancy_type.find("int") != std::string::npos ? "987654321" : "zz-copy-key";
+}
+
+}  // namespace
+
+TEST_CASE("tenant copy --as: a new tenant with the same rows, the tenancy value rewritten, on every pattern",
+          "[integration][portability]") {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
+        if (p.connect_as) return;  // refused like a plain copy (above)
+        CopySetup s(p);
+        corpus::encrypt_seeded(s.here, p, s.ids);
+        const auto mine = corpus::snapshot_tenant(s.here, p, p.tenant_a);
+        const auto theirs_before = corpus::snapshot(s.there, p);
+        const bool keyed = p.tenancy_type != "uuid";
+        auto o = CopySetup::options();
+        o.as_slug = "acme-copy";
+        if (keyed) o.as_key = fresh_key(p);
+
+        const auto r = s.copy_with(o);
+        CHECK(r.copy_slug == "acme-copy");
+        CHECK(r.copy_id != s.ids.a);
+        CHECK(r.rewritten_columns >= 1);
+        const std::string value = keyed ? fresh_key(p) : r.copy_id;
+        CHECK(s.there.query_value("SELECT coalesce(tenancy_key, id::text) FROM tenantctl.tenants WHERE slug = 'acme-copy'") ==
+              value);
+        // Row for row the source's, with the new value wherever the old one was, and nothing
+        // left under the old value.
+        // (The app's own tenants table, where it has one, carries the copy's slug.)
+        CHECK(replaced(replaced(corpus::snapshot_tenant(s.there, p, value), value, p.tenant_a), "acme-copy", "acme") == mine);
+        CHECK(corpus::row_count(corpus::snapshot_tenant(s.there, p, p.tenant_a)) == 0);
+        CHECK(corpus::minus(corpus::snapshot(s.there, p), corpus::snapshot_tenant(s.there, p, value)) == theirs_before);
+        // The data key travelled wrapped for the new id: it opens there and is the source's key.
+        test::TestContext there(s.there, config::parse_config(p.config_yaml, "x.yaml"));
+        test::TestContext here(s.here, config::parse_config(p.config_yaml, "x.yaml"));
+        pqxx::work tx_there(there->db());
+        pqxx::work tx_here(here->db());
+        const auto keys_there = keys::load_usable_keys(there.ctx(), tx_there, r.copy_id);
+        const auto keys_here = keys::load_usable_keys(here.ctx(), tx_here, s.ids.a);
+        REQUIRE(keys_there.size() == keys_here.size());
+        CHECK(keys_there[0].key.to_base64url() == keys_here[0].key.to_base64url());
+        // Credentials, the register and the audit trail stay behind; the copy's trail starts with the copy.
+        CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE tenant_id = '" + r.copy_id + "'") == "1");
+        CHECK(s.there.query_value("SELECT metadata->>'copy_of' FROM tenantctl.audit_log WHERE tenant_id = '" + r.copy_id +
+                                  "'") == "acme");
+    });
+}
+
+TEST_CASE("tenant copy --as: bad combinations are usage errors, and the copy's slug, id or key must be free",
+          "[integration][portability]") {
+    CopySetup s(corpus::get("composite_fk"));  // bigint tenancy column: tenants have keys
+    auto o = CopySetup::options();
+    o.as_key = "5";
+    CHECK(exit_of([&] { s.copy_with(o); }) == Exit::usage);  // --as-key without --as
+    o.as_slug = "acme-copy";
+    o.as_key.reset();
+    CHECK(exit_of([&] { s.copy_with(o); }) == Exit::usage);  // a keyed tenant needs --as-key
+    o.as_key = "not a number";
+    CHECK(exit_of([&] { s.copy_with(o); }) == Exit::usage);
+    o.as_key = "01";  // the tenant's own key (1), as the column's type prints it
+    CHECK(exit_of([&] { s.copy_with(o); }) == Exit::usage);
+    o.as_slug = "acme";
+    o.as_key = "5";
+    CHECK(exit_of([&] { s.copy_with(o); }) == Exit::usage);  // its own slug
+    o.as_slug = "globex";  // taken at the destination
+    CHECK(exit_of([&] { s.copy_with(o); }) == Exit::refused);
+    o.as_slug = "acme-copy";
+    o.as_key = s.p.tenant_b;  // the other tenant's key, taken at the destination
+    CHECK(exit_of([&] { s.copy_with(o); }) == Exit::refused);
+    CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme-copy'") == "0");
+}
+
+namespace {
+
+// Every value of the tenant's pii and encrypted columns of the data map, as text (values of
+// fewer than 6 characters left out: `root` is a folder's name and part of a node's label).
+std::vector<std::string> personal_values(const test::TestDatabase& db, const corpus::Pattern& p) {
+    const auto cfg = config::parse_config(p.config_yaml, "x.yaml");
+    std::vector<std::string> out;
+    for (const auto& tc : cfg.data.tables) {
+        const std::string schema = tc.table.schema;
+        const std::string relation = db::quote_ident(schema) + "." + db::quote_ident(tc.table.name);
+        std::string written;  // the relation as the pattern lists it
+        for (const auto& name : p.relations)
+            if (name == schema + "." + tc.table.name || name == relation || name == schema + "." + db::quote_ident(tc.table.name))
+                written = name;
+        REQUIRE_FALSE(written.empty());
+        for (const auto* list : {&tc.pii, &tc.encrypted})
+            for (const auto& c : *list) {
+                pqxx::connection conn(db.conninfo());
+                pqxx::nontransaction tx(conn);
+                tx.exec("SET row_security = off");
+                for (const auto& row : tx.exec_params(fmt::format("SELECT DISTINCT t.{}::text FROM {} t WHERE ({}) AND "
+                                                                  "length(t.{}::text) >= 6",
+                                                                  db::quote_ident(c), written,
+                                                                  p.tenant_predicate(written), db::quote_ident(c)),
+                                                      p.tenant_a))
+                    out.push_back(row[0].c_str());
+            }
+    }
+    return out;
+}
+
+// Where in the whole database (every table of every schema) any of `values` occurs in a row's text.
+std::vector<std::string> found_anywhere(const test::TestDatabase& db, const std::vector<std::string>& values) {
+    std::vector<std::string> patterns;
+    for (const auto& v : values) {
+        std::string escaped;
+        for (char ch : v) {
+            if (ch == '%' || ch == '_' || ch == '\\') escaped += '\\';
+            escaped += ch;
+        }
+        patterns.push_back("%" + escaped + "%");
+    }
+    pqxx::connection conn(db.conninfo());
+    pqxx::work tx(conn);
+    tx.exec("SET LOCAL row_security = off");
+    std::vector<std::string> out;
+    for (const auto& t : tx.exec("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON "
+                                 "n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', "
+                                 "'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'")) {
+        const std::string table = t[0].c_str();
+        // The patterns as one text split on a separator no value holds (U+001F).
+        for (const auto& hit : tx.exec_params(
+                 fmt::format("SELECT left(x::text, 200) FROM {} x WHERE x::text LIKE ANY(string_to_array($1, chr(31)))",
+                             table),
+                 util::join(patterns, "\x1f")))
+            out.push_back(table + ": " + hit[0].c_str());
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("tenant copy --anonymize: no personal value of the tenant reaches the destination, on every pattern",
+          "[integration][portability]") {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
+        if (p.connect_as) return;
+        CopySetup s(p);
+        auto values = personal_values(s.here, p);  // the seeded plaintexts
+        corpus::encrypt_seeded(s.here, p, s.ids);
+        for (auto& token : personal_values(s.here, p)) values.push_back(std::move(token));  // and the tokens
+        const auto admin = s.here.query_value("SELECT coalesce(admin_email, '') FROM tenantctl.tenants WHERE slug = 'acme'");
+        if (!admin.empty()) values.push_back(admin);
+        REQUIRE(values.size() >= 2);
+        // The other tenant has the same e-mail addresses: it leaves the destination, so that
+        // whatever is found there came with this copy.
+        corpus::remove_tenant(s.there, p, p.tenant_b, s.there.query_value("SELECT id FROM tenantctl.tenants WHERE slug = 'globex'"));
+        // What is there already (a shared table's staff account with the same e-mail) is no leak.
+        const auto before_copy = found_anywhere(s.there, values);
+        const auto mine = corpus::snapshot_tenant(s.here, p, p.tenant_a);
+
+        // Without --allow-unclassified a column the data map does not classify is refused,
+        // with nothing written; with it, such columns travel as they are.
+        auto o = CopySetup::options();
+        o.anonymize = true;
+        portability::CopyResult r;
+        try {
+            r = s.copy_with(o);
+            CHECK(r.unclassified.empty());
+        } catch (const Refused& e) {
+            CHECK(std::string(e.what()).find("not classified by the data map") != std::string::npos);
+            CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme'") == "0");
+            o.allow_unclassified = true;
+            r = s.copy_with(o);
+            CHECK_FALSE(r.unclassified.empty());
+        }
+        CHECK(r.rows == static_cast<long long>(corpus::row_count(mine)));
+        CHECK(r.data_keys == 1);
+        CHECK(r.api_keys == 0);
+        CHECK(r.audit_events == 0);
+        CHECK_FALSE(r.anonymized.empty());
+        CHECK(found_anywhere(s.there, values) == before_copy);
+        // Encrypted columns hold tokens the copy's own data key opens, of a redacted text.
+        const auto cfg = config::parse_config(p.config_yaml, "x.yaml");
+        test::TestContext there(s.there, cfg);
+        pqxx::work tx(there->db());
+        tx.exec("SET LOCAL row_security = off");
+        const auto keys = keys::load_usable_keys(there.ctx(), tx, r.copy_id);
+        REQUIRE(keys.size() == 1);
+        for (const auto& tc : cfg.data.tables)
+            for (const auto& c : tc.encrypted) {
+                const std::string table = db::quote_ident(tc.table.schema) + "." + db::quote_ident(tc.table.name);
+                for (const auto& row : tx.exec(fmt::format("SELECT DISTINCT {}::text FROM {} WHERE {} IS NOT NULL",
+                                                           db::quote_ident(c), table, db::quote_ident(c))))
+                    CHECK(crypto::fernet_decrypt(keys[0].key, row[0].c_str()).plaintext.view() == "[erased]");
+            }
+    });
 }

@@ -244,6 +244,9 @@ TEST_CASE("tenant diff: a schema-isolated tenant is compared table by table with
     auto copy_cfg = config::parse_config("tenancy: {mode: schema}\n", "tenantctl.yaml");
     copy_cfg.contexts["dest"] = config::ContextConfig{empty.conninfo(), false};
     test::TestContext copier(here, copy_cfg);
-    CHECK(exit_of([&] { portability::copy(copier.ctx(), {"acme", "dest", std::nullopt}); }) == Exit::refused);
+    portability::CopyOptions o;
+    o.slug = "acme";
+    o.to = "dest";
+    CHECK(exit_of([&] { portability::copy(copier.ctx(), o); }) == Exit::refused);
     CHECK(empty.query_value("SELECT count(*) FROM tenantctl.tenants") == "0");
 }

@@ -1,0 +1,158 @@
+#include "core/portability/app_rows.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/db/connection.hpp"
+#include "core/errors.hpp"
+#include "core/model/predicate_literal.hpp"
+#include "core/portability/pipe.hpp"
+#include "core/util/strings.hpp"
+
+namespace tenantctl::portability {
+
+namespace {
+
+// A foreign key of a cycle that is neither deferrable nor a self-reference: its columns are
+// copied as NULL and set once every table is in (as purge nulls them before deleting).
+struct NulledKey {
+    const model::Relation* child;
+    std::vector<std::string> columns;
+};
+
+std::vector<NulledKey> keys_to_null(const model::TenantData& data, const catalog::DeleteOrder& order) {
+    std::vector<NulledKey> out;
+    for (const auto& fk : order.broken) {
+        if (fk.deferrable || fk.child == fk.parent) continue;  // deferred / checked at the end of one COPY
+        const model::Relation& child = data.get(fk.child);
+        if (!child.identity)
+            throw Refused(fmt::format("{} is in a foreign-key cycle that is not deferrable and has no primary or unique "
+                                      "key to set {} by after the copy",
+                                      child.display(), util::join(fk.nullify_columns, ", ")),
+                          "make the foreign key DEFERRABLE, or give the table a primary key");
+        out.push_back(NulledKey{&child, fk.nullify_columns});
+    }
+    return out;
+}
+
+bool is_nulled(const std::vector<NulledKey>& nulled, const model::Relation& r, const std::string& column) {
+    for (const auto& k : nulled)
+        if (k.child == &r && std::find(k.columns.begin(), k.columns.end(), column) != k.columns.end()) return true;
+    return false;
+}
+
+std::vector<const model::Column*> written_columns(const model::Relation& r) {
+    std::vector<const model::Column*> out;
+    for (const auto& c : r.columns)
+        if (!c.generated) out.push_back(&c);  // computed again by the destination
+    return out;
+}
+
+void copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
+                   const model::Relation& r, const std::vector<NulledKey>& nulled, const RowTransform& transform,
+                   const std::string& literal) {
+    std::vector<std::string> select, names;
+    for (const auto* c : written_columns(r)) {
+        names.push_back(db::quote_ident(c->name));
+        select.push_back(is_nulled(nulled, r, c->name) ? fmt::format("NULL::{}", c->type) : transform.value(r, *c));
+    }
+    pipe_rows(src,
+              fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(select, ", "), r.name.quoted(),
+                          model::with_literal(data.tenant_predicate(r, "t", 1), literal)),
+              dst, fmt::format("{} ({})", r.name.quoted(), util::join(names, ", ")));
+}
+
+// Sets the columns copied as NULL to their values, through a temporary table keyed by the
+// row identity (both as the destination has them: transformed).
+void restore_nulled(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
+                    const NulledKey& k, const RowTransform& transform, const std::string& source_literal,
+                    const std::string& dest_value, int n) {
+    const model::Relation& r = *k.child;
+    std::vector<std::string> columns = r.identity.columns;
+    columns.insert(columns.end(), k.columns.begin(), k.columns.end());
+    std::vector<std::string> defs, quoted, select;
+    for (const auto& name : columns) {
+        const model::Column& c = *r.column(name);
+        defs.push_back(fmt::format("{} {}", db::quote_ident(name), c.type));
+        quoted.push_back(db::quote_ident(name));
+        select.push_back(transform.value(r, c));
+    }
+    const std::string temp = db::quote_ident(fmt::format("tenantctl_copy_fix_{}", n));
+    dst.exec(fmt::format("CREATE TEMP TABLE {} ({}) ON COMMIT DROP", temp, util::join(defs, ", ")));
+    pipe_rows(src,
+              fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(select, ", "), r.name.quoted(),
+                          model::with_literal(data.tenant_predicate(r, "t", 1), source_literal)),
+              dst, fmt::format("{} ({})", temp, util::join(quoted, ", ")));
+    std::vector<std::string> targets, fixed;
+    for (const auto& name : k.columns) {
+        targets.push_back(db::quote_ident(name));
+        fixed.push_back("x." + db::quote_ident(name));
+    }
+    // `SET (a) = ROW(x.a)`: the list form, so one column and several read the same.
+    dst.exec_params(fmt::format("UPDATE {} t SET ({}) = ROW({}) FROM {} x WHERE {} = {} AND {}", r.name.quoted(),
+                                util::join(targets, ", "), util::join(fixed, ", "), temp,
+                                model::column_tuple(r.identity.columns, "t"), model::column_tuple(r.identity.columns, "x"),
+                                data.tenant_predicate(r, "t", 1)),
+                    dest_value);
+}
+
+}  // namespace
+
+// Why the destination cannot take the tenant's rows as they are, one line per problem.
+std::vector<std::string> schema_problems(const std::vector<RelationPair>& pairs) {
+    std::vector<std::string> out;
+    for (const auto& pair : pairs) {
+        if (!pair.source) continue;  // a table only the destination has receives nothing
+        if (!pair.target) {
+            out.push_back(fmt::format("{}: missing at the destination", pair.key));
+            continue;
+        }
+        for (const auto& c : pair.source->columns) {
+            const model::Column* theirs = pair.target->column(c.name);
+            if (!theirs)
+                out.push_back(fmt::format("{}: column {} missing at the destination", pair.key, c.name));
+            else if (theirs->type != c.type)
+                out.push_back(fmt::format("{}: column {} is {} here, {} at the destination", pair.key, c.name, c.type,
+                                          theirs->type));
+        }
+        // A column only the destination has is filled by its default; one that needs a value
+        // and has none would fail the first row.
+        for (const auto& c : pair.target->columns)
+            if (!pair.source->column(c.name) && c.not_null && !c.has_default && !c.generated)
+                out.push_back(fmt::format("{}: column {} exists only at the destination, is NOT NULL and has no default",
+                                          pair.key, c.name));
+    }
+    return out;
+}
+
+void copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst, const RowsCopy& c) {
+    dst.exec("SET CONSTRAINTS ALL DEFERRED");
+    const auto order = c.data.delete_order();
+    auto nulled = keys_to_null(c.data, order);
+    const auto wanted = [&](const model::Relation& r) { return !c.selected || c.selected(r); };
+    std::erase_if(nulled, [&](const NulledKey& k) { return !wanted(*k.child); });
+    // Parents before children: the reverse of the order purge deletes in.
+    for (auto it = order.tables.rbegin(); it != order.tables.rend(); ++it) {
+        const model::Relation& r = c.data.get(*it);
+        if (!wanted(r)) continue;
+        copy_relation(src, dst, c.data, r, nulled, c.transform, c.source_literal);
+        if (c.after_each) c.after_each(r);
+    }
+    for (std::size_t i = 0; i < nulled.size(); ++i)
+        restore_nulled(src, dst, c.data, nulled[i], c.transform, c.source_literal, c.dest_value, static_cast<int>(i));
+    dst.exec("SET CONSTRAINTS ALL IMMEDIATE");  // every deferred key is checked here, not at commit
+}
+
+void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r) {
+    const auto sequences = dst.exec_params(
+        "SELECT a.attname, s.seq FROM pg_attribute a, LATERAL (SELECT pg_get_serial_sequence($1, a.attname) AS seq) s "
+        "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL",
+        r.name.quoted());
+    for (const auto& s : sequences)
+        dst.exec_params(fmt::format("SELECT setval($1::regclass, m) FROM (SELECT max({})::bigint AS m FROM {}) x "
+                                    "WHERE m > coalesce(pg_sequence_last_value($1::regclass), 0)",
+                                    db::quote_ident(s[0].c_str()), r.name.quoted()),
+                        s[1].c_str());
+}
+}  // namespace tenantctl::portability

@@ -1,0 +1,45 @@
+// One tenant's rows of the app's tables, read in a snapshot on one connection and written on
+// another (tenant copy, tenant restore-from): parents before children, streamed with COPY,
+// each column as a RowTransform makes it. Foreign-key cycles are handled as purge handles
+// them, the other way round: deferrable keys are deferred, a nullable key that is not is
+// written as NULL and set once every table is in.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "core/model/tenant_data.hpp"
+#include "core/portability/compare.hpp"
+#include "core/portability/row_transform.hpp"
+
+namespace tenantctl::portability {
+
+// Why the destination cannot take the source's rows as they are, one line per problem: a
+// table or column it lacks, a column typed differently, a NOT NULL column without default
+// only it has.
+std::vector<std::string> schema_problems(const std::vector<RelationPair>& pairs);
+
+struct RowsCopy {
+    const model::TenantData& data;  // the source's model: tables, predicates, delete order
+    const RowTransform& transform;
+    std::string source_literal;  // the tenant's tenancy value at the source, as a quoted SQL literal
+    std::string dest_value;      // its tenancy value at the destination
+    // Which relations to copy (all when empty).
+    std::function<bool(const model::Relation&)> selected;
+    // Called after each relation (progress, failpoints).
+    std::function<void(const model::Relation&)> after_each;
+};
+
+// Writes the rows, then checks every deferred key (SET CONSTRAINTS ALL IMMEDIATE): a key that
+// does not hold fails here, inside the caller's transaction, not at its commit.
+void copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst, const RowsCopy& copy);
+
+// Sequences behind serial and identity columns move past the ids that arrived, so the app's
+// next insert does not collide with a written row. setval is not transactional: call it only
+// when the transaction is about to commit (never in a dry run).
+void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r);
+
+}  // namespace tenantctl::portability

@@ -64,6 +64,8 @@ void declare_all(Registry& r) {
     commands::declare_tenant_apply(r);
     commands::declare_tenant_copy(r);
     commands::declare_tenant_diff(r);
+    commands::declare_tenant_restore_from(r);
+    commands::declare_tenant_move(r);
     commands::declare_keys(r);
     commands::declare_keys_jwt(r);
     commands::declare_apikey(r);

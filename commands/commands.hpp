@@ -21,6 +21,8 @@ void declare_tenant_purge(cli::Registry& r);
 void declare_tenant_apply(cli::Registry& r);
 void declare_tenant_diff(cli::Registry& r);
 void declare_tenant_copy(cli::Registry& r);
+void declare_tenant_restore_from(cli::Registry& r);
+void declare_tenant_move(cli::Registry& r);
 void declare_keys(cli::Registry& r);
 void declare_keys_jwt(cli::Registry& r);
 void declare_apikey(cli::Registry& r);

@@ -78,8 +78,10 @@ _tenantctl_is_node() {
         'tenant delete') return 0 ;;
         'tenant diff') return 0 ;;
         'tenant list') return 0 ;;
+        'tenant move') return 0 ;;
         'tenant purge') return 0 ;;
         'tenant restore') return 0 ;;
+        'tenant restore-from') return 0 ;;
         'tenant resume') return 0 ;;
         'tenant show') return 0 ;;
         'tenant suspend') return 0 ;;
@@ -102,7 +104,7 @@ _tenantctl_children() {
         'keys jwt') printf '%s\n' 'activate	Make the next key the signing key' 'list	List JWT signing keys with their states' 'retire	Retire a next or retiring signing key now (drops it from the JWKS)' 'rotate	Create the next JWT signing key (published, not yet signing)' ;;
         'migrate') printf '%s\n' 'adopt	Take over the history another migration tool recorded' 'baseline	Record VERSION as already applied, for an existing database' 'down	Revert the newest migrations (one by default)' 'lint	Flag dangerous statements in migration files (offline' 'new	Create a migration file in the directory'\''s layout (default...' 'plan	Print the SQL `migrate up` would run, per target' 'repair	Fix the ledger after a human intervened (audited)' 'status	Show applied, pending, failed and changed migrations' 'up	Apply pending migrations: the shared schema, then every tenant schema' 'verify	Check that every applied migration still matches its file (exit 8 if...' ;;
         'sandbox') printf '%s\n' 'down	Stop the sandbox server and delete its data' 'env	Print shell exports that point tenantctl at the sandbox' 'psql	Open psql on the sandbox' 'status	Show whether the sandbox runs, and where' 'up	Start the sandbox server (created on first use) and print its URL' ;;
-        'tenant') printf '%s\n' 'adopt	Register the app'\''s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant'\''s data here with another database' 'list	List tenants' 'purge	Irreversibly delete a tenant'\''s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant'\''s name, plan, region, settings or flags' ;;
+        'tenant') printf '%s\n' 'adopt	Register the app'\''s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant'\''s data here with another database' 'list	List tenants' 'move	Move one tenant into another database: copy, verify, switch over' 'purge	Irreversibly delete a tenant'\''s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'restore-from	Bring one tenant'\''s rows back from a backup restored to a scratch server' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant'\''s name, plan, region, settings or flags' ;;
     esac
 }
 
@@ -153,13 +155,15 @@ _tenantctl_options() {
         'sandbox status') printf '%s\n' '--dir	state directory (default $TENANTCTL_SANDBOX_DIR, else...' ;;
         'sandbox up') printf '%s\n' '--dir	state directory (default $TENANTCTL_SANDBOX_DIR, else...' '--port	port number of its Unix socket (default: a free one)' '--no-init	do not install the platform schema' ;;
         'tenant apply') printf '%s\n' '--file	the manifest (YAML' '-f	the manifest (YAML' '--prune	delete (with --grace) active and suspended tenants the manifest does...' '--grace	grace period of pruned tenants (default 30d)' ;;
-        'tenant copy') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' ;;
+        'tenant copy') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' '--as	copy it as a new tenant with this slug and a new id, written into...' '--as-key	with --as, where the app keys tenants by its own key rather than the...' '--anonymize	apply the data map'\''s anonymization to every pii column and replace...' '--allow-unclassified	with --anonymize, copy columns the data map does not classify as they...' ;;
         'tenant create') printf '%s\n' '--name	display name' '--plan	billing plan' '--region	where the tenant'\''s data lives' '--id	use this UUID instead of a random one' '--key	the value the app'\''s tenancy columns hold for this tenant, when it is...' '--admin-email	the tenant'\''s administrative contact' '--isolation	shared (RLS) or schema' '--if-not-exists	succeed without changes when the slug exists' ;;
         'tenant delete') printf '%s\n' '--grace	how long until it may be purged (default 30d)' '--reason	why' ;;
         'tenant diff') printf '%s\n' '--against	the other database: a context of the config file' ;;
         'tenant list') printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region' ;;
+        'tenant move') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant'\''s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to end...' ;;
         'tenant purge') printf '%s\n' '--due	purge every tenant whose grace period has ended' '--force	purge even if the tenant is not pending deletion or its grace period...' '--batch-size	rows per transaction (default 5000)' '--max-duration	stop between batches after this long' ;;
         'tenant restore') printf '%s\n' '--force	restore even after the grace period ended (if not purged)' ;;
+        'tenant restore-from') printf '%s\n' '--mode	replace: the tenant'\''s rows become the backup'\''s' '--tables	only these tables (schema.table or table, comma-separated or repeated)' '--point-in-time-note	what the backup is ("PITR 2026-12-01 09:00 UTC, before the bulk...' ;;
         'tenant resume') printf '%s\n' '--reason	why' ;;
         'tenant show') printf '%s\n' '--events	how many recent audit events to include (default 10)' ;;
         'tenant suspend') printf '%s\n' '--reason	why' ;;
@@ -215,9 +219,21 @@ _tenantctl_values() {
         'tenant apply|--grace') :; return 0 ;;
         'tenant copy|--to') printf '%s\n' 'contexts'; return 4 ;;
         'tenant copy|--to-master-key') :; return 0 ;;
+        'tenant copy|--as') :; return 0 ;;
+        'tenant copy|--as-key') :; return 0 ;;
         'tenant copy|@1') printf '%s\n' 'tenants'; return 4 ;;
         'tenant diff|--against') printf '%s\n' 'contexts'; return 4 ;;
         'tenant diff|@1') printf '%s\n' 'tenants'; return 4 ;;
+        'tenant restore-from|--mode') printf '%s\n' 'replace' 'merge'; return 0 ;;
+        'tenant restore-from|--tables') :; return 0 ;;
+        'tenant restore-from|--point-in-time-note') :; return 0 ;;
+        'tenant restore-from|@1') printf '%s\n' 'contexts'; return 4 ;;
+        'tenant restore-from|@2') printf '%s\n' 'tenants'; return 4 ;;
+        'tenant move|--to') printf '%s\n' 'contexts'; return 4 ;;
+        'tenant move|--to-master-key') :; return 0 ;;
+        'tenant move|--grace') :; return 0 ;;
+        'tenant move|--drain-timeout') :; return 0 ;;
+        'tenant move|@1') printf '%s\n' 'tenants'; return 4 ;;
         'keys status|--tenant') printf '%s\n' 'tenants'; return 4 ;;
         'keys rotate|--tenant') printf '%s\n' 'tenants'; return 4 ;;
         'keys rotate|--batch-size') :; return 0 ;;

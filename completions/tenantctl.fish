@@ -154,9 +154,13 @@ function __tenantctl_is_node
             return 0
         case 'tenant list'
             return 0
+        case 'tenant move'
+            return 0
         case 'tenant purge'
             return 0
         case 'tenant restore'
+            return 0
+        case 'tenant restore-from'
             return 0
         case 'tenant resume'
             return 0
@@ -197,7 +201,7 @@ function __tenantctl_children
         case 'sandbox'
             printf '%s\n' 'down	Stop the sandbox server and delete its data' 'env	Print shell exports that point tenantctl at the sandbox' 'psql	Open psql on the sandbox' 'status	Show whether the sandbox runs, and where' 'up	Start the sandbox server (created on first use) and print its URL'
         case 'tenant'
-            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant\'s data here with another database' 'list	List tenants' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant\'s name, plan, region, settings or flags'
+            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant\'s data here with another database' 'list	List tenants' 'move	Move one tenant into another database: copy, verify, switch over' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'restore-from	Bring one tenant\'s rows back from a backup restored to a scratch server' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant\'s name, plan, region, settings or flags'
     end
 end
 
@@ -294,7 +298,7 @@ function __tenantctl_options
         case 'tenant apply'
             printf '%s\n' '--file	the manifest (YAML' '-f	the manifest (YAML' '--prune	delete (with --grace) active and suspended tenants the manifest does...' '--grace	grace period of pruned tenants (default 30d)'
         case 'tenant copy'
-            printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination\'s master key is read from (env:NAME, file:PATH...'
+            printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination\'s master key is read from (env:NAME, file:PATH...' '--as	copy it as a new tenant with this slug and a new id, written into...' '--as-key	with --as, where the app keys tenants by its own key rather than the...' '--anonymize	apply the data map\'s anonymization to every pii column and replace...' '--allow-unclassified	with --anonymize, copy columns the data map does not classify as they...'
         case 'tenant create'
             printf '%s\n' '--name	display name' '--plan	billing plan' '--region	where the tenant\'s data lives' '--id	use this UUID instead of a random one' '--key	the value the app\'s tenancy columns hold for this tenant, when it is...' '--admin-email	the tenant\'s administrative contact' '--isolation	shared (RLS) or schema' '--if-not-exists	succeed without changes when the slug exists'
         case 'tenant delete'
@@ -303,10 +307,14 @@ function __tenantctl_options
             printf '%s\n' '--against	the other database: a context of the config file'
         case 'tenant list'
             printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region'
+        case 'tenant move'
+            printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination\'s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant\'s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to end...'
         case 'tenant purge'
             printf '%s\n' '--due	purge every tenant whose grace period has ended' '--force	purge even if the tenant is not pending deletion or its grace period...' '--batch-size	rows per transaction (default 5000)' '--max-duration	stop between batches after this long'
         case 'tenant restore'
             printf '%s\n' '--force	restore even after the grace period ended (if not purged)'
+        case 'tenant restore-from'
+            printf '%s\n' '--mode	replace: the tenant\'s rows become the backup\'s' '--tables	only these tables (schema.table or table, comma-separated or repeated)' '--point-in-time-note	what the backup is ("PITR 2026-12-01 09:00 UTC, before the bulk...'
         case 'tenant resume'
             printf '%s\n' '--reason	why'
         case 'tenant show'
@@ -422,6 +430,10 @@ function __tenantctl_values
             return 4
         case 'tenant copy|--to-master-key'
             return 0
+        case 'tenant copy|--as'
+            return 0
+        case 'tenant copy|--as-key'
+            return 0
         case 'tenant copy|@1'
             printf '%s\n' 'tenants'
             return 4
@@ -429,6 +441,31 @@ function __tenantctl_values
             printf '%s\n' 'contexts'
             return 4
         case 'tenant diff|@1'
+            printf '%s\n' 'tenants'
+            return 4
+        case 'tenant restore-from|--mode'
+            printf '%s\n' 'replace' 'merge'
+            return 0
+        case 'tenant restore-from|--tables'
+            return 0
+        case 'tenant restore-from|--point-in-time-note'
+            return 0
+        case 'tenant restore-from|@1'
+            printf '%s\n' 'contexts'
+            return 4
+        case 'tenant restore-from|@2'
+            printf '%s\n' 'tenants'
+            return 4
+        case 'tenant move|--to'
+            printf '%s\n' 'contexts'
+            return 4
+        case 'tenant move|--to-master-key'
+            return 0
+        case 'tenant move|--grace'
+            return 0
+        case 'tenant move|--drain-timeout'
+            return 0
+        case 'tenant move|@1'
             printf '%s\n' 'tenants'
             return 4
         case 'keys status|--tenant'

@@ -32,6 +32,12 @@ namespace {
 std::optional<std::string> next_status(const Tenant& cur, Transition tr) {
     const std::string& s = cur.status;
     if (s == "purged") refuse(cur, tr, "it was purged (only a tombstone is left)");
+    if (s == "moving")
+        refuse(cur, tr, "it is moving to another database",
+               fmt::format("finish the move: run `tenantctl tenant move {} --to ...` again", cur.slug));
+    if (s == "moved")
+        refuse(cur, tr, "it has moved to another database (" + cur.moved_to.value_or("?") + ")",
+               "`tenantctl maintain` purges what is left here after the grace period");
     switch (tr) {
         case Transition::suspend:
             if (s == "suspended") return std::nullopt;

@@ -18,7 +18,7 @@ namespace {
 constexpr const char* kColumns =
     "id::text, slug, name, status, status_reason, plan, region, isolation, admin_email, settings::text, "
     "flags::text, " TS("created_at") ", " TS("updated_at") ", " TS("suspended_at") ", " TS(
-        "delete_requested_at") ", " TS("purge_after") ", " TS("purged_at") ", coalesce(tenancy_key, id::text)";
+        "delete_requested_at") ", " TS("purge_after") ", " TS("purged_at") ", coalesce(tenancy_key, id::text), moved_to";
 #undef TS
 
 std::optional<std::string> text(const pqxx::field& f) {
@@ -55,6 +55,7 @@ Tenant from_row(const pqxx::row& r) {
     t.purge_after = text(r[15]);
     t.purged_at = text(r[16]);
     t.tenancy_value = r[17].c_str();
+    t.moved_to = text(r[18]);
     return t;
 }
 
@@ -81,7 +82,7 @@ std::vector<Tenant> list(Context& ctx, pqxx::transaction_base& tx, const ListFil
         for (auto s : kStatuses) known = known || s == *status;
         if (!known)
             throw UsageError(fmt::format("--status: unknown status {}", util::in_quotes(*status)),
-                             "one of active, suspended, pending_deletion, purged, all");
+                             "one of active, suspended, pending_deletion, purged, moving, moved, all");
     }
     const bool all = filter.status && *filter.status == "all";
     auto rows = tx.exec_params(
@@ -116,7 +117,8 @@ json to_json(const Tenant& t) {
                 {"suspended_at", opt(t.suspended_at)},
                 {"delete_requested_at", opt(t.delete_requested_at)},
                 {"purge_after", opt(t.purge_after)},
-                {"purged_at", opt(t.purged_at)}};
+                {"purged_at", opt(t.purged_at)},
+                {"moved_to", opt(t.moved_to)}};
 }
 
 std::string lock_name(std::string_view slug) { return "tenant:" + std::string(slug); }

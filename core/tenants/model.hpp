@@ -28,7 +28,7 @@ struct Tenant {
     std::string id;
     std::string slug;
     std::optional<std::string> name;
-    std::string status;  // active | suspended | pending_deletion | purged
+    std::string status;  // active | suspended | pending_deletion | purged | moving | moved
     std::optional<std::string> status_reason;
     std::optional<std::string> plan;
     std::optional<std::string> region;
@@ -44,6 +44,8 @@ struct Tenant {
     std::optional<std::string> purged_at;
     // What the app's tenancy columns hold for this tenant (tenants.tenancy_key, else the id).
     std::string tenancy_value;
+    // Where `tenant move` took it (host, port, database, user): while moving and once moved.
+    std::optional<std::string> moved_to;
 };
 
 // Loads one tenant by slug (including tombstones), or nullopt.
@@ -69,6 +71,6 @@ json opt(const std::optional<std::string>& value);
 // the same keys transaction-scoped, so a `tenant update` and an `apply` never interleave).
 std::string lock_name(std::string_view slug);
 
-inline constexpr std::string_view kStatuses[] = {"active", "suspended", "pending_deletion", "purged"};
+inline constexpr std::string_view kStatuses[] = {"active", "suspended", "pending_deletion", "purged", "moving", "moved"};
 
 }  // namespace tenantctl::tenants

@@ -124,6 +124,10 @@ Plan make_plan(const std::vector<Desired>& desired, const std::vector<Tenant>& e
         if (cur.status == "purged")
             throw Refused(fmt::format("{}: tenant '{}' was purged; a purged tenant's slug cannot be reused", d.origin,
                                       d.slug));
+        if (cur.status == "moving" || cur.status == "moved")
+            throw Refused(fmt::format("{}: tenant '{}' is {} ({}): this database's manifest no longer owns it", d.origin,
+                                      d.slug, cur.status, cur.moved_to.value_or("?")),
+                          "list it in the manifest of the database it moved to");
         if (d.isolation && *d.isolation != cur.isolation)
             throw Refused(fmt::format("{}: tenant '{}' uses {} isolation; changing it to {} is not supported", d.origin,
                                       d.slug, cur.isolation, *d.isolation));

@@ -423,15 +423,21 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             plan = plan_rows(ctx, tx);
             model::require_unfiltered(tx, plan.data);
             prepare_statements(tx, plan);
+            // A tenant on its way to another database is not purged from under the move,
+            // --force or not; once it has moved, what is left here goes after its grace period.
+            if (t.status == "moving")
+                throw Refused(fmt::format("cannot purge tenant '{}': it is moving to another database", slug),
+                              fmt::format("finish the move first: `tenantctl tenant move {} --to ...`", slug));
             auto existing = find_job(ctx, tx, t.id);
             if (!existing) {
-                const bool due = tx.exec_params1(fmt::format("SELECT status = 'pending_deletion' AND purge_after <= now() "
+                const bool due = tx.exec_params1(fmt::format("SELECT status IN ('pending_deletion', 'moved') AND "
+                                                             "purge_after <= now() "
                                                              "FROM {} WHERE id = $1::uuid",
                                                              ctx.platform_table("tenants")),
                                                  t.id)[0]
                                      .as<bool>(false);
                 if (!due && !o.force) {
-                    if (t.status != "pending_deletion")
+                    if (t.status != "pending_deletion" && t.status != "moved")
                         throw Refused(fmt::format("cannot purge tenant '{}': it is {}, not pending deletion", slug, t.status),
                                       "run `tenantctl tenant delete " + slug + "` first, or pass --force --yes");
                     throw Refused(fmt::format("cannot purge tenant '{}': its grace period runs until {}", slug,
@@ -539,7 +545,7 @@ DueResult purge_due(Context& ctx, const PurgeOptions& o) {
         pqxx::read_transaction tx(ctx.db());
         for (const auto& r : tx.exec_params(
                  fmt::format("SELECT t.slug FROM {} t WHERE t.status <> 'purged' AND ("
-                             "  (t.status = 'pending_deletion' AND t.purge_after <= now()) OR EXISTS ("
+                             "  (t.status IN ('pending_deletion', 'moved') AND t.purge_after <= now()) OR EXISTS ("
                              "  SELECT 1 FROM {} j WHERE j.kind = $1 AND j.tenant_id = t.id AND j.state = 'running')) "
                              "ORDER BY t.purge_after NULLS FIRST, t.slug",
                              ctx.platform_table("tenants"), ctx.platform_table("jobs")),

@@ -160,3 +160,191 @@ TEST_CASE("e2e: tenant copy into a protected context wants its name typed, or --
     CHECK(two.run({"tenant", "copy", "acme", "--to", "peer", "--yes"}).exit_code == 0);
     CHECK(two.acme_rows_there() == "10");
 }
+
+TEST_CASE("e2e: tenant copy --as --anonymize makes a second tenant without personal data, next to the original",
+          "[e2e][portability]") {
+    TwoDatabases two;  // the other database has acme already: the copy goes in next to it
+    auto lone_key = two.run({"tenant", "copy", "acme", "--to", "peer", "--as-key", "77"});
+    CHECK(lone_key.exit_code == 2);
+    CHECK(lone_key.err.find("--as-key goes with --as NEWSLUG") != std::string::npos);
+    auto lone_allow = two.run({"tenant", "copy", "acme", "--to", "peer", "--allow-unclassified"});
+    CHECK(lone_allow.exit_code == 2);
+    auto no_key = two.run({"tenant", "copy", "acme", "--to", "peer", "--as", "acme-repro"});
+    CHECK(no_key.exit_code == 2);
+    CHECK(no_key.err.find("give the copy its key with --as-key KEY") != std::string::npos);
+    auto bad_slug = two.run({"tenant", "copy", "acme", "--to", "peer", "--as", "Acme Repro", "--as-key", "77"});
+    CHECK(bad_slug.exit_code == 2);
+    CHECK(bad_slug.err.find("invalid slug") != std::string::npos);
+
+    const std::string users_here = two.here.query_value("SELECT count(*) FROM public.users WHERE tenant_id = 1");
+    auto copied = two.run({"tenant", "copy", "acme", "--to", "peer", "--as", "acme-repro", "--as-key", "77", "--anonymize",
+                           "--allow-unclassified"});
+    INFO(copied.err);
+    CHECK(copied.exit_code == 0);
+    CHECK(copied.err.find("copied tenant 'acme' (") != std::string::npos);
+    CHECK(copied.err.find("as 'acme-repro'") != std::string::npos);
+    CHECK(copied.err.find("columns anonymized") != std::string::npos);
+    CHECK(two.there.query_value("SELECT count(*) FROM public.users WHERE tenant_id = 77") == users_here);
+    CHECK(two.there.query_value("SELECT count(*) FROM public.users WHERE tenant_id = 77 AND email LIKE '%@example.com'") == "0");
+    CHECK(two.there.query_value("SELECT tenancy_key FROM tenantctl.tenants WHERE slug = 'acme-repro'") == "77");
+    CHECK(two.there.query_value("SELECT count(*) FROM public.users WHERE tenant_id = 1") == users_here);  // the original, untouched
+}
+
+TEST_CASE("e2e: tenant restore-from shows the difference in a dry run, asks before replacing, and brings the rows back",
+          "[e2e][portability]") {
+    const corpus::Pattern& p = corpus::get("composite_fk");
+    test::TestDatabase here;
+    corpus::setup(here, p);
+    corpus::register_tenants(here, p);
+    const auto backup = test::TestDatabase::copy_of(here);
+    test::TempDir dir;
+    test::write_file(dir / "tenantctl.yaml", p.config_yaml + "contexts:\n  backup:\n    database: \"" + backup->url() + "\"\n");
+    const auto run = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-c", (dir / "tenantctl.yaml").string()});
+        return test::run_cli(args, &here);
+    };
+    here.exec("DELETE FROM public.tasks WHERE tenant_id = 1");  // the mistake
+    const std::string tasks = "SELECT count(*) FROM public.tasks WHERE tenant_id = 1";
+
+    auto no_mode = run({"tenant", "restore-from", "backup", "acme"});
+    CHECK(no_mode.exit_code == 2);
+    CHECK(no_mode.err.find("--mode") != std::string::npos);
+    auto bad_mode = run({"tenant", "restore-from", "backup", "acme", "--mode", "overwrite"});
+    CHECK(bad_mode.exit_code == 2);
+
+    auto dry = run({"tenant", "restore-from", "backup", "acme", "--mode", "merge", "--dry-run", "-o", "json"});
+    INFO(dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(dry.err.find("would restore tenant 'acme' from backup") != std::string::npos);
+    const auto rows = nlohmann::json::parse(dry.out);
+    bool saw_tasks = false;
+    for (const auto& row : rows)
+        if (row["table"] == "public.tasks") {
+            saw_tasks = true;
+            CHECK(row["here_before"] == 0);
+            CHECK(row["backup"] == 3);
+            CHECK(row["inserted"] == 3);
+            CHECK(row["differed"] == true);
+        }
+    CHECK(saw_tasks);
+    CHECK(here.query_value(tasks) == "0");
+
+    // replace deletes: without a terminal it wants --yes, and changes nothing without it.
+    auto unasked = run({"tenant", "restore-from", "backup", "acme", "--mode", "replace"});
+    CHECK(unasked.exit_code == 10);
+    CHECK(here.query_value(tasks) == "0");
+    auto replaced = run({"tenant", "restore-from", "backup", "acme", "--mode", "replace", "--yes", "--tables",
+                         "projects,tasks", "--point-in-time-note", "before the bulk delete"});
+    INFO(replaced.err);
+    CHECK(replaced.exit_code == 0);
+    CHECK(replaced.err.find("restored tenant 'acme' from backup") != std::string::npos);
+    CHECK(here.query_value(tasks) == "3");
+    CHECK(here.query_value("SELECT metadata->>'point_in_time_note' FROM tenantctl.audit_log WHERE action = "
+                           "'tenant.restore_from'") == "before the bulk delete");
+}
+
+namespace {
+
+std::string status_of(const test::TestDatabase& db) {
+    const auto s = db.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'");
+    return s.empty() ? "absent" : s;
+}
+
+}  // namespace
+
+TEST_CASE("e2e: tenant move copies, verifies, switches over, and leaves the rows here for the grace period",
+          "[e2e][portability]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    const std::string rows_here = "SELECT count(*) FROM public.tasks WHERE tenant_id = 1";
+    const auto tasks_here = two.here.query_value(rows_here);
+
+    auto dry = two.run({"tenant", "move", "acme", "--to", "peer", "--dry-run"});
+    INFO(dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(dry.err.find("would move tenant 'acme' to --to peer") != std::string::npos);
+    CHECK(status_of(two.here) == "active");
+    CHECK(status_of(two.there) == "absent");
+
+    auto moved = two.run({"tenant", "move", "acme", "--to", "peer", "--grace", "0s", "-o", "json"});
+    INFO(moved.err);
+    CHECK(moved.exit_code == 0);
+    CHECK(moved.err.find("moved tenant 'acme' to --to peer") != std::string::npos);
+    const auto out = nlohmann::json::parse(moved.out);
+    CHECK(out[0]["steps"] == "froze,drained,copied,verified,activated,retired");
+    CHECK(status_of(two.here) == "moved");
+    CHECK(status_of(two.there) == "active");
+    CHECK(two.acme_rows_there() == "10");
+    CHECK(two.here.query_value(rows_here) == tasks_here);  // kept for the grace period
+    CHECK(two.here.query_value("SELECT moved_to FROM tenantctl.tenants WHERE slug = 'acme'").find(two.there.name()) !=
+          std::string::npos);
+    CHECK(two.there.query_value("SELECT string_agg(metadata->>'phase', ',' ORDER BY id) FROM tenantctl.audit_log WHERE "
+                                "action = 'tenant.move'") == "frozen,arrived");  // its trail came along
+    CHECK(two.here.query_value("SELECT string_agg(metadata->>'phase', ',' ORDER BY id) FROM tenantctl.audit_log WHERE "
+                               "action = 'tenant.move'") == "frozen,moved");
+
+    // Here it is no longer the operator's to change; again is nothing to do.
+    auto suspend = two.run({"tenant", "suspend", "acme", "--reason", "billing"});
+    CHECK(suspend.exit_code == 5);
+    CHECK(suspend.err.find("cannot suspend tenant 'acme': it has moved to another database") != std::string::npos);
+    auto again = two.run({"tenant", "move", "acme", "--to", "peer"});
+    CHECK(again.exit_code == 0);
+    CHECK(again.err.find("has moved to --to peer already") != std::string::npos);
+    // After the grace period, maintain purges what was left here.
+    auto maintained = two.run({"maintain"});
+    INFO(maintained.err);
+    CHECK(status_of(two.here) == "purged");
+    CHECK(two.here.query_value(rows_here) == "0");
+    CHECK(two.acme_rows_there() == "10");
+}
+
+TEST_CASE("e2e: tenant move killed or cut off at every step resumes, never active in two places, never losing a row",
+          "[e2e][portability][fault]") {
+    struct Point {
+        std::string name;
+        int hit;
+        test::Fault fault;
+    };
+    const std::vector<Point> points = {
+        {"move.frozen", 1, test::Fault::kill},      {"move.drained", 1, test::Fault::kill},
+        {"copy.table", 1, test::Fault::kill},       {"copy.table", 2, test::Fault::kill},
+        {"copy.table", 3, test::Fault::kill},       {"copy.table", 4, test::Fault::kill},
+        {"move.copied", 1, test::Fault::kill},      {"move.verified", 1, test::Fault::kill},
+        {"move.activated", 1, test::Fault::kill},   {"copy.table", 2, test::Fault::terminate},
+        {"move.verified", 1, test::Fault::terminate},
+    };
+    for (const auto& point : points) {
+        DYNAMIC_SECTION(test::to_string(point.fault) << " at " << point.name << "@" << point.hit) {
+            TwoDatabases two;
+            two.remove_acme_there();
+            const std::vector<std::string> args = {"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme",
+                                                   "--to", "peer"};
+            auto faulted = test::run_with_fault(args, two.here, point.name, point.hit, point.fault);
+            INFO(faulted.err);
+            CHECK(faulted.exit_code == (point.fault == test::Fault::kill ? 128 + SIGKILL : 7));
+            // Never active in two places; the rows here are all still here.
+            CHECK_FALSE((status_of(two.here) == "active" && status_of(two.there) == "active"));
+            CHECK(status_of(two.here) == "moving");
+            CHECK(two.here.query_value("SELECT count(*) FROM public.tasks WHERE tenant_id = 1") == "3");
+            const auto there = status_of(two.there);
+            CHECK((there == "absent" || there == "moving" || there == "active"));
+            if (there == "absent") CHECK(two.acme_rows_there() == "0");  // the copy is all or nothing
+            // The app, reading the status, writes nowhere: here moving, there not active yet.
+
+            // Killed once more on the way, for good measure, then left to finish.
+            if (point.name == "move.frozen") {
+                auto twice = test::run_with_fault(args, two.here, "copy.table", 2, test::Fault::kill);
+                CHECK(twice.exit_code == 128 + SIGKILL);
+                CHECK(status_of(two.there) == "absent");
+            }
+            auto resumed = two.run({"tenant", "move", "acme", "--to", "peer"});
+            INFO(resumed.err);
+            CHECK(resumed.exit_code == 0);
+            CHECK(resumed.err.find("resumed and finished moving tenant 'acme'") != std::string::npos);
+            CHECK(status_of(two.here) == "moved");
+            CHECK(status_of(two.there) == "active");
+            CHECK(two.acme_rows_there() == "10");
+            CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+        }
+    }
+}

@@ -1149,7 +1149,7 @@ Snapshot plain_snapshot(const TestDatabase& db, const Pattern& p, const Register
     return s;
 }
 
-void remove_tenant(const TestDatabase& db, const Pattern& p, const std::string& tenancy_value, const std::string& tenant_id) {
+void remove_rows(const TestDatabase& db, const Pattern& p, const std::string& tenancy_value) {
     pqxx::connection c(db.conninfo());
     pqxx::work tx(c);
     tx.exec("SET LOCAL session_replication_role = replica");
@@ -1163,9 +1163,13 @@ void remove_tenant(const TestDatabase& db, const Pattern& p, const std::string& 
     for (std::size_t i = 0; i < p.relations.size(); ++i)
         tx.exec("DELETE FROM " + p.relations[i] + " t USING doomed_" + std::to_string(i) +
                 " d WHERE t.tableoid = d.toid AND t.ctid = d.tid");
-    tx.exec_params("DELETE FROM tenantctl.tenant_keys WHERE tenant_id = $1::uuid", tenant_id);
-    tx.exec_params("DELETE FROM tenantctl.tenants WHERE id = $1::uuid", tenant_id);
     tx.commit();
+}
+
+void remove_tenant(const TestDatabase& db, const Pattern& p, const std::string& tenancy_value, const std::string& tenant_id) {
+    remove_rows(db, p, tenancy_value);
+    db.exec("DELETE FROM tenantctl.tenant_keys WHERE tenant_id = '" + tenant_id + "'; DELETE FROM tenantctl.tenants WHERE id = '" +
+            tenant_id + "'");
 }
 
 std::string conninfo_for(const TestDatabase& db, const Pattern& p) {

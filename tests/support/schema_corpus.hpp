@@ -126,6 +126,10 @@ void encrypt_seeded(const TestDatabase& db, const Pattern& p, const Registered& 
 // neither tenant (see snapshot_tenant) are left out.
 Snapshot plain_snapshot(const TestDatabase& db, const Pattern& p, const Registered& ids);
 
+// Deletes every app row of one tenant at `db` (through p.tenant_predicate, rows picked first
+// and deleted after, with triggers and foreign keys off); its platform rows stay: what an app
+// bug or a mistaken bulk delete leaves, for `tenant restore-from` to repair.
+void remove_rows(const TestDatabase& db, const Pattern& p, const std::string& tenancy_value);
 // Deletes every row of one tenant at `db` (app rows through p.tenant_predicate, then its
 // platform row `tenant_id` and its data keys), as if it had never been there: the destination
 // of a tenant copy. Rows are picked first and deleted after, with triggers and foreign keys

@@ -91,6 +91,14 @@ TestDatabase::TestDatabase(bool with_platform) {
             tx.quote_name(with_platform ? template_name() : "template0"));
 }
 
+std::unique_ptr<TestDatabase> TestDatabase::copy_of(const TestDatabase& db) {
+    std::unique_ptr<TestDatabase> copy(new TestDatabase(Named{}, fmt::format("t_{}_{}", getpid(), random_suffix())));
+    pqxx::connection admin(server().conninfo("postgres"));
+    pqxx::nontransaction tx(admin);
+    tx.exec("CREATE DATABASE " + tx.quote_name(copy->m_name) + " TEMPLATE " + tx.quote_name(db.m_name));
+    return copy;
+}
+
 TestDatabase::~TestDatabase() {
     try {
         pqxx::connection admin(server().conninfo("postgres"));

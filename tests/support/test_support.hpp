@@ -31,6 +31,9 @@ public:
     ~TestDatabase();
     TestDatabase(const TestDatabase&) = delete;
     TestDatabase& operator=(const TestDatabase&) = delete;
+    // A copy of `db` as it is now (CREATE DATABASE ... TEMPLATE db): what restoring a backup of
+    // it to this point in time gives. Nothing may be connected to `db` while it is made.
+    static std::unique_ptr<TestDatabase> copy_of(const TestDatabase& db);
 
     const std::string& name() const { return m_name; }
     std::string conninfo() const;
@@ -41,6 +44,8 @@ public:
     std::string query_value(const std::string& sql) const;
 
 private:
+    struct Named {};
+    TestDatabase(Named, std::string name) : m_name(std::move(name)) {}
     std::string m_name;
 };
 

@@ -1,0 +1,61 @@
+// tenantctl tenant move
+#include <fmt/format.h>
+
+#include "cli/registry.hpp"
+#include "commands/commands.hpp"
+#include "core/portability/move.hpp"
+#include "core/util/strings.hpp"
+
+namespace tenantctl::commands {
+
+namespace {
+
+Records run_move(Context& ctx, const portability::MoveOptions& o) {
+    const auto result = portability::move(ctx, o);
+    if (result.dry_run)
+        ctx.log().info(fmt::format("would move tenant '{}' to --to {} ({}): {} rows copied, verified there and rolled "
+                                   "back; nothing was frozen",
+                                   o.slug, o.to, result.target, result.rows));
+    else if (!result.steps.empty())
+        ctx.log().info(fmt::format("{} tenant '{}' to --to {} ({}): {}; here it is moved, purged after {}",
+                                   result.resumed ? "resumed and finished moving" : "moved", o.slug, o.to, result.target,
+                                   util::join(result.steps, ", "), result.purge_after));
+    Records r = Records::table({"tenant", "to", "target", "steps", "rows", "purge_after"});
+    r.add({result.tenant, result.to, result.target, util::join(result.steps, ","), result.rows, result.purge_after});
+    return r;
+}
+
+}  // namespace
+
+void declare_tenant_move(cli::Registry& r) {
+    r.command<portability::MoveOptions>("tenant move", "Move one tenant into another database: copy, verify, switch over")
+        .positional("SLUG", &portability::MoveOptions::slug, "the tenant")
+        .complete(cli::Completer::tenant_slug)
+        .option("--to", &portability::MoveOptions::to, "the destination: a context of the config file", "CONTEXT")
+        .required()
+        .complete(cli::Completer::context)
+        .option("--to-master-key", &portability::MoveOptions::to_master_key,
+                "where the destination's master key is read from (env:NAME, file:PATH or cmd:COMMAND); default: the "
+                "master key in use here",
+                "SOURCE")
+        .option("--grace", &portability::MoveOptions::grace,
+                "how long the tenant's rows stay here once it has moved, before `maintain` purges them (default 7d)",
+                "DURATION")
+        .option("--drain-timeout", &portability::MoveOptions::drain_timeout,
+                "how long to wait for transactions that began before the freeze to end (default 30s)", "DURATION")
+        .mutating()
+        .description(
+            "The tenant becomes `moving` here (the app must pause its writes for any status but active: see the "
+            "README's contract), every transaction that began before that is waited for, the tenant is copied as "
+            "`tenant copy` copies it (one transaction at the destination, verified table by table before it commits), "
+            "both sides are compared again, the destination gets the tenant's status back, and here it becomes "
+            "`moved` (moved_to names the destination) and is purged by `maintain` after --grace. Each step is "
+            "committed before the next; a kill or a lost connection at any point is resumed by running the same "
+            "command again, and the tenant is never active in two databases. --dry-run runs the copy, verified, and "
+            "rolls it back without freezing anything.")
+        .example("tenantctl tenant move acme --to eu-west --dry-run")
+        .example("tenantctl tenant move acme --to eu-west --grace 14d")
+        .run(run_move);
+}
+
+}  // namespace tenantctl::commands

@@ -1,0 +1,56 @@
+// `tenant move SLUG --to CONTEXT`: the tenant leaves this database for another (issue 18).
+//
+// The contract with the app (README, "Moving a tenant"): the app reads tenants.status before
+// it writes a tenant's rows, and writes only for `active` (as it already must for `suspended`
+// and `pending_deletion`). During a move the tenant is `moving` on both sides, so the app
+// pauses its writes; afterwards it is served by the destination, and here it is `moved`, with
+// `moved_to` naming the destination (host, port, database, user).
+//
+// Steps, each committed before the next, each redone or skipped by a re-run, so a kill at any
+// point resumes (run the same command again) and the tenant is never active in two places
+// and never lost:
+//   1. freeze: here `active`/`suspended` -> `moving` (the status to restore is kept);
+//   2. drain: wait until every transaction here that began before the freeze has ended, so no
+//      write the app started under the old status can still commit (--drain-timeout);
+//   3. copy: `tenant copy` into the destination, where the tenant arrives `moving`: one
+//      transaction there, verified table by table before it commits (copy.hpp);
+//   4. verify: both sides compared again, table by table (count and checksum, diff.hpp);
+//   5. activate: the destination gets the tenant's status back (`active` or `suspended`);
+//   6. retire: here `moved`, its rows kept for --grace, then purged by `maintain`.
+// A step that finds its work done (the copy there, the destination active) goes on.
+// `--dry-run` runs the copy, verified, and rolls it back, without freezing anything.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tenantctl {
+class Context;
+}
+
+namespace tenantctl::portability {
+
+struct MoveOptions {
+    std::string slug;
+    std::string to;
+    std::optional<std::string> to_master_key;
+    std::string grace = "7d";           // how long the rows stay here once moved
+    std::string drain_timeout = "30s";  // how long to wait for transactions older than the freeze
+};
+
+struct MoveResult {
+    std::string tenant;
+    std::string tenant_id;
+    std::string to;
+    std::string target;
+    bool dry_run = false;
+    bool resumed = false;            // an earlier run had started the move
+    std::vector<std::string> steps;  // what this run did, in order: froze, drained, copied, verified, activated, retired
+    long long rows = 0;              // the rows the copy wrote (0 when an earlier run copied them)
+    std::string purge_after;         // when `maintain` purges what is left here
+};
+
+MoveResult move(Context& ctx, const MoveOptions& options);
+
+}  // namespace tenantctl::portability

@@ -23,6 +23,7 @@
 #include "core/tenants/lookup.hpp"
 #include "core/tenants/model.hpp"
 #include "core/util/failpoint.hpp"
+#include "core/util/progress.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
@@ -271,6 +272,9 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
             backup_total += t.backup;
         }
 
+        util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "restoring " + o.slug,
+                                    backup_total);
+        long long done = 0;
         if (result.mode == RestoreMode::replace) {
             if (!ctx.dry_run() &&
                 !ctx.confirm(fmt::format("replace tenant {}'s {} rows in {} tables here with the backup's {} rows?", o.slug,
@@ -283,6 +287,7 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
                                       [&](const model::Relation& r) { return chosen.contains(key_of(r)); },
                                       [&](const model::Relation& r) {
                                           report[key_of(r)].inserted = backup_prints[key_of(r)].rows;
+                                          progress.update(done += backup_prints[key_of(r)].rows);
                                           util::failpoint("restore.table");
                                       }});
         } else {
@@ -295,6 +300,7 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
                 const auto& pair = *std::find_if(pairs.begin(), pairs.end(), [&](const RelationPair& p) { return p.key == key_of(r); });
                 report[pair.key].inserted =
                     merge_table(backup, tx, theirs, r, *pair.target, pair, tenant.tenancy_value, n++);
+                progress.update(done += backup_prints[pair.key].rows);
                 util::failpoint("restore.table");
             }
             tx.exec("SET CONSTRAINTS ALL IMMEDIATE");

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <future>
+#include <memory>
 #include <map>
 
 #include "core/audit/append.hpp"
@@ -12,6 +14,7 @@
 #include "core/crypto/envelope.hpp"
 #include "core/crypto/master_key.hpp"
 #include "core/crypto/random.hpp"
+#include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/db/lock.hpp"
 #include "core/errors.hpp"
@@ -107,17 +110,60 @@ CopyIdentity identity_at_destination(const tenants::TenantRef& tenant, const Cop
 struct CopyHashKey {
     std::string ipad_sql = "decode(current_setting('tenantctl.copy_ipad'), 'hex')";
     std::string opad_sql = "decode(current_setting('tenantctl.copy_opad'), 'hex')";
-    void install(pqxx::transaction_base& src) const {
+    std::string ipad_hex, opad_hex;  // empty: no key (not anonymizing)
+
+    static CopyHashKey make() {
+        CopyHashKey k;
         const std::string key = crypto::random_bytes(32);
         std::string ipad(64, '\x36'), opad(64, '\x5c');
         for (std::size_t i = 0; i < key.size(); ++i) {
             ipad[i] = static_cast<char>(ipad[i] ^ key[i]);
             opad[i] = static_cast<char>(opad[i] ^ key[i]);
         }
-        src.exec_params("SELECT set_config('tenantctl.copy_ipad', $1, true), set_config('tenantctl.copy_opad', $2, true)",
-                        crypto::hex_encode(ipad), crypto::hex_encode(opad));
+        k.ipad_hex = crypto::hex_encode(ipad);
+        k.opad_hex = crypto::hex_encode(opad);
+        return k;
+    }
+    void install(pqxx::transaction_base& tx) const {
+        if (ipad_hex.empty()) return;
+        tx.exec_params("SELECT set_config('tenantctl.copy_ipad', $1, true), set_config('tenantctl.copy_opad', $2, true)",
+                       ipad_hex, opad_hex);
     }
 };
+
+// The source's fingerprints of what the destination must hold, computed on a second
+// connection to the source in the copy's own snapshot (pg_export_snapshot), while the first
+// streams the rows: the checksum pass no longer adds its time to the copy's.
+std::future<std::vector<Fingerprint>> source_fingerprints(Context& ctx, pqxx::transaction_base& src,
+                                                          const model::TenantData& data,
+                                                          const std::vector<RelationPair>& pairs,
+                                                          const std::vector<std::vector<std::string>>& verified,
+                                                          const RowTransform& transform, const CopyHashKey& key,
+                                                          const std::string& tenancy_value) {
+    const std::string snapshot = src.exec1("SELECT pg_export_snapshot()")[0].c_str();
+    auto connection = std::shared_ptr<pqxx::connection>(db::connect(ctx.conninfo(), "tenantctl copy (checksums)"));
+    return std::async(std::launch::async, [&ctx, &data, &pairs, &verified, &transform, key, tenancy_value, snapshot,
+                                           connection] {
+        Snapshot side(*connection);
+        side.exec("SET TRANSACTION SNAPSHOT " + side.quote(snapshot));
+        model::enter_tenant(ctx, side, tenancy_value);
+        use_canonical_text(side);
+        key.install(side);
+        std::vector<Fingerprint> out;
+        for (std::size_t i = 0; i < pairs.size(); ++i) {
+            const auto& pair = pairs[i];
+            if (!pair.source) {
+                out.push_back(Fingerprint{});
+                continue;
+            }
+            std::vector<std::string> values;
+            for (const auto& c : verified[i]) values.push_back(transform.value(*pair.source, *pair.source->column(c)));
+            out.push_back(fingerprint_values(side, pair.source->name.quoted(), values,
+                                             data.tenant_predicate(*pair.source, "t", 1), tenancy_value));
+        }
+        return out;
+    });
+}
 
 }  // namespace
 
@@ -187,9 +233,10 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                     transform.set(*tt, c->name, fmt::format("{}::{}", src.quote(as.slug), c->type));
         }
         std::optional<crypto::FernetKey> new_data_key;
+        CopyHashKey hash_key;
         if (o.anonymize) {
             new_data_key = crypto::FernetKey::generate();
-            const CopyHashKey hash_key;
+            hash_key = CopyHashKey::make();
             hash_key.install(src);
             const auto map = gdpr::load_data_map(ctx, data);
             const auto now = std::chrono::duration_cast<std::chrono::seconds>(ctx.now().time_since_epoch()).count();
@@ -245,20 +292,17 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             for (const auto& c : pairs[i].compared_columns)
                 if (!pairs[i].source || !transform.changes(*pairs[i].source) || !pairs[i].source->column(c)->generated)
                     verified[i].push_back(c);
-        std::vector<Fingerprint> expected;
+        auto expected_later = source_fingerprints(ctx, src, *data, pairs, verified, transform, hash_key, tenant.tenancy_value);
+        // Row counts for the progress line (cheap: an index scan each).
+        std::map<std::string, long long> rows_of;
         long long total = 0;
-        for (std::size_t i = 0; i < pairs.size(); ++i) {
-            const auto& pair = pairs[i];
-            if (pair.source) {
-                std::vector<std::string> values;
-                for (const auto& c : verified[i]) values.push_back(transform.value(*pair.source, *pair.source->column(c)));
-                expected.push_back(fingerprint_values(src, pair.source->name.quoted(), values,
-                                                      data->tenant_predicate(*pair.source, "t", 1), tenant.tenancy_value));
-            } else {
-                expected.push_back(Fingerprint{});
-            }
-            total += expected.back().rows;
-        }
+        for (const auto& pair : pairs)
+            if (pair.source)
+                total += rows_of[pair.key] =
+                    src.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {}", pair.source->name.quoted(),
+                                                 data->tenant_predicate(*pair.source, "t", 1)),
+                                     tenant.tenancy_value)[0]
+                        .as<long long>();
 
         copy_tenant_row(ctx, src, dst, tenant.id, as, o.anonymize);
         if (new_data_key) {
@@ -277,8 +321,6 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         }
 
         util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "copying " + o.slug, total);
-        std::map<std::string, long long> rows_of;
-        for (std::size_t i = 0; i < pairs.size(); ++i) rows_of[pairs[i].key] = expected[i].rows;
         long long done = 0;
         RowsCopy rows{*data, transform, src.quote(tenant.tenancy_value), as.tenancy_value(), {},
                       [&](const model::Relation& r) {
@@ -288,6 +330,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                       }};
         copy_tenant_rows(src, dst, rows);
 
+        const auto expected = expected_later.get();
         // Proof, read back inside the destination's transaction: each table's rows of the tenant
         // are the source's, value for value. A trigger that changed a row, a default that
         // differs, a value that did not survive its text: the copy is rolled back.

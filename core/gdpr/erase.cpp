@@ -20,6 +20,7 @@
 #include "core/gdpr/register.hpp"
 #include "core/gdpr/session.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/tenants/moving.hpp"
 #include "core/util/atomic_file.hpp"
 #include "core/util/strings.hpp"
 
@@ -136,6 +137,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     // run would (a kept row's foreign key, a type a strategy cannot write) and exits the same.
     pqxx::work tx(ctx.db());
     auto s = open_session(ctx, tx, o.tenant, o.selector);
+    tenants::require_not_moving(s.tenant, "erase a data subject");
     if (o.request) require_open_request(ctx, tx, s.tenant.id, *o.request, "erase");
     const auto& map = s.map;
     const model::TenantData& md = *map.model;

@@ -15,6 +15,7 @@
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/tenants/model.hpp"
+#include "core/tenants/moving.hpp"
 #include "core/util/duration.hpp"
 
 namespace tenantctl::keys {
@@ -139,8 +140,14 @@ std::vector<KeyVersion> list_versions(Context& ctx, pqxx::transaction_base& tx, 
 std::vector<tenants::TenantRef> target_tenants(Context& ctx, const std::optional<std::string>& slug, bool all) {
     if (slug.has_value() == all) throw UsageError("give exactly one of --tenant SLUG or --all");
     pqxx::read_transaction tx(ctx.db());
-    if (all) return tenants::list_live(ctx, tx);
-    return {tenants::resolve(ctx, tx, *slug)};
+    if (all) {
+        auto live = tenants::list_live(ctx, tx);
+        std::erase_if(live, [](const tenants::TenantRef& t) { return tenants::is_moving_or_moved(t); });
+        return live;
+    }
+    auto t = tenants::resolve(ctx, tx, *slug);
+    tenants::require_not_moving(t, "change the data keys");
+    return {t};
 }
 
 Records rotate(Context& ctx, const RotateOptions& o) {

@@ -11,6 +11,8 @@
 #include <thread>
 
 #include "core/config/config.hpp"
+#include "core/gdpr/erase.hpp"
+#include "core/keys/data_keys.hpp"
 #include "core/portability/move.hpp"
 #include "tests/support/schema_corpus.hpp"
 #include "tests/support/test_support.hpp"
@@ -153,4 +155,27 @@ TEST_CASE("tenant move on every pattern: the tenant is there, verified, and move
         CHECK(corpus::snapshot_tenant(s.there, p, p.tenant_a) == mine);
         CHECK(corpus::snapshot_tenant(s.here, p, p.tenant_a) == mine);  // until the grace period ends
     });
+}
+
+TEST_CASE("tenant move: once moved, key rotation and erasure refuse the tenant here, and --all fan-outs leave it out",
+          "[integration][portability]") {
+    MoveSetup s(corpus::get("composite_fk"));
+    s.move();
+    const auto cfg = config::parse_config(s.p.config_yaml, "x.yaml");
+    GlobalOptions yes;
+    yes.yes = true;
+    test::TestContext tc(s.here, cfg, yes);
+    const std::string versions = "SELECT count(*) FROM tenantctl.tenant_keys";
+    const auto keys_before = s.here.query_value(versions);
+    keys::RotateOptions one;
+    one.tenant = "acme";
+    CHECK(exit_of([&] { keys::rotate(tc.ctx(), one); }) == Exit::refused);
+    keys::RotateOptions all;
+    all.all = true;
+    const auto rotated = keys::rotate(tc.ctx(), all);
+    CHECK(rotated.rows.size() == 1);  // globex only
+    CHECK(std::stoi(s.here.query_value(versions)) == std::stoi(keys_before) + 1);
+    CHECK(exit_of([&] {
+              gdpr::erase_subject(tc.ctx(), {"acme", s.p.subject_a, std::nullopt, false, std::nullopt});
+          }) == Exit::refused);
 }

@@ -41,6 +41,10 @@ void declare_all(Registry& r) {
             "Seals the audit log, premakes and prunes partitions, purges tenants past their grace period, rotates "
             "and re-encrypts keys, retires JWT keys and reports overdue GDPR requests, each only when due, and "
             "can write Prometheus metrics for alerting.");
+    r.group("citus", "Place the app's tables on a Citus cluster",
+            "On a Citus coordinator `tenantctl init` places the platform's tables; `citus distribute` places the "
+            "app's: tables with the tenancy column distributed by it and colocated, the app's tenants table a "
+            "reference table. `doctor` checks the placement, the nodes, the app role and RLS on every shard.");
     r.group("completion", "Print shell completion scripts",
             "Completes commands, options, option values and, from the database, tenant slugs and JWT key ids.");
     r.group("config", "Show the config file's contexts and choose the current one",
@@ -66,6 +70,7 @@ void declare_all(Registry& r) {
     commands::declare_tenant_diff(r);
     commands::declare_tenant_restore_from(r);
     commands::declare_tenant_move(r);
+    commands::declare_tenant_placement(r);
     commands::declare_keys(r);
     commands::declare_keys_jwt(r);
     commands::declare_apikey(r);
@@ -73,6 +78,7 @@ void declare_all(Registry& r) {
     commands::declare_gdpr(r);
     commands::declare_audit(r);
     commands::declare_maintain(r);
+    commands::declare_citus(r);
     commands::declare_completion(r);
     commands::declare_version_help(r);
     commands::declare_config(r);

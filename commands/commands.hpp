@@ -9,6 +9,7 @@ namespace tenantctl::commands {
 
 void declare_sandbox(cli::Registry& r);
 void declare_init(cli::Registry& r);
+void declare_citus(cli::Registry& r);
 void declare_doctor(cli::Registry& r);
 void declare_completion(cli::Registry& r);
 void declare_migrate(cli::Registry& r);
@@ -20,6 +21,7 @@ void declare_tenant_change(cli::Registry& r);
 void declare_tenant_purge(cli::Registry& r);
 void declare_tenant_apply(cli::Registry& r);
 void declare_tenant_diff(cli::Registry& r);
+void declare_tenant_placement(cli::Registry& r);
 void declare_tenant_copy(cli::Registry& r);
 void declare_tenant_restore_from(cli::Registry& r);
 void declare_tenant_move(cli::Registry& r);

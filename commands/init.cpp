@@ -6,15 +6,14 @@
 #include "cli/registry.hpp"
 #include "commands/commands.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::commands {
 
 namespace {
 
-struct InitOptions {};
-
-Records run_init(Context& ctx, const InitOptions&) {
-    auto result = platform::init(ctx);
+Records run_init(Context& ctx, const platform::InitOptions& o) {
+    auto result = platform::init(ctx, o);
     if (result.applied.empty())
         ctx.log().info(fmt::format("platform schema '{}' is up to date (version {})", ctx.schema(), result.to_version));
     else if (ctx.dry_run())
@@ -22,6 +21,11 @@ Records run_init(Context& ctx, const InitOptions&) {
     else
         ctx.log().info(fmt::format("platform schema '{}' upgraded from version {} to {}", ctx.schema(),
                                    result.from_version, result.to_version));
+    if (result.citus)
+        ctx.log().info(result.placed.empty()
+                           ? std::string("citus: every platform table is already placed on the cluster")
+                           : fmt::format("citus: {} {} platform table(s): {}", ctx.dry_run() ? "would place" : "placed",
+                                         result.placed.size(), util::join(result.placed, "; ")));
     Records r = Records::table({"version", "migration", "status"});
     for (const auto& m : platform::embedded_migrations()) {
         std::string label = fmt::format("{:04}_{}", m.version, m.name);
@@ -37,13 +41,20 @@ Records run_init(Context& ctx, const InitOptions&) {
 }  // namespace
 
 void declare_init(cli::Registry& r) {
-    r.command<InitOptions>("init", "Install or upgrade the platform schema (idempotent)")
+    r.command<platform::InitOptions>("init", "Install or upgrade the platform schema (idempotent)")
+        .flag("--citus", &platform::InitOptions::require_citus,
+              "require a Citus coordinator (without it init refuses instead of installing a single-node schema)")
         .description("Applies the platform migrations compiled into this binary that the database lacks, each "
                      "in its own transaction, under an advisory lock, and records an audit event. Safe to run "
-                     "on every deploy.")
+                     "on every deploy. On a Citus coordinator (the citus extension is installed; detected) the "
+                     "platform tables that hold tenant rows are then distributed by tenant_id in one colocation "
+                     "group and the others become reference tables; a database that gained Citus after its "
+                     "first init is converted in place, its rows copied into the shards. `tenantctl citus "
+                     "distribute` does the same for the app's tables.")
         .mutating()
         .example("tenantctl init")
         .example("tenantctl init --dry-run")
+        .example("tenantctl init --citus")
         .run(run_init);
 }
 

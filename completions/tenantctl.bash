@@ -20,6 +20,8 @@ _tenantctl_is_node() {
         'audit stats') return 0 ;;
         'audit tail') return 0 ;;
         'audit verify') return 0 ;;
+        'citus') return 0 ;;
+        'citus distribute') return 0 ;;
         'completion') return 0 ;;
         'config') return 0 ;;
         'config current-context') return 0 ;;
@@ -77,14 +79,17 @@ _tenantctl_is_node() {
         'tenant create') return 0 ;;
         'tenant delete') return 0 ;;
         'tenant diff') return 0 ;;
+        'tenant isolate') return 0 ;;
         'tenant list') return 0 ;;
         'tenant move') return 0 ;;
+        'tenant place') return 0 ;;
         'tenant purge') return 0 ;;
         'tenant restore') return 0 ;;
         'tenant restore-from') return 0 ;;
         'tenant resume') return 0 ;;
         'tenant show') return 0 ;;
         'tenant suspend') return 0 ;;
+        'tenant top') return 0 ;;
         'tenant update') return 0 ;;
         'version') return 0 ;;
     esac
@@ -93,10 +98,11 @@ _tenantctl_is_node() {
 
 _tenantctl_children() {
     case "$1" in
-        '') printf '%s\n' 'apikey	Issue, list, revoke and rotate tenants'\'' API keys' 'audit	Query, follow, seal, verify and maintain the audit log' 'completion	Print the completion script for bash, zsh or fish' 'config	Show the config file'\''s contexts and choose the current one' 'doctor	Check connectivity, versions and row-level security' 'gdpr	Export and erase personal data' 'help	Show the help of a command: tenantctl help tenant purge' 'init	Install or upgrade the platform schema (idempotent)' 'keys	Tenant data keys, re-encryption, the master key and JWT signing keys' 'maintain	Run every due housekeeping task once (for cron and systemd timers)' 'migrate	Apply the application'\''s SQL migrations: checksummed, locked,...' 'sandbox	Run a throwaway local PostgreSQL server for demos, development and tests' 'tenant	Create, change, suspend, delete and purge tenants' 'version	Print the client'\''s version, and the server'\''s and the platform schema'\''s' ;;
+        '') printf '%s\n' 'apikey	Issue, list, revoke and rotate tenants'\'' API keys' 'audit	Query, follow, seal, verify and maintain the audit log' 'citus	Place the app'\''s tables on a Citus cluster' 'completion	Print the completion script for bash, zsh or fish' 'config	Show the config file'\''s contexts and choose the current one' 'doctor	Check connectivity, versions and row-level security' 'gdpr	Export and erase personal data' 'help	Show the help of a command: tenantctl help tenant purge' 'init	Install or upgrade the platform schema (idempotent)' 'keys	Tenant data keys, re-encryption, the master key and JWT signing keys' 'maintain	Run every due housekeeping task once (for cron and systemd timers)' 'migrate	Apply the application'\''s SQL migrations: checksummed, locked,...' 'sandbox	Run a throwaway local PostgreSQL server for demos, development and tests' 'tenant	Create, change, suspend, delete and purge tenants' 'version	Print the client'\''s version, and the server'\''s and the platform schema'\''s' ;;
         'apikey') printf '%s\n' 'create	Issue an API key for a tenant (the plaintext is shown once)' 'list	List a tenant'\''s API keys (never the keys themselves)' 'revoke	Revoke an API key at once' 'rotate	Issue a replacement key' ;;
         'audit') printf '%s\n' 'import	Backfill the audit log from an existing audit table or an NDJSON file' 'partitions	List, premake and prune the audit log'\''s monthly partitions' 'query	Search a tenant'\''s audit events in a time window, newest first' 'record	Append an audit event from a script or runbook' 'seal	Extend each tenant'\''s hash chain over events not yet sealed (run from...' 'stats	Count audit events by action, actor, day or hour' 'tail	Show a tenant'\''s newest events' 'verify	Recompute the hash chains and report the first tampered event' ;;
         'audit partitions') printf '%s\n' 'ensure	Create the coming months'\'' partitions ahead of time' 'list	List the audit log'\''s partitions with range, rows and size' 'prune	Archive whole months older than a cutoff, then drop them' ;;
+        'citus') printf '%s\n' 'distribute	Distribute the app'\''s tenant tables by their tenancy column' ;;
         'config') printf '%s\n' 'current-context	Print the context commands use (--context, else current_context)' 'get-contexts	List the config file'\''s contexts' 'use-context	Set current_context in the config file' 'view	Print the config file with passwords masked' ;;
         'gdpr') printf '%s\n' 'erase	Erase one data subject as the data map says, with a receipt' 'export	Export one data subject'\''s data, or a whole tenant' 'lint	List tenant-scoped columns the data map does not classify (exit 3)' 'requests	The register of data-subject requests and their one-month deadlines' ;;
         'gdpr requests') printf '%s\n' 'add	Register a request received now, to answer within a month' 'close	Close a GDPR request (the person was answered)' 'list	List GDPR requests with their due dates' 'show	Show one GDPR request, with its erasure receipt' ;;
@@ -104,7 +110,7 @@ _tenantctl_children() {
         'keys jwt') printf '%s\n' 'activate	Make the next key the signing key' 'list	List JWT signing keys with their states' 'retire	Retire a next or retiring signing key now (drops it from the JWKS)' 'rotate	Create the next JWT signing key (published, not yet signing)' ;;
         'migrate') printf '%s\n' 'adopt	Take over the history another migration tool recorded' 'baseline	Record VERSION as already applied, for an existing database' 'down	Revert the newest migrations (one by default)' 'lint	Flag dangerous statements in migration files (offline' 'new	Create a migration file in the directory'\''s layout (default...' 'plan	Print the SQL `migrate up` would run, per target' 'repair	Fix the ledger after a human intervened (audited)' 'status	Show applied, pending, failed and changed migrations' 'up	Apply pending migrations: the shared schema, then every tenant schema' 'verify	Check that every applied migration still matches its file (exit 8 if...' ;;
         'sandbox') printf '%s\n' 'down	Stop the sandbox server and delete its data' 'env	Print shell exports that point tenantctl at the sandbox' 'psql	Open psql on the sandbox' 'status	Show whether the sandbox runs, and where' 'up	Start the sandbox server (created on first use) and print its URL' ;;
-        'tenant') printf '%s\n' 'adopt	Register the app'\''s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant'\''s data here with another database' 'list	List tenants' 'move	Move one tenant into another database: copy, verify, switch over' 'purge	Irreversibly delete a tenant'\''s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'restore-from	Bring one tenant'\''s rows back from a backup restored to a scratch server' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant'\''s name, plan, region, settings or flags' ;;
+        'tenant') printf '%s\n' 'adopt	Register the app'\''s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant'\''s data here with another database' 'isolate	Citus: give a tenant shards of its own' 'list	List tenants' 'move	Move one tenant into another database: copy, verify, switch over' 'place	Citus: move a tenant'\''s shards to another node' 'purge	Irreversibly delete a tenant'\''s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'restore-from	Bring one tenant'\''s rows back from a backup restored to a scratch server' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'top	Citus: the busiest tenants by CPU, from citus_stat_tenants' 'update	Change a tenant'\''s name, plan, region, settings or flags' ;;
     esac
 }
 
@@ -129,6 +135,7 @@ _tenantctl_options() {
         'gdpr requests add') printf '%s\n' '--tenant	tenant slug' '--kind	what was asked' '--subject	a reference to the person (e.g. id:KEY' '--received	when it was received (RFC 3339' '--note	free text' ;;
         'gdpr requests close') printf '%s\n' '--note	why or how it was closed' ;;
         'gdpr requests list') printf '%s\n' '--tenant	only this tenant' '--open	only requests not yet answered' '--overdue	only open requests past their due date' ;;
+        'init') printf '%s\n' '--citus	require a Citus coordinator (without it init refuses instead of...' ;;
         'keys destroy') printf '%s\n' '--tenant	the tenant' '--version	the key version' '--force	destroy even though values still use it: they become unreadable' ;;
         'keys jwt activate') printf '%s\n' '--force	activate even if the key was published less than 5 minutes ago' '--retire-previous	drop the previous key from the JWKS at once (leaked key: its tokens...' ;;
         'keys jwt rotate') printf '%s\n' '--alg	RS256 (default: keys.jwt_alg) or ES256' ;;
@@ -159,14 +166,17 @@ _tenantctl_options() {
         'tenant create') printf '%s\n' '--name	display name' '--plan	billing plan' '--region	where the tenant'\''s data lives' '--id	use this UUID instead of a random one' '--key	the value the app'\''s tenancy columns hold for this tenant, when it is...' '--admin-email	the tenant'\''s administrative contact' '--isolation	shared (RLS) or schema' '--if-not-exists	succeed without changes when the slug exists' ;;
         'tenant delete') printf '%s\n' '--grace	how long until it may be purged (default 30d)' '--reason	why' ;;
         'tenant diff') printf '%s\n' '--against	the other database: a context of the config file' ;;
-        'tenant list') printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region' ;;
+        'tenant isolate') printf '%s\n' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant'\''s...' ;;
+        'tenant list') printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region' '--by-node	Citus: add the node that holds each tenant'\''s shard, and group the...' ;;
         'tenant move') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant'\''s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to end...' ;;
+        'tenant place') printf '%s\n' '--node	the node to put it on, as pg_dist_node names it' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant'\''s...' '--whole-shard	move a shard the tenant shares with others, and them with it...' ;;
         'tenant purge') printf '%s\n' '--due	purge every tenant whose grace period has ended' '--force	purge even if the tenant is not pending deletion or its grace period...' '--batch-size	rows per transaction (default 5000)' '--max-duration	stop between batches after this long' ;;
         'tenant restore') printf '%s\n' '--force	restore even after the grace period ended (if not purged)' ;;
         'tenant restore-from') printf '%s\n' '--mode	replace: the tenant'\''s rows become the backup'\''s' '--tables	only these tables (schema.table or table, comma-separated or repeated)' '--point-in-time-note	what the backup is ("PITR 2026-12-01 09:00 UTC, before the bulk...' ;;
         'tenant resume') printf '%s\n' '--reason	why' ;;
         'tenant show') printf '%s\n' '--events	how many recent audit events to include (default 10)' ;;
         'tenant suspend') printf '%s\n' '--reason	why' ;;
+        'tenant top') printf '%s\n' '--limit	how many tenants (default 10)' ;;
         'tenant update') printf '%s\n' '--name	new display name' '--plan	new plan' '--region	new region' '--admin-email	new administrative contact' '--set	set a setting (repeatable)' '--unset	remove a setting (repeatable)' '--flag	turn a feature flag on or off (repeatable)' ;;
         'version') printf '%s\n' '--client	only the client' ;;
     esac
@@ -234,6 +244,12 @@ _tenantctl_values() {
         'tenant move|--grace') :; return 0 ;;
         'tenant move|--drain-timeout') :; return 0 ;;
         'tenant move|@1') printf '%s\n' 'tenants'; return 4 ;;
+        'tenant isolate|--transfer-mode') printf '%s\n' 'auto' 'force_logical' 'block_writes'; return 0 ;;
+        'tenant isolate|@1') printf '%s\n' 'tenants'; return 4 ;;
+        'tenant place|--node') :; return 0 ;;
+        'tenant place|--transfer-mode') printf '%s\n' 'auto' 'force_logical' 'block_writes'; return 0 ;;
+        'tenant place|@1') printf '%s\n' 'tenants'; return 4 ;;
+        'tenant top|--limit') :; return 0 ;;
         'keys status|--tenant') printf '%s\n' 'tenants'; return 4 ;;
         'keys rotate|--tenant') printf '%s\n' 'tenants'; return 4 ;;
         'keys rotate|--batch-size') :; return 0 ;;

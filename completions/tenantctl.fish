@@ -38,6 +38,10 @@ function __tenantctl_is_node
             return 0
         case 'audit verify'
             return 0
+        case 'citus'
+            return 0
+        case 'citus distribute'
+            return 0
         case 'completion'
             return 0
         case 'config'
@@ -152,9 +156,13 @@ function __tenantctl_is_node
             return 0
         case 'tenant diff'
             return 0
+        case 'tenant isolate'
+            return 0
         case 'tenant list'
             return 0
         case 'tenant move'
+            return 0
+        case 'tenant place'
             return 0
         case 'tenant purge'
             return 0
@@ -168,6 +176,8 @@ function __tenantctl_is_node
             return 0
         case 'tenant suspend'
             return 0
+        case 'tenant top'
+            return 0
         case 'tenant update'
             return 0
         case 'version'
@@ -179,13 +189,15 @@ end
 function __tenantctl_children
     switch "$argv[1]"
         case ''
-            printf '%s\n' 'apikey	Issue, list, revoke and rotate tenants\' API keys' 'audit	Query, follow, seal, verify and maintain the audit log' 'completion	Print the completion script for bash, zsh or fish' 'config	Show the config file\'s contexts and choose the current one' 'doctor	Check connectivity, versions and row-level security' 'gdpr	Export and erase personal data' 'help	Show the help of a command: tenantctl help tenant purge' 'init	Install or upgrade the platform schema (idempotent)' 'keys	Tenant data keys, re-encryption, the master key and JWT signing keys' 'maintain	Run every due housekeeping task once (for cron and systemd timers)' 'migrate	Apply the application\'s SQL migrations: checksummed, locked,...' 'sandbox	Run a throwaway local PostgreSQL server for demos, development and tests' 'tenant	Create, change, suspend, delete and purge tenants' 'version	Print the client\'s version, and the server\'s and the platform schema\'s'
+            printf '%s\n' 'apikey	Issue, list, revoke and rotate tenants\' API keys' 'audit	Query, follow, seal, verify and maintain the audit log' 'citus	Place the app\'s tables on a Citus cluster' 'completion	Print the completion script for bash, zsh or fish' 'config	Show the config file\'s contexts and choose the current one' 'doctor	Check connectivity, versions and row-level security' 'gdpr	Export and erase personal data' 'help	Show the help of a command: tenantctl help tenant purge' 'init	Install or upgrade the platform schema (idempotent)' 'keys	Tenant data keys, re-encryption, the master key and JWT signing keys' 'maintain	Run every due housekeeping task once (for cron and systemd timers)' 'migrate	Apply the application\'s SQL migrations: checksummed, locked,...' 'sandbox	Run a throwaway local PostgreSQL server for demos, development and tests' 'tenant	Create, change, suspend, delete and purge tenants' 'version	Print the client\'s version, and the server\'s and the platform schema\'s'
         case 'apikey'
             printf '%s\n' 'create	Issue an API key for a tenant (the plaintext is shown once)' 'list	List a tenant\'s API keys (never the keys themselves)' 'revoke	Revoke an API key at once' 'rotate	Issue a replacement key'
         case 'audit'
             printf '%s\n' 'import	Backfill the audit log from an existing audit table or an NDJSON file' 'partitions	List, premake and prune the audit log\'s monthly partitions' 'query	Search a tenant\'s audit events in a time window, newest first' 'record	Append an audit event from a script or runbook' 'seal	Extend each tenant\'s hash chain over events not yet sealed (run from...' 'stats	Count audit events by action, actor, day or hour' 'tail	Show a tenant\'s newest events' 'verify	Recompute the hash chains and report the first tampered event'
         case 'audit partitions'
             printf '%s\n' 'ensure	Create the coming months\' partitions ahead of time' 'list	List the audit log\'s partitions with range, rows and size' 'prune	Archive whole months older than a cutoff, then drop them'
+        case 'citus'
+            printf '%s\n' 'distribute	Distribute the app\'s tenant tables by their tenancy column'
         case 'config'
             printf '%s\n' 'current-context	Print the context commands use (--context, else current_context)' 'get-contexts	List the config file\'s contexts' 'use-context	Set current_context in the config file' 'view	Print the config file with passwords masked'
         case 'gdpr'
@@ -201,7 +213,7 @@ function __tenantctl_children
         case 'sandbox'
             printf '%s\n' 'down	Stop the sandbox server and delete its data' 'env	Print shell exports that point tenantctl at the sandbox' 'psql	Open psql on the sandbox' 'status	Show whether the sandbox runs, and where' 'up	Start the sandbox server (created on first use) and print its URL'
         case 'tenant'
-            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant\'s data here with another database' 'list	List tenants' 'move	Move one tenant into another database: copy, verify, switch over' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'restore-from	Bring one tenant\'s rows back from a backup restored to a scratch server' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'update	Change a tenant\'s name, plan, region, settings or flags'
+            printf '%s\n' 'adopt	Register the app\'s existing tenants (tenancy.tenants_table)' 'apply	Make the tenants match a manifest (declarative, idempotent)' 'copy	Copy one tenant, with its keys and every row of its data, into...' 'create	Create a tenant with its first data key' 'delete	Mark a tenant for deletion after a grace period' 'diff	Compare one tenant\'s data here with another database' 'isolate	Citus: give a tenant shards of its own' 'list	List tenants' 'move	Move one tenant into another database: copy, verify, switch over' 'place	Citus: move a tenant\'s shards to another node' 'purge	Irreversibly delete a tenant\'s data and destroy its keys' 'restore	Undo `tenant delete` within the grace period' 'restore-from	Bring one tenant\'s rows back from a backup restored to a scratch server' 'resume	Make a suspended tenant active again' 'show	Show one tenant: settings, flags, keys, row counts, recent audit events' 'suspend	Suspend a tenant until it is resumed' 'top	Citus: the busiest tenants by CPU, from citus_stat_tenants' 'update	Change a tenant\'s name, plan, region, settings or flags'
     end
 end
 
@@ -245,6 +257,8 @@ function __tenantctl_options
             printf '%s\n' '--note	why or how it was closed'
         case 'gdpr requests list'
             printf '%s\n' '--tenant	only this tenant' '--open	only requests not yet answered' '--overdue	only open requests past their due date'
+        case 'init'
+            printf '%s\n' '--citus	require a Citus coordinator (without it init refuses instead of...'
         case 'keys destroy'
             printf '%s\n' '--tenant	the tenant' '--version	the key version' '--force	destroy even though values still use it: they become unreadable'
         case 'keys jwt activate'
@@ -305,10 +319,14 @@ function __tenantctl_options
             printf '%s\n' '--grace	how long until it may be purged (default 30d)' '--reason	why'
         case 'tenant diff'
             printf '%s\n' '--against	the other database: a context of the config file'
+        case 'tenant isolate'
+            printf '%s\n' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant\'s...'
         case 'tenant list'
-            printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region'
+            printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region' '--by-node	Citus: add the node that holds each tenant\'s shard, and group the...'
         case 'tenant move'
             printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination\'s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant\'s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to end...'
+        case 'tenant place'
+            printf '%s\n' '--node	the node to put it on, as pg_dist_node names it' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant\'s...' '--whole-shard	move a shard the tenant shares with others, and them with it...'
         case 'tenant purge'
             printf '%s\n' '--due	purge every tenant whose grace period has ended' '--force	purge even if the tenant is not pending deletion or its grace period...' '--batch-size	rows per transaction (default 5000)' '--max-duration	stop between batches after this long'
         case 'tenant restore'
@@ -321,6 +339,8 @@ function __tenantctl_options
             printf '%s\n' '--events	how many recent audit events to include (default 10)'
         case 'tenant suspend'
             printf '%s\n' '--reason	why'
+        case 'tenant top'
+            printf '%s\n' '--limit	how many tenants (default 10)'
         case 'tenant update'
             printf '%s\n' '--name	new display name' '--plan	new plan' '--region	new region' '--admin-email	new administrative contact' '--set	set a setting (repeatable)' '--unset	remove a setting (repeatable)' '--flag	turn a feature flag on or off (repeatable)'
         case 'version'
@@ -468,6 +488,22 @@ function __tenantctl_values
         case 'tenant move|@1'
             printf '%s\n' 'tenants'
             return 4
+        case 'tenant isolate|--transfer-mode'
+            printf '%s\n' 'auto' 'force_logical' 'block_writes'
+            return 0
+        case 'tenant isolate|@1'
+            printf '%s\n' 'tenants'
+            return 4
+        case 'tenant place|--node'
+            return 0
+        case 'tenant place|--transfer-mode'
+            printf '%s\n' 'auto' 'force_logical' 'block_writes'
+            return 0
+        case 'tenant place|@1'
+            printf '%s\n' 'tenants'
+            return 4
+        case 'tenant top|--limit'
+            return 0
         case 'keys status|--tenant'
             printf '%s\n' 'tenants'
             return 4

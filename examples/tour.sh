@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The demo tour: one pass through every command group against a throwaway sandbox server.
-# Run it through examples/demo.sh, or directly with tenantctl on PATH.
+# Run it through examples/demo.sh, or directly with tenantctl on PATH; `tour.sh --citus` runs
+# the Citus variant.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 cd "$here"   # tenantctl.yaml and migrations/ are read from here
 export PGOPTIONS="-c client_min_messages=warning"
+
+# --citus: the same app on a Citus cluster (examples/tour_citus.sh).
+if [ "${1:-}" = --citus ]; then exec "$here/tour_citus.sh"; fi
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*" >&2; }
 run() { printf '$ %s\n' "$*" >&2; "$@"; }

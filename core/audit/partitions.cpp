@@ -60,6 +60,10 @@ std::int64_t create_month(pqxx::transaction_base& tx, std::string_view schema, y
     // Only writers of rows that belong in the default partition wait for this lock.
     tx.exec0("LOCK TABLE " + def + " IN ACCESS EXCLUSIVE MODE");
     tx.exec0(fmt::format("CREATE TABLE {} (LIKE {} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)", table, parent));
+    // The log has no primary key, and logical replication (Citus moving or isolating a tenant's
+    // shards, core/citus/placement.cpp) needs a replica identity to carry a row's update or
+    // delete. The log is append-only, so the whole-row identity costs nothing in practice.
+    tx.exec0(fmt::format("ALTER TABLE {} REPLICA IDENTITY FULL", table));
     // A validated CHECK matching the bounds lets ATTACH skip scanning the new table.
     tx.exec0(fmt::format("ALTER TABLE {} ADD CONSTRAINT {} CHECK (occurred_at >= '{}' AND occurred_at < '{}')", table,
                          db::quote_ident(name + "_range"), from, to));

@@ -246,18 +246,34 @@ std::optional<std::string> PasswordPrompt::ask_once(const std::string& user) {
     return m_typed;
 }
 
+namespace {
+
+// On a Citus coordinator a transaction that has read or written several shards in parallel
+// cannot then modify a reference table ("cannot modify table "tenants" because there was a
+// parallel operation on a distributed table"), and tenantctl's transactions do exactly that
+// (check the tenant's keys, then update its row). Sequential mode makes them valid; single-
+// tenant work is routed to one shard anyway. A no-op on a server without Citus.
+std::unique_ptr<pqxx::connection> prepared_for_citus(std::unique_ptr<pqxx::connection> c) {
+    pqxx::nontransaction tx(*c);
+    tx.exec("SELECT set_config('citus.multi_shard_modify_mode', 'sequential', false) "
+            "FROM pg_catalog.pg_extension WHERE extname = 'citus'");
+    return c;
+}
+
+}  // namespace
+
 std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view application_name) {
     const std::string& conninfo = info.conninfo;
     const std::string app = std::string(application_name).substr(0, 63);
     std::optional<std::string> password = info.password ? info.password->typed() : std::nullopt;
     try {
         try {
-            return std::make_unique<pqxx::connection>(startup_conninfo(conninfo, app, password));
+            return prepared_for_citus(std::make_unique<pqxx::connection>(startup_conninfo(conninfo, app, password)));
         } catch (const pqxx::broken_connection& e) {
             if (password || !info.password || !needs_password(e.what())) throw;
             password = info.password->ask_once(login_user(conninfo));
             if (!password) throw;
-            return std::make_unique<pqxx::connection>(startup_conninfo(conninfo, app, password));
+            return prepared_for_citus(std::make_unique<pqxx::connection>(startup_conninfo(conninfo, app, password)));
         }
     } catch (const pqxx::broken_connection& e) {
         if (needs_password(e.what()))

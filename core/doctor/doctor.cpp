@@ -6,6 +6,7 @@
 #include <map>
 
 #include "core/audit/doctor_checks.hpp"
+#include "core/citus/doctor_checks.hpp"
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
@@ -160,6 +161,13 @@ const std::vector<CheckDef>& checks() {
         {"gdpr_map", "the data map names existing tables and columns and classifies every tenant-scoped column",
          gdpr::check_data_map},
         {"gdpr_requests", "no GDPR request is open past its due date (one month)", gdpr::check_overdue_requests},
+        {"citus_nodes", "Citus: every node is active and reaches every other", citus::check_nodes},
+        {"citus_tables",
+         "Citus: every table with tenant rows is distributed by its tenancy column and colocated, the shared ones "
+         "are reference tables",
+         citus::check_tables},
+        {"citus_roles", "Citus: the application role may log in on every worker", citus::check_roles},
+        {"citus_rls", "Citus: every shard of an RLS-protected table has RLS and its policies", citus::check_rls},
         {"audit_partitions", "no audit rows wait in the default partition; the premake window's months exist",
          audit::check_partitions},
     };

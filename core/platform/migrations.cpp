@@ -4,6 +4,7 @@
 
 #include "core/audit/append.hpp"
 #include "core/audit/partitions.hpp"
+#include "core/citus/distribute.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
@@ -55,7 +56,7 @@ void create_version_table(pqxx::transaction_base& tx, std::string_view schema) {
 
 }  // namespace
 
-InitResult init(Context& ctx) {
+InitResult init(Context& ctx, const InitOptions& options) {
     const std::string& schema = ctx.schema();
     InitResult result;
     auto lock = ctx.lock("init");
@@ -89,7 +90,23 @@ InitResult init(Context& ctx) {
             tx.commit();
             ctx.log().debug(fmt::format("applied platform migration {}", label));
         }
-        if (ctx.dry_run()) return result;
+        {
+            pqxx::read_transaction tx(conn);
+            result.citus = citus::installed(tx);
+        }
+        if (options.require_citus && !result.citus)
+            throw Refused("--citus: this database has no citus extension",
+                          "CREATE EXTENSION citus on the coordinator and every worker, add the workers with "
+                          "citus_add_node(), then run init again");
+        if (ctx.dry_run()) {
+            if (result.citus && result.from_version > 0)
+                for (const auto& s : citus::distribute_platform(ctx))
+                    result.placed.push_back(s.table.display() + ": " + s.target.describe());
+            return result;
+        }
+        if (result.citus)
+            for (const auto& s : citus::distribute_platform(ctx))
+                result.placed.push_back(s.table.display() + ": " + s.target.describe());
         pqxx::work tx(conn);
         audit::ensure_partitions_in(tx, schema, ctx.now(), ctx.config().audit.premake, ctx.config().audit.retention);
         audit::Event event;
@@ -99,6 +116,7 @@ InitResult init(Context& ctx) {
         event.metadata = {{"from_version", result.from_version},
                           {"to_version", result.to_version},
                           {"applied", result.applied}};
+        if (result.citus) event.metadata["citus_placed"] = result.placed;
         audit::append(ctx, tx, event);
         tx.commit();
     } catch (...) {

@@ -43,12 +43,22 @@ struct InitResult {
     int from_version = 0;
     int to_version = 0;
     std::vector<std::string> applied;  // "0002_tenants_extra"
+    bool citus = false;                // the database is a Citus coordinator
+    // Citus: the platform tables placed by this run ("tenantctl.tenant_keys: distributed by tenant_id").
+    std::vector<std::string> placed;
+};
+
+struct InitOptions {
+    bool require_citus = false;  // --citus: refuse unless the citus extension is there
 };
 
 // Installs or upgrades the platform schema: takes the 'init' advisory lock, applies every
 // missing migration in one transaction each (with its version row), creates the current
 // audit partitions, and records an audit event. Idempotent. With dry_run, only reports.
-InitResult init(Context& ctx);
+// On a Citus coordinator (the citus extension is installed) it then places the platform
+// tables on the cluster (core/citus/distribute.hpp): an install that gained Citus later is
+// converted in place, its rows copied into the shards.
+InitResult init(Context& ctx, const InitOptions& options = {});
 
 // Throws Refused with a hint to run `tenantctl init` when the schema is missing or older
 // than this binary needs. Feature commands call it before touching platform tables.

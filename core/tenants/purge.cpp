@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/audit/append.hpp"
+#include "core/citus/cluster.hpp"
 #include "core/context.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
@@ -107,11 +108,21 @@ RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
                                   fk.child.display(), fk.parent.display(), fk.constraint, data.tenancy_column()),
                       "add the tenancy column to it, or make the foreign key ON DELETE CASCADE");
     auto order = data.delete_order();
+    const bool on_citus = citus::installed(tx);
+    const auto placed = on_citus ? citus::placements(tx) : std::map<catalog::TableName, citus::Placement>{};
     for (const auto& fk : order.broken) {
         if (fk.child_columns_nullable) {
             plan.steps.push_back(Step{Step::nullify, &data.get(fk.child), fk.nullify_columns,
                                       "null:" + fk.child.display() + ":" + fk.constraint, false});
         } else {
+            // Citus does not pass SET CONSTRAINTS on to the workers: the shards would check the
+            // key at once, and the delete would fail halfway. Refuse before deleting anything.
+            if (citus::placement_of(placed, fk.child).kind == citus::Placement::Kind::distributed)
+                throw Refused(fmt::format("the foreign-key cycle through {} ({}) can only be broken by deferring "
+                                          "the key, and Citus does not defer keys on the workers' shards",
+                                          fk.child.display(), fk.constraint),
+                              "make the key's columns nullable (purge then nulls them first) or the key INITIALLY "
+                              "DEFERRED, or ON DELETE CASCADE");
             plan.deferred.push_back(db::quote_qualified(fk.child.schema, fk.constraint));
         }
     }

@@ -2,12 +2,15 @@
 
 #include <fmt/format.h>
 
+#include "core/citus/cluster.hpp"
+#include "core/citus/placement.hpp"
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/model/row_access.hpp"
 #include "core/model/tenant_data.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/tenants/lookup.hpp"
 #include "core/tenants/model.hpp"
 #include "core/tenants/purge.hpp"
 
@@ -90,6 +93,18 @@ json show(Context& ctx, const std::string& slug, int recent_events) {
             }
         }
         doc["row_counts"] = rows;
+        // On Citus: where the tenant's rows are, one shard per colocation group.
+        if (citus::installed(tx) && t.isolation == "shared" && t.status != "purged") {
+            json shards = json::array();
+            const TenantRef ref{t.id, t.slug, t.status, t.isolation, t.tenancy_value};
+            for (const auto& s : citus::shards_of(ctx, tx, ref, true))
+                shards.push_back({{"group", s.anchor.display()},
+                                  {"shard_id", s.shard_id},
+                                  {"node", s.node()},
+                                  {"isolated", s.isolated},
+                                  {"bytes", s.bytes}});
+            doc["shards"] = shards;
+        }
         doc["recent_audit_events"] = events;
         return doc;
     } catch (...) {

@@ -131,11 +131,14 @@ std::string test_master_key_base64() {
 }
 
 TestContext::TestContext(const TestDatabase& db, config::Config config, GlobalOptions globals)
+    : TestContext(db.conninfo(), std::move(config), std::move(globals)) {}
+
+TestContext::TestContext(const std::string& conninfo, config::Config config, GlobalOptions globals)
     : m_clock(std::chrono::system_clock::now()), m_log(m_err, false, 1, false) {
     if (globals.actor.empty()) globals.actor = "tester@test";
     m_ctx = std::make_unique<Context>(globals, std::move(config), Terminal{}, m_clock, m_log, m_in);
     m_ctx->set_command("test");
-    m_ctx->set_conninfo(db::ConnInfo{db.conninfo(), "test"});
+    m_ctx->set_conninfo(db::ConnInfo{conninfo, "test"});
     std::string raw;
     crypto::base64_decode(test_master_key_base64(), raw);
     m_ctx->set_master_key(crypto::master_key_from_bytes(crypto::SecureBytes(raw)));

@@ -53,6 +53,8 @@ private:
 class TestContext {
 public:
     explicit TestContext(const TestDatabase& db, config::Config config = {}, GlobalOptions globals = {});
+    // The same around any database the test made itself (the Citus suite's coordinator).
+    explicit TestContext(const std::string& conninfo, config::Config config = {}, GlobalOptions globals = {});
     Context& ctx() { return *m_ctx; }
     Context* operator->() { return m_ctx.get(); }
     std::string log_text() const { return m_err.str(); }

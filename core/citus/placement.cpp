@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include "core/audit/append.hpp"
@@ -308,8 +309,9 @@ std::vector<TenantLoad> top(Context& ctx, std::size_t limit) {
         l.queries_this_period = row[2].as<long long>(0);
         l.queries_last_period = row[3].as<long long>(0);
         l.reads_this_period = row[4].as<long long>(0);
-        l.cpu_this_period = row[5].as<double>(0);
-        l.cpu_last_period = row[6].as<double>(0);
+        // CPU seconds to the microsecond: citus_stat_tenants sums floats (0.011832000000000002).
+        l.cpu_this_period = std::round(row[5].as<double>(0) * 1e6) / 1e6;
+        l.cpu_last_period = std::round(row[6].as<double>(0) * 1e6) / 1e6;
         out.push_back(std::move(l));
     }
     return out;

@@ -1,5 +1,7 @@
 #include "tests/citus/citus_support.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -34,6 +36,15 @@ const CitusCluster& citus_cluster() {
     return *cluster;
 }
 
+ClusterWideLock::ClusterWideLock() {
+    m_fd = ::open(TENANTCTL_CITUS_STATE "/cluster-wide.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) FAIL("cannot lock " TENANTCTL_CITUS_STATE "/cluster-wide.lock");
+}
+
+ClusterWideLock::~ClusterWideLock() {
+    if (m_fd >= 0) ::close(m_fd);  // releases the flock
+}
+
 CitusDatabase::CitusDatabase(bool with_citus) {
     std::random_device rd;
     m_name = fmt::format("c_{}_{:08x}", getpid(), rd());
@@ -47,6 +58,7 @@ CitusDatabase::CitusDatabase(bool with_citus) {
 
 void CitusDatabase::add_citus() const {
     const auto& ports = citus_cluster().ports;
+    ClusterWideLock lock;
     for (std::size_t i = 0; i < ports.size(); ++i) exec("CREATE EXTENSION IF NOT EXISTS citus", i);
     exec(fmt::format("SELECT citus_set_coordinator_host('127.0.0.1', {})", ports[0]));
     for (std::size_t i = 1; i < ports.size(); ++i)

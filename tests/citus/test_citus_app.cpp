@@ -54,6 +54,7 @@ struct App {
     }
     ~App() {
         try {
+            test::ClusterWideLock lock;
             db.exec("DROP ROLE IF EXISTS " + role);
         } catch (...) {
         }
@@ -160,7 +161,10 @@ TEST_CASE("doctor finds the planted Citus faults: local, wrong column, not coloc
         "CREATE TABLE app.files (tenant_id uuid NOT NULL, id bigint NOT NULL, PRIMARY KEY (tenant_id, id));"
         "SELECT create_distributed_table('app.notes', 'id');"
         "SELECT create_distributed_table('app.files', 'tenant_id', colocate_with => 'none');");
-    app.db.exec("CREATE ROLE " + app.role + " NOLOGIN");
+    {
+        test::ClusterWideLock lock;
+        app.db.exec("CREATE ROLE " + app.role + " NOLOGIN");
+    }
 
     auto r = app.cli({"doctor", "--check", "citus_nodes", "--check", "citus_tables", "--check", "citus_roles", "-o", "json"});
     INFO(r.out << r.err);
@@ -172,7 +176,10 @@ TEST_CASE("doctor finds the planted Citus faults: local, wrong column, not coloc
     // The role exists on every worker (Citus created it there) but may not log in.
     CHECK(has_finding(r.out, "citus_roles", "fail", "may not log in on the worker"));
 
-    app.db.exec("ALTER ROLE " + app.role + " LOGIN");
+    {
+        test::ClusterWideLock lock;
+        app.db.exec("ALTER ROLE " + app.role + " LOGIN");
+    }
     auto fixed = app.cli({"doctor", "--check", "citus_roles", "-o", "json"});
     CHECK(fixed.exit_code == 0);
     CHECK(has_finding(fixed.out, "citus_roles", "ok", "may log in on all 2 worker(s)"));
@@ -403,7 +410,10 @@ TEST_CASE("citus distribute on every shape of the schema corpus: placed with eve
         options.cwd = dir.path();
         auto cli = [&](const std::vector<std::string>& args) { return run_cli(args, nullptr, options); };
         REQUIRE(cli({"init"}).exit_code == 0);
-        db.exec(p.setup_sql);
+        {
+            test::ClusterWideLock lock;  // the pattern creates the role `app` when it is missing
+            db.exec(p.setup_sql);
+        }
         {
             pqxx::connection c(db.conninfo());
             pqxx::work tx(c);

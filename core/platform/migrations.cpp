@@ -65,7 +65,13 @@ InitResult init(Context& ctx, const InitOptions& options) {
         {
             pqxx::read_transaction tx(conn);
             result.from_version = installed_version(tx, schema).version;
+            result.citus = citus::installed(tx);
         }
+        // Checked before anything is installed: --citus must not leave a single-node schema.
+        if (options.require_citus && !result.citus)
+            throw Refused("--citus: this database has no citus extension",
+                          "CREATE EXTENSION citus on the coordinator and every worker, add the workers with "
+                          "citus_add_node(), then run init again");
         result.to_version = result.from_version;
         if (result.from_version > latest_version())
             throw Refused(fmt::format("the platform schema is at version {}, newer than this tenantctl knows ({})",
@@ -90,14 +96,6 @@ InitResult init(Context& ctx, const InitOptions& options) {
             tx.commit();
             ctx.log().debug(fmt::format("applied platform migration {}", label));
         }
-        {
-            pqxx::read_transaction tx(conn);
-            result.citus = citus::installed(tx);
-        }
-        if (options.require_citus && !result.citus)
-            throw Refused("--citus: this database has no citus extension",
-                          "CREATE EXTENSION citus on the coordinator and every worker, add the workers with "
-                          "citus_add_node(), then run init again");
         if (ctx.dry_run()) {
             if (result.citus && result.from_version > 0)
                 for (const auto& s : citus::distribute_platform(ctx))

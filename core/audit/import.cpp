@@ -230,12 +230,23 @@ BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Source
     if (tenant_id) {
         tx.exec_params0(fmt::format("UPDATE {} SET tenant_id = $1", kStage), *tenant_id);
     } else {
-        tx.exec0(fmt::format(
-            "WITH k AS (SELECT DISTINCT tenant_id AS v FROM {0}), "
-            "r AS (SELECT k.v, (SELECT t.id::text FROM {1} t WHERE t.id::text = k.v OR t.tenancy_key = k.v OR t.slug = k.v "
-            "                   ORDER BY t.id::text = k.v DESC, t.tenancy_key = k.v DESC NULLS LAST LIMIT 1) AS id FROM k) "
-            "UPDATE {0} s SET tenant_id = r.id FROM r WHERE s.tenant_id = r.v",
-            kStage, tenants));
+        // In three statements, so that no query joins the stage (a temporary table, on this
+        // connection only) with the tenants table: on Citus that is a reference table, and
+        // such a join is sent to a worker, which has no such stage.
+        std::vector<std::string> values, ids;
+        for (const auto& r : tx.exec(fmt::format("SELECT DISTINCT tenant_id FROM {} WHERE tenant_id IS NOT NULL", kStage)))
+            values.push_back(r[0].c_str());
+        for (const auto& r : tx.exec_params(
+                 fmt::format("SELECT (SELECT t.id::text FROM {} t WHERE t.id::text = v OR t.tenancy_key = v OR t.slug = v "
+                             "        ORDER BY t.id::text = v DESC, t.tenancy_key = v DESC NULLS LAST LIMIT 1) "
+                             "FROM unnest($1::text[]) WITH ORDINALITY AS k(v, n) ORDER BY n",
+                             tenants),
+                 db::text_array(values)))
+            ids.push_back(r[0].is_null() ? std::string() : r[0].c_str());
+        tx.exec_params0(fmt::format("UPDATE {} s SET tenant_id = nullif(m.id, '') "
+                                    "FROM unnest($1::text[], $2::text[]) AS m(v, id) WHERE s.tenant_id = m.v",
+                                    kStage),
+                        db::text_array(values), db::text_array(ids));
     }
     auto bad = tx.exec(fmt::format("SELECT src_key, CASE WHEN tenant_id IS NULL THEN 'names no known tenant' "
                                    "WHEN occurred_at IS NULL THEN 'has no occurred_at' ELSE 'has no action' END "

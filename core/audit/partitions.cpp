@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/audit/append.hpp"
+#include "core/citus/cluster.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
@@ -426,12 +427,17 @@ namespace {
 // whole chain for occurred_at < cutoff cost a minute at 100M events.)
 void cut_chain(Context& ctx, pqxx::transaction_base& tx, TimePoint cutoff) {
     const std::string chain = ctx.platform_table("audit_chain");
-    // The chain's tenants, one index probe each (a loose index scan).
-    auto tenants = tx.exec(fmt::format(
-        "WITH RECURSIVE t AS ((SELECT tenant_id FROM {0} ORDER BY tenant_id LIMIT 1) UNION ALL "
-        "SELECT (SELECT c.tenant_id FROM {0} c WHERE c.tenant_id > t.tenant_id ORDER BY c.tenant_id LIMIT 1) "
-        "FROM t WHERE t.tenant_id IS NOT NULL) SELECT tenant_id::text FROM t WHERE tenant_id IS NOT NULL",
-        chain));
+    // The chain's tenants, one index probe each (a loose index scan). Citus runs a recursive
+    // query only within one tenant's shard, so on a cluster every shard lists its own tenants
+    // (DISTINCT pushed down to the workers, in parallel).
+    auto tenants = tx.exec(
+        citus::installed(tx)
+            ? fmt::format("SELECT DISTINCT tenant_id::text FROM {0}", chain)
+            : fmt::format("WITH RECURSIVE t AS ((SELECT tenant_id FROM {0} ORDER BY tenant_id LIMIT 1) UNION ALL "
+                          "SELECT (SELECT c.tenant_id FROM {0} c WHERE c.tenant_id > t.tenant_id ORDER BY c.tenant_id "
+                          "LIMIT 1) FROM t WHERE t.tenant_id IS NOT NULL) "
+                          "SELECT tenant_id::text FROM t WHERE tenant_id IS NOT NULL",
+                          chain));
     const std::string at = util::format_rfc3339_micro(cutoff);
     for (const auto& t : tenants)
         tx.exec_params0(

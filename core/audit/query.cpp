@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "core/citus/cluster.hpp"
 #include "core/context.hpp"
 #include "core/crypto/bytes.hpp"
 #include "core/crypto/hash.hpp"
@@ -139,7 +140,20 @@ ExplainResult explain_query(Context& ctx, const QueryOptions& o) {
                     if (value.is_structured()) stack.push_back(&value);
             }
         }
+        // On Citus the plan names the workers' shards ("audit_log_y2026m01_102042"): say the
+        // partition each is a shard of.
+        if (citus::installed(tx))
+            for (auto& name : out.partitions) {
+                const auto bar = name.rfind('_');
+                if (bar == std::string::npos || name.find_first_not_of("0123456789", bar + 1) != std::string::npos)
+                    continue;
+                auto table = tx.exec_params("SELECT c.relname FROM pg_dist_shard s JOIN pg_class c ON c.oid = "
+                                            "s.logicalrelid WHERE s.shardid = $1::bigint",
+                                            name.substr(bar + 1));
+                if (!table.empty()) name = table[0][0].c_str();
+            }
         std::sort(out.partitions.begin(), out.partitions.end());
+        out.partitions.erase(std::unique(out.partitions.begin(), out.partitions.end()), out.partitions.end());
         auto text = tx.exec_params("EXPLAIN " + b.sql, pqxx::prepare::make_dynamic_params(b.params));
         for (const auto& r : text) out.plan.push_back(r[0].c_str());
     } catch (...) {

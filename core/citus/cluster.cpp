@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/db/connection.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::citus {
@@ -59,6 +60,9 @@ std::string Placement::describe() const {
     case Kind::local: return "local on the coordinator";
     case Kind::citus_local: return "a Citus local table on the coordinator";
     case Kind::reference: return "a reference table";
+    case Kind::single_shard:
+        return colocation_id == 0 ? "a distributed schema"
+                                  : fmt::format("a table of a distributed schema (colocation group {})", colocation_id);
     case Kind::distributed:
         return colocation_id == 0 ? fmt::format("distributed by {}", column)
                                   : fmt::format("distributed by {} (colocation group {})", column, colocation_id);
@@ -83,6 +87,9 @@ std::map<catalog::TableName, Placement> placements(pqxx::transaction_base& tx) {
             p.colocation_id = row[4].as<int>();
         } else if (model == "t") {
             p.kind = Placement::Kind::reference;
+        } else if (row[4].as<int>() != 0) {  // Citus local tables have no colocation group
+            p.kind = Placement::Kind::single_shard;
+            p.colocation_id = row[4].as<int>();
         } else {
             p.kind = Placement::Kind::citus_local;
         }
@@ -94,6 +101,12 @@ std::map<catalog::TableName, Placement> placements(pqxx::transaction_base& tx) {
 Placement placement_of(const std::map<catalog::TableName, Placement>& all, const catalog::TableName& t) {
     auto it = all.find(t);
     return it == all.end() ? Placement{} : it->second;
+}
+
+bool schema_distributed(pqxx::transaction_base& tx, const std::string& schema) {
+    return tx.exec_params1("SELECT EXISTS (SELECT 1 FROM pg_dist_schema WHERE schemaid = to_regnamespace($1))",
+                           db::quote_ident(schema))[0]
+        .as<bool>();
 }
 
 }  // namespace tenantctl::citus

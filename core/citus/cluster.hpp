@@ -36,7 +36,9 @@ std::vector<std::string> logical_replication_blockers(pqxx::transaction_base& tx
 
 // How a table is placed in the cluster.
 struct Placement {
-    enum class Kind { local, citus_local, reference, distributed };
+    // single_shard: a table of a distributed schema (schema-based sharding), one shard that
+    // lives with the rest of its schema.
+    enum class Kind { local, citus_local, reference, distributed, single_shard };
     Kind kind = Kind::local;
     std::string column;     // the distribution column (distributed only)
     int colocation_id = 0;  // distributed only
@@ -46,5 +48,9 @@ struct Placement {
 // Every table Citus knows, by name; a table not in the map is local.
 std::map<catalog::TableName, Placement> placements(pqxx::transaction_base& tx);
 Placement placement_of(const std::map<catalog::TableName, Placement>& all, const catalog::TableName& t);
+
+// Whether `schema` is a distributed schema (citus_schema_distribute, or created under
+// citus.enable_schema_based_sharding): its tables share one shard group on one node.
+bool schema_distributed(pqxx::transaction_base& tx, const std::string& schema);
 
 }  // namespace tenantctl::citus

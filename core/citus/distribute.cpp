@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 #include "core/model/tenant_data.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::citus {
@@ -91,6 +92,30 @@ void record(Context& ctx, const std::vector<Step>& placed, bool complete) {
     event.metadata = {{"placed", tables}, {"complete", complete}};
     audit::append(ctx, tx, event);
     tx.commit();
+}
+
+}  // namespace
+
+namespace {
+
+// Schema mode on Citus is schema-based sharding: every schema-isolated tenant's schema is a
+// distributed schema (new ones are made so by `tenant create`; older ones here). Its step
+// names the schema as "SCHEMA.*". After the tables: a tenant schema's tables may reference
+// the app's reference tables.
+void add_schema_steps(pqxx::transaction_base& tx, const std::string& platform_schema, Plan& plan) {
+    for (const auto& row : tx.exec(fmt::format("SELECT slug FROM {} WHERE isolation = 'schema' AND status <> 'purged' "
+                                               "ORDER BY slug",
+                                               TableName{platform_schema, "tenants"}.quoted()))) {
+        const std::string slug = row[0].c_str();
+        const std::string schema = util::schema_name_for_slug(slug);
+        if (!tx.exec_params1("SELECT to_regnamespace($1) IS NOT NULL", db::quote_ident(schema))[0].as<bool>()) continue;
+        Step step;
+        step.table = TableName{schema, "*"};
+        step.target = Placement{Placement::Kind::single_shard, "", 0};
+        step.reason = fmt::format("the schema of tenant '{}'", slug);
+        step.done = schema_distributed(tx, schema);
+        plan.steps.push_back(std::move(step));
+    }
 }
 
 }  // namespace
@@ -255,6 +280,7 @@ Plan app_plan(pqxx::transaction_base& tx, const model::TenantData& data, const s
             plan.detached_keys.push_back({child, name, row[3].c_str()});
         }
     }
+    add_schema_steps(tx, platform_schema, plan);
     return plan;
 }
 
@@ -265,7 +291,9 @@ void apply(pqxx::connection& conn, const Plan& plan, const std::function<void(co
     auto place = [](pqxx::transaction_base& tx, const Step& step) {
         try {
             for (const auto& sql : step.before) tx.exec0(sql);
-            if (step.target.kind == Placement::Kind::reference) {
+            if (step.target.kind == Placement::Kind::single_shard) {
+                tx.exec_params("SELECT citus_schema_distribute($1::regnamespace)", db::quote_ident(step.table.schema));
+            } else if (step.target.kind == Placement::Kind::reference) {
                 tx.exec_params("SELECT create_reference_table($1::regclass)", step.table.quoted());
             } else {
                 const std::string colocate = step.colocate_with ? step.colocate_with->quoted() : "none";

@@ -66,12 +66,17 @@ std::string record_request(Context& ctx, pqxx::transaction_base& tx, const Reque
     std::optional<std::string> receipt = r.receipt ? std::optional<std::string>(r.receipt->dump()) : std::nullopt;
     if (existing) {
         require_open_request(ctx, tx, r.tenant_id, *existing, r.kind);
-        tx.exec_params(fmt::format("UPDATE {} SET status = CASE WHEN $3 = 'failed' THEN status ELSE $3 END, "
-                                   "completed_at = CASE WHEN $3 = 'failed' THEN completed_at ELSE now() END, artifact_sha256 = $4, "
-                                   "artifact = $5, receipt = $6::jsonb, subject = $7, "
-                                   "note = coalesce($8, note) WHERE tenant_id = $1::uuid AND id = $2::uuid",
-                                   table),
-                       r.tenant_id, *existing, r.status, r.artifact_sha256, r.artifact, receipt, r.subject, r.note);
+        // A failed attempt leaves the request's status and completion as they were. Chosen here,
+        // not by CASE around now(), which Citus refuses in an UPDATE of a distributed table.
+        const std::string keep = "artifact_sha256 = $3, artifact = $4, receipt = $5::jsonb, subject = $6, "
+                                 "note = coalesce($7, note)";
+        const std::string where = " WHERE tenant_id = $1::uuid AND id = $2::uuid";
+        if (r.status == "failed")
+            tx.exec_params(fmt::format("UPDATE {} SET {}{}", table, keep, where), r.tenant_id, *existing,
+                           r.artifact_sha256, r.artifact, receipt, r.subject, r.note);
+        else
+            tx.exec_params(fmt::format("UPDATE {} SET {}, status = $8, completed_at = now(){}", table, keep, where),
+                           r.tenant_id, *existing, r.artifact_sha256, r.artifact, receipt, r.subject, r.note, r.status);
         return *existing;
     }
     tx.exec_params(fmt::format("INSERT INTO {} (tenant_id, id, kind, subject, status, completed_at, artifact_sha256, "

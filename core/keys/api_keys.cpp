@@ -197,13 +197,17 @@ Records apikey_rotate(Context& ctx, const std::string& tenant, const std::string
     auto issued = insert_key(ctx, tx, t, old.name, old.scopes, new_expiry);
     // The old key keeps working for the overlap, never longer than it would have anyway.
     // Copied out: the row (and the result holding the text) dies at the end of the statement.
-    const std::string effective = tx.exec_params1(
+    // Formatted by a second query: Citus refuses to_char (not IMMUTABLE) in the RETURNING
+    // clause of an UPDATE of a distributed table.
+    const std::string expires_at = tx.exec_params1(
         fmt::format("UPDATE {} SET expires_at = least(coalesce(expires_at, 'infinity'), $3::timestamptz), "
-                    "replaced_by = $4::uuid WHERE tenant_id = $1 AND id = $2::uuid "
-                    "RETURNING to_char(expires_at AT TIME ZONE 'UTC', '{}')",
-                    ctx.platform_table("api_keys"), kTs),
+                    "replaced_by = $4::uuid WHERE tenant_id = $1 AND id = $2::uuid RETURNING expires_at",
+                    ctx.platform_table("api_keys")),
         t.id, old.id, old_expiry, issued.id)[0]
-                                      .as<std::string>();
+                                       .as<std::string>();
+    const std::string effective =
+        tx.exec_params1(fmt::format("SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', '{}')", kTs), expires_at)[0]
+            .as<std::string>();
     audit::Event ev;
     ev.tenant_id = t.id;
     ev.action = "apikey.rotate";

@@ -122,17 +122,22 @@ std::string retire(Context& ctx, const MoveResult& r, const util::Duration& grac
     const auto changed = tx.exec_params(fmt::format("UPDATE {} SET status = 'moved', moving_from_status = NULL, "
                                                     "status_reason = $2, purge_after = now() + $3::interval, "
                                                     "updated_at = now() WHERE id = $1::uuid AND status = 'moving' "
-                                                    "RETURNING to_char(purge_after AT TIME ZONE 'UTC', "
-                                                    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                                                    "RETURNING purge_after",
                                                     ctx.platform_table("tenants")),
                                         r.tenant_id, "moved to --to " + r.to, util::to_pg_interval(grace));
     if (changed.size() != 1)
         throw Busy(fmt::format("tenant '{}' changed status during the move", r.tenant), "run the move again");
+    // Formatted by a query of its own: Citus refuses a function that is not IMMUTABLE (to_char)
+    // in the RETURNING clause of an UPDATE of a reference table.
+    const std::string purge_after = tx.exec_params1("SELECT to_char($1::timestamptz AT TIME ZONE 'UTC', "
+                                                    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')",
+                                                    changed[0][0].c_str())[0]
+                                        .c_str();
     auto ev = move_event(r, "moved");
-    ev.metadata["purge_after"] = changed[0][0].c_str();
+    ev.metadata["purge_after"] = purge_after;
     audit::append(ctx, tx, ev);
     tx.commit();
-    return changed[0][0].c_str();
+    return purge_after;
 }
 
 }  // namespace

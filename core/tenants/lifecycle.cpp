@@ -114,12 +114,16 @@ void write_transition(Context& ctx, pqxx::transaction_base& tx, const Tenant& t,
                            t.id, reason, util::to_pg_interval(o.grace));
             break;
         case Transition::restore:
+            // suspended_at is chosen here rather than by CASE and coalesce around now(), which
+            // Citus refuses in an UPDATE of a reference table (tenants is one on a cluster).
             tx.exec_params(fmt::format("UPDATE {} SET status = $2, status_reason = NULL, delete_requested_at = NULL, "
-                                       "purge_after = NULL, "
-                                       "suspended_at = CASE WHEN $2 = 'suspended' THEN coalesce(suspended_at, now()) END, "
-                                       "updated_at = now() WHERE id = $1::uuid",
-                                       table),
+                                       "purge_after = NULL, suspended_at = {}, updated_at = now() WHERE id = $1::uuid",
+                                       table, to == "suspended" ? "suspended_at" : "NULL"),
                            t.id, to);
+            if (to == "suspended")
+                tx.exec_params(fmt::format("UPDATE {} SET suspended_at = now() WHERE id = $1::uuid AND suspended_at IS NULL",
+                                           table),
+                               t.id);
             break;
     }
     audit::Event ev;

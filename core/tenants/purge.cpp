@@ -226,6 +226,21 @@ bool schema_exists(pqxx::transaction_base& tx, const std::string& schema) {
     return tx.exec_params1("SELECT count(*) > 0 FROM pg_namespace WHERE nspname = $1", schema)[0].as<bool>();
 }
 
+// Where the schema still exists after its DROP, read afresh: "coordinator", and on Citus every
+// worker by address (Citus drops a distributed schema's shards on the workers; this asks them).
+std::vector<std::string> nodes_with_schema(Context& ctx, const std::string& schema) {
+    std::vector<std::string> out;
+    pqxx::read_transaction tx(ctx.db());
+    if (schema_exists(tx, schema)) out.push_back("the server it was dropped on");
+    if (!citus::installed(tx)) return out;
+    for (const auto& row : tx.exec_params(
+             "SELECT nodename || ':' || nodeport, success, result FROM run_command_on_workers("
+             "  format('SELECT count(*) FROM pg_namespace WHERE nspname = %L', $1::text))",
+             schema))
+        if (!row[1].as<bool>() || std::string(row[2].c_str()) != "0") out.push_back(row[0].c_str());
+    return out;
+}
+
 PurgeResult result_from(const Tenant& t, const Job& job, std::string outcome) {
     PurgeResult r;
     r.slug = t.slug;
@@ -525,6 +540,11 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             tx.exec0("DROP SCHEMA IF EXISTS " + db::quote_ident(*schema) + " CASCADE");
             tx.commit();
             dropped = schema;
+            const auto still = nodes_with_schema(ctx, *schema);
+            if (!still.empty())
+                throw IntegrityError(fmt::format("purge of tenant '{}': its schema {} is still on {}", slug, *schema,
+                                                 util::join(still, ", ")),
+                                     "re-run the purge; if it stays, drop the schema on those nodes by hand");
         }
         auto left = leftovers(ctx, t, plan);
         if (!left.empty()) {

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/citus/cluster.hpp"
 #include "core/context.hpp"
 #include "core/db/connection.hpp"
 #include "core/errors.hpp"
@@ -19,6 +20,10 @@ std::string create_tenant_schema(Context& ctx, pqxx::transaction_base& tx, const
         throw Refused(fmt::format("schema {} already exists; tenant '{}' would take over its tables", schema, slug),
                       "drop or rename that schema first, or create the tenant with --isolation shared");
     tx.exec0("CREATE SCHEMA " + db::quote_ident(schema));
+    // On Citus the schema is a distributed schema (schema-based sharding): the tables its
+    // migrations create share one shard group, which lives on one node and moves as a whole
+    // (`tenant place`).
+    if (citus::installed(tx)) tx.exec_params("SELECT citus_schema_distribute($1::regnamespace)", db::quote_ident(schema));
     tx.exec_params(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, actor) "
                                "VALUES ($1, $2::uuid, $3, '{{\"pending\": true}}'::jsonb, $4)",
                                ctx.platform_table("jobs")),

@@ -94,7 +94,7 @@ json show(Context& ctx, const std::string& slug, int recent_events) {
         }
         doc["row_counts"] = rows;
         // On Citus: where the tenant's rows are, one shard per colocation group.
-        if (citus::installed(tx) && t.isolation == "shared" && t.status != "purged") {
+        if (citus::installed(tx) && t.status != "purged") {
             json shards = json::array();
             const TenantRef ref{t.id, t.slug, t.status, t.isolation, t.tenancy_value};
             for (const auto& s : citus::shards_of(ctx, tx, ref, true))

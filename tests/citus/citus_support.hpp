@@ -20,21 +20,10 @@ struct CitusCluster {
 // The fixture's cluster. Fails the test (never skips) when it is not running.
 const CitusCluster& citus_cluster();
 
-// Held while a test changes what every database of a node shares: registering the nodes of a
-// new database (Citus then copies every role to the workers with ALTER ROLE) and creating or
-// dropping roles (propagated to every worker). Two of these at once on one worker collide on
-// the shared role catalog, and Citus reports it as "failure on connection marked as
-// essential"; seen in 2 of 7 parallel runs before this lock. One cluster serves one app
-// database in production, so only tests, which make many databases at once, need it.
-class ClusterWideLock {
+// ClusterWideLock on this suite's cluster.
+class CitusClusterLock : public ClusterWideLock {
 public:
-    ClusterWideLock();
-    ~ClusterWideLock();
-    ClusterWideLock(const ClusterWideLock&) = delete;
-    ClusterWideLock& operator=(const ClusterWideLock&) = delete;
-
-private:
-    int m_fd = -1;
+    CitusClusterLock() : ClusterWideLock(TENANTCTL_CITUS_STATE) {}
 };
 
 class CitusDatabase {

@@ -24,7 +24,7 @@ stop_all() {
     [ -d "$root/$node" ] && as_server_user "$pg_bin/pg_ctl" -D "$root/$node" -m immediate -w stop >/dev/null 2>&1 || true
   done
   rm -rf "$root"
-  rm -f "$state/root" "$state/ports"
+  rm -f "$state/root" "$state/ports" "$state/bin"
 }
 
 case $cmd in
@@ -41,6 +41,7 @@ mkdir -p "$state"
 stop_all
 root=$(mktemp -d /tmp/tenantctl-citus.XXXXXX)
 echo "$root" >"$state/root"
+echo "$pg_bin" >"$state/bin"
 [ "$(id -u)" = 0 ] && chown postgres: "$root"
 
 ports=()
@@ -66,6 +67,8 @@ shared_buffers = 128MB
 max_locks_per_transaction = 256
 citus.shard_count = 4
 citus.stat_tenants_track = 'all'
+# The end-to-end suite runs on this cluster too, many databases at once: room for their tenants.
+citus.stat_tenants_limit = 10000
 CONF
   # Citus moves and splits shards with logical replication through its own output plugin, and
   # PostgreSQL 15.20 lets only the listed libraries be output plugins (older releases lack the

@@ -54,7 +54,7 @@ struct App {
     }
     ~App() {
         try {
-            test::ClusterWideLock lock;
+            test::CitusClusterLock lock;
             db.exec("DROP ROLE IF EXISTS " + role);
         } catch (...) {
         }
@@ -162,7 +162,7 @@ TEST_CASE("doctor finds the planted Citus faults: local, wrong column, not coloc
         "SELECT create_distributed_table('app.notes', 'id');"
         "SELECT create_distributed_table('app.files', 'tenant_id', colocate_with => 'none');");
     {
-        test::ClusterWideLock lock;
+        test::CitusClusterLock lock;
         app.db.exec("CREATE ROLE " + app.role + " NOLOGIN");
     }
 
@@ -177,7 +177,7 @@ TEST_CASE("doctor finds the planted Citus faults: local, wrong column, not coloc
     CHECK(has_finding(r.out, "citus_roles", "fail", "may not log in on the worker"));
 
     {
-        test::ClusterWideLock lock;
+        test::CitusClusterLock lock;
         app.db.exec("ALTER ROLE " + app.role + " LOGIN");
     }
     auto fixed = app.cli({"doctor", "--check", "citus_roles", "-o", "json"});
@@ -411,7 +411,7 @@ TEST_CASE("citus distribute on every shape of the schema corpus: placed with eve
         auto cli = [&](const std::vector<std::string>& args) { return run_cli(args, nullptr, options); };
         REQUIRE(cli({"init"}).exit_code == 0);
         {
-            test::ClusterWideLock lock;  // the pattern creates the role `app` when it is missing
+            test::CitusClusterLock lock;  // the pattern creates the role `app` when it is missing
             db.exec(p.setup_sql);
         }
         {
@@ -474,4 +474,81 @@ TEST_CASE("citus distribute on every shape of the schema corpus: placed with eve
             CHECK(count_rows(db, "SELECT count(*) FROM " + rel) == before[rel] - of_a[rel]);
         }
     }
+}
+
+TEST_CASE("schema mode on Citus: a tenant's schema is a distributed schema that place moves and purge drops everywhere",
+          "[citus]") {
+    CitusDatabase db;
+    test::TempDir dir;
+    test::write_file(dir / "migrations" / "20240101000000_notes.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\nCREATE TABLE notes (id int PRIMARY KEY, body text);\n"
+                     "-- migrate:down\nDROP TABLE notes;\n");
+    test::write_file(dir / "tenantctl.yaml", "migrations:\n  dir: " + (dir / "migrations").string() + "\n");
+    auto cli = [&](const std::vector<std::string>& args) {
+        auto options = db.cli();
+        options.cwd = dir.path();
+        return run_cli(args, nullptr, options);
+    };
+    REQUIRE(cli({"init"}).exit_code == 0);
+    auto created = cli({"tenant", "create", "big-co", "--isolation", "schema"});
+    INFO(created.err);
+    REQUIRE(created.exit_code == 0);
+    // Schema-based sharding: the schema is distributed, and the table its migration made is a
+    // single-shard table of it.
+    CHECK(db.query_value("SELECT count(*) FROM pg_dist_schema WHERE schemaid = 'tenant_big_co'::regnamespace") == "1");
+    CHECK(db.query_value("SELECT partmethod::text || ':' || repmodel::text || ':' || (colocationid > 0) FROM pg_dist_partition "
+                         "WHERE logicalrelid = 'tenant_big_co.notes'::regclass") == "n:s:true");
+    db.exec("INSERT INTO tenant_big_co.notes SELECT g, 'note ' || g FROM generate_series(1, 50) g");
+
+    auto show = cli({"tenant", "show", "big-co", "-o", "json"});
+    INFO(show.err);
+    REQUIRE(show.exit_code == 0);
+    auto doc = nlohmann::json::parse(show.out);
+    REQUIRE(doc["shards"].size() == 1);
+    CHECK(doc["shards"][0]["group"] == "tenant_big_co.notes");
+    CHECK(doc["shards"][0]["isolated"] == true);
+    const std::string from = doc["shards"][0]["node"];
+    const auto& ports = test::citus_cluster().ports;
+    const std::string to = fmt::format("127.0.0.1:{}", from == fmt::format("127.0.0.1:{}", ports[1]) ? ports[2] : ports[1]);
+
+    // Its own shard group already: isolate has nothing to do.
+    auto isolate = cli({"tenant", "isolate", "big-co"});
+    INFO(isolate.err);
+    CHECK(isolate.exit_code == 0);
+    CHECK(isolate.err.find("already") != std::string::npos);
+
+    auto place = cli({"tenant", "place", "big-co", "--node", to});
+    INFO(place.err);
+    REQUIRE(place.exit_code == 0);
+    CHECK(db.query_value("SELECT nodename || ':' || nodeport FROM citus_shards WHERE table_name = "
+                         "'tenant_big_co.notes'::regclass") == to);
+    CHECK(db.query_value("SELECT count(*) || ':' || sum(id) FROM tenant_big_co.notes") == "50:1275");
+    auto list = cli({"tenant", "list", "--by-node", "-o", "json"});
+    REQUIRE(list.exit_code == 0);
+    bool listed = false;
+    for (const auto& row : nlohmann::json::parse(list.out))
+        if (row["slug"] == "big-co") listed = row["node"] == to;
+    CHECK(listed);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'tenant.place'") == "1");
+
+    // A schema from before the cluster had Citus (undistributed here) is placed by `citus
+    // distribute`; until then doctor names it and place refuses with that fix.
+    REQUIRE(cli({"tenant", "create", "old-co", "--isolation", "schema"}).exit_code == 0);
+    db.exec("SELECT citus_schema_undistribute('tenant_old_co'::regnamespace)");
+    auto doctor = cli({"doctor", "--check", "citus_tables", "-o", "json"});
+    CHECK(doctor.exit_code == 3);
+    CHECK(has_finding(doctor.out, "citus_tables", "fail", "tenant_old_co.*"));
+    auto refused = cli({"tenant", "place", "old-co", "--node", to});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("tenantctl citus distribute") != std::string::npos);
+    auto distribute = cli({"citus", "distribute"});
+    INFO(distribute.err);
+    REQUIRE(distribute.exit_code == 0);
+    CHECK(db.query_value("SELECT count(*) FROM pg_dist_schema WHERE schemaid = 'tenant_old_co'::regnamespace") == "1");
+    CHECK(cli({"doctor", "--check", "citus_tables"}).exit_code == 0);
+
+    // Purge drops the schema, and the check asks every node.
+    REQUIRE(cli({"tenant", "purge", "big-co", "--force", "--yes"}).exit_code == 0);
+    for (std::size_t node = 0; node < ports.size(); ++node)
+        CHECK(db.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_big_co'", node) == "0");
 }

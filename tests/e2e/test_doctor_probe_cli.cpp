@@ -23,7 +23,7 @@ using test::run_cli;
 namespace {
 
 std::string pg_dump(const test::TestDatabase& db) {
-    auto bin = (test::server().bin_dir / "pg_dump").string();
+    auto bin = (test::pg_bin_dir() / "pg_dump").string();
     std::string cmd = bin + " --no-sync -d '" + db.conninfo() + "' 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     REQUIRE(p);
@@ -127,7 +127,10 @@ TEST_CASE("doctor --probe leaves the database byte-identical", "[e2e][doctor][pr
     CHECK(before == after);
 }
 
-TEST_CASE("doctor --probe killed with SIGKILL mid-run leaves the database byte-identical", "[e2e][doctor][probe]") {
+// [single-node]: it follows the probe's backend through pg_stat_activity of the one server, and
+// on Citus the probe's statements also run in backends that Citus opens for it.
+TEST_CASE("doctor --probe killed with SIGKILL mid-run leaves the database byte-identical",
+          "[e2e][doctor][probe][single-node]") {
     test::TestDatabase db;
     test::IsolationSchema schema(db);
     // A policy that calls a function sleeping for an hour: the probe blocks there, as the app

@@ -43,9 +43,17 @@ std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(
 
 TEST_CASE("doctor passes on an app schema with RLS done right", "[e2e][doctor]") {
     test::TestDatabase db;
-    db.exec(kAppSchema);
+    {
+        test::RoleChangeLock lock;
+        db.exec(kAppSchema);  // CREATE ROLE app, when missing
+        // On Citus the app's queries under SET ROLE reach the workers as that role, which
+        // must therefore be able to log in there (doctor's citus_roles check).
+        if (test::on_citus()) db.exec("ALTER ROLE app LOGIN");
+    }
+    test::distribute_app_tables(db);
     auto r = run_cli({"doctor", "-o", "json"}, &db);
     INFO(r.err);
+    INFO(r.out);
     CHECK(r.exit_code == 0);
     auto rows = nlohmann::json::parse(r.out);
     int rls_ok = 0;
@@ -58,7 +66,10 @@ TEST_CASE("doctor passes on an app schema with RLS done right", "[e2e][doctor]")
 
 TEST_CASE("doctor exits 3 and names a tenant table without RLS", "[e2e][doctor]") {
     test::TestDatabase db;
-    db.exec(kAppSchema);
+    {
+        test::RoleChangeLock lock;  // CREATE ROLE app, when missing
+        db.exec(kAppSchema);
+    }
     db.exec("CREATE TABLE invoices (tenant_id uuid NOT NULL, id bigint, amount numeric)");
     auto r = run_cli({"doctor"}, &db);
     CHECK(r.exit_code == 3);
@@ -80,7 +91,10 @@ TEST_CASE("doctor exits 3 and names a tenant table without RLS", "[e2e][doctor]"
 
 TEST_CASE("doctor flags a policy that ignores the tenancy setting", "[e2e][doctor]") {
     test::TestDatabase db;
-    db.exec(kAppSchema);
+    {
+        test::RoleChangeLock lock;  // CREATE ROLE app, when missing
+        db.exec(kAppSchema);
+    }
     db.exec("CREATE TABLE notes (tenant_id uuid); ALTER TABLE notes ENABLE ROW LEVEL SECURITY; "
             "ALTER TABLE notes FORCE ROW LEVEL SECURITY; CREATE POLICY open ON notes USING (true)");
     auto r = run_cli({"doctor", "--check", "rls", "-o", "csv"}, &db);
@@ -90,7 +104,10 @@ TEST_CASE("doctor flags a policy that ignores the tenancy setting", "[e2e][docto
 
 TEST_CASE("doctor flags an application role that can bypass RLS", "[e2e][doctor]") {
     test::TestDatabase db;
-    db.exec(kAppSchema);
+    {
+        test::RoleChangeLock lock;  // CREATE ROLE app, when missing
+        db.exec(kAppSchema);
+    }
     db.exec("CREATE ROLE app_bypass BYPASSRLS; ALTER TABLE documents OWNER TO app_bypass");
     test::TempDir dir;
     test::write_file(dir / "tenantctl.yaml", "tenancy:\n  app_role: app_bypass\n");

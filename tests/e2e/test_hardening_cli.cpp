@@ -209,10 +209,15 @@ TEST_CASE("a tenant create that loses the race for its slug exits 5 with a clear
         r = run_cli({"tenant", "create", "beta"}, &db);
         finished = true;
     });
-    // Commit once the create waits for our row, however long it takes to get there.
-    while (!finished && db.query_value("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                                       "AND application_name = 'tenantctl tenant create' AND wait_event_type = 'Lock'") !=
-                            "1")
+    // Commit once the create waits for our row, however long it takes to get there. On Citus
+    // the tenants table is a reference table and the create waits on the workers' copies of
+    // it, which citus_lock_waits shows.
+    const std::string waiting =
+        test::on_citus()
+            ? "SELECT count(*) FROM citus_lock_waits"
+            : "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+              "AND application_name = 'tenantctl tenant create' AND wait_event_type = 'Lock'";
+    while (!finished && db.query_value(waiting) == "0")
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     tx.commit();
     create.join();

@@ -190,8 +190,10 @@ TEST_CASE("e2e: tenant copy --as --anonymize makes a second tenant without perso
     CHECK(two.there.query_value("SELECT count(*) FROM public.users WHERE tenant_id = 1") == users_here);  // the original, untouched
 }
 
+// [single-node]: the backup is a template copy of the test database, which a Citus database
+// cannot be (its shards live on the workers).
 TEST_CASE("e2e: tenant restore-from shows the difference in a dry run, asks before replacing, and brings the rows back",
-          "[e2e][portability]") {
+          "[e2e][portability][single-node]") {
     const corpus::Pattern& p = corpus::get("composite_fk");
     test::TestDatabase here;
     corpus::setup(here, p);

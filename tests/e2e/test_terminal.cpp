@@ -151,7 +151,9 @@ std::string password_role_url(const test::TestDatabase& db) {
 
 }  // namespace
 
-TEST_CASE("a server that asks for a password gets a prompt on a terminal, once, never echoed", "[e2e][terminal][db]") {
+// [single-node]: it edits the test server's pg_hba.conf.
+TEST_CASE("a server that asks for a password gets a prompt on a terminal, once, never echoed",
+          "[e2e][terminal][db][single-node]") {
     test::TestDatabase db;
     const std::string url = password_role_url(db);
 

@@ -15,7 +15,10 @@ namespace tenantctl::test {
 class IsolationSchema {
 public:
     explicit IsolationSchema(const TestDatabase& db) : m_db(db), m_app("app_" + db.name()) {
-        db.exec("CREATE ROLE " + m_app + " NOLOGIN");
+        {
+            RoleChangeLock lock;
+            db.exec("CREATE ROLE " + m_app + " NOLOGIN");
+        }
         db.exec(R"SQL(
 CREATE SCHEMA crm;
 CREATE TABLE public.tenants (id uuid PRIMARY KEY, name text NOT NULL);
@@ -55,6 +58,7 @@ INSERT INTO public.events (tenant_id, kind) VALUES ('11111111-1111-4111-8111-111
     }
     ~IsolationSchema() {
         try {
+            RoleChangeLock lock;
             m_db.exec("DROP OWNED BY " + m_app + " CASCADE; DROP ROLE " + m_app);
         } catch (...) {
         }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -39,6 +40,20 @@ std::string template_name() {
     return "tenantctl_tpl_" + crypto::sha256_hex(all).substr(0, 16);
 }
 
+// `tenantctl init` as the test set-up runs it.
+void init_platform(const std::string& conninfo) {
+    std::ostringstream err;
+    std::istringstream in;
+    SystemClock clock;
+    Logger log(err, false, -1, false);
+    GlobalOptions globals;
+    globals.actor = "test-setup";
+    Context ctx(globals, config::Config{}, Terminal{}, clock, log, in);
+    ctx.set_command("init");
+    ctx.set_conninfo(db::ConnInfo{conninfo, "test"});
+    platform::init(ctx);
+}
+
 void ensure_template(const sandbox::State& s) {
     static bool done = false;
     if (done) return;
@@ -49,18 +64,7 @@ void ensure_template(const sandbox::State& s) {
     bool exists = !tx.exec_params("SELECT 1 FROM pg_database WHERE datname = $1", tpl).empty();
     if (!exists) {
         tx.exec("CREATE DATABASE " + tx.quote_name(tpl + "_build") + " TEMPLATE template0");
-        {
-            std::ostringstream err;
-            std::istringstream in;
-            SystemClock clock;
-            Logger log(err, false, -1, false);
-            GlobalOptions globals;
-            globals.actor = "test-setup";
-            Context ctx(globals, config::Config{}, Terminal{}, clock, log, in);
-            ctx.set_command("init");
-            ctx.set_conninfo(db::ConnInfo{s.conninfo(tpl + "_build"), "test"});
-            platform::init(ctx);
-        }
+        init_platform(s.conninfo(tpl + "_build"));
         // Built under a temporary name and renamed, so a crash never leaves a half template.
         tx.exec("ALTER DATABASE " + tx.quote_name(tpl + "_build") + " RENAME TO " + tx.quote_name(tpl));
     }
@@ -69,6 +73,85 @@ void ensure_template(const sandbox::State& s) {
 }
 
 }  // namespace
+
+std::string citus_fixture_state() {
+    const char* dir = std::getenv("TENANTCTL_TEST_CITUS_STATE");
+    return dir ? dir : "";
+}
+
+std::vector<int> citus_ports(const std::string& state_dir) {
+    std::ifstream in(state_dir + "/ports");
+    std::vector<int> ports;
+    for (int port = 0; in >> port;) ports.push_back(port);
+    if (ports.size() != 3)
+        FAIL("the Citus test cluster is not running (" << state_dir
+                                                       << "/ports is missing; the citus_cluster_up fixture starts "
+                                                          "it: run the tests through ctest)");
+    return ports;
+}
+
+std::string citus_node_conninfo(int port, const std::string& dbname) {
+    return fmt::format("host=127.0.0.1 port={} user=postgres dbname={}", port, dbname);
+}
+
+ClusterWideLock::ClusterWideLock(const std::string& state_dir) {
+    const std::string path = state_dir + "/cluster-wide.lock";
+    m_fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (m_fd < 0 || ::flock(m_fd, LOCK_EX) != 0) FAIL("cannot lock " << path);
+}
+
+ClusterWideLock::~ClusterWideLock() {
+    if (m_fd >= 0) ::close(m_fd);  // releases the flock
+}
+
+void create_citus_database(const std::string& state_dir, const std::string& dbname, bool with_citus) {
+    for (int port : citus_ports(state_dir)) {
+        pqxx::connection admin(citus_node_conninfo(port, "postgres"));
+        pqxx::nontransaction tx(admin);
+        tx.exec("CREATE DATABASE " + tx.quote_name(dbname));
+    }
+    if (with_citus) add_citus(state_dir, dbname);
+}
+
+void add_citus(const std::string& state_dir, const std::string& dbname) {
+    const auto ports = citus_ports(state_dir);
+    ClusterWideLock lock(state_dir);
+    for (int port : ports) {
+        pqxx::connection c(citus_node_conninfo(port, dbname));
+        pqxx::nontransaction tx(c);
+        tx.exec("CREATE EXTENSION IF NOT EXISTS citus");
+    }
+    pqxx::connection c(citus_node_conninfo(ports[0], dbname));
+    pqxx::nontransaction tx(c);
+    tx.exec(fmt::format("SELECT citus_set_coordinator_host('127.0.0.1', {})", ports[0]));
+    for (std::size_t i = 1; i < ports.size(); ++i)
+        tx.exec(fmt::format("SELECT citus_add_node('127.0.0.1', {})", ports[i]));
+}
+
+void drop_citus_database(const std::string& state_dir, const std::string& dbname) {
+    for (int port : citus_ports(state_dir)) {
+        try {
+            pqxx::connection admin(citus_node_conninfo(port, "postgres"));
+            pqxx::nontransaction tx(admin);
+            tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(dbname) + " WITH (FORCE)");
+        } catch (...) {
+        }
+    }
+}
+
+RoleChangeLock::RoleChangeLock() {
+    if (on_citus()) m_lock = std::make_unique<ClusterWideLock>(citus_fixture_state());
+}
+
+RoleChangeLock::~RoleChangeLock() = default;
+
+std::filesystem::path pg_bin_dir() {
+    if (!on_citus()) return server().bin_dir;
+    std::ifstream in(citus_fixture_state() + "/bin");
+    std::string dir;
+    if (!std::getline(in, dir) || dir.empty()) FAIL("the Citus test cluster did not record its bin directory");
+    return dir;
+}
 
 const sandbox::State& server() {
     static std::optional<sandbox::State> state;
@@ -82,8 +165,13 @@ const sandbox::State& server() {
 }
 
 TestDatabase::TestDatabase(bool with_platform) {
-    const auto& s = server();
     m_name = fmt::format("t_{}_{}", getpid(), random_suffix());
+    if (const auto citus = citus_fixture_state(); !citus.empty()) {
+        create_citus_database(citus, m_name, true);
+        if (with_platform) init_platform(conninfo());
+        return;
+    }
+    const auto& s = server();
     if (with_platform) ensure_template(s);
     pqxx::connection admin(s.conninfo("postgres"));
     pqxx::nontransaction tx(admin);
@@ -92,6 +180,8 @@ TestDatabase::TestDatabase(bool with_platform) {
 }
 
 std::unique_ptr<TestDatabase> TestDatabase::copy_of(const TestDatabase& db) {
+    if (!citus_fixture_state().empty())
+        FAIL("a Citus database cannot be copied with CREATE DATABASE ... TEMPLATE: its shards live on the workers");
     std::unique_ptr<TestDatabase> copy(new TestDatabase(Named{}, fmt::format("t_{}_{}", getpid(), random_suffix())));
     pqxx::connection admin(server().conninfo("postgres"));
     pqxx::nontransaction tx(admin);
@@ -100,6 +190,10 @@ std::unique_ptr<TestDatabase> TestDatabase::copy_of(const TestDatabase& db) {
 }
 
 TestDatabase::~TestDatabase() {
+    if (const auto citus = citus_fixture_state(); !citus.empty()) {
+        drop_citus_database(citus, m_name);
+        return;
+    }
     try {
         pqxx::connection admin(server().conninfo("postgres"));
         pqxx::nontransaction tx(admin);
@@ -108,8 +202,17 @@ TestDatabase::~TestDatabase() {
     }
 }
 
-std::string TestDatabase::conninfo() const { return server().conninfo(m_name); }
-std::string TestDatabase::url() const { return server().url(m_name); }
+std::string TestDatabase::conninfo() const {
+    if (const auto citus = citus_fixture_state(); !citus.empty())
+        return citus_node_conninfo(citus_ports(citus).front(), m_name);
+    return server().conninfo(m_name);
+}
+
+std::string TestDatabase::url() const {
+    if (const auto citus = citus_fixture_state(); !citus.empty())
+        return fmt::format("postgresql://postgres@/{}?host=127.0.0.1&port={}", m_name, citus_ports(citus).front());
+    return server().url(m_name);
+}
 
 void TestDatabase::exec(const std::string& sql) const {
     pqxx::connection c(conninfo());
@@ -253,6 +356,13 @@ CliResult run_cli(const std::vector<std::string>& args, const TestDatabase* db, 
     waitpid(pid, &status, 0);
     result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     return result;
+}
+
+void distribute_app_tables(const TestDatabase& db) {
+    if (!on_citus()) return;
+    const auto r = run_cli({"citus", "distribute"}, &db);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
 }
 
 }  // namespace tenantctl::test

@@ -22,8 +22,61 @@ namespace tenantctl::test {
 // The fixture's server. Fails the test (never skips) when it is not running.
 const sandbox::State& server();
 
+// A Citus test cluster (tests/citus/cluster.sh up STATE_DIR): its nodes' ports, coordinator
+// first. Fails the test (never skips) when the cluster is not running.
+std::vector<int> citus_ports(const std::string& state_dir);
+std::string citus_node_conninfo(int port, const std::string& dbname);
+// Creates `dbname` on every node; with `with_citus`, the extension on every node and the nodes
+// registered with the coordinator (under ClusterWideLock).
+void create_citus_database(const std::string& state_dir, const std::string& dbname, bool with_citus);
+void add_citus(const std::string& state_dir, const std::string& dbname);
+void drop_citus_database(const std::string& state_dir, const std::string& dbname);
+
+// Held while a test changes what every database of a Citus node shares: registering the nodes
+// of a new database (Citus then copies every role to the workers with ALTER ROLE) and creating
+// or dropping roles (propagated to every worker). Two of these at once on one worker collide
+// on the shared role catalog, and Citus reports it as "failure on connection marked as
+// essential"; seen in 2 of 7 parallel runs before this lock. One cluster serves one app
+// database in production, so only tests, which make many databases at once, need it.
+class ClusterWideLock {
+public:
+    explicit ClusterWideLock(const std::string& state_dir);
+    ~ClusterWideLock();
+    ClusterWideLock(const ClusterWideLock&) = delete;
+    ClusterWideLock& operator=(const ClusterWideLock&) = delete;
+
+private:
+    int m_fd = -1;
+};
+
+// Held around SQL that creates, alters or drops roles: the ClusterWideLock under the Citus
+// fixture (Citus propagates role changes to every worker), nothing on the single server.
+class RoleChangeLock {
+public:
+    RoleChangeLock();
+    ~RoleChangeLock();
+
+private:
+    std::unique_ptr<ClusterWideLock> m_lock;
+};
+
+// The second fixture of the end-to-end suite (issue 17): CTest sets TENANTCTL_TEST_CITUS_STATE
+// to the Citus cluster's state directory, and every TestDatabase is then made on the cluster
+// (Citus set up, `tenantctl init` distributing the platform) instead of on the single server.
+// Empty on the single server.
+std::string citus_fixture_state();
+inline bool on_citus() { return !citus_fixture_state().empty(); }
+
+// The bin directory of the PostgreSQL the tests run against (pg_dump, psql of its release).
+std::filesystem::path pg_bin_dir();
+
+// `tenantctl citus distribute` under the Citus fixture, so that the app tables a test made
+// are placed as an operator would place them; nothing on the single server.
+void distribute_app_tables(const class TestDatabase& db);
+
 // A database created for one test from a template that already has the platform schema,
-// dropped when the object goes away.
+// dropped when the object goes away. Under the Citus fixture: on every node of the cluster,
+// initialised from scratch (shards live in the workers' databases, so no template).
 class TestDatabase {
 public:
     // `with_platform`: start from the template with `tenantctl init` applied (default), or empty.

@@ -451,6 +451,19 @@ TEST_CASE("citus distribute on every shape of the schema corpus: placed with eve
             INFO(rel);
             CHECK(count_rows(db, "SELECT count(*) FROM " + rel) == before[rel]);
         }
+        // The whole-tenant export reads every one of the tenant's rows from the shards.
+        auto exported = cli({"gdpr", "export", "--tenant", "acme", "--all", "-O", (dir / "acme.tar.gz").string(), "-o",
+                             "json"});
+        INFO(exported.err);
+        REQUIRE(exported.exit_code == 0);
+        std::map<std::string, long long> exported_rows;
+        const auto report = nlohmann::json::parse(exported.out);
+        for (const auto& t : report["tables"])
+            exported_rows[t["table"].get<std::string>()] = t["rows"].get<long long>();
+        for (const auto& [rel, n] : of_a) {
+            INFO(rel);
+            CHECK(exported_rows[rel] == n);
+        }
         auto purge = cli({"tenant", "purge", "acme", "--force", "--yes"});
         INFO(purge.err);
         if (auto it = purge_refusals.find(p.name); it != purge_refusals.end()) {
@@ -551,4 +564,37 @@ TEST_CASE("schema mode on Citus: a tenant's schema is a distributed schema that 
     REQUIRE(cli({"tenant", "purge", "big-co", "--force", "--yes"}).exit_code == 0);
     for (std::size_t node = 0; node < ports.size(); ++node)
         CHECK(db.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_big_co'", node) == "0");
+}
+
+TEST_CASE("migrate on Citus: DDL through the coordinator reaches every shard, CONCURRENTLY included", "[citus]") {
+    App app;
+    REQUIRE(app.cli({"citus", "distribute"}).exit_code == 0);
+    test::write_file(app.dir / "migrations" / "20240101000000_due.sql",
+                     "-- migrate:up\nALTER TABLE app.tasks ADD COLUMN due date;\n"
+                     "-- migrate:down\nALTER TABLE app.tasks DROP COLUMN due;\n");
+    test::write_file(app.dir / "migrations" / "20240101000100_title_idx.sql",
+                     "-- tenantctl:no-transaction\n-- migrate:up\n"
+                     "CREATE INDEX CONCURRENTLY tasks_title_idx ON app.tasks (tenant_id, title);\n"
+                     "-- migrate:down\nDROP INDEX CONCURRENTLY app.tasks_title_idx;\n");
+    test::write_file(app.dir / "tenantctl.yaml", test::read_file(app.dir / "tenantctl.yaml") +
+                                                     "migrations:\n  dir: " + (app.dir / "migrations").string() + "\n");
+    auto up = app.cli({"migrate", "up"});
+    INFO(up.err);
+    REQUIRE(up.exit_code == 0);
+    CHECK(app.cli({"migrate", "status", "--check"}).exit_code == 0);
+    // Every shard of app.tasks has the column and the index: asked of each shard on its worker.
+    auto shards_with = [&](const std::string& sql) {
+        return app.db.query_value("SELECT count(*) FILTER (WHERE success AND result = '1') || '/' || count(*) "
+                                  "FROM run_command_on_shards('app.tasks', $$" + sql + "$$)");
+    };
+    const std::string column = "SELECT count(*) FROM pg_attribute WHERE attrelid = '%s'::regclass AND attname = 'due'";
+    const std::string index = "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                              "WHERE i.indrelid = '%s'::regclass AND c.relname LIKE 'tasks_title_idx%%'";
+    CHECK(shards_with(column) == "4/4");
+    CHECK(shards_with(index) == "4/4");
+    auto down = app.cli({"migrate", "down", "--yes"});
+    INFO(down.err);
+    REQUIRE(down.exit_code == 0);
+    CHECK(shards_with(index) == "0/4");
+    CHECK(shards_with(column) == "4/4");
 }

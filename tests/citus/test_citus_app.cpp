@@ -648,3 +648,64 @@ TEST_CASE("keys rotate --reencrypt on a distributed table: every value back unde
     CHECK(app.db.query_value("SELECT max(version) FROM tenantctl.tenant_keys WHERE tenant_id = '" + ids["globex"] + "'") ==
           "1");
 }
+
+TEST_CASE("gdpr export and erase of one data subject on distributed tables", "[citus]") {
+    CitusDatabase db;
+    test::TempDir dir;
+    test::write_file(dir / "tenantctl.yaml", R"YAML(
+data:
+  subjects: {table: users, key: id, lookup: [email]}
+  tables:
+    users:     {subject: id, pii: [email, full_name], non_pii: [created_at], erase: anonymize,
+                anonymize: {email: hash, full_name: redact}}
+    documents: {subject: owner_id, pii: [title], erase: delete}
+)YAML");
+    auto cli = [&](const std::vector<std::string>& args) {
+        auto options = db.cli();
+        options.cwd = dir.path();
+        return run_cli(args, nullptr, options);
+    };
+    REQUIRE(cli({"init"}).exit_code == 0);
+    db.exec(R"SQL(
+CREATE TABLE public.users (tenant_id uuid NOT NULL, id bigint NOT NULL, email text NOT NULL, full_name text,
+                           created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (tenant_id, id));
+CREATE TABLE public.documents (tenant_id uuid NOT NULL, id bigint NOT NULL, owner_id bigint NOT NULL, title text,
+                               PRIMARY KEY (tenant_id, id),
+                               FOREIGN KEY (tenant_id, owner_id) REFERENCES public.users (tenant_id, id));
+)SQL");
+    REQUIRE(cli({"citus", "distribute"}).exit_code == 0);
+    std::map<std::string, std::string> ids;
+    for (const std::string slug : {"acme", "globex"}) {
+        REQUIRE(cli({"tenant", "create", slug}).exit_code == 0);
+        ids[slug] = db.query_value("SELECT id FROM tenantctl.tenants WHERE slug = '" + slug + "'");
+        // Both tenants have an alice: only acme's may be touched.
+        db.exec(fmt::format("INSERT INTO public.users (tenant_id, id, email, full_name) VALUES "
+                            "('{0}', 1, 'alice@example.com', 'Alice A'), ('{0}', 2, 'bob@example.com', 'Bob B');"
+                            "INSERT INTO public.documents VALUES ('{0}', 1, 1, 'alice plan'), ('{0}', 2, 1, 'alice notes'),"
+                            " ('{0}', 3, 2, 'bob plan')",
+                            ids[slug]));
+    }
+    auto exported = cli({"gdpr", "export", "--tenant", "acme", "--subject", "email:alice@example.com", "--format", "json"});
+    INFO(exported.err);
+    REQUIRE(exported.exit_code == 0);
+    const auto doc = nlohmann::json::parse(exported.out);
+    CHECK(doc["data"].dump().find("alice notes") != std::string::npos);
+    CHECK(doc["data"].dump().find("bob plan") == std::string::npos);
+
+    auto erased = cli({"gdpr", "erase", "--tenant", "acme", "--subject", "email:alice@example.com", "-y"});
+    INFO(erased.err);
+    REQUIRE(erased.exit_code == 0);
+    const std::string acme = ids["acme"], globex = ids["globex"];
+    CHECK(db.query_value("SELECT count(*) FROM public.documents WHERE tenant_id = '" + acme + "' AND owner_id = 1") == "0");
+    CHECK(db.query_value("SELECT full_name || '|' || (email LIKE '%alice%') FROM public.users WHERE tenant_id = '" + acme +
+                         "' AND id = 1") == "[erased]|false");
+    // Bob, and everything of globex, untouched.
+    CHECK(db.query_value("SELECT count(*) FROM public.documents WHERE tenant_id = '" + acme + "'") == "1");
+    CHECK(db.query_value("SELECT email || '|' || full_name FROM public.users WHERE tenant_id = '" + acme + "' AND id = 2") ==
+          "bob@example.com|Bob B");
+    CHECK(db.query_value("SELECT count(*) FROM public.documents WHERE tenant_id = '" + globex + "'") == "3");
+    CHECK(db.query_value("SELECT email FROM public.users WHERE tenant_id = '" + globex + "' AND id = 1") ==
+          "alice@example.com");
+    CHECK(db.query_value("SELECT status FROM tenantctl.gdpr_requests WHERE tenant_id = '" + acme + "' AND kind = 'erase'") ==
+          "completed");
+}

@@ -82,13 +82,26 @@ std::optional<TenantShard> locate_schema(pqxx::transaction_base& tx, const std::
     return s;
 }
 
+// Refuses before Citus starts a stream that a node cannot serve: it would wait for it forever.
+void require_streamable(pqxx::transaction_base& tx, const std::string& mode) {
+    if (mode == "block_writes") return;
+    const auto blockers = logical_replication_blockers(tx);
+    if (!blockers.empty())
+        throw Refused(fmt::format("cannot copy shards by logical replication: {}", util::join(blockers, "; ")),
+                      "fix those nodes (README, \"Citus\"), or give --transfer-mode block_writes (the tenant's writes "
+                      "then wait for the copy)");
+}
+
 // The tenant with the checks every placement command makes, and its shards.
 struct Target {
     tenants::TenantRef tenant;
     std::vector<TenantShard> shards;
 };
-Target target_of(Context& ctx, pqxx::transaction_base& tx, const std::string& slug, const std::string& what) {
+// `mode` is the --transfer-mode, checked against what the workers can do.
+Target target_of(Context& ctx, pqxx::transaction_base& tx, const std::string& slug, const std::string& what,
+                 const std::string& mode) {
     require_citus(tx, what);
+    require_streamable(tx, mode);
     Target t{tenants::resolve(ctx, tx, slug), {}};
     tenants::require_not_moving(t.tenant, what);
     if (t.tenant.status == "purged") throw Refused(fmt::format("tenant '{}' is purged: it has no rows to {}", slug, what));
@@ -237,20 +250,6 @@ void check_transfer_mode(const std::string& mode) {
         throw UsageError(fmt::format("--transfer-mode '{}': use auto, force_logical or block_writes", mode));
 }
 
-namespace {
-
-// Refuses before Citus starts a stream that a node cannot serve: it would wait for it forever.
-void require_streamable(pqxx::transaction_base& tx, const std::string& mode) {
-    if (mode == "block_writes") return;
-    const auto blockers = logical_replication_blockers(tx);
-    if (!blockers.empty())
-        throw Refused(fmt::format("cannot copy shards by logical replication: {}", util::join(blockers, "; ")),
-                      "fix those nodes (README, \"Citus\"), or give --transfer-mode block_writes (the tenant's writes "
-                      "then wait for the copy)");
-}
-
-}  // namespace
-
 PlacementResult isolate(Context& ctx, const std::string& slug, const std::string& transfer_mode) {
     check_transfer_mode(transfer_mode);
     auto lock = ctx.lock(tenants::lock_name(slug));
@@ -258,8 +257,7 @@ PlacementResult isolate(Context& ctx, const std::string& slug, const std::string
     Target target;
     {
         pqxx::read_transaction tx(ctx.db());
-        target = target_of(ctx, tx, slug, "isolate the tenant");
-        require_streamable(tx, transfer_mode);
+        target = target_of(ctx, tx, slug, "isolate the tenant", transfer_mode);
     }
     result.before = target.shards;
     if (ctx.dry_run()) {
@@ -300,8 +298,7 @@ PlacementResult place(Context& ctx, const std::string& slug, const std::string& 
     Target target;
     {
         pqxx::read_transaction tx(ctx.db());
-        target = target_of(ctx, tx, slug, "place the tenant");
-        require_streamable(tx, transfer_mode);
+        target = target_of(ctx, tx, slug, "place the tenant", transfer_mode);
         std::vector<std::string> known;
         bool found = false;
         for (const auto& n : nodes(tx)) {

@@ -260,6 +260,8 @@ struct VersionChange {
 
 VersionChange begin_version_change(Context& ctx, pqxx::work& tx, const std::string& tenant_slug, int version) {
     auto t = tenants::resolve(ctx, tx, tenant_slug);
+    // A move copies the keys: a version retired or destroyed here meanwhile would differ there.
+    tenants::require_not_moving(t, "change the data keys");
     lock_tenant_keys(tx, t.id);
     auto row = find_version(ctx, tx, t, version);
     return {std::move(t), std::move(row)};

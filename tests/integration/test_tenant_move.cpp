@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <thread>
 
 #include "core/config/config.hpp"
@@ -179,4 +180,19 @@ TEST_CASE("tenant move: once moved, key rotation and erasure refuse the tenant h
     CHECK(exit_of([&] {
               gdpr::erase_subject(tc.ctx(), {"acme", s.p.subject_a, std::nullopt, false, std::nullopt});
           }) == Exit::refused);
+    // Nor may its key versions be retired or destroyed here (version 1 is its only one: the
+    // refusal comes before the state checks, which would refuse the active key anyway).
+    const std::string states = "SELECT string_agg(state, ',' ORDER BY tenant_id, version) FROM tenantctl.tenant_keys";
+    const auto states_before = s.here.query_value(states);
+    auto refused_as_moved = [&](const std::function<void()>& change) {
+        try {
+            change();
+        } catch (const Refused& e) {
+            return std::string(e.what()).find("it has moved to another database") != std::string::npos;
+        }
+        return false;
+    };
+    CHECK(refused_as_moved([&] { keys::retire(tc.ctx(), "acme", 1); }));
+    CHECK(refused_as_moved([&] { keys::destroy(tc.ctx(), "acme", 1, true); }));
+    CHECK(s.here.query_value(states) == states_before);
 }

@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
+#include "core/tenants/moving.hpp"
 #include "core/util/duration.hpp"
 #include "core/util/strings.hpp"
 
@@ -156,6 +157,14 @@ Records apikey_revoke(Context& ctx, const std::string& tenant, const std::string
     platform::require_current(ctx);
     pqxx::work tx(ctx.db());
     auto t = tenants::resolve(ctx, tx, tenant);
+    // A revocation is never refused while a move is under way (a leaked key must stop working
+    // now), but the copy may already hold the key: say so. Once moved, the keys that count
+    // are the destination's.
+    if (t.status == "moved") tenants::require_not_moving(t, "revoke an API key");
+    if (t.status == "moving")
+        ctx.log().warn(fmt::format("tenant '{}' is moving to another database: revoke this key there too once the move "
+                                   "has finished, in case its copy already holds it",
+                                   t.slug));
     auto k = find_key(ctx, tx, t, key);
     Records r = Records::table({"id", "prefix", "status"});
     if (k.revoked) {
@@ -183,6 +192,7 @@ Records apikey_rotate(Context& ctx, const std::string& tenant, const std::string
     const auto overlap = util::parse_duration(overlap_text);
     pqxx::work tx(ctx.db());
     auto t = tenants::resolve(ctx, tx, tenant);
+    tenants::require_not_moving(t, "rotate an API key");  // the new key would stay behind
     auto old = find_key(ctx, tx, t, key);
     if (old.revoked || old.expired)
         throw Refused(fmt::format("API key {} is {}", old.prefix, old.revoked ? "revoked" : "expired"),

@@ -13,6 +13,7 @@
 
 #include "core/config/config.hpp"
 #include "core/gdpr/erase.hpp"
+#include "core/keys/api_keys.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/portability/move.hpp"
 #include "tests/support/schema_corpus.hpp"
@@ -194,5 +195,8 @@ TEST_CASE("tenant move: once moved, key rotation and erasure refuse the tenant h
     };
     CHECK(refused_as_moved([&] { keys::retire(tc.ctx(), "acme", 1); }));
     CHECK(refused_as_moved([&] { keys::destroy(tc.ctx(), "acme", 1, true); }));
+    // Its API keys count at the destination now: neither revoked nor rotated here.
+    CHECK(refused_as_moved([&] { keys::apikey_revoke(tc.ctx(), "acme", "tc_live_whatever"); }));
+    CHECK(refused_as_moved([&] { keys::apikey_rotate(tc.ctx(), "acme", "tc_live_whatever", "1h"); }));
     CHECK(s.here.query_value(states) == states_before);
 }

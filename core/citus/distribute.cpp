@@ -94,10 +94,6 @@ void record(Context& ctx, const std::vector<Step>& placed, bool complete) {
     tx.commit();
 }
 
-}  // namespace
-
-namespace {
-
 // Schema mode on Citus is schema-based sharding: every schema-isolated tenant's schema is a
 // distributed schema (new ones are made so by `tenant create`; older ones here). Its step
 // names the schema as "SCHEMA.*". After the tables: a tenant schema's tables may reference

@@ -99,17 +99,26 @@ void record(Context& ctx, const std::vector<Step>& placed, bool complete) {
 // names the schema as "SCHEMA.*". After the tables: a tenant schema's tables may reference
 // the app's reference tables.
 void add_schema_steps(pqxx::transaction_base& tx, const std::string& platform_schema, Plan& plan) {
+    std::vector<std::string> slugs, schemas;
     for (const auto& row : tx.exec(fmt::format("SELECT slug FROM {} WHERE isolation = 'schema' AND status <> 'purged' "
                                                "ORDER BY slug",
                                                TableName{platform_schema, "tenants"}.quoted()))) {
-        const std::string slug = row[0].c_str();
-        const std::string schema = util::schema_name_for_slug(slug);
-        if (!tx.exec_params1("SELECT to_regnamespace($1) IS NOT NULL", db::quote_ident(schema))[0].as<bool>()) continue;
+        slugs.push_back(row[0].c_str());
+        schemas.push_back(util::schema_name_for_slug(slugs.back()));
+    }
+    if (slugs.empty()) return;
+    // One query for every tenant schema (there may be thousands): does it exist, is it distributed.
+    for (const auto& row : tx.exec_params(
+             "SELECT x.n, EXISTS (SELECT 1 FROM pg_dist_schema d WHERE d.schemaid = s.oid) "
+             "FROM unnest($1::text[]) WITH ORDINALITY AS x(name, n) JOIN pg_namespace s ON s.nspname = x.name "
+             "ORDER BY x.n",
+             db::text_array(schemas))) {
+        const auto i = row[0].as<std::size_t>() - 1;
         Step step;
-        step.table = TableName{schema, "*"};
+        step.table = TableName{schemas[i], "*"};
         step.target = Placement{Placement::Kind::single_shard, "", 0};
-        step.reason = fmt::format("the schema of tenant '{}'", slug);
-        step.done = schema_distributed(tx, schema);
+        step.reason = fmt::format("the schema of tenant '{}'", slugs[i]);
+        step.done = row[1].as<bool>();
         plan.steps.push_back(std::move(step));
     }
 }

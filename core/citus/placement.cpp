@@ -101,7 +101,6 @@ struct Target {
 Target target_of(Context& ctx, pqxx::transaction_base& tx, const std::string& slug, const std::string& what,
                  const std::string& mode) {
     require_citus(tx, what);
-    require_streamable(tx, mode);
     Target t{tenants::resolve(ctx, tx, slug), {}};
     tenants::require_not_moving(t.tenant, what);
     if (t.tenant.status == "purged") throw Refused(fmt::format("tenant '{}' is purged: it has no rows to {}", slug, what));
@@ -113,6 +112,8 @@ Target target_of(Context& ctx, pqxx::transaction_base& tx, const std::string& sl
                                       what, schema),
                           "run `tenantctl citus distribute` (it distributes every tenant schema)");
     }
+    // After the tenant's own checks, so that an unknown slug is "not found" (exit 4) first.
+    require_streamable(tx, mode);
     t.shards = shards_of(ctx, tx, t.tenant, false);
     return t;
 }

@@ -15,6 +15,8 @@
 #include <atomic>
 #include <cstring>
 #include <fstream>
+#include <map>
+#include <mutex>
 #include <random>
 
 #include "core/crypto/hash.hpp"
@@ -80,6 +82,12 @@ std::string citus_fixture_state() {
 }
 
 std::vector<int> citus_ports(const std::string& state_dir) {
+    // Read once per state directory: every conninfo() of a test database asks, from the test's
+    // threads too.
+    static std::mutex guard;
+    static std::map<std::string, std::vector<int>> known;
+    std::lock_guard<std::mutex> hold(guard);
+    if (auto it = known.find(state_dir); it != known.end()) return it->second;
     std::ifstream in(state_dir + "/ports");
     std::vector<int> ports;
     for (int port = 0; in >> port;) ports.push_back(port);
@@ -87,7 +95,7 @@ std::vector<int> citus_ports(const std::string& state_dir) {
         FAIL("the Citus test cluster is not running (" << state_dir
                                                        << "/ports is missing; the citus_cluster_up fixture starts "
                                                           "it: run the tests through ctest)");
-    return ports;
+    return known[state_dir] = ports;
 }
 
 std::string citus_node_conninfo(int port, const std::string& dbname) {

@@ -11,9 +11,36 @@
 
 namespace tenantctl::crypto {
 
+namespace {
+
+// SHA256() and EVP_sha256() look the implementation up in the provider on every call, which
+// costs more than hashing a 100-byte row: fetch it once, and keep one context per thread.
+const EVP_MD* sha256_md() {
+    static EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+    if (!md) throw std::runtime_error("SHA-256 is not available");
+    return md;
+}
+
+struct ReusedContext {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ReusedContext() {
+        if (!ctx) throw std::runtime_error("out of memory");
+    }
+    ~ReusedContext() { EVP_MD_CTX_free(ctx); }
+    ReusedContext(const ReusedContext&) = delete;
+    ReusedContext& operator=(const ReusedContext&) = delete;
+};
+
+}  // namespace
+
 Digest sha256(std::string_view data) {
+    thread_local ReusedContext reused;
     Digest out{};
-    SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data());
+    unsigned int len = 0;
+    if (EVP_DigestInit_ex2(reused.ctx, sha256_md(), nullptr) != 1 ||
+        EVP_DigestUpdate(reused.ctx, data.data(), data.size()) != 1 ||
+        EVP_DigestFinal_ex(reused.ctx, out.data(), &len) != 1)
+        throw std::runtime_error("SHA-256 failed");
     return out;
 }
 

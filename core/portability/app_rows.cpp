@@ -49,18 +49,26 @@ std::vector<const model::Column*> written_columns(const model::Relation& r) {
     return out;
 }
 
-void copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
-                   const model::Relation& r, const std::vector<NulledKey>& nulled, const RowTransform& transform,
-                   const std::string& literal) {
+SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
+                           const model::Relation& r, const std::vector<NulledKey>& nulled,
+                           const RowTransform& transform, const std::string& literal) {
+    SentRelation out{&r, {}, std::nullopt};
     std::vector<std::string> select, names;
+    bool any_nulled = false;
     for (const auto* c : written_columns(r)) {
+        out.columns.push_back(c->name);
         names.push_back(db::quote_ident(c->name));
-        select.push_back(is_nulled(nulled, r, c->name) ? fmt::format("NULL::{}", c->type) : transform.value(r, *c));
+        const bool set_later = is_nulled(nulled, r, c->name);
+        any_nulled = any_nulled || set_later;
+        select.push_back(set_later ? fmt::format("NULL::{}", c->type) : transform.value(r, *c));
     }
+    RowChecksum sent;
     pipe_rows(src,
               fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(select, ", "), r.name.quoted(),
                           model::with_literal(data.tenant_predicate(r, "t", 1), literal)),
-              dst, fmt::format("{} ({})", r.name.quoted(), util::join(names, ", ")));
+              dst, fmt::format("{} ({})", r.name.quoted(), util::join(names, ", ")), &sent);
+    if (!any_nulled) out.sent = sent.result();
+    return out;
 }
 
 // Sets the columns copied as NULL to their values, through a temporary table keyed by the
@@ -126,7 +134,9 @@ std::vector<std::string> schema_problems(const std::vector<RelationPair>& pairs)
     return out;
 }
 
-void copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst, const RowsCopy& c) {
+std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst,
+                                           const RowsCopy& c) {
+    std::vector<SentRelation> sent;
     dst.exec("SET CONSTRAINTS ALL DEFERRED");
     const auto order = c.data.delete_order();
     auto nulled = keys_to_null(c.data, order);
@@ -136,12 +146,13 @@ void copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst, 
     for (auto it = order.tables.rbegin(); it != order.tables.rend(); ++it) {
         const model::Relation& r = c.data.get(*it);
         if (!wanted(r)) continue;
-        copy_relation(src, dst, c.data, r, nulled, c.transform, c.source_literal);
+        sent.push_back(copy_relation(src, dst, c.data, r, nulled, c.transform, c.source_literal));
         if (c.after_each) c.after_each(r);
     }
     for (std::size_t i = 0; i < nulled.size(); ++i)
         restore_nulled(src, dst, c.data, nulled[i], c.transform, c.source_literal, c.dest_value, static_cast<int>(i));
     dst.exec("SET CONSTRAINTS ALL IMMEDIATE");  // every deferred key is checked here, not at commit
+    return sent;
 }
 
 void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r) {

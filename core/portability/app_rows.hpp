@@ -6,6 +6,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,20 @@ struct RowsCopy {
     std::function<void(const model::Relation&)> after_each;
 };
 
+// One relation as it was written: its columns in the order they were sent (generated ones
+// are computed again by the destination and not sent), and the fingerprint of the lines
+// sent, to compare with what the destination holds. No fingerprint where a column of a
+// foreign-key cycle was sent as NULL and set afterwards: the lines are not the final rows.
+struct SentRelation {
+    const model::Relation* relation;
+    std::vector<std::string> columns;
+    std::optional<Fingerprint> sent;
+};
+
 // Writes the rows, then checks every deferred key (SET CONSTRAINTS ALL IMMEDIATE): a key that
 // does not hold fails here, inside the caller's transaction, not at its commit.
-void copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst, const RowsCopy& copy);
+std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst,
+                                           const RowsCopy& copy);
 
 // Sequences behind serial and identity columns move past the ids that arrived, so the app's
 // next insert does not collide with a written row. setval is not transactional: call it only

@@ -6,8 +6,9 @@
 #include <cstdint>
 #include <map>
 
+#include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
-#include "core/errors.hpp"
+#include "core/model/predicate_literal.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
@@ -67,17 +68,39 @@ void use_canonical_text(pqxx::transaction_base& tx) {
             "SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL lc_monetary = 'C'");
 }
 
+void RowChecksum::add(std::string_view line) {
+    const auto digest = crypto::sha256(line);
+    std::uint64_t first = 0;
+    for (int i = 0; i < 8; ++i) first = first << 8 | digest[static_cast<std::size_t>(i)];  // big-endian
+    m_sum += first;
+    ++m_rows;
+}
+
+void RowChecksum::add_empty_rows(long long n) {
+    RowChecksum one;
+    one.add("");
+    m_sum += one.m_sum * static_cast<std::uint64_t>(n);
+    m_rows += n;
+}
+
+Fingerprint RowChecksum::result() const { return Fingerprint{m_rows, fmt::format("{:016x}", m_sum)}; }
+
 Fingerprint fingerprint_values(pqxx::transaction_base& tx, const std::string& quoted_table,
                                const std::vector<std::string>& expressions, const std::string& predicate,
                                const std::string& value) {
-    // A row of one column prints as "(v)", of none as "()": still a text md5 can take.
-    const std::string row = "ROW(" + util::join(expressions, ", ") + ")";
-    const auto result = tx.exec_params1(
-        fmt::format("SELECT count(*), coalesce(sum(('x' || left(md5({}::text), 16))::bit(64)::bigint::numeric), 0)::text "
-                    "FROM {} t WHERE {}",
-                    row, quoted_table, predicate),
-        value);
-    return Fingerprint{result[0].as<long long>(), low64_hex(result[1].as<std::string>())};
+    RowChecksum sum;
+    const std::string where = model::with_literal(predicate, tx.quote(value));
+    if (expressions.empty()) {  // a row count: no line to read
+        sum.add_empty_rows(
+            tx.exec1(fmt::format("SELECT count(*) FROM {} t WHERE {}", quoted_table, where))[0].as<long long>());
+        return sum.result();
+    }
+    pqxx::stream_from rows(tx, fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(expressions, ", "),
+                                           quoted_table, where));
+    std::string line;
+    while (rows.get_raw_line(line)) sum.add(line);
+    rows.complete();
+    return sum.result();
 }
 
 Fingerprint fingerprint_where(pqxx::transaction_base& tx, const std::string& quoted_table,
@@ -91,18 +114,6 @@ Fingerprint fingerprint_where(pqxx::transaction_base& tx, const std::string& quo
 Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& data, const model::Relation& r,
                         const std::vector<std::string>& columns, const std::string& tenancy_value) {
     return fingerprint_where(tx, r.name.quoted(), columns, data.tenant_predicate(r, "t", 1), tenancy_value);
-}
-
-std::string low64_hex(const std::string& decimal) {
-    // Two's complement arithmetic modulo 2^64 is exactly unsigned overflow.
-    std::uint64_t value = 0;
-    const bool negative = !decimal.empty() && decimal[0] == '-';
-    for (std::size_t i = negative ? 1 : 0; i < decimal.size(); ++i) {
-        if (decimal[i] < '0' || decimal[i] > '9') throw Error(Exit::runtime, "internal: not an integer: " + decimal);
-        value = value * 10 + static_cast<std::uint64_t>(decimal[i] - '0');
-    }
-    if (negative) value = ~value + 1;
-    return fmt::format("{:016x}", value);
 }
 
 }  // namespace tenantctl::portability

@@ -5,16 +5,20 @@
 // `tenant diff` prints the comparison; copy, move and restore check the schemas before they
 // write and the fingerprints after.
 //
-// The checksum is the sum, modulo 2^64, of the first 64 bits of md5 over each row's text: a
-// multiset hash, so it does not depend on the order the rows are read in or where they sit
-// on disk, and a duplicated, lost or changed row changes it. It is an integrity check against
-// accidents, not against an adversary. A row's text is ROW(columns in name order)::text under
-// fixed output settings (UTC, ISO dates, hex bytea, shortest exact floats), so two servers
-// with different defaults give the same text for the same values.
+// The checksum is the sum, modulo 2^64, of the first 64 bits of SHA-256 over each row's
+// COPY text line: a multiset hash, so it does not depend on the order the rows are read in or
+// where they sit on disk, and a duplicated, lost or changed row changes it. It is an integrity
+// check against accidents, not against an adversary. The lines are read with COPY (SELECT
+// columns ...) TO STDOUT under fixed output settings (UTC, ISO dates, hex bytea, shortest
+// exact floats), so two servers with different defaults give the same text for the same
+// values, and they are hashed here as they stream by: the server only prints the rows, and a
+// copy can fingerprint what it sends without reading the source a second time.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -49,7 +53,8 @@ struct Fingerprint {
     bool operator==(const Fingerprint&) const = default;
 };
 
-// The tenant's rows of `r`, fingerprinted over `columns` (call use_canonical_text first).
+// The tenant's rows of `r`, fingerprinted over `columns` in the order given (call
+// use_canonical_text first).
 Fingerprint fingerprint(pqxx::transaction_base& tx, const model::TenantData& data, const model::Relation& r,
                         const std::vector<std::string>& columns, const std::string& tenancy_value);
 
@@ -64,7 +69,17 @@ Fingerprint fingerprint_values(pqxx::transaction_base& tx, const std::string& qu
                                const std::vector<std::string>& expressions, const std::string& predicate,
                                const std::string& value);
 
-// The low 64 bits of a signed decimal integer of any length, as 16 hex digits ("0" -> 16 zeros).
-std::string low64_hex(const std::string& decimal);
+// The fingerprint of rows fed to it one COPY text line at a time (without the newline).
+class RowChecksum {
+public:
+    void add(std::string_view line);
+    // `n` rows of no columns: each an empty line.
+    void add_empty_rows(long long n);
+    Fingerprint result() const;
+
+private:
+    long long m_rows = 0;
+    std::uint64_t m_sum = 0;  // wraps modulo 2^64 by definition
+};
 
 }  // namespace tenantctl::portability

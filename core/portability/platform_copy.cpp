@@ -154,9 +154,10 @@ long long copy_audit_trail(Context& ctx, pqxx::transaction_base& src, pqxx::tran
         std::vector<std::string> quoted;
         for (const auto& c : columns) quoted.push_back(db::quote_ident(c));
         const std::string list = util::join(quoted, ", ");
-        const auto expected = fingerprint_where(src, name, columns, "t.tenant_id = $1::uuid", tenant_id);
+        RowChecksum sent;
         pipe_rows(src, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid)", list, name, literal), dst,
-                  fmt::format("{} ({})", name, list));
+                  fmt::format("{} ({})", name, list), &sent);
+        const auto expected = sent.result();
         const auto got = fingerprint_where(dst, name, columns, "t.tenant_id = $1::uuid", tenant_id);
         if (got != expected)
             throw IntegrityError(fmt::format("{} {} does not match the source after the copy ({} rows; source {}): "

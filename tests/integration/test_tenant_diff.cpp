@@ -204,13 +204,26 @@ TEST_CASE("tenant diff: refusals", "[integration][portability]") {
     }
 }
 
-TEST_CASE("low64_hex: sums of 64-bit hashes wrap modulo 2^64, negative ones too", "[unit][portability]") {
-    CHECK(portability::low64_hex("0") == "0000000000000000");
-    CHECK(portability::low64_hex("255") == "00000000000000ff");
-    CHECK(portability::low64_hex("-1") == "ffffffffffffffff");
-    CHECK(portability::low64_hex("18446744073709551616") == "0000000000000000");   // 2^64
-    CHECK(portability::low64_hex("18446744073709551617") == "0000000000000001");
-    CHECK(portability::low64_hex("-18446744073709551617") == "ffffffffffffffff");
+TEST_CASE("RowChecksum: a multiset hash of lines, independent of order, changed by a lost or repeated line",
+          "[unit][portability]") {
+    const auto of = [](std::initializer_list<std::string_view> lines) {
+        portability::RowChecksum sum;
+        for (auto line : lines) sum.add(line);
+        return sum.result();
+    };
+    const auto abc = of({"1\ta", "2\tb", "3\tc"});
+    CHECK(abc.rows == 3);
+    CHECK(abc.checksum.size() == 16);
+    CHECK(of({"3\tc", "1\ta", "2\tb"}) == abc);
+    CHECK(of({"1\ta", "2\tb"}) != abc);
+    CHECK(of({"1\ta", "2\tb", "3\tc", "3\tc"}).checksum != abc.checksum);
+    CHECK(of({"1\ta", "2\tb", "3\td"}) != abc);
+    CHECK(of({}) == portability::Fingerprint{0, "0000000000000000"});
+    // The first 64 bits of SHA-256(""), big-endian: e3b0c44298fc1c14...
+    CHECK(of({""}).checksum == "e3b0c44298fc1c14");
+    portability::RowChecksum empties;
+    empties.add_empty_rows(3);
+    CHECK(empties.result() == of({"", "", ""}));
 }
 
 TEST_CASE("tenant diff: a schema-isolated tenant is compared table by table within its schema", "[integration][portability]") {

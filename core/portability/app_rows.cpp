@@ -7,6 +7,7 @@
 #include "core/db/connection.hpp"
 #include "core/errors.hpp"
 #include "core/model/predicate_literal.hpp"
+#include "core/portability/binary_copy.hpp"
 #include "core/portability/pipe.hpp"
 #include "core/util/strings.hpp"
 
@@ -52,7 +53,7 @@ std::vector<const model::Column*> written_columns(const model::Relation& r) {
 SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
                            const model::Relation& r, const std::vector<NulledKey>& nulled,
                            const RowTransform& transform, const std::string& literal) {
-    SentRelation out{&r, {}, std::nullopt};
+    SentRelation out{&r, {}, std::nullopt, false};
     std::vector<std::string> select, names;
     bool any_nulled = false;
     for (const auto* c : written_columns(r)) {
@@ -62,11 +63,18 @@ SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& 
         any_nulled = any_nulled || set_later;
         select.push_back(set_later ? fmt::format("NULL::{}", c->type) : transform.value(r, *c));
     }
+    const std::string query = fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(select, ", "), r.name.quoted(),
+                                          model::with_literal(data.tenant_predicate(r, "t", 1), literal));
+    const std::string target = fmt::format("{} ({})", r.name.quoted(), util::join(names, ", "));
+    // Binary where the values are the columns themselves (an expression's type may not be
+    // its column's) and their types allow it (binary_copy.hpp).
+    out.binary = !any_nulled && !transform.changes(r) &&
+                 binary_copy_possible(src, r.name.quoted(), dst, r.name.quoted(), out.columns);
     RowChecksum sent;
-    pipe_rows(src,
-              fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(select, ", "), r.name.quoted(),
-                          model::with_literal(data.tenant_predicate(r, "t", 1), literal)),
-              dst, fmt::format("{} ({})", r.name.quoted(), util::join(names, ", ")), &sent);
+    if (out.binary)
+        pipe_rows_binary(src, query, dst, target, sent);
+    else
+        pipe_rows(src, query, dst, target, &sent);
     if (!any_nulled) out.sent = sent.result();
     return out;
 }
@@ -153,6 +161,17 @@ std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::tr
         restore_nulled(src, dst, c.data, nulled[i], c.transform, c.source_literal, c.dest_value, static_cast<int>(i));
     dst.exec("SET CONSTRAINTS ALL IMMEDIATE");  // every deferred key is checked here, not at commit
     return sent;
+}
+
+Fingerprint fingerprint_as_sent(pqxx::transaction_base& dst, const model::TenantData& theirs, const model::Relation& target,
+                                const SentRelation& sent, const std::string& tenancy_value) {
+    if (!sent.binary) return fingerprint(dst, theirs, target, sent.columns, tenancy_value);
+    std::vector<std::string> columns;
+    for (const auto& c : sent.columns) columns.push_back("t." + db::quote_ident(c));
+    return fingerprint_binary(dst, fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(columns, ", "),
+                                               target.name.quoted(),
+                                               model::with_literal(theirs.tenant_predicate(target, "t", 1),
+                                                                   dst.quote(tenancy_value))));
 }
 
 void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r) {

@@ -42,12 +42,18 @@ struct SentRelation {
     const model::Relation* relation;
     std::vector<std::string> columns;
     std::optional<Fingerprint> sent;
+    bool binary;  // sent in COPY's binary format, and fingerprinted over it
 };
 
 // Writes the rows, then checks every deferred key (SET CONSTRAINTS ALL IMMEDIATE): a key that
 // does not hold fails here, inside the caller's transaction, not at its commit.
 std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst,
                                            const RowsCopy& copy);
+
+// The destination's rows of the tenant in `target`, fingerprinted the way `sent` was: over
+// the same columns, in the same format.
+Fingerprint fingerprint_as_sent(pqxx::transaction_base& dst, const model::TenantData& theirs, const model::Relation& target,
+                                const SentRelation& sent, const std::string& tenancy_value);
 
 // Sequences behind serial and identity columns move past the ids that arrived, so the app's
 // next insert does not collide with a written row. setval is not transactional: call it only

@@ -65,7 +65,8 @@ std::vector<RelationPair> pair_relations(const model::TenantData& source, const 
 
 void use_canonical_text(pqxx::transaction_base& tx) {
     tx.exec("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'; SET LOCAL IntervalStyle = 'postgres'; "
-            "SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL lc_monetary = 'C'");
+            "SET LOCAL extra_float_digits = 1; SET LOCAL bytea_output = 'hex'; SET LOCAL lc_monetary = 'C'; "
+            "SET LOCAL client_encoding = 'UTF8'");
 }
 
 void RowChecksum::add(std::string_view line) {

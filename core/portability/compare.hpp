@@ -43,8 +43,9 @@ struct RelationPair {
 // Every relation of either model, in the source's order, then those only the target has.
 std::vector<RelationPair> pair_relations(const model::TenantData& source, const model::TenantData& target);
 
-// Output settings that make a value's text the same on every server (see above). Local to the
-// transaction.
+// Output settings that make a value's text the same on every server (see above), and UTF-8
+// as the client encoding, so text moved between two databases is converted from one server
+// encoding to the other. Local to the transaction.
 void use_canonical_text(pqxx::transaction_base& tx);
 
 struct Fingerprint {

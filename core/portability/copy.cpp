@@ -305,7 +305,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                 expected = fingerprint_values(src, r.name.quoted(), values, data->tenant_predicate(r, "t", 1),
                                               tenant.tenancy_value);
             }
-            const auto got = fingerprint(dst, theirs, *pair.target, s.columns, as.tenancy_value());
+            const auto got = fingerprint_as_sent(dst, theirs, *pair.target, s, as.tenancy_value());
             if (got != expected)
                 throw IntegrityError(fmt::format("{} {} does not match the source after the copy ({} rows, checksum {}; "
                                                  "source {} rows, checksum {}): nothing was committed",

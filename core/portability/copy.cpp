@@ -291,8 +291,11 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         // differs, a value that did not survive its text: the copy is rolled back.
         for (const auto& pair : pairs) {
             if (!pair.source) continue;
-            const auto& s = *std::find_if(sent.begin(), sent.end(),
-                                          [&](const SentRelation& x) { return x.relation == pair.source; });
+            const auto found = std::find_if(sent.begin(), sent.end(),
+                                            [&](const SentRelation& x) { return x.relation == pair.source; });
+            if (found == sent.end())  // every relation of the model is in its delete order
+                throw Error(Exit::runtime, fmt::format("internal: {} was not copied", pair.key));
+            const auto& s = *found;
             const model::Relation& r = *pair.source;
             // A table of a foreign-key cycle was sent with NULL keys and set afterwards: what it
             // must hold is read from the source's snapshot, through the same transformation.

@@ -57,6 +57,8 @@ void start(PGconn* conn, const std::string& statement, ExecStatusType expected) 
 // Stops a COPY TO whose rows are no longer wanted: cancels it at the server and reads what
 // is still on the way, so the connection can take the ROLLBACK that follows.
 void abandon_copy_out(PGconn* conn) noexcept {
+    // Only while the COPY runs: a cancel sent after it could stop the ROLLBACK that follows.
+    if (PQtransactionStatus(conn) != PQTRANS_ACTIVE) return;
     if (PGcancel* cancel = PQgetCancel(conn)) {
         char error[256];
         PQcancel(cancel, error, sizeof error);

@@ -16,6 +16,7 @@
 #include "core/crypto/master_key.hpp"
 #include "core/db/connection.hpp"
 #include "core/keys/data_keys.hpp"
+#include "core/portability/binary_copy.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
 #include "core/util/strings.hpp"
@@ -180,6 +181,24 @@ TEST_CASE("tenant copy: refused before writing anything", "[integration][portabi
         CHECK(code == Exit::integrity);
         CHECK(text.find("public.tasks at --to dest does not match the source after the copy") != std::string::npos);
     }
+}
+
+TEST_CASE("tenant copy: binary COPY only for built-in types and domains over them", "[integration][portability]") {
+    test::TestDatabase db;
+    db.exec("CREATE TYPE public.tier AS ENUM ('free', 'pro'); CREATE DOMAIN public.positive AS int CHECK (VALUE > 0); "
+            "CREATE TABLE public.plain (id bigint, tags text[], n public.positive, price numeric, doc jsonb); "
+            "CREATE TABLE public.custom (id bigint, tier public.tier, tiers public.tier[])");
+    pqxx::connection a(db.conninfo()), b(db.conninfo());
+    pqxx::work src(a), dst(b);
+    const auto possible = [&](const std::string& table, const std::vector<std::string>& columns) {
+        return portability::binary_copy_possible(src, table, dst, table, columns);
+    };
+    CHECK(possible("public.plain", {"id", "tags", "n", "price", "doc"}));
+    CHECK(possible("public.custom", {"id"}));
+    // An array of a user type names its element type's OID, which differs between databases.
+    CHECK_FALSE(possible("public.custom", {"id", "tiers"}));
+    CHECK_FALSE(possible("public.custom", {"id", "tier"}));
+    CHECK_FALSE(possible("public.plain", {"id", "no_such_column"}));
 }
 
 TEST_CASE("tenant copy: --to-master-key wraps the data keys under the destination's master key", "[integration][portability]") {

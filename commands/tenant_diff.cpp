@@ -15,8 +15,8 @@ json checksum_of(const std::optional<portability::Fingerprint>& f) { return f ? 
 
 Records run_diff(Context& ctx, const portability::DiffOptions& o) {
     const auto result = portability::diff(ctx, o);
-    ctx.log().info(fmt::format("compared tenant '{}' here ({}) with --against {} ({})", o.slug, result.source, o.against,
-                               result.target));
+    ctx.log().info(fmt::format("compared tenant '{}' here ({}) with {}--against {} ({})", o.slug, result.source,
+                               o.as_slug ? fmt::format("'{}' ", *o.as_slug) : "", o.against, result.target));
     Records r = Records::table(
         {"table", "status", "source_rows", "target_rows", "source_checksum", "target_checksum", "details"});
     for (const auto& t : result.tables)
@@ -40,6 +40,8 @@ void declare_tenant_diff(cli::Registry& r) {
                 "CONTEXT")
         .required()
         .complete(cli::Completer::context)
+        .option("--as", &portability::DiffOptions::as_slug,
+                "the tenant's slug at the other database when it was copied there with `tenant copy --as`", "NEWSLUG")
         .description(
             "For every table of the tenant's data (the tables with the tenancy column, the tables whose rows hang "
             "off them by foreign key, the app's tenants table; the tenant's schema in schema mode) prints the "
@@ -49,9 +51,12 @@ void declare_tenant_diff(cli::Registry& r) {
             "left out of the checksum, so a tenant with another id on the other side still compares equal. Exit "
             "code 3 when anything differs. The other database is a context, never a connection string: a password "
             "on the command line is visible to every user of the host; its password comes from the context's "
-            "connection string, PGPASSWORD or ~/.pgpass.")
+            "connection string, PGPASSWORD or ~/.pgpass. With --as the other side is the tenant's copy under another "
+            "slug (`tenant copy --as`): this side's rows are compared as that copy rewrote them, with the copy's "
+            "tenancy value in every column that holds it and its slug in the app's tenants table.")
         .example("tenantctl tenant diff acme --against staging")
         .example("tenantctl --context eu tenant diff acme --against us -o json")
+        .example("tenantctl tenant diff acme --against staging --as acme-copy")
         .example("tenantctl tenant diff acme --against backup --jq '.[] | select(.status != \"same\") | .table'")
         .table_columns({"table", "status", "source_rows", "target_rows", "details"})
         .run(run_diff);

@@ -165,7 +165,7 @@ _tenantctl_options() {
         'tenant copy') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' '--as	copy it as a new tenant with this slug and a new id, written into...' '--as-key	with --as, where the app keys tenants by its own key rather than the...' '--anonymize	apply the data map'\''s anonymization to every pii column and replace...' '--allow-unclassified	with --anonymize, copy columns the data map does not classify as they...' ;;
         'tenant create') printf '%s\n' '--name	display name' '--plan	billing plan' '--region	where the tenant'\''s data lives' '--id	use this UUID instead of a random one' '--key	the value the app'\''s tenancy columns hold for this tenant, when it is...' '--admin-email	the tenant'\''s administrative contact' '--isolation	shared (RLS) or schema' '--if-not-exists	succeed without changes when the slug exists' ;;
         'tenant delete') printf '%s\n' '--grace	how long until it may be purged (default 30d)' '--reason	why' ;;
-        'tenant diff') printf '%s\n' '--against	the other database: a context of the config file' ;;
+        'tenant diff') printf '%s\n' '--against	the other database: a context of the config file' '--as	the tenant'\''s slug at the other database when it was copied there with...' ;;
         'tenant isolate') printf '%s\n' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant'\''s...' ;;
         'tenant list') printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region' '--by-node	Citus: add the node that holds each tenant'\''s shard, and group the...' ;;
         'tenant move') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant'\''s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to end...' ;;
@@ -233,6 +233,7 @@ _tenantctl_values() {
         'tenant copy|--as-key') :; return 0 ;;
         'tenant copy|@1') printf '%s\n' 'tenants'; return 4 ;;
         'tenant diff|--against') printf '%s\n' 'contexts'; return 4 ;;
+        'tenant diff|--as') :; return 0 ;;
         'tenant diff|@1') printf '%s\n' 'tenants'; return 4 ;;
         'tenant restore-from|--mode') printf '%s\n' 'replace' 'merge'; return 0 ;;
         'tenant restore-from|--tables') :; return 0 ;;

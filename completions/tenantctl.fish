@@ -318,7 +318,7 @@ function __tenantctl_options
         case 'tenant delete'
             printf '%s\n' '--grace	how long until it may be purged (default 30d)' '--reason	why'
         case 'tenant diff'
-            printf '%s\n' '--against	the other database: a context of the config file'
+            printf '%s\n' '--against	the other database: a context of the config file' '--as	the tenant\'s slug at the other database when it was copied there with...'
         case 'tenant isolate'
             printf '%s\n' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant\'s...'
         case 'tenant list'
@@ -460,6 +460,8 @@ function __tenantctl_values
         case 'tenant diff|--against'
             printf '%s\n' 'contexts'
             return 4
+        case 'tenant diff|--as'
+            return 0
         case 'tenant diff|@1'
             printf '%s\n' 'tenants'
             return 4

@@ -11,8 +11,10 @@
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/portability/peer.hpp"
+#include "core/portability/row_transform.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/util/progress.hpp"
+#include "core/util/slug.hpp"
 
 namespace tenantctl::portability {
 
@@ -43,16 +45,40 @@ Side open_side(Context& ctx, pqxx::connection& connection, const std::string& sl
     return side;
 }
 
+// The fingerprint of one side's relation over the compared columns, each read as `transform`
+// makes it (the plain column unless --as rewrote it).
+Fingerprint fingerprint_of(const Side& side, const model::Relation& r, const std::vector<std::string>& columns,
+                           const RowTransform& transform) {
+    if (!transform.changes(r)) return fingerprint(*side.tx, side.data, r, columns, side.tenant.tenancy_value);
+    std::vector<std::string> values;
+    for (const auto& c : columns) values.push_back(transform.value(r, *r.column(c)));
+    return fingerprint_values(*side.tx, r.name.quoted(), values, side.data.tenant_predicate(r, "t", 1),
+                              side.tenant.tenancy_value);
+}
+
 std::vector<Fingerprint> fingerprints(const Side& side, const std::vector<RelationPair>& pairs, bool of_source,
-                                      util::ProgressLine* progress) {
+                                      const RowTransform& transform, util::ProgressLine* progress) {
     std::vector<Fingerprint> out;
     for (const auto& pair : pairs) {
         const model::Relation* r = of_source ? pair.source : pair.target;
-        out.push_back(r ? fingerprint(*side.tx, side.data, *r, pair.compared_columns, side.tenant.tenancy_value)
-                        : Fingerprint{});
+        out.push_back(r ? fingerprint_of(side, *r, pair.compared_columns, transform) : Fingerprint{});
         if (progress) progress->update(static_cast<long long>(out.size()));
     }
     return out;
+}
+
+// --as: what `tenant copy --as` wrote instead of the source's values (core/portability/copy.cpp
+// builds the same transformation).
+RowTransform as_the_copy(Context& ctx, const Side& source, const Side& target) {
+    RowTransform transform;
+    auto& tx = *source.tx;
+    rewrite_tenancy_value(transform, source.data, tx.quote(source.tenant.tenancy_value),
+                          tx.quote(target.tenant.tenancy_value));
+    const auto& table = ctx.config().tenancy.tenants_table;
+    if (const model::Relation* tt = source.data.tenants_table(); tt && table && table->slug)
+        if (const model::Column* c = tt->column(*table->slug))
+            transform.set(*tt, c->name, fmt::format("{}::{}", tx.quote(target.tenant.slug), c->type));
+    return transform;
 }
 
 TableDiff compare(const RelationPair& pair, const Fingerprint& source, const Fingerprint& target) {
@@ -87,15 +113,24 @@ DiffResult diff(Context& ctx, const DiffOptions& o) {
     DiffResult result{db::describe_target(ctx.conninfo().conninfo), peer.target, {}, 0};
     try {
         Side source = open_side(ctx, ctx.db(), o.slug, "");
-        Side target = open_side(ctx, *peer.connection, o.slug, at_peer);
+        if (o.as_slug) {
+            util::validate_slug_format(*o.as_slug);
+            if (*o.as_slug == o.slug)
+                throw UsageError(fmt::format("--as {}: that is the tenant's own slug; leave --as out", *o.as_slug));
+        }
+        Side target = open_side(ctx, *peer.connection, o.as_slug.value_or(o.slug), at_peer);
+        if (source.tenant.isolation != target.tenant.isolation)
+            throw Refused(fmt::format("tenant '{}' is {} here and '{}' is {}{}: their tables cannot be paired", o.slug,
+                                      source.tenant.isolation, target.tenant.slug, target.tenant.isolation, at_peer));
+        const RowTransform as_is, copied = o.as_slug ? as_the_copy(ctx, source, target) : RowTransform{};
         const auto pairs = pair_relations(source.data, target.data);
         util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "comparing " + o.slug,
                                     static_cast<long long>(pairs.size()), "tables");
         // The two servers work at the same time; the line follows the source's side.
-        auto of_target = std::async(std::launch::async, [&] { return fingerprints(target, pairs, false, nullptr); });
+        auto of_target = std::async(std::launch::async, [&] { return fingerprints(target, pairs, false, as_is, nullptr); });
         std::vector<Fingerprint> of_source;
         try {
-            of_source = fingerprints(source, pairs, true, &progress);
+            of_source = fingerprints(source, pairs, true, copied, &progress);
         } catch (...) {
             of_target.wait();  // never leave the other thread using `target` while it unwinds
             throw;

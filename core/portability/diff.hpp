@@ -20,6 +20,10 @@ namespace tenantctl::portability {
 struct DiffOptions {
     std::string slug;
     std::string against;  // a context of the config file
+    // The tenant's slug at the other database, when it is a `tenant copy --as` of this one:
+    // the source's rows are compared as the copy rewrote them (its tenancy value in every
+    // column that holds it, its slug in the app's tenants table).
+    std::optional<std::string> as_slug;
 };
 
 struct TableDiff {

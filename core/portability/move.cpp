@@ -211,7 +211,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         }
         if (there->status == "moving") {
             // Both sides once more, each in one snapshot: nothing changed since the copy.
-            const auto compared = diff(ctx, DiffOptions{o.slug, o.to});
+            const auto compared = diff(ctx, DiffOptions{o.slug, o.to, std::nullopt});
             if (compared.differing > 0)
                 throw IntegrityError(fmt::format("tenant '{}' differs between here and --to {} in {} table(s) after the "
                                                  "copy: it stays moving on both sides",

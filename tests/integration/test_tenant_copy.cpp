@@ -105,7 +105,7 @@ TEST_CASE("tenant copy: the tenant arrives whole, verified, on every pattern", "
         // The data key travelled: the encrypted values decrypt there to what they were here.
         CHECK(corpus::plain_snapshot(s.there, p, s.ids) == corpus::plain_snapshot(s.here, p, s.ids));
         CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
-        CHECK(portability::diff(s.context()->ctx(), {"acme", "dest"}).differing == 0);
+        CHECK(portability::diff(s.context()->ctx(), {"acme", "dest", std::nullopt}).differing == 0);
         // Both sides recorded it.
         CHECK(s.here.query_value("SELECT metadata->>'direction' FROM tenantctl.audit_log WHERE action = 'tenant.copy'") == "out");
         CHECK(s.there.query_value("SELECT metadata->>'direction' FROM tenantctl.audit_log WHERE action = 'tenant.copy'") == "in");
@@ -317,7 +317,45 @@ TEST_CASE("tenant copy --as: a new tenant with the same rows, the tenancy value 
         CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE tenant_id = '" + r.copy_id + "'") == "1");
         CHECK(s.there.query_value("SELECT metadata->>'copy_of' FROM tenantctl.audit_log WHERE tenant_id = '" + r.copy_id +
                                   "'") == "acme");
+        tx_there.abort();
+        tx_here.abort();
+
+        // `tenant diff --as` reads this side as the copy rewrote it: equal on every table...
+        auto tc = s.context();
+        portability::DiffOptions d{"acme", "dest", "acme-copy"};
+        const auto same = portability::diff(tc->ctx(), d);
+        CHECK(same.differing == 0);
+        for (const auto& t : same.tables) CHECK(t.status == "same");
+        // ...and a row the copy lost is found on its table.
+        {
+            pqxx::connection c(s.there.conninfo());
+            pqxx::work tx(c);
+            tx.exec("SET LOCAL session_replication_role = replica");
+            tx.exec("SET LOCAL row_security = off");
+            bool deleted = false;
+            for (const auto& relation : p.relations) {
+                if (deleted || p.is_shared(relation)) continue;
+                deleted = tx.exec_params(fmt::format("WITH one AS (SELECT t.tableoid, t.ctid FROM {0} t WHERE {1} LIMIT 1) "
+                                                     "DELETE FROM {0} t USING one WHERE t.tableoid = one.tableoid AND "
+                                                     "t.ctid = one.ctid",
+                                                     relation, p.tenant_predicate(relation)),
+                                         value)
+                              .affected_rows() == 1;
+            }
+            REQUIRE(deleted);
+            tx.commit();
+        }
+        const auto after = portability::diff(tc->ctx(), d);
+        CHECK(after.differing == 1);
     });
+}
+
+TEST_CASE("tenant diff --as: the copy's slug must name another tenant there", "[integration][portability]") {
+    CopySetup s(corpus::get("composite_fk"));
+    auto tc = s.context();
+    CHECK(exit_of([&] { portability::diff(tc->ctx(), {"acme", "dest", "acme"}); }) == Exit::usage);
+    CHECK(exit_of([&] { portability::diff(tc->ctx(), {"acme", "dest", "-x"}); }) == Exit::usage);
+    CHECK(exit_of([&] { portability::diff(tc->ctx(), {"acme", "dest", "nobody"}); }) == Exit::not_found);
 }
 
 TEST_CASE("tenant copy --as: bad combinations are usage errors, and the copy's slug, id or key must be free",

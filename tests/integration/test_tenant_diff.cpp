@@ -39,7 +39,7 @@ struct TwoDatabases {
         return tc;
     }
     portability::DiffResult diff(const std::string& slug = "acme") const {
-        return portability::diff(context()->ctx(), portability::DiffOptions{slug, "peer"});
+        return portability::diff(context()->ctx(), portability::DiffOptions{slug, "peer", std::nullopt});
     }
     void exec_there(const std::string& sql) const { there.exec(sql); }
 };
@@ -189,14 +189,14 @@ TEST_CASE("tenant diff: refusals", "[integration][portability]") {
     }
     SECTION("an unknown context is exit 2") {
         auto tc = two.context();
-        CHECK(exit_of([&] { portability::diff(tc->ctx(), {"acme", "nope"}); }) == Exit::usage);
+        CHECK(exit_of([&] { portability::diff(tc->ctx(), {"acme", "nope", std::nullopt}); }) == Exit::usage);
     }
     SECTION("the database the command already uses is exit 2") {
         auto cfg = config::parse_config(two.p.config_yaml, "x.yaml");
         cfg.contexts["self"] = config::ContextConfig{two.here.conninfo(), false};
         test::TestContext tc(two.here, cfg);
         tc->set_conninfo(db::ConnInfo{two.here.conninfo(), "test"});
-        CHECK(exit_of([&] { portability::diff(tc.ctx(), {"acme", "self"}); }) == Exit::usage);
+        CHECK(exit_of([&] { portability::diff(tc.ctx(), {"acme", "self", std::nullopt}); }) == Exit::usage);
     }
     SECTION("no platform schema at the other database is exit 5") {
         two.exec_there("DROP SCHEMA tenantctl CASCADE");
@@ -241,14 +241,14 @@ TEST_CASE("tenant diff: a schema-isolated tenant is compared table by table with
     auto cfg = config::parse_config("tenancy: {mode: schema}\n", "tenantctl.yaml");
     cfg.contexts["peer"] = config::ContextConfig{there.conninfo(), false};
     test::TestContext tc(here, cfg);
-    auto r = portability::diff(tc.ctx(), {"acme", "peer"});
+    auto r = portability::diff(tc.ctx(), {"acme", "peer", std::nullopt});
     CHECK(r.differing == 0);
     REQUIRE(r.tables.size() == 2);
     CHECK(find_table(r, "users"));
     CHECK(find_table(r, "posts")->source->rows == 3);
 
     there.exec(fmt::format("UPDATE {}.posts SET title = 'b2' WHERE id = 3", schema));
-    r = portability::diff(tc.ctx(), {"acme", "peer"});
+    r = portability::diff(tc.ctx(), {"acme", "peer", std::nullopt});
     CHECK(r.differing == 1);
     CHECK(find_table(r, "posts")->details == std::vector<std::string>{"same row count, different values"});
 

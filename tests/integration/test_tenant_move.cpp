@@ -200,3 +200,24 @@ TEST_CASE("tenant move: once moved, key rotation and erasure refuse the tenant h
     CHECK(refused_as_moved([&] { keys::apikey_rotate(tc.ctx(), "acme", "tc_live_whatever", "1h"); }));
     CHECK(s.here.query_value(states) == states_before);
 }
+
+TEST_CASE("tenant move: while the tenant is moving a leaked API key is still revoked at once, with a warning to revoke "
+          "it at the destination too",
+          "[integration][portability]") {
+    MoveSetup s(corpus::get("composite_fk"));
+    GlobalOptions yes;
+    yes.yes = true;
+    test::TestContext tc(s.here, config::parse_config(s.p.config_yaml, "x.yaml"), yes);
+    const auto created = keys::apikey_create(tc.ctx(), keys::ApiKeyCreate{"acme", "ci", {"read:invoices"}, "90d"});
+    const std::string id = created.rows.at(0).at(0).get<std::string>();
+    // Where a move stops between its freeze and its switch (a kill, an open transaction).
+    s.here.exec("UPDATE tenantctl.tenants SET status = 'moving' WHERE slug = 'acme'");
+
+    CHECK(exit_of([&] { keys::apikey_rotate(tc.ctx(), "acme", id, "1h"); }) == Exit::refused);
+    keys::apikey_revoke(tc.ctx(), "acme", id);
+    CHECK(s.here.query_value("SELECT revoked_at IS NOT NULL FROM tenantctl.api_keys WHERE id = '" + id + "'") == "t");
+    CHECK(s.here.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'apikey.revoke' AND "
+                             "resource_id = '" + id + "'") == "1");
+    CHECK(tc.log_text().find("tenant 'acme' is moving to another database: revoke this key there too once the move has "
+                             "finished") != std::string::npos);
+}

@@ -189,13 +189,8 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         RowTransform transform;
         if (o.as_slug) {
             result.rewritten_columns =
-                rewrite_tenancy_value(transform, *data, src.quote(tenant.tenancy_value), src.quote(as.tenancy_value()));
-            // The app's own tenants table names the tenant too (tenancy.tenants_table.slug): the
-            // copy's row there carries the new slug, as `tenant create` would have written it.
-            const auto& table = ctx.config().tenancy.tenants_table;
-            if (const model::Relation* tt = data->tenants_table(); tt && table && table->slug)
-                if (const model::Column* c = tt->column(*table->slug))
-                    transform.set(*tt, c->name, fmt::format("{}::{}", src.quote(as.slug), c->type));
+                rewrite_tenant_identity(transform, *data, ctx.config(), src.quote(tenant.tenancy_value),
+                                        src.quote(as.tenancy_value()), src.quote(as.slug));
         }
         std::optional<crypto::FernetKey> new_data_key;
         CopyHashKey hash_key;

@@ -72,12 +72,8 @@ std::vector<Fingerprint> fingerprints(const Side& side, const std::vector<Relati
 RowTransform as_the_copy(Context& ctx, const Side& source, const Side& target) {
     RowTransform transform;
     auto& tx = *source.tx;
-    rewrite_tenancy_value(transform, source.data, tx.quote(source.tenant.tenancy_value),
-                          tx.quote(target.tenant.tenancy_value));
-    const auto& table = ctx.config().tenancy.tenants_table;
-    if (const model::Relation* tt = source.data.tenants_table(); tt && table && table->slug)
-        if (const model::Column* c = tt->column(*table->slug))
-            transform.set(*tt, c->name, fmt::format("{}::{}", tx.quote(target.tenant.slug), c->type));
+    rewrite_tenant_identity(transform, source.data, ctx.config(), tx.quote(source.tenant.tenancy_value),
+                            tx.quote(target.tenant.tenancy_value), tx.quote(target.tenant.slug));
     return transform;
 }
 

@@ -54,6 +54,17 @@ int rewrite_tenancy_value(RowTransform& transform, const model::TenantData& data
     return static_cast<int>(holders.size());
 }
 
+int rewrite_tenant_identity(RowTransform& transform, const model::TenantData& data, const config::Config& config,
+                            const std::string& old_literal, const std::string& new_literal,
+                            const std::string& new_slug_literal) {
+    const int holders = rewrite_tenancy_value(transform, data, old_literal, new_literal);
+    const auto& table = config.tenancy.tenants_table;
+    if (const model::Relation* tt = data.tenants_table(); tt && table && table->slug)
+        if (const model::Column* c = tt->column(*table->slug))
+            transform.set(*tt, c->name, fmt::format("{}::{}", new_slug_literal, c->type));
+    return holders;
+}
+
 namespace {
 
 // A text literal (of a token: base64url, nothing to escape, but no reason to rely on it).

@@ -38,6 +38,13 @@ private:
 int rewrite_tenancy_value(RowTransform& transform, const model::TenantData& data, const std::string& old_literal,
                           const std::string& new_literal);
 
+// --as in full: rewrite_tenancy_value, and the new slug (`new_slug_literal`, quoted) in the
+// app's own tenants table where the config names its slug column, as `tenant create` would
+// have written it. Returns how many columns hold the tenancy value.
+int rewrite_tenant_identity(RowTransform& transform, const model::TenantData& data, const config::Config& config,
+                            const std::string& old_literal, const std::string& new_literal,
+                            const std::string& new_slug_literal);
+
 // --anonymize: one line per anonymized column ("public.users.email: hash"), and the columns
 // the data map does not classify (copied as they are) in `unclassified`.
 struct Anonymization {

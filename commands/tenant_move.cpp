@@ -42,7 +42,11 @@ void declare_tenant_move(cli::Registry& r) {
                 "how long the tenant's rows stay here once it has moved, before `maintain` purges them (default 7d)",
                 "DURATION")
         .option("--drain-timeout", &portability::MoveOptions::drain_timeout,
-                "how long to wait for transactions that began before the freeze to end (default 30s)", "DURATION")
+                "how long to wait for transactions that began before the freeze to end, and with --online for the "
+                "destination to apply the last changes (default 30s)",
+                "DURATION")
+        .flag("--online", &portability::MoveOptions::online,
+              "stream the rows by logical replication while the app writes; it pauses only for the switch")
         .mutating()
         .description(
             "The tenant becomes `moving` here (the app must pause its writes for any status but active: see the "
@@ -52,9 +56,15 @@ void declare_tenant_move(cli::Registry& r) {
             "`moved` (moved_to names the destination) and is purged by `maintain` after --grace. Each step is "
             "committed before the next; a kill or a lost connection at any point is resumed by running the same "
             "command again, and the tenant is never active in two databases. --dry-run runs the copy, verified, and "
-            "rolls it back without freezing anything.")
+            "rolls it back without freezing anything. With --online the rows go first by PostgreSQL 15's logical "
+            "replication, a publication with a row filter on each tenant table (wal_level = logical here, a "
+            "superuser there, and on each table a replica identity that includes the tenancy column; what is missing "
+            "is listed before anything is made): the app keeps writing while they stream, and is paused only from "
+            "the freeze until the destination has applied the last change, received the platform rows and the "
+            "tables without a tenancy column, and been verified.")
         .example("tenantctl tenant move acme --to eu-west --dry-run")
         .example("tenantctl tenant move acme --to eu-west --grace 14d")
+        .example("tenantctl tenant move acme --to eu-west --online")
         .run(run_move);
 }
 

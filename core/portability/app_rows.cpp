@@ -174,6 +174,30 @@ Fingerprint fingerprint_as_sent(pqxx::transaction_base& dst, const model::Tenant
                                                                    dst.quote(tenancy_value))));
 }
 
+std::map<std::string, long long> delete_tenant_rows(pqxx::transaction_base& tx, const model::TenantData& data,
+                                                    const std::set<std::string>& chosen, const std::string& value) {
+    tx.exec("SET CONSTRAINTS ALL DEFERRED");
+    const auto order = data.delete_order();
+    for (const auto& fk : order.broken) {
+        if (fk.deferrable || fk.child == fk.parent || !chosen.contains(fk.child.display())) continue;
+        const model::Relation& child = data.get(fk.child);
+        std::vector<std::string> nulls;
+        for (const auto& c : fk.nullify_columns) nulls.push_back(fmt::format("{} = NULL", db::quote_ident(c)));
+        tx.exec_params(fmt::format("UPDATE {} t SET {} WHERE {}", child.name.quoted(), util::join(nulls, ", "),
+                                   data.tenant_predicate(child, "t", 1)),
+                       value);
+    }
+    std::map<std::string, long long> deleted;
+    for (const auto& name : order.tables) {
+        const model::Relation& r = data.get(name);
+        if (!chosen.contains(r.display())) continue;
+        deleted[r.display()] =
+            tx.exec_params(fmt::format("DELETE FROM {} t WHERE {}", r.name.quoted(), data.tenant_predicate(r, "t", 1)), value)
+                .affected_rows();
+    }
+    return deleted;
+}
+
 void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r) {
     const auto sequences = dst.exec_params(
         "SELECT a.attname, s.seq FROM pg_attribute a, LATERAL (SELECT pg_get_serial_sequence($1, a.attname) AS seq) s "

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,12 @@ std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::tr
 // the same columns, in the same format.
 Fingerprint fingerprint_as_sent(pqxx::transaction_base& dst, const model::TenantData& theirs, const model::Relation& target,
                                 const SentRelation& sent, const std::string& tenancy_value);
+
+// Deletes the tenant's rows of the relations in `chosen` (by schema.table), children first, in
+// the caller's transaction; a key of a cycle that cannot be deferred is set NULL first, as
+// purge does. Returns the rows deleted per relation.
+std::map<std::string, long long> delete_tenant_rows(pqxx::transaction_base& tx, const model::TenantData& data,
+                                                    const std::set<std::string>& chosen, const std::string& value);
 
 // Sequences behind serial and identity columns move past the ids that arrived, so the app's
 // next insert does not collide with a written row. setval is not transactional: call it only

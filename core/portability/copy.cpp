@@ -22,8 +22,9 @@
 #include "core/model/predicate_literal.hpp"
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
-#include "core/portability/peer.hpp"
 #include "core/portability/app_rows.hpp"
+#include "core/portability/online.hpp"
+#include "core/portability/peer.hpp"
 #include "core/portability/row_transform.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/tenants/model.hpp"
@@ -152,7 +153,9 @@ CopyResult copy(Context& ctx, const CopyOptions& o) {
 }
 
 CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun run) {
-    const bool moving = run == CopyRun::moving;
+    const bool moving = run == CopyRun::moving || run == CopyRun::switching;
+    // What this run writes of the app's data: everything, or what the stream did not bring.
+    const auto writes = [run](const model::Relation& r) { return run != CopyRun::switching || !online::streamed(r); };
     const std::string where = "at --to " + o.to;
     const std::string copy_slug = o.as_slug.value_or(o.slug);
     CopyResult result;
@@ -233,7 +236,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         // Rows with the copy's tenancy value already there (left by an earlier copy done by
         // hand, or another tenant with the same key): the copy would mix with them.
         for (const auto& pair : pairs) {
-            if (!pair.source) continue;
+            if (!pair.source || !writes(*pair.source)) continue;
             const auto there = fingerprint(dst, theirs, *pair.target, {}, as.tenancy_value());
             if (there.rows > 0)
                 throw Refused(fmt::format("{} already holds {} row{} of tenant '{}' {}", pair.key, there.rows,
@@ -248,7 +251,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         long long total = 0;
         if (ctx.progress_enabled())
             for (const auto& pair : pairs)
-                if (pair.source)
+                if (pair.source && writes(*pair.source))
                     total += rows_of[pair.key] =
                         src.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {}", pair.source->name.quoted(),
                                                      data->tenant_predicate(*pair.source, "t", 1)),
@@ -273,7 +276,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
 
         util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "copying " + o.slug, total);
         long long done = 0;
-        RowsCopy rows{*data, transform, src.quote(tenant.tenancy_value), as.tenancy_value(), {},
+        RowsCopy rows{*data, transform, src.quote(tenant.tenancy_value), as.tenancy_value(), writes,
                       [&](const model::Relation& r) {
                           done += rows_of[data->whole_schema() ? r.name.name : r.name.display()];
                           progress.update(done);
@@ -285,7 +288,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         // are the lines sent, value for value. A trigger that changed a row, a default that
         // differs, a value that did not survive its text: the copy is rolled back.
         for (const auto& pair : pairs) {
-            if (!pair.source) continue;
+            if (!pair.source || !writes(*pair.source)) continue;
             const auto found = std::find_if(sent.begin(), sent.end(),
                                             [&](const SentRelation& x) { return x.relation == pair.source; });
             if (found == sent.end())  // every relation of the model is in its delete order

@@ -82,6 +82,10 @@ enum class CopyRun {
     plain,        // an active or suspended tenant
     checks_only,  // every check made before anything is written, then nothing more (the start of a move)
     moving,       // a tenant `moving` here, which arrives so
+    // A tenant `moving` here whose streamed tables are at the destination already, brought by
+    // `move --online` (online.hpp): only its platform rows and the relations the stream does
+    // not carry are copied; the move compares every table of both sides next.
+    switching,
 };
 // The copy itself, for `tenant move`: the caller holds the tenant's locks on both sides and
 // has confirmed.

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <memory>
+#include <set>
 #include <thread>
 
 #include "core/audit/append.hpp"
@@ -13,6 +15,10 @@
 #include "core/platform/migrations.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
+#include "core/gdpr/data_map.hpp"
+#include "core/model/row_access.hpp"
+#include "core/portability/app_rows.hpp"
+#include "core/portability/online.hpp"
 #include "core/portability/peer.hpp"
 #include "core/records.hpp"
 #include "core/tenants/lookup.hpp"
@@ -50,6 +56,7 @@ audit::Event move_event(const MoveResult& r, const std::string& phase) {
     ev.resource_type = "tenant";
     ev.resource_id = r.tenant;
     ev.metadata = json{{"phase", phase}, {"to", r.to}, {"target", r.target}};
+    if (r.online) ev.metadata["online"] = true;
     return ev;
 }
 
@@ -140,6 +147,58 @@ std::string retire(Context& ctx, const MoveResult& r, const util::Duration& grac
     return purge_after;
 }
 
+
+// The tenant's stream (online.hpp): its name, and what it carries.
+struct Stream {
+    std::string name;
+    std::string value;  // the tenancy value its row filters select
+    std::shared_ptr<const model::TenantData> data;
+    std::size_t tables = 0;  // how many relations it carries
+};
+
+Stream stream_of(Context& ctx, const std::string& slug) {
+    pqxx::read_transaction tx(ctx.db());
+    const auto tenant = tenants::resolve(ctx, tx, slug);
+    Stream s;
+    s.name = online::stream_name(tenant.id, tx.exec1("SELECT current_database()")[0].c_str());
+    s.value = tenant.tenancy_value;
+    s.data = std::make_shared<const model::TenantData>(gdpr::load_model(ctx, tx, tenant));
+    for (const auto& r : s.data->relations())
+        if (online::streamed(r)) ++s.tables;
+    return s;
+}
+
+// Everything an online move needs, or Refused listing what is missing; then the publication,
+// made and rolled back, so its row filters are known to be accepted.
+void require_online(Context& ctx, Peer& peer, const Stream& stream) {
+    pqxx::work src(ctx.db());
+    pqxx::read_transaction dst(*peer.connection);
+    if (auto problems = online::problems(src, dst, *stream.data, ctx.conninfo().conninfo); !problems.empty()) {
+        Refused e(fmt::format("the tenant cannot move --online ({} problem{})", problems.size(),
+                              problems.size() == 1 ? "" : "s"),
+                  "fix them, or move it without --online (the app then pauses for the whole copy)");
+        for (auto& p : problems) e.with_detail(std::move(p));
+        throw e;
+    }
+    src.exec(online::publication_sql(src, *stream.data, stream.name, stream.value));
+}  // src rolls back
+
+// A stream that failed before the freeze: taken down, and the rows it brought deleted at the
+// destination (no other rows of the tenant's value were there: the move checked before it
+// began), so a re-run starts over.
+void abandon(Context& ctx, Peer& peer, const Stream& stream) {
+    online::stop(ctx.db(), *peer.connection, stream.name);
+    pqxx::work dst(*peer.connection);
+    const auto theirs = model::TenantData::load(ctx, dst);
+    model::enter_tenant(ctx, dst, stream.value);
+    std::set<std::string> streamed;
+    for (const auto& r : theirs.relations())
+        if (online::streamed(r)) streamed.insert(r.name.display());
+    delete_tenant_rows(dst, theirs, streamed, stream.value);
+    dst.commit();
+    online::unpublish(ctx.db(), stream.name);
+}
+
 }  // namespace
 
 MoveResult move(Context& ctx, const MoveOptions& o) {
@@ -182,16 +241,36 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             if (here->status == "moving")
                 throw Refused(fmt::format("tenant '{}' is moving already: a dry run has nothing to try", o.slug),
                               "run the move without --dry-run to resume it");
+            if (o.online) require_online(ctx, peer, stream_of(ctx, o.slug));
             // The whole copy, verified at the destination, and rolled back: nothing is frozen.
             result.rows = copy_locked(ctx, copy_options, peer, CopyRun::plain).rows;
             result.steps = {"copied (rolled back)"};
             return result;
         }
-        result.resumed = here->status == "moving";
-        if (!result.resumed) {
+        const Stream stream = stream_of(ctx, o.slug);
+        const bool was_streaming = online::published(ctx.db(), stream.name);
+        result.online = o.online || was_streaming;
+        if (was_streaming && !o.online)
+            ctx.log().info(fmt::format("an earlier `tenant move --online` of '{}' is streaming it: going on with it", o.slug));
+        result.resumed = here->status == "moving" || was_streaming;
+        if (here->status != "moving") {
             // Everything the copy would refuse is found before the tenant is frozen: a move that
             // cannot copy does not leave the app paused.
-            copy_locked(ctx, copy_options, peer, CopyRun::checks_only);
+            if (!was_streaming) copy_locked(ctx, copy_options, peer, CopyRun::checks_only);
+            if (result.online) {
+                if (!was_streaming) require_online(ctx, peer, stream);
+                online::start(ctx.db(), *peer.connection, *stream.data, stream.value, stream.name, ctx.conninfo().conninfo);
+                result.steps.push_back("streaming");
+                util::failpoint("move.streaming");
+                try {
+                    online::wait_synced(ctx, *peer.connection, stream.name, stream.tables);
+                } catch (const IntegrityError&) {
+                    abandon(ctx, peer, stream);
+                    throw;
+                }
+                result.steps.push_back("synced");
+                util::failpoint("move.synced");
+            }
             freeze(ctx, result);
             result.steps.push_back("froze");
             util::failpoint("move.frozen");
@@ -204,11 +283,27 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         if (there && there->id != result.tenant_id)
             throw Refused(fmt::format("another tenant has the slug '{}' at --to {} (id {})", o.slug, o.to, there->id));
         if (!there) {
-            result.rows = copy_locked(ctx, copy_options, peer, CopyRun::moving).rows;
+            if (online::published(ctx.db(), stream.name)) {
+                // Every change committed here before the freeze, applied there; then the stream
+                // ends and what it does not carry is copied from a snapshot of the frozen tenant.
+                if (online::subscribed(*peer.connection, stream.name)) {
+                    online::wait_caught_up(ctx.db(), stream.name,
+                                           std::chrono::duration_cast<std::chrono::milliseconds>(drain_timeout.seconds));
+                    result.steps.push_back("caught up");
+                    util::failpoint("move.caught_up");
+                }
+                online::stop(ctx.db(), *peer.connection, stream.name);
+                copy_locked(ctx, copy_options, peer, CopyRun::switching);
+            } else {
+                copy_locked(ctx, copy_options, peer, CopyRun::moving);
+            }
             result.steps.push_back("copied");
             util::failpoint("move.copied");
             there = read_state(ctx, *peer.connection, o.slug);
         }
+        // The publication outlives the subscription as the mark of a streamed copy; once the
+        // tenant is there, it has served.
+        online::unpublish(ctx.db(), stream.name);
         if (there->status == "moving") {
             // Both sides once more, each in one snapshot: nothing changed since the copy.
             const auto compared = diff(ctx, DiffOptions{o.slug, o.to, std::nullopt});
@@ -217,6 +312,9 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                                                  "copy: it stays moving on both sides",
                                                  o.slug, o.to, compared.differing),
                                      fmt::format("see `tenantctl tenant diff {} --against {}`", o.slug, o.to));
+            result.rows = 0;
+            for (const auto& t : compared.tables)
+                if (t.target) result.rows += t.target->rows;
             result.steps.push_back("verified");
             util::failpoint("move.verified");
             activate(ctx, peer, result);

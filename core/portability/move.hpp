@@ -19,6 +19,16 @@
 //   6. retire: here `moved`, its rows kept for --grace, then purged by `maintain`.
 // A step that finds its work done (the copy there, the destination active) goes on.
 // `--dry-run` runs the copy, verified, and rolls it back, without freezing anything.
+//
+// `--online` (online.hpp) streams the tenant's rows by logical replication before the freeze,
+// while the app writes: 0. stream: publication, slot and subscription made, the existing rows
+// copied by the subscription, changes applied as they commit. Then 1 and 2 as above; 3 becomes:
+// wait until the destination has applied every change committed before the freeze, drop the
+// subscription and slot, and copy what the stream does not carry (platform rows, tables
+// without the tenancy column). The app is paused from the freeze to the activation only. A
+// stream that fails before the freeze is taken down, its rows at the destination deleted, and
+// the tenant stays active here. Once a stream exists, a re-run goes on with it, --online given
+// or not.
 #pragma once
 
 #include <optional>
@@ -36,7 +46,8 @@ struct MoveOptions {
     std::string to;
     std::optional<std::string> to_master_key;
     std::string grace = "7d";           // how long the rows stay here once moved
-    std::string drain_timeout = "30s";  // how long to wait for transactions older than the freeze
+    std::string drain_timeout = "30s";  // how long to wait for transactions older than the freeze (and, --online, for the catch-up)
+    bool online = false;                // stream the rows by logical replication first (see above)
 };
 
 struct MoveResult {
@@ -46,8 +57,11 @@ struct MoveResult {
     std::string target;
     bool dry_run = false;
     bool resumed = false;            // an earlier run had started the move
-    std::vector<std::string> steps;  // what this run did, in order: froze, drained, copied, verified, activated, retired
-    long long rows = 0;              // the rows the copy wrote (0 when an earlier run copied them)
+    bool online = false;             // the rows came by logical replication
+    // What this run did, in order: (streaming, synced,) froze, drained, (caught up,) copied,
+    // verified, activated, retired.
+    std::vector<std::string> steps;
+    long long rows = 0;              // the tenant's rows at the destination, as verified (0 when an earlier run verified them)
     std::string purge_after;         // when `maintain` purges what is left here
 };
 

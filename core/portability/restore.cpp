@@ -86,32 +86,6 @@ void require_closed_under_cascades(const model::TenantData& here, const std::set
 
 std::string key_of(const model::Relation& r) { return r.name.display(); }
 
-// replace, step 1: the tenant's rows of the chosen tables here go, children first. Keys of a
-// cycle that cannot be deferred are set NULL first, as purge does.
-std::map<std::string, long long> delete_rows(pqxx::transaction_base& tx, const model::TenantData& here,
-                                             const std::set<std::string>& chosen, const std::string& value) {
-    tx.exec("SET CONSTRAINTS ALL DEFERRED");
-    const auto order = here.delete_order();
-    for (const auto& fk : order.broken) {
-        if (fk.deferrable || fk.child == fk.parent || !chosen.contains(fk.child.display())) continue;
-        const model::Relation& child = here.get(fk.child);
-        std::vector<std::string> nulls;
-        for (const auto& c : fk.nullify_columns) nulls.push_back(fmt::format("{} = NULL", db::quote_ident(c)));
-        tx.exec_params(fmt::format("UPDATE {} t SET {} WHERE {}", child.name.quoted(), util::join(nulls, ", "),
-                                   here.tenant_predicate(child, "t", 1)),
-                       value);
-    }
-    std::map<std::string, long long> deleted;
-    for (const auto& name : order.tables) {
-        const model::Relation& r = here.get(name);
-        if (!chosen.contains(key_of(r))) continue;
-        const auto result = tx.exec_params(
-            fmt::format("DELETE FROM {} t WHERE {}", r.name.quoted(), here.tenant_predicate(r, "t", 1)), value);
-        deleted[key_of(r)] = result.affected_rows();
-    }
-    return deleted;
-}
-
 // merge: the backup's rows of one table land in a scratch table, and those whose identity the
 // table lacks are inserted from it. Returns the number inserted. IntegrityError when the read
 // back finds a backup row missing here or an inserted row that differs from the backup's.
@@ -280,7 +254,7 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
                 !ctx.confirm(fmt::format("replace tenant {}'s {} rows in {} tables here with the backup's {} rows?", o.slug,
                                          here_total, chosen.size(), backup_total)))
                 throw Aborted("restore declined");
-            for (const auto& [table, n] : delete_rows(tx, mine, chosen, tenant.tenancy_value)) report[table].deleted = n;
+            for (const auto& [table, n] : delete_tenant_rows(tx, mine, chosen, tenant.tenancy_value)) report[table].deleted = n;
             const RowTransform as_they_are;
             copy_tenant_rows(backup, tx,
                              RowsCopy{theirs, as_they_are, backup.quote(tenant.tenancy_value), tenant.tenancy_value,

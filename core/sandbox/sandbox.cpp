@@ -289,7 +289,10 @@ UpResult up(const fs::path& dir_in, int port, Logger& log) {
              << "unix_socket_permissions = 0700\n"
              << "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
              << "max_connections = 200\nshared_buffers = 256MB\n"
-             << "max_locks_per_transaction = 256\n";
+             << "max_locks_per_transaction = 256\n"
+             // `tenant move --online` streams a tenant by logical replication.
+             << "wal_level = logical\nmax_replication_slots = 32\nmax_wal_senders = 32\n"
+             << "max_logical_replication_workers = 16\nmax_worker_processes = 32\n";
     }
     save(s);
     write_master_key(s.key_file());

@@ -292,7 +292,11 @@ UpResult up(const fs::path& dir_in, int port, Logger& log) {
              << "max_locks_per_transaction = 256\n"
              // `tenant move --online` streams a tenant by logical replication.
              << "wal_level = logical\nmax_replication_slots = 32\nmax_wal_senders = 32\n"
-             << "max_logical_replication_workers = 16\nmax_worker_processes = 32\n";
+             << "max_logical_replication_workers = 16\nmax_sync_workers_per_subscription = 8\n"
+             << "max_worker_processes = 32\n"
+             // Logical replication starts a worker at most this often (default 5 s): a
+             // sandbox that runs many short moves should not wait.
+             << "wal_retrieve_retry_interval = 100ms\n";
     }
     save(s);
     write_master_key(s.key_file());

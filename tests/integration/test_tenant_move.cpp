@@ -35,7 +35,7 @@ struct MoveSetup {
         const auto there_ids = corpus::register_tenants(there, p);
         corpus::remove_tenant(there, p, p.tenant_a, there_ids.a);
     }
-    portability::MoveResult move(GlobalOptions globals = {}) const {
+    portability::MoveResult move(GlobalOptions globals = {}, bool online = false) const {
         auto cfg = config::parse_config(p.config_yaml, p.name + ".yaml");
         cfg.contexts["dest"] = config::ContextConfig{corpus::conninfo_for(there, p), false};
         test::TestContext tc(here, cfg, globals);
@@ -43,9 +43,31 @@ struct MoveSetup {
         portability::MoveOptions o;
         o.slug = "acme";
         o.to = "dest";
+        o.online = online;
         return portability::move(tc.ctx(), o);
     }
+    portability::MoveResult move_online() const { return move({}, true); }
+    // What a stream (tenant move --online) leaves behind: publications and slots here,
+    // subscriptions there. Nothing, once a move has finished or given up.
+    std::string stream_objects() const {
+        return here.query_value("SELECT count(*) FROM pg_publication") + "," +
+               here.query_value("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()") + "," +
+               there.query_value("SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database "
+                                 "WHERE datname = current_database())");
+    }
 };
+
+// The statements the refusal of an online move tells the operator to run, one per table.
+std::vector<std::string> replica_identity_fixes(const Error& e) {
+    std::vector<std::string> out;
+    for (const auto& d : e.details()) {
+        const auto from = d.find("ALTER TABLE ");
+        const auto to = d.find(" REPLICA IDENTITY FULL");
+        if (from != std::string::npos && to != std::string::npos)
+            out.push_back(d.substr(from, to + std::string(" REPLICA IDENTITY FULL").size() - from));
+    }
+    return out;
+}
 
 // The app: writes tasks of tenant 1 (composite_fk) wherever the tenant is active.
 struct Writer {
@@ -93,19 +115,26 @@ void wait_until(const std::function<bool()>& done) {
 }  // namespace
 
 TEST_CASE("tenant move with the app writing through the contract: no row lost or duplicated", "[integration][portability]") {
+    const bool online = GENERATE(false, true);
+    INFO((online ? "--online" : "offline"));
     MoveSetup s(corpus::get("composite_fk"));
     Writer writer;
     std::thread app([&] { writer.run(s.here.conninfo(), s.there.conninfo()); });
     wait_until([&] { return writer.written >= 20 || !writer.error.empty(); });
     portability::MoveResult r;
-    const Exit code = exit_of([&] { r = s.move(); });
+    const Exit code = exit_of([&] { r = s.move({}, online); });
     // A failed move leaves the tenant moving, where the writer waits forever: stop it then.
     if (code == Exit::ok) wait_until([&] { return writer.written_there >= 20 || !writer.error.empty(); });
     writer.stop = true;
     app.join();
     REQUIRE(writer.error.empty());
     REQUIRE(code == Exit::ok);
-    CHECK(r.steps == std::vector<std::string>{"froze", "drained", "copied", "verified", "activated", "retired"});
+    if (online)
+        CHECK(r.steps == std::vector<std::string>{"streaming", "synced", "froze", "drained", "caught up", "copied",
+                                                  "verified", "activated", "retired"});
+    else
+        CHECK(r.steps == std::vector<std::string>{"froze", "drained", "copied", "verified", "activated", "retired"});
+    CHECK(s.stream_objects() == "0,0,0");
     // Every committed row, once, at the destination; the source has the ones written before the move.
     std::string ids;
     for (auto id : writer.committed) ids += (ids.empty() ? "" : ",") + std::to_string(id);
@@ -220,4 +249,64 @@ TEST_CASE("tenant move: while the tenant is moving a leaked API key is still rev
                              "resource_id = '" + id + "'") == "1");
     CHECK(tc.log_text().find("tenant 'acme' is moving to another database: revoke this key there too once the move has "
                              "finished") != std::string::npos);
+}
+
+TEST_CASE("tenant move --online on every pattern: streamed, switched, verified, and what cannot stream is refused first",
+          "[integration][portability]") {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
+        MoveSetup s(p);
+        const auto mine = corpus::snapshot_tenant(s.here, p, p.tenant_a);
+        if (p.connect_as) {  // refused as the move without --online is, before anything streams
+            CHECK(exit_of([&] { s.move_online(); }) == Exit::refused);
+            CHECK(s.stream_objects() == "0,0,0");
+            return;
+        }
+        std::vector<std::string> fixes;
+        try {
+            const auto r = s.move_online();
+            CHECK(r.online);
+        } catch (const Refused& e) {
+            // Refused before anything is made: the tenant is active, nothing streams.
+            CHECK(std::string(e.what()).find("cannot move --online") != std::string::npos);
+            CHECK(s.stream_objects() == "0,0,0");
+            CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+            // The operator runs what the refusal names, and the move goes.
+            fixes = replica_identity_fixes(e);
+            REQUIRE(fixes.size() == e.details().size());
+            for (const auto& sql : fixes) s.here.exec(sql);
+            const auto r = s.move_online();
+            CHECK(r.online);
+        }
+        if (p.name == "no_primary_key") CHECK_FALSE(fixes.empty());
+        if (p.name == "composite_fk") CHECK(fixes.empty());
+        CHECK(s.stream_objects() == "0,0,0");
+        CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "moved");
+        CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+        CHECK(corpus::snapshot_tenant(s.there, p, p.tenant_a) == mine);
+        CHECK(corpus::snapshot_tenant(s.here, p, p.tenant_a) == mine);
+    });
+}
+
+TEST_CASE("tenant move --online: a stream that fails at the destination is taken down and its rows deleted there, and the "
+          "tenant stays active here",
+          "[integration][portability]") {
+    MoveSetup s(corpus::get("composite_fk"));
+    // A constraint the checks before the move do not compare: the destination's tasks may
+    // not be acme's. Its rows break it as they arrive.
+    s.there.exec("ALTER TABLE public.tasks ADD CONSTRAINT tasks_not_acme CHECK (tenant_id <> 1)");
+    try {
+        s.move_online();
+        FAIL("the move went through");
+    } catch (const IntegrityError& e) {
+        CHECK(std::string(e.what()).find("failed at the destination") != std::string::npos);
+    }
+    CHECK(s.stream_objects() == "0,0,0");
+    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(s.there.query_value("SELECT (SELECT count(*) FROM public.users WHERE tenant_id = 1) + (SELECT count(*) FROM "
+                              "public.projects WHERE tenant_id = 1) + (SELECT count(*) FROM public.tasks WHERE "
+                              "tenant_id = 1)") == "0");
+    CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme'") == "0");
+    // Without the clash, the same command goes through.
+    s.there.exec("ALTER TABLE public.tasks DROP CONSTRAINT tasks_not_acme");
+    CHECK(s.move_online().steps.back() == "retired");
 }

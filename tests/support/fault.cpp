@@ -71,8 +71,25 @@ void restart_server() {
 
 }  // namespace
 
+namespace {
+CliResult run_at_point(const std::vector<std::string>& args, const TestDatabase& db, const std::string& point, int hit,
+                       Fault fault, const std::function<void()>& meanwhile, CliOptions options);
+}  // namespace
+
 CliResult run_with_fault(const std::vector<std::string>& args, const TestDatabase& db, const std::string& point,
                          int hit, Fault fault, CliOptions options) {
+    return run_at_point(args, db, point, hit, fault, {}, std::move(options));
+}
+
+CliResult run_paused_at(const std::vector<std::string>& args, const TestDatabase& db, const std::string& point,
+                        const std::function<void()>& meanwhile, CliOptions options) {
+    return run_at_point(args, db, point, 1, Fault::sigint, meanwhile, std::move(options));
+}
+
+namespace {
+
+CliResult run_at_point(const std::vector<std::string>& args, const TestDatabase& db, const std::string& point, int hit,
+                       Fault fault, const std::function<void()>& meanwhile, CliOptions options) {
     TempDir scratch;
     const fs::path paused = scratch / "paused";
     options.env["TENANTCTL_TEST_FAILPOINT"] =
@@ -104,6 +121,8 @@ CliResult run_with_fault(const std::vector<std::string>& args, const TestDatabas
             if (fault == Fault::terminate)
                 db.exec("SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+            else if (meanwhile)
+                meanwhile();
             else if (fault == Fault::sigint || fault == Fault::sigterm)
                 // Sent while the process waits at the point: pending before it goes on.
                 ::kill(pid, fault == Fault::sigint ? SIGINT : SIGTERM);
@@ -122,5 +141,7 @@ CliResult run_with_fault(const std::vector<std::string>& args, const TestDatabas
     REQUIRE_FALSE(exited);
     return r;
 }
+
+}  // namespace
 
 }  // namespace tenantctl::test

@@ -4,6 +4,7 @@
 // until the fault is in place.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,5 +26,10 @@ const char* to_string(Fault fault);
 // and lets it go on; returns how it ended. Fails the test if the point is never reached.
 CliResult run_with_fault(const std::vector<std::string>& args, const TestDatabase& db, const std::string& point,
                          int hit, Fault fault, CliOptions options = {});
+
+// Runs `args` until failpoint `point` is first reached, calls `meanwhile` while the process
+// waits there, and lets it go on; returns how it ended.
+CliResult run_paused_at(const std::vector<std::string>& args, const TestDatabase& db, const std::string& point,
+                        const std::function<void()>& meanwhile, CliOptions options = {});
 
 }  // namespace tenantctl::test

@@ -10,6 +10,9 @@
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
+
+#include <chrono>
+#include <thread>
 #include <pqxx/pqxx>
 
 #include <atomic>
@@ -202,9 +205,30 @@ TestDatabase::~TestDatabase() {
         drop_citus_database(citus, m_name);
         return;
     }
+    // What a failed `tenant move --online` test may have left: a subscription here, or a slot
+    // of this database. Either would block DROP DATABASE, and a slot would hold the server's WAL.
+    try {
+        pqxx::connection own(conninfo());
+        pqxx::nontransaction tx(own);
+        for (const auto& sub : tx.exec("SELECT quote_ident(subname) FROM pg_subscription WHERE subdbid = "
+                                       "(SELECT oid FROM pg_database WHERE datname = current_database())")) {
+            tx.exec(fmt::format("ALTER SUBSCRIPTION {} DISABLE", sub[0].c_str()));
+            tx.exec(fmt::format("ALTER SUBSCRIPTION {} SET (slot_name = NONE)", sub[0].c_str()));
+            tx.exec(fmt::format("DROP SUBSCRIPTION {}", sub[0].c_str()));
+        }
+    } catch (...) {
+    }
     try {
         pqxx::connection admin(server().conninfo("postgres"));
         pqxx::nontransaction tx(admin);
+        for (int attempt = 0; attempt < 250; ++attempt) {  // a walsender lets go of its slot as its subscriber leaves
+            const auto left = tx.exec_params1(
+                "SELECT count(pg_drop_replication_slot(slot_name)) FILTER (WHERE NOT active), count(*) FILTER (WHERE active) "
+                "FROM pg_replication_slots WHERE database = $1",
+                m_name);
+            if (left[1].as<int>() == 0) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
         tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(m_name) + " WITH (FORCE)");
     } catch (...) {
     }

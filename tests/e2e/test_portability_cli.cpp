@@ -350,3 +350,84 @@ TEST_CASE("e2e: tenant move killed or cut off at every step resumes, never activ
         }
     }
 }
+
+namespace {
+
+// What a stream of `tenant move --online` leaves: publications and slots here, subscriptions
+// there. "0,0,0" once a move has finished or given up.
+std::string stream_objects(const TwoDatabases& two) {
+    return two.here.query_value("SELECT count(*) FROM pg_publication") + "," +
+           two.here.query_value("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()") + "," +
+           two.there.query_value("SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database "
+                                 "WHERE datname = current_database())");
+}
+
+}  // namespace
+
+TEST_CASE("e2e: tenant move --online carries the writes made while it streams, and only the tenant's",
+          "[e2e][portability]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    const std::vector<std::string> args = {"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme", "--to",
+                                           "peer", "--online"};
+    // Stopped once the stream exists, before the tenant is frozen: the app is still writing.
+    auto r = test::run_paused_at(args, two.here, "move.streaming", [&] {
+        two.here.exec("INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (1, 1, 500, 'streamed'), "
+                      "(2, 1, 500, 'not acme')");
+        two.here.exec("UPDATE public.tasks SET title = 'renamed' WHERE tenant_id = 1 AND project_id = 1 AND id = 1");
+        two.here.exec("DELETE FROM public.tasks WHERE tenant_id = 1 AND project_id = 2 AND id = 1");
+        two.here.exec("UPDATE public.tasks SET title = 'globex renamed' WHERE tenant_id = 2 AND project_id = 1 AND id = 1");
+    });
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("moved tenant 'acme' to --to peer") != std::string::npos);
+    CHECK(r.err.find("streaming, synced, froze, drained, caught up, copied, verified, activated, retired") !=
+          std::string::npos);
+    CHECK(two.there.query_value("SELECT string_agg(project_id || '/' || id || ' ' || title, ', ' ORDER BY project_id, id) "
+                                "FROM public.tasks WHERE tenant_id = 1") == "1/1 renamed, 1/2 Build, 1/500 streamed");
+    CHECK(two.there.query_value("SELECT count(*) FROM public.tasks WHERE title IN ('not acme', 'globex renamed')") == "0");
+    CHECK(stream_objects(two) == "0,0,0");
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+}
+
+TEST_CASE("e2e: tenant move --online killed at every step resumes, never active in two places, and leaves no stream "
+          "behind",
+          "[e2e][portability][fault]") {
+    struct Point {
+        std::string name;
+        test::Fault fault;
+    };
+    const std::vector<Point> points = {
+        {"move.streaming", test::Fault::kill}, {"move.synced", test::Fault::kill},   {"move.frozen", test::Fault::kill},
+        {"move.drained", test::Fault::kill},   {"move.caught_up", test::Fault::kill}, {"move.copied", test::Fault::kill},
+        {"move.verified", test::Fault::kill},  {"move.activated", test::Fault::kill}, {"move.synced", test::Fault::terminate},
+        {"move.caught_up", test::Fault::terminate},
+    };
+    for (const auto& point : points) {
+        DYNAMIC_SECTION(test::to_string(point.fault) << " at " << point.name) {
+            TwoDatabases two;
+            two.remove_acme_there();
+            const std::vector<std::string> args = {"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme",
+                                                   "--to", "peer", "--online"};
+            auto faulted = test::run_with_fault(args, two.here, point.name, 1, point.fault);
+            INFO(faulted.err);
+            CHECK(faulted.exit_code == (point.fault == test::Fault::kill ? 128 + SIGKILL : 7));
+            CHECK_FALSE((status_of(two.here) == "active" && status_of(two.there) == "active"));
+            const bool before_freeze = point.name == "move.streaming" || point.name == "move.synced";
+            CHECK(status_of(two.here) == (before_freeze ? "active" : "moving"));
+            CHECK(two.here.query_value("SELECT count(*) FROM public.tasks WHERE tenant_id = 1") == "3");
+            if (point.name != "move.activated") CHECK(status_of(two.there) != "active");
+
+            // Run again, without --online: the stream it finds decides.
+            auto resumed = two.run({"tenant", "move", "acme", "--to", "peer"});
+            INFO(resumed.err);
+            CHECK(resumed.exit_code == 0);
+            CHECK(resumed.err.find("resumed and finished moving tenant 'acme'") != std::string::npos);
+            CHECK(status_of(two.here) == "moved");
+            CHECK(status_of(two.there) == "active");
+            CHECK(two.acme_rows_there() == "10");
+            CHECK(stream_objects(two) == "0,0,0");
+            CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+        }
+    }
+}

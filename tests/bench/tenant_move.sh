@@ -7,6 +7,11 @@
 # tenant's rows are found through the index as in a real database.
 # Prints the median wall time of RUNS runs of each, rows/s, the ratio (target >= 1.0) and
 # tenantctl's peak RSS (target < 64 MB).
+# Then `tenant move`, without and with --online, while the app writes through the contract
+# (pgbench, one client on each side: in one transaction, read the tenant's status and insert
+# a row only when it is active): the longest gap between two of its committed rows is the
+# longest pause the app saw (goal for --online < 1 s), and every row it committed must be at
+# the destination.
 # Usage: tests/bench/tenant_move.sh [path/to/tenantctl] [rows] [runs]
 set -euo pipefail
 BIN=$(realpath "${1:-build/tenantctl}")
@@ -105,3 +110,52 @@ printf '  tenantctl tenant copy (checksums every row at both ends)  %7.2f s  %9.
 printf '  psql \\copy | psql \\copy per table + count(*) both sides  %7.2f s  %9.0f rows/s\n' \
   "$F" "$(echo "$ROWS / $F" | bc -l)"
 printf '  tenantctl / floor, rows/s: %.2f (target >= 1.0); peak RSS target < 64 MB\n' "$(echo "$F / $O" | bc -l)"
+
+echo "# tenant move while the app writes through the contract (the longest pause it saw; goal for --online < 1 s)"
+for db in src dst; do psql -qX -d $db -c "DROP SEQUENCE IF EXISTS writer_seq" >/dev/null 2>&1; done
+psql -qX -d src -c "CREATE SEQUENCE writer_seq START 1000000000000" >/dev/null
+psql -qX -d dst -c "CREATE SEQUENCE writer_seq START 2000000000000" >/dev/null
+cat >"$WORK/writer.sql" <<'SQL'
+BEGIN;
+SELECT count(*) AS ok FROM tenantctl.tenants WHERE slug = 'acme' AND status = 'active' \gset
+\if :ok
+INSERT INTO public.t1 (tenant_id, id, name, created_at)
+  SELECT id, nextval('writer_seq'), 'writer', clock_timestamp() FROM tenantctl.tenants WHERE slug = 'acme';
+\else
+\sleep 1 ms
+\endif
+COMMIT;
+SQL
+reset_src() {
+  psql -qX -d src >/dev/null <<SQL
+DELETE FROM public.t1 WHERE tenant_id = '$ACME' AND name = 'writer';
+UPDATE tenantctl.tenants SET status = 'active', moving_from_status = NULL, moved_to = NULL, purge_after = NULL,
+       status_reason = NULL WHERE slug = 'acme';
+SQL
+}
+move_with_writer() {
+  reset_src
+  reset_dst
+  pgbench -n -c 1 -T 900 -f "$WORK/writer.sql" src >/dev/null 2>&1 & local w1=$!
+  pgbench -n -c 1 -T 900 -f "$WORK/writer.sql" dst >/dev/null 2>&1 & local w2=$!
+  sleep 1
+  local t0 t1
+  t0=$(now)
+  "$BIN" -q --context src tenant move acme --to dst "$@" >/dev/null
+  t1=$(now)
+  sleep 1
+  kill "$w1" "$w2"; wait "$w1" "$w2" 2>/dev/null || true
+  local here there pause
+  here=$(psql -qAtX -d src -c "SELECT count(*) FROM public.t1 WHERE tenant_id = '$ACME' AND name = 'writer'")
+  there=$(psql -qAtX -d dst -c "SELECT count(*) FROM public.t1 WHERE tenant_id = '$ACME' AND name = 'writer' AND id < 2000000000000")
+  [ "$here" = "$there" ] || { echo "move $*: the app wrote $here rows here, $there of them are there" >&2; exit 1; }
+  pause=$(psql -qAtX -d dst -c "SELECT extract(epoch FROM max(gap)) FROM (SELECT created_at - lag(created_at)
+            OVER (ORDER BY created_at) AS gap FROM public.t1 WHERE tenant_id = '$ACME' AND name = 'writer') g")
+  printf '  tenant move %-9s  %6.2f s in all, longest write pause %6.3f s (%s rows written by the app)\n' \
+    "${*:-(offline)}" "$(echo "$t1 - $t0" | bc)" "$pause" \
+    "$(psql -qAtX -d dst -c "SELECT count(*) FROM public.t1 WHERE tenant_id = '$ACME' AND name = 'writer'")"
+}
+for run in $(seq 1 "$RUNS"); do
+  move_with_writer
+  move_with_writer --online
+done

@@ -190,6 +190,34 @@ TEST_CASE("e2e: tenant copy --as --anonymize makes a second tenant without perso
     CHECK(two.there.query_value("SELECT count(*) FROM public.users WHERE tenant_id = 1") == users_here);  // the original, untouched
 }
 
+TEST_CASE("e2e: tenant diff --as compares with a copy made by tenant copy --as, exit 0 when faithful and 3 when not",
+          "[e2e][portability]") {
+    TwoDatabases two;  // the copy goes in next to acme at the other database
+    auto copied = two.run({"tenant", "copy", "acme", "--to", "peer", "--as", "acme-twin", "--as-key", "78"});
+    INFO(copied.err);
+    REQUIRE(copied.exit_code == 0);
+    auto same = two.run({"tenant", "diff", "acme", "--against", "peer", "--as", "acme-twin"});
+    INFO(same.err);
+    CHECK(same.exit_code == 0);
+    CHECK(same.out.find("public.tasks") != std::string::npos);
+    CHECK(same.out.find("differs") == std::string::npos);
+    // Without --as, acme is compared with acme there: the original, not the copy.
+    two.there.exec("UPDATE public.tasks SET title = 'changed' WHERE tenant_id = 78 AND project_id = 1 AND id = 2");
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+    auto changed = two.run({"tenant", "diff", "acme", "--against", "peer", "--as", "acme-twin", "-o", "json"});
+    INFO(changed.err);
+    CHECK(changed.exit_code == 3);
+    CHECK(changed.err.find("differs in 1 of 4 tables") != std::string::npos);
+
+    auto own = two.run({"tenant", "diff", "acme", "--against", "peer", "--as", "acme"});
+    CHECK(own.exit_code == 2);
+    CHECK(own.err.find("that is the tenant's own slug") != std::string::npos);
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "--as", "Not A Slug"}).exit_code == 2);
+    auto unknown = two.run({"tenant", "diff", "acme", "--against", "peer", "--as", "nobody"});
+    CHECK(unknown.exit_code == 4);
+    CHECK(unknown.out.empty());
+}
+
 // [single-node]: the backup is a template copy of the test database, which a Citus database
 // cannot be (its shards live on the workers).
 TEST_CASE("e2e: tenant restore-from shows the difference in a dry run, asks before replacing, and brings the rows back",

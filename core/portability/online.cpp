@@ -150,8 +150,11 @@ std::string publication_sql(pqxx::transaction_base& tx, const model::TenantData&
             tables.push_back(fmt::format("TABLE {} WHERE ({})", r.name.quoted(),
                                          model::with_literal(data.tenant_predicate(r, "", 1), tx.quote(value))));
     if (tables.empty()) throw Refused("the tenant's data has no table with the tenancy column to stream");
-    return fmt::format("CREATE PUBLICATION {} FOR {} WITH (publish_via_partition_root = true)", db::quote_ident(name),
-                       util::join(tables, ", "));
+    // No TRUNCATE: a row filter does not apply to it, and it would empty the destination's
+    // table for every tenant there.
+    return fmt::format("CREATE PUBLICATION {} FOR {} WITH (publish = 'insert, update, delete', "
+                       "publish_via_partition_root = true)",
+                       db::quote_ident(name), util::join(tables, ", "));
 }
 
 bool published(pqxx::connection& src, const std::string& name) {
@@ -217,9 +220,17 @@ void wait_synced(Context& ctx, pqxx::connection& dst, const std::string& name, s
 }
 
 void wait_caught_up(pqxx::connection& src, const std::string& name, std::chrono::milliseconds timeout) {
+    // A mark in the WAL after every transaction that committed here before now, flushed to
+    // disk with it: not pg_current_wal_lsn(), the position written so far, which lags behind
+    // commits made with synchronous_commit = off, whose changes the walsender cannot send yet.
+    std::string lsn;
+    {
+        pqxx::work mark(src);
+        mark.exec("SET LOCAL synchronous_commit = on");
+        lsn = mark.exec1("SELECT pg_logical_emit_message(true, 'tenantctl', 'tenant move: switch')::text")[0].c_str();
+        mark.commit();
+    }
     pqxx::nontransaction tx(src);
-    // Every transaction that committed here before this point has its commit record before it.
-    const std::string lsn = tx.exec1("SELECT pg_current_wal_lsn()::text")[0].c_str();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         // The slot's confirmed_flush_lsn is what the subscriber has applied and flushed.

@@ -407,6 +407,8 @@ TEST_CASE("e2e: tenant move --online carries the writes made while it streams, a
         two.here.exec("UPDATE public.tasks SET title = 'globex renamed' WHERE tenant_id = 2 AND project_id = 1 AND id = 1");
     });
     INFO(r.err);
+    const std::string differences = r.exit_code != 0 ? two.run({"tenant", "diff", "acme", "--against", "peer", "-o", "json"}).out : "";
+    INFO(differences);
     REQUIRE(r.exit_code == 0);
     CHECK(r.err.find("moved tenant 'acme' to --to peer") != std::string::npos);
     CHECK(r.err.find("streaming, synced, froze, drained, caught up, copied, verified, activated, retired") !=
@@ -458,4 +460,26 @@ TEST_CASE("e2e: tenant move --online killed at every step resumes, never active 
             CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
         }
     }
+}
+
+TEST_CASE("e2e: a TRUNCATE here while the tenant streams never reaches the other tenants at the destination",
+          "[e2e][portability]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    const std::string globex_there = "SELECT count(*) FROM public.tasks WHERE tenant_id = 2";
+    const auto globex_before = two.there.query_value(globex_there);
+    REQUIRE(globex_before != "0");
+    const std::vector<std::string> args = {"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme", "--to",
+                                           "peer", "--online"};
+    // Once acme's rows are there: a TRUNCATE here empties the table for every tenant here.
+    auto r = test::run_paused_at(args, two.here, "move.synced", [&] { two.here.exec("TRUNCATE public.tasks"); });
+    INFO(r.err);
+    // Not streamed (a row filter does not apply to TRUNCATE): the destination keeps globex's
+    // tasks, and acme's, which the verification finds differing from here. Nothing switches.
+    CHECK(two.there.query_value(globex_there) == globex_before);
+    CHECK(r.exit_code == 8);
+    CHECK(r.err.find("differs between here and --to peer in 1 table(s)") != std::string::npos);
+    CHECK(status_of(two.here) == "moving");
+    CHECK(status_of(two.there) == "moving");
+    CHECK(stream_objects(two) == "0,0,0");
 }

@@ -68,8 +68,9 @@ void start(pqxx::connection& src, pqxx::connection& dst, const model::TenantData
 // log at the destination says why.
 void wait_synced(Context& ctx, pqxx::connection& dst, const std::string& name, std::size_t tables);
 
-// Waits until the destination has applied every change committed here so far. Busy after
-// `timeout`.
+// Waits until the destination has applied every change committed here so far: writes a
+// mark into the WAL (flushed, with everything before it) and waits for the slot's
+// confirmed_flush_lsn to pass it. Busy after `timeout`.
 void wait_caught_up(pqxx::connection& src, const std::string& name, std::chrono::milliseconds timeout);
 
 // Drops the subscription and the slots (its own and any table-copy slot an interrupted copy

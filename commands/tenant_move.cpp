@@ -12,7 +12,11 @@ namespace {
 
 Records run_move(Context& ctx, const portability::MoveOptions& o) {
     const auto result = portability::move(ctx, o);
-    if (result.dry_run)
+    if (o.abort)
+        ctx.log().info(fmt::format("{} the move of tenant '{}' to --to {}: {}; {} rows {} there", result.dry_run ? "would abort" : "aborted",
+                                   o.slug, o.to, util::join(result.steps, ", "), result.rows,
+                                   result.dry_run ? "would be deleted" : "deleted"));
+    else if (result.dry_run)
         ctx.log().info(fmt::format("would move tenant '{}' to --to {} ({}): {} rows copied, verified there and rolled "
                                    "back; nothing was frozen",
                                    o.slug, o.to, result.target, result.rows));
@@ -47,6 +51,9 @@ void declare_tenant_move(cli::Registry& r) {
                 "DURATION")
         .flag("--online", &portability::MoveOptions::online,
               "stream the rows by logical replication while the app writes; it pauses only for the switch")
+        .flag("--abort", &portability::MoveOptions::abort,
+              "roll back a move that cannot finish: the copy deleted at the destination, the tenant's status back "
+              "here (refused once the destination has activated it)")
         .mutating()
         .description(
             "The tenant becomes `moving` here (the app must pause its writes for any status but active: see the "
@@ -65,6 +72,7 @@ void declare_tenant_move(cli::Registry& r) {
         .example("tenantctl tenant move acme --to eu-west --dry-run")
         .example("tenantctl tenant move acme --to eu-west --grace 14d")
         .example("tenantctl tenant move acme --to eu-west --online")
+        .example("tenantctl tenant move acme --to eu-west --abort")
         .run(run_move);
 }
 

@@ -1,4 +1,5 @@
 #include "core/portability/move.hpp"
+#include "core/portability/move_steps.hpp"
 
 #include <fmt/format.h>
 
@@ -29,36 +30,6 @@
 namespace tenantctl::portability {
 
 namespace {
-
-// The tenant's row as the move reads it, on either side.
-struct MoveState {
-    std::string id;
-    std::string status;
-    std::optional<std::string> moved_to;
-    std::optional<std::string> purge_after;
-};
-
-std::optional<MoveState> read_state(Context& ctx, pqxx::connection& connection, const std::string& slug) {
-    pqxx::read_transaction tx(connection);
-    const auto rows = tx.exec_params(fmt::format("SELECT id::text, status, moved_to, purge_after FROM {} WHERE slug = $1",
-                                                 ctx.platform_table("tenants")),
-                                     slug);
-    if (rows.empty()) return std::nullopt;
-    const auto& r = rows[0];
-    return MoveState{r[0].c_str(), r[1].c_str(), r[2].is_null() ? std::nullopt : std::optional(std::string(r[2].c_str())),
-                     r[3].is_null() ? std::nullopt : std::optional(std::string(r[3].c_str()))};
-}
-
-audit::Event move_event(const MoveResult& r, const std::string& phase) {
-    audit::Event ev;
-    ev.tenant_id = r.tenant_id;
-    ev.action = "tenant.move";
-    ev.resource_type = "tenant";
-    ev.resource_id = r.tenant;
-    ev.metadata = json{{"phase", phase}, {"to", r.to}, {"target", r.target}};
-    if (r.online) ev.metadata["online"] = true;
-    return ev;
-}
 
 // Step 1: the app pauses its writes from here on (the contract); the status to give back at
 // the destination is kept in moving_from_status.
@@ -221,9 +192,10 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
     result.dry_run = ctx.dry_run();
     const CopyOptions copy_options{o.slug, o.to, o.to_master_key, std::nullopt, std::nullopt, false, false};
     try {
-        const auto here = read_state(ctx, ctx.db(), o.slug);
+        const auto here = read_move_state(ctx, ctx.db(), o.slug);
         if (!here) throw NotFound(fmt::format("unknown tenant '{}'", o.slug), "list tenants with `tenantctl tenant list`");
         result.tenant_id = here->id;
+        if (o.abort) return abort_move(ctx, o, peer, result);
         if (here->status == "moved") {
             if (here->moved_to != peer.target)
                 throw Refused(fmt::format("tenant '{}' has moved to {} already", o.slug, here->moved_to.value_or("?")));
@@ -279,7 +251,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         result.steps.push_back("drained");
         util::failpoint("move.drained");
 
-        auto there = read_state(ctx, *peer.connection, o.slug);
+        auto there = read_move_state(ctx, *peer.connection, o.slug);
         if (there && there->id != result.tenant_id)
             throw Refused(fmt::format("another tenant has the slug '{}' at --to {} (id {})", o.slug, o.to, there->id));
         if (!there) {
@@ -299,7 +271,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             }
             result.steps.push_back("copied");
             util::failpoint("move.copied");
-            there = read_state(ctx, *peer.connection, o.slug);
+            there = read_move_state(ctx, *peer.connection, o.slug);
         }
         // The publication outlives the subscription as the mark of a streamed copy; once the
         // tenant is there, it has served.

@@ -29,6 +29,8 @@
 // stream that fails before the freeze is taken down, its rows at the destination deleted, and
 // the tenant stays active here. Once a stream exists, a re-run goes on with it, --online given
 // or not.
+//
+// `--abort` rolls a move back that cannot finish, up to the activation (move_abort.cpp).
 #pragma once
 
 #include <optional>
@@ -48,6 +50,10 @@ struct MoveOptions {
     std::string grace = "7d";           // how long the rows stay here once moved
     std::string drain_timeout = "30s";  // how long to wait for transactions older than the freeze (and, --online, for the catch-up)
     bool online = false;                // stream the rows by logical replication first (see above)
+    // Roll the move back instead (move_abort.cpp): the stream taken down, what it wrote at the
+    // destination deleted, the tenant's status back here. Refused once the destination has
+    // activated the tenant.
+    bool abort = false;
 };
 
 struct MoveResult {
@@ -59,7 +65,7 @@ struct MoveResult {
     bool resumed = false;            // an earlier run had started the move
     bool online = false;             // the rows came by logical replication
     // What this run did, in order: (streaming, synced,) froze, drained, (caught up,) copied,
-    // verified, activated, retired.
+    // verified, activated, retired; with --abort: (stream stopped,) copy removed, unfrozen.
     std::vector<std::string> steps;
     long long rows = 0;              // the tenant's rows at the destination, as verified (0 when an earlier run verified them)
     std::string purge_after;         // when `maintain` purges what is left here

@@ -482,4 +482,54 @@ TEST_CASE("e2e: a TRUNCATE here while the tenant streams never reaches the other
     CHECK(status_of(two.here) == "moving");
     CHECK(status_of(two.there) == "moving");
     CHECK(stream_objects(two) == "0,0,0");
+
+    // Rolled back: acme's copy deleted there (globex's rows stay), acme active here again.
+    auto aborted = two.run({"tenant", "move", "acme", "--to", "peer", "--abort"});
+    INFO(aborted.err);
+    CHECK(aborted.exit_code == 0);
+    CHECK(aborted.err.find("aborted the move of tenant 'acme' to --to peer: copy removed, unfrozen") != std::string::npos);
+    CHECK(status_of(two.here) == "active");
+    CHECK(status_of(two.there) == "absent");
+    CHECK(two.acme_rows_there() == "0");
+    CHECK(two.there.query_value(globex_there) == globex_before);
+    // And moved again, with the tasks table as it is now here (empty).
+    auto again = two.run({"tenant", "move", "acme", "--to", "peer", "--online"});
+    INFO(again.err);
+    CHECK(again.exit_code == 0);
+    CHECK(status_of(two.there) == "active");
+    CHECK(two.there.query_value(globex_there) == globex_before);
+}
+
+TEST_CASE("e2e: tenant move --abort killed after deleting the copy goes on when run again, and refuses once activated",
+          "[e2e][portability][fault]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    const std::string config = (two.dir / "tenantctl.yaml").string();
+    // A move stopped after the catch-up: acme frozen here, its rows streamed there.
+    auto stopped = test::run_with_fault({"-c", config, "tenant", "move", "acme", "--to", "peer", "--online"}, two.here,
+                                        "move.caught_up", 1, test::Fault::kill);
+    CHECK(stopped.exit_code == 128 + SIGKILL);
+    CHECK(status_of(two.here) == "moving");
+    auto killed = test::run_with_fault({"-c", config, "tenant", "move", "acme", "--to", "peer", "--abort"}, two.here,
+                                       "move.abort.removed", 1, test::Fault::kill);
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    CHECK(two.acme_rows_there() == "0");
+    CHECK(status_of(two.here) == "moving");
+    auto resumed = two.run({"tenant", "move", "acme", "--to", "peer", "--abort"});
+    INFO(resumed.err);
+    CHECK(resumed.exit_code == 0);
+    CHECK(resumed.err.find("aborted the move of tenant 'acme' to --to peer: copy removed, unfrozen; 0 rows deleted there") !=
+          std::string::npos);
+    CHECK(status_of(two.here) == "active");
+    CHECK(stream_objects(two) == "0,0,0");
+
+    // Once the destination has activated the tenant, only finishing the move is allowed.
+    auto activated = test::run_with_fault({"-c", config, "tenant", "move", "acme", "--to", "peer"}, two.here,
+                                          "move.activated", 1, test::Fault::kill);
+    CHECK(activated.exit_code == 128 + SIGKILL);
+    auto refused = two.run({"tenant", "move", "acme", "--to", "peer", "--abort"});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("the switch has happened") != std::string::npos);
+    CHECK(two.run({"tenant", "move", "acme", "--to", "peer"}).exit_code == 0);
+    CHECK(status_of(two.here) == "moved");
 }

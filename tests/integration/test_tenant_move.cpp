@@ -310,3 +310,68 @@ TEST_CASE("tenant move --online: a stream that fails at the destination is taken
     s.there.exec("ALTER TABLE public.tasks DROP CONSTRAINT tasks_not_acme");
     CHECK(s.move_online().steps.back() == "retired");
 }
+
+TEST_CASE("tenant move --abort rolls back a move that cannot finish: the copy deleted there, the status back here",
+          "[integration][portability]") {
+    const bool online = GENERATE(false, true);
+    INFO((online ? "--online" : "offline"));
+    MoveSetup s(corpus::get("composite_fk"));
+    auto cfg = config::parse_config(s.p.config_yaml, "x.yaml");
+    cfg.contexts["dest"] = config::ContextConfig{s.there.conninfo(), false};
+    const auto run = [&](bool abort, bool dry_run = false) {
+        GlobalOptions globals;
+        globals.dry_run = dry_run;
+        test::TestContext tc(s.here, cfg, globals);
+        portability::MoveOptions o;
+        o.slug = "acme";
+        o.to = "dest";
+        o.online = online;
+        o.abort = abort;
+        o.drain_timeout = "1s";
+        return portability::move(tc.ctx(), o);
+    };
+    const std::string status_here = "SELECT status FROM tenantctl.tenants WHERE slug = 'acme'";
+    const std::string acme_there = "SELECT (SELECT count(*) FROM public.users WHERE tenant_id = 1) + (SELECT count(*) FROM "
+                                   "public.tasks WHERE tenant_id = 1) + (SELECT count(*) FROM public.companies WHERE id = 1)";
+    const std::string globex_there = "SELECT count(*) FROM public.tasks WHERE tenant_id = 2";
+    const auto globex_before = s.there.query_value(globex_there);
+
+    // Nothing to abort yet.
+    CHECK(exit_of([&] { run(true); }) == Exit::refused);
+    // A transaction that read `active` before the freeze and never ends: the move stops at the
+    // drain, the tenant moving (and, --online, its rows already streamed there).
+    pqxx::connection app(s.here.conninfo());
+    pqxx::work open(app);
+    open.exec("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'");
+    CHECK(exit_of([&] { run(false); }) == Exit::busy);
+    CHECK(s.here.query_value(status_here) == "moving");
+    CHECK(s.there.query_value(acme_there) == (online ? "7" : "0"));
+
+    // A dry run deletes nothing and unfreezes nothing.
+    const auto dry = run(true, true);
+    CHECK(dry.steps == std::vector<std::string>{"removed the copy (rolled back)"});
+    CHECK(dry.rows == (online ? 9 : 0));
+    CHECK(s.here.query_value(status_here) == "moving");
+    CHECK(s.there.query_value(acme_there) == (online ? "7" : "0"));
+
+    const auto aborted = run(true);
+    if (online)
+        CHECK(aborted.steps == std::vector<std::string>{"stream stopped", "copy removed", "unfrozen"});
+    else
+        CHECK(aborted.steps == std::vector<std::string>{"copy removed", "unfrozen"});
+    CHECK(s.here.query_value(status_here) == "active");
+    CHECK(s.here.query_value("SELECT moved_to IS NULL AND moving_from_status IS NULL FROM tenantctl.tenants WHERE slug = "
+                             "'acme'") == "t");
+    CHECK(s.there.query_value(acme_there) == "0");
+    CHECK(s.there.query_value(globex_there) == globex_before);
+    CHECK(s.stream_objects() == "0,0,0");
+    CHECK(s.here.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'tenant.move' AND "
+                             "metadata->>'phase' = 'aborted'") == "1");
+    CHECK(exit_of([&] { run(true); }) == Exit::refused);  // nothing left to abort
+
+    // Once the transaction has ended, the same move goes through.
+    open.abort();
+    CHECK(run(false).steps.back() == "retired");
+    // After the switch, --abort refuses: the destination is the tenant's now.
+    CHECK(exit_of([&] { run(true); }) == Exit::refused);
+}

@@ -1,0 +1,159 @@
+// `tenant move SLUG --to CONTEXT --abort`: a move that cannot finish (a transaction that never
+// ends, a destination that does not catch up, a verification that fails) is rolled back: the
+// stream is taken down, everything the move wrote at the destination is deleted there, and the
+// tenant gets its status back here. Refused once the destination has activated the tenant:
+// the app may have written there since, and only finishing the move keeps those writes.
+//
+// Order: the destination is emptied (one transaction, proved empty before it commits), then
+// the tenant is unfrozen here. A kill in between leaves the tenant `moving` here with nothing
+// there: running --abort again (or the move) goes on from there.
+#include <fmt/format.h>
+
+#include <set>
+
+#include "core/context.hpp"
+#include "core/db/errors.hpp"
+#include "core/errors.hpp"
+#include "core/model/row_access.hpp"
+#include "core/portability/app_rows.hpp"
+#include "core/portability/move_steps.hpp"
+#include "core/portability/online.hpp"
+#include "core/tenants/lookup.hpp"
+#include "core/util/failpoint.hpp"
+#include "core/util/strings.hpp"
+
+namespace tenantctl::portability {
+
+namespace {
+
+// What `tenant copy` writes of tenantctl's own rows, children before the tenants row.
+constexpr const char* kPlatformTables[] = {"audit_seals", "audit_chain", "audit_log",  "audit_keys",
+                                           "gdpr_requests", "api_keys",  "tenant_keys"};
+
+// Deletes the tenant's rows at the destination, app and platform, and proves in the same
+// transaction that none is left (row security off: a policy cannot hide one). Returns how
+// many rows went. Rolled back in a dry run.
+long long remove_copy(Context& ctx, Peer& peer, const std::string& tenant_id, const std::string& value,
+                      const std::string& where) {
+    pqxx::work dst(*peer.connection);
+    const auto theirs = model::TenantData::load(ctx, dst);
+    model::require_unfiltered(dst, theirs);
+    model::enter_tenant(ctx, dst, value);
+    std::set<std::string> every;
+    for (const auto& r : theirs.relations()) every.insert(r.display());
+    long long removed = 0;
+    for (const auto& [table, n] : delete_tenant_rows(dst, theirs, every, value)) removed += n;
+    for (const char* table : kPlatformTables)
+        removed += static_cast<long long>(
+            dst.exec_params(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)), tenant_id)
+                .affected_rows());
+    removed += static_cast<long long>(
+        dst.exec_params(fmt::format("DELETE FROM {} WHERE id = $1::uuid AND status = 'moving'", ctx.platform_table("tenants")),
+                        tenant_id)
+            .affected_rows());
+
+    std::vector<std::string> left;
+    for (const auto& r : theirs.relations()) {
+        const auto n = dst.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {}", r.name.quoted(),
+                                                    theirs.tenant_predicate(r, "t", 1)),
+                                        value)[0]
+                           .as<long long>();
+        if (n > 0) left.push_back(fmt::format("{} ({} rows)", r.display(), n));
+    }
+    for (const char* table : kPlatformTables)
+        if (dst.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)),
+                             tenant_id)[0]
+                .as<long long>() > 0)
+            left.push_back(ctx.platform_table(table));
+    if (!left.empty())
+        throw IntegrityError(fmt::format("rows of the tenant are still {} after deleting them: {}; nothing was committed",
+                                         where, util::join(left, ", ")));
+    if (ctx.dry_run())
+        dst.abort();
+    else
+        dst.commit();
+    return removed;
+}
+
+// Here: the status the tenant had before the freeze, back.
+void unfreeze(Context& ctx, const MoveResult& r, long long removed) {
+    pqxx::work tx(ctx.db());
+    const auto changed = tx.exec_params(fmt::format("UPDATE {} SET status = moving_from_status, moving_from_status = NULL, "
+                                                    "moved_to = NULL, status_reason = NULL, updated_at = now() "
+                                                    "WHERE id = $1::uuid AND status = 'moving'",
+                                                    ctx.platform_table("tenants")),
+                                        r.tenant_id);
+    if (changed.affected_rows() != 1)
+        throw Busy(fmt::format("tenant '{}' changed status while the move was aborted", r.tenant), "run --abort again");
+    auto ev = move_event(r, "aborted");
+    ev.metadata["rows_removed_there"] = removed;
+    audit::append(ctx, tx, ev);
+    tx.commit();
+}
+
+}  // namespace
+
+MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult result) {
+    const std::string where = "at --to " + o.to;
+    try {
+        tenants::TenantRef tenant;
+        {
+            pqxx::read_transaction tx(ctx.db());
+            tenant = tenants::resolve(ctx, tx, o.slug);
+        }
+        result.tenant_id = tenant.id;
+        const auto here = read_move_state(ctx, ctx.db(), o.slug);
+        const std::string stream = stream_name_here(ctx, tenant.id);
+        const bool streaming = online::published(ctx.db(), stream) || online::subscribed(*peer.connection, stream);
+        result.online = streaming;
+        if (here->status == "moved")
+            throw Refused(fmt::format("tenant '{}' has moved already: there is no move to abort", o.slug),
+                          fmt::format("to bring it back, move it back from {}", here->moved_to.value_or("its destination")));
+        if (here->status == "moving" && here->moved_to != peer.target)
+            throw Refused(fmt::format("tenant '{}' is moving to {}, not to --to {}", o.slug, here->moved_to.value_or("?"),
+                                      o.to),
+                          "abort it with the --to it started with");
+        if (here->status != "moving" && !streaming)
+            throw Refused(fmt::format("tenant '{}' is not moving to --to {}: there is nothing to abort", o.slug, o.to));
+        const auto there = read_move_state(ctx, *peer.connection, o.slug);
+        if (there && there->id != tenant.id)
+            throw Refused(fmt::format("another tenant has the slug '{}' {} (id {}): it is not this move's", o.slug, where,
+                                      there->id));
+        if (there && there->status != "moving")
+            throw Refused(fmt::format("tenant '{}' is {} {}: the switch has happened and the app may have written there",
+                                      o.slug, there->status, where),
+                          "finish the move: run it again without --abort");
+
+        if (ctx.dry_run()) {
+            result.rows = remove_copy(ctx, peer, tenant.id, tenant.tenancy_value, where);
+            result.steps = {"removed the copy (rolled back)"};
+            return result;
+        }
+        if (streaming) {
+            const bool subscribed = online::subscribed(*peer.connection, stream);
+            online::stop(ctx.db(), *peer.connection, stream);  // and a slot an earlier run may have left
+            if (subscribed) result.steps.push_back("stream stopped");
+        }
+        result.rows = remove_copy(ctx, peer, tenant.id, tenant.tenancy_value, where);
+        result.steps.push_back("copy removed");
+        util::failpoint("move.abort.removed");
+        online::unpublish(ctx.db(), stream);
+        if (here->status == "moving") {
+            unfreeze(ctx, result, result.rows);
+            result.steps.push_back("unfrozen");
+        } else {
+            pqxx::work tx(ctx.db());
+            auto ev = move_event(result, "aborted");
+            ev.metadata["rows_removed_there"] = result.rows;
+            audit::append(ctx, tx, ev);
+            tx.commit();
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("aborting the move (run --abort again: it goes on)");
+    }
+    return result;
+}
+
+}  // namespace tenantctl::portability

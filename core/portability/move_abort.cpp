@@ -75,8 +75,14 @@ long long remove_copy(Context& ctx, Peer& peer, const std::string& tenant_id, co
     return removed;
 }
 
+void record_aborted(Context& ctx, pqxx::transaction_base& tx, const MoveResult& r) {
+    auto ev = move_event(r, "aborted");
+    ev.metadata["rows_removed_there"] = r.rows;
+    audit::append(ctx, tx, ev);
+}
+
 // Here: the status the tenant had before the freeze, back.
-void unfreeze(Context& ctx, const MoveResult& r, long long removed) {
+void unfreeze(Context& ctx, const MoveResult& r) {
     pqxx::work tx(ctx.db());
     const auto changed = tx.exec_params(fmt::format("UPDATE {} SET status = moving_from_status, moving_from_status = NULL, "
                                                     "moved_to = NULL, status_reason = NULL, updated_at = now() "
@@ -85,9 +91,7 @@ void unfreeze(Context& ctx, const MoveResult& r, long long removed) {
                                         r.tenant_id);
     if (changed.affected_rows() != 1)
         throw Busy(fmt::format("tenant '{}' changed status while the move was aborted", r.tenant), "run --abort again");
-    auto ev = move_event(r, "aborted");
-    ev.metadata["rows_removed_there"] = removed;
-    audit::append(ctx, tx, ev);
+    record_aborted(ctx, tx, r);
     tx.commit();
 }
 
@@ -139,13 +143,11 @@ MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult
         util::failpoint("move.abort.removed");
         online::unpublish(ctx.db(), stream);
         if (here->status == "moving") {
-            unfreeze(ctx, result, result.rows);
+            unfreeze(ctx, result);
             result.steps.push_back("unfrozen");
         } else {
-            pqxx::work tx(ctx.db());
-            auto ev = move_event(result, "aborted");
-            ev.metadata["rows_removed_there"] = result.rows;
-            audit::append(ctx, tx, ev);
+            pqxx::work tx(ctx.db());  // a stream before the freeze: nothing to unfreeze
+            record_aborted(ctx, tx, result);
             tx.commit();
         }
     } catch (const Error&) {

@@ -280,6 +280,19 @@ std::string status_of(const test::TestDatabase& db) {
     return s.empty() ? "absent" : s;
 }
 
+// After a stopped move: running it again (without --online: what it finds decides) finishes
+// it, with every row there and the two sides the same.
+void check_move_finishes(TwoDatabases& two) {
+    auto resumed = two.run({"tenant", "move", "acme", "--to", "peer"});
+    INFO(resumed.err);
+    CHECK(resumed.exit_code == 0);
+    CHECK(resumed.err.find("resumed and finished moving tenant 'acme'") != std::string::npos);
+    CHECK(status_of(two.here) == "moved");
+    CHECK(status_of(two.there) == "active");
+    CHECK(two.acme_rows_there() == "10");
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+}
+
 }  // namespace
 
 TEST_CASE("e2e: tenant move copies, verifies, switches over, and leaves the rows here for the grace period",
@@ -367,14 +380,7 @@ TEST_CASE("e2e: tenant move killed or cut off at every step resumes, never activ
                 CHECK(twice.exit_code == 128 + SIGKILL);
                 CHECK(status_of(two.there) == "absent");
             }
-            auto resumed = two.run({"tenant", "move", "acme", "--to", "peer"});
-            INFO(resumed.err);
-            CHECK(resumed.exit_code == 0);
-            CHECK(resumed.err.find("resumed and finished moving tenant 'acme'") != std::string::npos);
-            CHECK(status_of(two.here) == "moved");
-            CHECK(status_of(two.there) == "active");
-            CHECK(two.acme_rows_there() == "10");
-            CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+            check_move_finishes(two);
         }
     }
 }
@@ -449,15 +455,8 @@ TEST_CASE("e2e: tenant move --online killed at every step resumes, never active 
             if (point.name != "move.activated") CHECK(status_of(two.there) != "active");
 
             // Run again, without --online: the stream it finds decides.
-            auto resumed = two.run({"tenant", "move", "acme", "--to", "peer"});
-            INFO(resumed.err);
-            CHECK(resumed.exit_code == 0);
-            CHECK(resumed.err.find("resumed and finished moving tenant 'acme'") != std::string::npos);
-            CHECK(status_of(two.here) == "moved");
-            CHECK(status_of(two.there) == "active");
-            CHECK(two.acme_rows_there() == "10");
+            check_move_finishes(two);
             CHECK(stream_objects(two) == "0,0,0");
-            CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
         }
     }
 }

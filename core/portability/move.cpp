@@ -191,6 +191,15 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
     result.target = peer.target;
     result.dry_run = ctx.dry_run();
     const CopyOptions copy_options{o.slug, o.to, o.to_master_key, std::nullopt, std::nullopt, false, false};
+    // Each step as it ends, with how long it took (-v shows it): where the app's pause goes.
+    auto step_started = std::chrono::steady_clock::now();
+    const auto done = [&](const char* step) {
+        const auto now = std::chrono::steady_clock::now();
+        ctx.log().debug(fmt::format("tenant move: {} after {} ms", step,
+                                    std::chrono::duration_cast<std::chrono::milliseconds>(now - step_started).count()));
+        step_started = now;
+        result.steps.push_back(step);
+    };
     try {
         const auto here = read_move_state(ctx, ctx.db(), o.slug);
         if (!here) throw NotFound(fmt::format("unknown tenant '{}'", o.slug), "list tenants with `tenantctl tenant list`");
@@ -232,7 +241,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             if (result.online) {
                 if (!was_streaming) require_online(ctx, peer, stream);
                 online::start(ctx.db(), *peer.connection, *stream.data, stream.value, stream.name, ctx.conninfo().conninfo);
-                result.steps.push_back("streaming");
+                done("streaming");
                 util::failpoint("move.streaming");
                 try {
                     online::wait_synced(ctx, *peer.connection, stream.name, stream.tables);
@@ -240,15 +249,15 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                     abandon(ctx, peer, stream);
                     throw;
                 }
-                result.steps.push_back("synced");
+                done("synced");
                 util::failpoint("move.synced");
             }
             freeze(ctx, result);
-            result.steps.push_back("froze");
+            done("froze");
             util::failpoint("move.frozen");
         }
         drain(ctx, std::chrono::duration_cast<std::chrono::milliseconds>(drain_timeout.seconds));
-        result.steps.push_back("drained");
+        done("drained");
         util::failpoint("move.drained");
 
         auto there = read_move_state(ctx, *peer.connection, o.slug);
@@ -261,7 +270,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                 if (online::subscribed(*peer.connection, stream.name)) {
                     online::wait_caught_up(ctx.db(), stream.name,
                                            std::chrono::duration_cast<std::chrono::milliseconds>(drain_timeout.seconds));
-                    result.steps.push_back("caught up");
+                    done("caught up");
                     util::failpoint("move.caught_up");
                 }
                 online::stop(ctx.db(), *peer.connection, stream.name);
@@ -269,7 +278,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             } else {
                 copy_locked(ctx, copy_options, peer, CopyRun::moving);
             }
-            result.steps.push_back("copied");
+            done("copied");
             util::failpoint("move.copied");
             there = read_move_state(ctx, *peer.connection, o.slug);
         }
@@ -287,16 +296,16 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             result.rows = 0;
             for (const auto& t : compared.tables)
                 if (t.target) result.rows += t.target->rows;
-            result.steps.push_back("verified");
+            done("verified");
             util::failpoint("move.verified");
             activate(ctx, peer, result);
-            result.steps.push_back("activated");
+            done("activated");
             util::failpoint("move.activated");
         } else if (there->status != "active" && there->status != "suspended") {
             throw Refused(fmt::format("tenant '{}' is {} at --to {}", o.slug, there->status, o.to));
         }
         result.purge_after = retire(ctx, result, grace);
-        result.steps.push_back("retired");
+        done("retired");
     } catch (const Error&) {
         throw;
     } catch (...) {

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <set>
 
 #include "tests/support/fault.hpp"
 #include "tests/support/schema_corpus.hpp"
@@ -439,7 +440,13 @@ TEST_CASE("e2e: tenant move --online killed at every step resumes, never active 
         {"move.verified", test::Fault::kill},  {"move.activated", test::Fault::kill}, {"move.synced", test::Fault::terminate},
         {"move.caught_up", test::Fault::terminate},
     };
+    // On the Citus coordinator the stream is the same PostgreSQL logical replication of the
+    // same local tables: one fault before the freeze, one in the switch and one after the
+    // activation show it resumes there too, in a third of the time (each database made
+    // there costs seconds).
+    const std::set<std::string> on_citus_only = {"move.synced", "move.caught_up", "move.activated"};
     for (const auto& point : points) {
+        if (test::on_citus() && (!on_citus_only.contains(point.name) || point.fault != test::Fault::kill)) continue;
         DYNAMIC_SECTION(test::to_string(point.fault) << " at " << point.name) {
             TwoDatabases two;
             two.remove_acme_there();

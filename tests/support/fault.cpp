@@ -118,16 +118,23 @@ CliResult run_at_point(const std::vector<std::string>& args, const TestDatabase&
             std::this_thread::sleep_for(std::chrono::milliseconds(5));
         }
         if (!exited) {
-            if (fault == Fault::terminate)
+            if (fault == Fault::terminate) {
                 db.exec("SELECT pg_terminate_backend(pid, 30000) FROM pg_stat_activity "
                         "WHERE datname = current_database() AND pid <> pg_backend_pid()");
-            else if (meanwhile)
-                meanwhile();
-            else if (fault == Fault::sigint || fault == Fault::sigterm)
+            } else if (meanwhile) {
+                try {
+                    meanwhile();
+                } catch (...) {  // a failed check: the process must not wait at the point forever
+                    ::kill(pid, SIGKILL);
+                    ::waitpid(pid, &status, 0);
+                    throw;
+                }
+            } else if (fault == Fault::sigint || fault == Fault::sigterm) {
                 // Sent while the process waits at the point: pending before it goes on.
                 ::kill(pid, fault == Fault::sigint ? SIGINT : SIGTERM);
-            else
+            } else {
                 restart_server();
+            }
             fs::remove(paused);
         }
     }

@@ -248,6 +248,9 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                 } catch (const IntegrityError&) {
                     abandon(ctx, peer, stream);
                     throw;
+                } catch (const Busy&) {
+                    abandon(ctx, peer, stream);
+                    throw;
                 }
                 done("synced");
                 util::failpoint("move.synced");

@@ -193,6 +193,12 @@ void wait_synced(Context& ctx, pqxx::connection& dst, const std::string& name, s
     util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "streaming: tables copied",
                                 static_cast<long long>(tables), "tables");
     std::optional<long long> errors_before;
+    // A subscription whose workers never start (the destination out of background worker
+    // slots: max_worker_processes, max_logical_replication_workers) copies nothing and reports
+    // no error: after this long with no worker and nothing copied, the stream is given up.
+    constexpr auto kNoWorker = std::chrono::seconds(60);
+    auto last_sign_of_life = std::chrono::steady_clock::now();
+    long long ready_before = -1;
     for (;;) {
         pqxx::read_transaction tx(dst);
         const auto oid = subscription_oid(tx, name);
@@ -215,6 +221,17 @@ void wait_synced(Context& ctx, pqxx::connection& dst, const std::string& name, s
                                  "lacks)");
         progress.update(ready);
         if (listed == static_cast<long long>(tables) && ready == listed) return;
+        const bool working =
+            tx.exec_params1("SELECT count(*) > 0 FROM pg_stat_subscription WHERE subid = $1::oid AND pid IS NOT NULL", *oid)[0]
+                .as<bool>();
+        if (working || ready != ready_before) last_sign_of_life = std::chrono::steady_clock::now();
+        ready_before = ready;
+        if (std::chrono::steady_clock::now() - last_sign_of_life > kNoWorker)
+            throw Busy(fmt::format("no replication worker has run for the subscription {} at the destination for {} s: "
+                                   "the tenant stays active here",
+                                   name, kNoWorker.count()),
+                       "give the destination more background workers (max_worker_processes, "
+                       "max_logical_replication_workers; a restart), then run the move again");
         std::this_thread::sleep_for(kPoll);
     }
 }

@@ -65,7 +65,8 @@ void start(pqxx::connection& src, pqxx::connection& dst, const model::TenantData
 
 // Waits until every streamed table has been copied and the subscription is applying changes.
 // IntegrityError when its workers fail there (a key conflict, a missing column): the server's
-// log at the destination says why.
+// log at the destination says why. Busy when no worker has run for it for a minute (the
+// destination out of background worker slots).
 void wait_synced(Context& ctx, pqxx::connection& dst, const std::string& name, std::size_t tables);
 
 // Waits until the destination has applied every change committed here so far: writes a

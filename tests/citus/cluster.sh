@@ -59,6 +59,11 @@ shared_preload_libraries = 'citus'
 wal_level = logical
 max_replication_slots = 20
 max_wal_senders = 20
+# tenant move --online in the end-to-end suite: Citus runs a maintenance daemon per database,
+# each a background worker, so the default 8 leave none for logical replication's workers.
+max_worker_processes = 64
+max_logical_replication_workers = 16
+wal_retrieve_retry_interval = 100ms
 fsync = off
 synchronous_commit = off
 full_page_writes = off

@@ -127,11 +127,12 @@ struct Stream {
     std::size_t tables = 0;  // how many relations it carries
 };
 
-Stream stream_of(Context& ctx, const std::string& slug) {
+// Loads the tenant's model: only for a move that streams.
+Stream stream_of(Context& ctx, const std::string& slug, std::string name) {
     pqxx::read_transaction tx(ctx.db());
     const auto tenant = tenants::resolve(ctx, tx, slug);
     Stream s;
-    s.name = online::stream_name(tenant.id, tx.exec1("SELECT current_database()")[0].c_str());
+    s.name = std::move(name);
     s.value = tenant.tenancy_value;
     s.data = std::make_shared<const model::TenantData>(gdpr::load_model(ctx, tx, tenant));
     for (const auto& r : s.data->relations())
@@ -222,14 +223,14 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             if (here->status == "moving")
                 throw Refused(fmt::format("tenant '{}' is moving already: a dry run has nothing to try", o.slug),
                               "run the move without --dry-run to resume it");
-            if (o.online) require_online(ctx, peer, stream_of(ctx, o.slug));
+            if (o.online) require_online(ctx, peer, stream_of(ctx, o.slug, stream_name_here(ctx, result.tenant_id)));
             // The whole copy, verified at the destination, and rolled back: nothing is frozen.
             result.rows = copy_locked(ctx, copy_options, peer, CopyRun::plain).rows;
             result.steps = {"copied (rolled back)"};
             return result;
         }
-        const Stream stream = stream_of(ctx, o.slug);
-        const bool was_streaming = online::published(ctx.db(), stream.name);
+        const std::string stream_name = stream_name_here(ctx, result.tenant_id);
+        const bool was_streaming = online::published(ctx.db(), stream_name);
         result.online = o.online || was_streaming;
         if (was_streaming && !o.online)
             ctx.log().info(fmt::format("an earlier `tenant move --online` of '{}' is streaming it: going on with it", o.slug));
@@ -239,17 +240,16 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             // cannot copy does not leave the app paused.
             if (!was_streaming) copy_locked(ctx, copy_options, peer, CopyRun::checks_only);
             if (result.online) {
+                const Stream stream = stream_of(ctx, o.slug, stream_name);
                 if (!was_streaming) require_online(ctx, peer, stream);
                 online::start(ctx.db(), *peer.connection, *stream.data, stream.value, stream.name, ctx.conninfo().conninfo);
                 done("streaming");
                 util::failpoint("move.streaming");
                 try {
                     online::wait_synced(ctx, *peer.connection, stream.name, stream.tables);
-                } catch (const IntegrityError&) {
-                    abandon(ctx, peer, stream);
-                    throw;
-                } catch (const Busy&) {
-                    abandon(ctx, peer, stream);
+                } catch (const Error& e) {
+                    // Failed there, or no worker to run it: the stream goes, the tenant stays active.
+                    if (e.code() == Exit::integrity || e.code() == Exit::busy) abandon(ctx, peer, stream);
                     throw;
                 }
                 done("synced");
@@ -267,16 +267,16 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         if (there && there->id != result.tenant_id)
             throw Refused(fmt::format("another tenant has the slug '{}' at --to {} (id {})", o.slug, o.to, there->id));
         if (!there) {
-            if (online::published(ctx.db(), stream.name)) {
+            if (online::published(ctx.db(), stream_name)) {
                 // Every change committed here before the freeze, applied there; then the stream
                 // ends and what it does not carry is copied from a snapshot of the frozen tenant.
-                if (online::subscribed(*peer.connection, stream.name)) {
-                    online::wait_caught_up(ctx.db(), stream.name,
+                if (online::subscribed(*peer.connection, stream_name)) {
+                    online::wait_caught_up(ctx.db(), stream_name,
                                            std::chrono::duration_cast<std::chrono::milliseconds>(drain_timeout.seconds));
                     done("caught up");
                     util::failpoint("move.caught_up");
                 }
-                online::stop(ctx.db(), *peer.connection, stream.name);
+                online::stop(ctx.db(), *peer.connection, stream_name);
                 copy_locked(ctx, copy_options, peer, CopyRun::switching);
             } else {
                 copy_locked(ctx, copy_options, peer, CopyRun::moving);
@@ -287,7 +287,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         }
         // The publication outlives the subscription as the mark of a streamed copy; once the
         // tenant is there, it has served.
-        online::unpublish(ctx.db(), stream.name);
+        online::unpublish(ctx.db(), stream_name);
         if (there->status == "moving") {
             // Both sides once more, each in one snapshot: nothing changed since the copy.
             const auto compared = diff(ctx, DiffOptions{o.slug, o.to, std::nullopt});

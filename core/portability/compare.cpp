@@ -86,6 +86,11 @@ void RowChecksum::add_empty_rows(long long n) {
 
 Fingerprint RowChecksum::result() const { return Fingerprint{m_rows, fmt::format("{:016x}", m_sum)}; }
 
+Fingerprint combined(const Fingerprint& a, const Fingerprint& b) {
+    const std::uint64_t sum = std::stoull(a.checksum, nullptr, 16) + std::stoull(b.checksum, nullptr, 16);  // mod 2^64
+    return Fingerprint{a.rows + b.rows, fmt::format("{:016x}", sum)};
+}
+
 Fingerprint fingerprint_values(pqxx::transaction_base& tx, const std::string& quoted_table,
                                const std::vector<std::string>& expressions, const std::string& predicate,
                                const std::string& value) {

@@ -70,6 +70,9 @@ Fingerprint fingerprint_values(pqxx::transaction_base& tx, const std::string& qu
                                const std::vector<std::string>& expressions, const std::string& predicate,
                                const std::string& value);
 
+// The fingerprint of the rows of both: a multiset hash of a union is the sum of the two.
+Fingerprint combined(const Fingerprint& a, const Fingerprint& b);
+
 // The fingerprint of rows fed to it one COPY text line at a time (without the newline).
 class RowChecksum {
 public:

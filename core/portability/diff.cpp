@@ -8,8 +8,10 @@
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/gdpr/data_map.hpp"
+#include "core/model/predicate_literal.hpp"
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/portability/online.hpp"
 #include "core/portability/peer.hpp"
 #include "core/portability/row_transform.hpp"
 #include "core/tenants/lookup.hpp"
@@ -27,10 +29,30 @@ struct Side {
     std::unique_ptr<Snapshot> tx;
     tenants::TenantRef tenant;
     model::TenantData data;
+    std::string xmin;  // the snapshot's (see DiffBaseline)
+    // With a baseline: how many transactions back from this snapshot's its xmin was.
+    const DiffBaseline* since = nullptr;
+    long long since_age = 0;
 };
 
+// The 32-bit xmin of the transaction's snapshot (pg_snapshot_xmin gives it with its epoch).
+std::string snapshot_xmin(Snapshot& tx) {
+    const auto full = tx.exec1("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")[0].as<std::string>();
+    return std::to_string(std::stoull(full) & 0xffffffffULL);
+}
+
+// The tenant's model and session settings on a side whose snapshot is open.
+void enter(Context& ctx, Side& side) {
+    auto& tx = *side.tx;
+    // A policy that filtered this session's reads would make two different sides look equal.
+    model::require_unfiltered(tx, side.data);
+    model::enter_tenant(ctx, tx, side.tenant.tenancy_value);
+    use_canonical_text(tx);
+    side.xmin = snapshot_xmin(tx);
+}
+
 Side open_side(Context& ctx, pqxx::connection& connection, const std::string& slug, const std::string& where) {
-    Side side{std::make_unique<Snapshot>(connection), {}, {}};
+    Side side{std::make_unique<Snapshot>(connection), {}, {}, {}, nullptr, 0};
     auto& tx = *side.tx;
     auto tenant = tenants::find(ctx, tx, slug);
     if (!tenant) throw NotFound(fmt::format("unknown tenant '{}'{}", slug, where), "list tenants with `tenantctl tenant list`");
@@ -38,12 +60,40 @@ Side open_side(Context& ctx, pqxx::connection& connection, const std::string& sl
         throw Refused(fmt::format("tenant '{}' is purged{}: it has no data left to compare", slug, where));
     side.tenant = *tenant;
     side.data = gdpr::load_model(ctx, tx, side.tenant);
-    // A policy that filtered this session's reads would make two different sides look equal.
-    model::require_unfiltered(tx, side.data);
-    model::enter_tenant(ctx, tx, side.tenant.tenancy_value);
-    use_canonical_text(tx);
+    enter(ctx, side);
     return side;
 }
+
+// The other side of a baseline: the shared tables there, read with this side's tenant, whose
+// row need not be there yet.
+Side open_side_for(Context& ctx, pqxx::connection& connection, const tenants::TenantRef& tenant) {
+    Side side{std::make_unique<Snapshot>(connection), tenant, {}, {}, nullptr, 0};
+    side.data = model::TenantData::load(ctx, *side.tx);
+    enter(ctx, side);
+    return side;
+}
+
+// Takes the baseline into a side: `xmin` is the side's then. age() counts back from one
+// transaction id, fixed for the whole of a transaction that writes nothing, so `age(row's
+// xmin) <= age(then)` in this snapshot is "the row's xmin is `then` or later", modulo 2^32
+// (a frozen row is as old as can be). Computed once here: per row, it doubles the cost.
+void take_baseline(Side& side, const DiffBaseline& baseline, const std::string& xmin) {
+    side.since = &baseline;
+    side.since_age = side.tx->exec_params1("SELECT age($1::xid)", xmin)[0].as<long long>();
+}
+
+// The oids of `r` and of its partitions: what a table renamed into its place, or a partition
+// attached or detached, changes.
+std::string storage_of(const Side& side, const model::Relation& r) {
+    return side.tx
+        ->exec_params1("SELECT string_agg(o::text, ',' ORDER BY o) FROM (SELECT $1::regclass::oid UNION "
+                       "SELECT relid::oid FROM pg_partition_tree($1::regclass)) tree(o)",  // none for a plain table
+                       r.name.quoted())[0]
+        .c_str();
+}
+
+// SQL condition over alias `t`: the row version was written since the side's baseline.
+std::string written_since(const Side& side) { return fmt::format("age(t.xmin) <= {}", side.since_age); }
 
 // The fingerprint of one side's relation over the compared columns, each read as `transform`
 // makes it (the plain column unless --as rewrote it).
@@ -56,15 +106,69 @@ Fingerprint fingerprint_of(const Side& side, const model::Relation& r, const std
                               side.tenant.tenancy_value);
 }
 
-std::vector<Fingerprint> fingerprints(const Side& side, const std::vector<RelationPair>& pairs, bool of_source,
-                                      const RowTransform& transform, util::ProgressLine* progress) {
-    std::vector<Fingerprint> out;
+// The side's fingerprint of `pair` derived from the baseline (DiffBaseline): the baseline's
+// when every row it counted is still there, plus the rows written since; nothing when a row
+// it counted is gone (updated or deleted), or the relation was not in it.
+std::optional<Fingerprint> from_baseline(const Side& side, const RelationPair& pair, const model::Relation& r,
+                                         bool of_source, const RowTransform& transform) {
+    if (!side.since || !online::streamed(r) || transform.changes(r)) return std::nullopt;
+    const auto it = side.since->relations.find(pair.key);
+    if (it == side.since->relations.end() || it->second.columns != pair.compared_columns) return std::nullopt;
+    const DiffBaseline::Seen& seen = of_source ? it->second.source : it->second.target;
+    if (storage_of(side, r) != seen.storage) return std::nullopt;
+    const Fingerprint& then = seen.fingerprint;
+    auto& tx = *side.tx;
+    const std::string predicate = side.data.tenant_predicate(r, "t", 1);
+    const auto counts = tx.exec1(fmt::format("SELECT count(*), count(*) FILTER (WHERE {}) FROM {} t WHERE {}",
+                                             written_since(side), r.name.quoted(),
+                                             model::with_literal(predicate, tx.quote(side.tenant.tenancy_value))));
+    const auto written = counts[1].as<long long>();
+    if (counts[0].as<long long>() - written != then.rows) return std::nullopt;
+    if (written == 0) return then;
+    return combined(then, fingerprint_where(tx, r.name.quoted(), pair.compared_columns,
+                                            fmt::format("({}) AND {}", predicate, written_since(side)),
+                                            side.tenant.tenancy_value));
+}
+
+struct SideFingerprints {
+    std::vector<Fingerprint> of;  // one per pair
+    int from_baseline = 0;
+};
+
+SideFingerprints fingerprints(const Side& side, const std::vector<RelationPair>& pairs, bool of_source,
+                              const RowTransform& transform, util::ProgressLine* progress) {
+    SideFingerprints out;
     for (const auto& pair : pairs) {
         const model::Relation* r = of_source ? pair.source : pair.target;
-        out.push_back(r ? fingerprint_of(side, *r, pair.compared_columns, transform) : Fingerprint{});
-        if (progress) progress->update(static_cast<long long>(out.size()));
+        if (!r) {
+            out.of.emplace_back();
+        } else if (auto kept = from_baseline(side, pair, *r, of_source, transform)) {
+            out.of.push_back(*kept);
+            ++out.from_baseline;
+        } else {
+            out.of.push_back(fingerprint_of(side, *r, pair.compared_columns, transform));
+        }
+        if (progress) progress->update(static_cast<long long>(out.of.size()));
     }
     return out;
+}
+
+// Both sides' fingerprints of `pairs`, the two servers working at the same time; the progress
+// line follows the source's side.
+std::pair<SideFingerprints, SideFingerprints> fingerprints_of_both(const Side& source, const Side& target,
+                                                                  const std::vector<RelationPair>& pairs,
+                                                                  const RowTransform& source_transform,
+                                                                  util::ProgressLine* progress) {
+    const RowTransform as_is;
+    auto of_target = std::async(std::launch::async, [&] { return fingerprints(target, pairs, false, as_is, nullptr); });
+    SideFingerprints of_source;
+    try {
+        of_source = fingerprints(source, pairs, true, source_transform, progress);
+    } catch (...) {
+        of_target.wait();  // never leave the other thread using `target` while it unwinds
+        throw;
+    }
+    return {std::move(of_source), of_target.get()};
 }
 
 // --as: what `tenant copy --as` wrote instead of the source's values (core/portability/copy.cpp
@@ -102,7 +206,33 @@ TableDiff compare(const RelationPair& pair, const Fingerprint& source, const Fin
 
 }  // namespace
 
-DiffResult diff(Context& ctx, const DiffOptions& o) {
+DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& against) {
+    Peer peer = open_peer(ctx, against, "--to");
+    DiffBaseline out;
+    try {
+        Side source = open_side(ctx, ctx.db(), slug, "");
+        Side target = open_side_for(ctx, *peer.connection, source.tenant);
+        std::vector<RelationPair> pairs;
+        for (auto& pair : pair_relations(source.data, target.data))
+            if (pair.source && pair.target && online::streamed(*pair.source) && online::streamed(*pair.target))
+                pairs.push_back(std::move(pair));
+        const auto [ours, theirs] = fingerprints_of_both(source, target, pairs, RowTransform{}, nullptr);
+        for (std::size_t i = 0; i < pairs.size(); ++i)
+            out.relations.emplace(pairs[i].key,
+                                  DiffBaseline::Entry{pairs[i].compared_columns,
+                                                      {ours.of[i], storage_of(source, *pairs[i].source)},
+                                                      {theirs.of[i], storage_of(target, *pairs[i].target)}});
+        out.source_xmin = source.xmin;
+        out.target_xmin = target.xmin;
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("comparing the tenant's data");
+    }
+    return out;
+}
+
+DiffResult diff(Context& ctx, const DiffOptions& o, const DiffBaseline* since_baseline) {
     platform::require_current(ctx);
     Peer peer = open_peer(ctx, o.against, "--against");
     const std::string at_peer = " at --against " + o.against;
@@ -118,24 +248,20 @@ DiffResult diff(Context& ctx, const DiffOptions& o) {
         if (source.tenant.isolation != target.tenant.isolation)
             throw Refused(fmt::format("tenant '{}' is {} here and '{}' is {}{}: their tables cannot be paired", o.slug,
                                       source.tenant.isolation, target.tenant.slug, target.tenant.isolation, at_peer));
-        const RowTransform as_is, copied = o.as_slug ? as_the_copy(ctx, source, target) : RowTransform{};
+        if (since_baseline) {
+            take_baseline(source, *since_baseline, since_baseline->source_xmin);
+            take_baseline(target, *since_baseline, since_baseline->target_xmin);
+        }
+        const RowTransform copied = o.as_slug ? as_the_copy(ctx, source, target) : RowTransform{};
         const auto pairs = pair_relations(source.data, target.data);
         util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "comparing " + o.slug,
                                     static_cast<long long>(pairs.size()), "tables");
-        // The two servers work at the same time; the line follows the source's side.
-        auto of_target = std::async(std::launch::async, [&] { return fingerprints(target, pairs, false, as_is, nullptr); });
-        std::vector<Fingerprint> of_source;
-        try {
-            of_source = fingerprints(source, pairs, true, copied, &progress);
-        } catch (...) {
-            of_target.wait();  // never leave the other thread using `target` while it unwinds
-            throw;
-        }
-        const auto theirs = of_target.get();
+        const auto [ours, theirs] = fingerprints_of_both(source, target, pairs, copied, &progress);
         for (std::size_t i = 0; i < pairs.size(); ++i) {
-            result.tables.push_back(compare(pairs[i], of_source[i], theirs[i]));
+            result.tables.push_back(compare(pairs[i], ours.of[i], theirs.of[i]));
             if (result.tables.back().status != "same") ++result.differing;
         }
+        result.from_baseline = ours.from_baseline + theirs.from_baseline;
     } catch (const Error&) {
         throw;
     } catch (...) {

@@ -5,6 +5,7 @@
 // of one moment; the two sides are read at the same time, on two connections.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,8 +39,50 @@ struct DiffResult {
     std::string target;
     std::vector<TableDiff> tables;
     int differing = 0;
+    // Fingerprints (one relation on one side) derived from a baseline instead of read whole.
+    int from_baseline = 0;
 };
 
-DiffResult diff(Context& ctx, const DiffOptions& options);
+// A comparison made while `tenant move --online` streams, before the app pauses, so that the
+// verification at the switch reads again only what changed since (the switch's pause would
+// otherwise be a checksum of every row on both sides).
+//
+// It keeps, for each streamed relation (those with a tenancy column), each side's
+// fingerprint then, and each side's snapshot xmin: every transaction older than it had ended
+// when the snapshot was taken. At the switch, each side's rows of such a relation are split
+// by their row version's xmin:
+//   - the rows older than that xmin had all ended their transaction then, so each was in the
+//     snapshot (a row once deleted stays deleted): they are a part of the rows fingerprinted
+//     then, and all of them when as many remain;
+//   - the rows written since (an insert, or an update's new version) are the others.
+// When as many older rows remain as the baseline counted, the fingerprint now is the
+// baseline's plus that of the rows written since (the checksum is a sum over rows): the
+// insert-only tables an app keeps writing to are read only for their new rows. Otherwise
+// (an update or delete since) the relation is read whole, as it is when the table or one of
+// its partitions is not the one it was (a table renamed into its place, a partition swapped:
+// rows that come with their old xmin). A transaction left open during the
+// comparison holds the xmin back, so more rows count as new: more is read, never less.
+// Dependents (no tenancy column) are always read whole: their rows belong to the tenant
+// through a parent, which can change without writing them.
+struct DiffBaseline {
+    struct Seen {
+        Fingerprint fingerprint;
+        std::string storage;  // the oids of the table and of its partitions
+    };
+    struct Entry {
+        std::vector<std::string> columns;  // the compared columns then: a change of schema voids it
+        Seen source, target;
+    };
+    std::map<std::string, Entry> relations;  // by RelationPair::key
+    std::string source_xmin, target_xmin;  // 32-bit transaction ids, as text
+};
+
+// `against` is a context; the tenant, found here by `slug`, need not exist there yet: the
+// other side is read with this side's tenancy value.
+DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& against);
+
+// With `since`, the fingerprints of relations that only gained rows since that baseline are
+// derived from it (above).
+DiffResult diff(Context& ctx, const DiffOptions& options, const DiffBaseline* since = nullptr);
 
 }  // namespace tenantctl::portability

@@ -74,7 +74,8 @@ void drain(Context& ctx, std::chrono::milliseconds timeout) {
                                    "(pids {}): the tenant stays moving",
                                    open[0][1].as<long long>(), open[0][0].c_str()),
                        "end them (pg_terminate_backend) or wait, then run the move again: it resumes");
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        // Often: the app's transactions are short, and the app is paused until this ends.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }
 
@@ -230,6 +231,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             return result;
         }
         const std::string stream_name = stream_name_here(ctx, result.tenant_id);
+        std::optional<DiffBaseline> baseline;  // --online, when this run saw the stream before the freeze
         const bool was_streaming = online::published(ctx.db(), stream_name);
         result.online = o.online || was_streaming;
         if (was_streaming && !o.online)
@@ -254,6 +256,11 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                 }
                 done("synced");
                 util::failpoint("move.synced");
+                // Compared now, so that the verification at the switch reads again only
+                // what changes from here on (DiffBaseline): the app is still writing.
+                baseline = portability::baseline(ctx, o.slug, o.to);
+                done("compared");
+                util::failpoint("move.compared");
             }
             freeze(ctx, result);
             done("froze");
@@ -271,7 +278,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                 // Every change committed here before the freeze, applied there; then the stream
                 // ends and what it does not carry is copied from a snapshot of the frozen tenant.
                 if (online::subscribed(*peer.connection, stream_name)) {
-                    online::wait_caught_up(ctx.db(), stream_name,
+                    online::wait_caught_up(ctx.db(), *peer.connection, stream_name,
                                            std::chrono::duration_cast<std::chrono::milliseconds>(drain_timeout.seconds));
                     done("caught up");
                     util::failpoint("move.caught_up");
@@ -290,7 +297,10 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         online::unpublish(ctx.db(), stream_name);
         if (there->status == "moving") {
             // Both sides once more, each in one snapshot: nothing changed since the copy.
-            const auto compared = diff(ctx, DiffOptions{o.slug, o.to, std::nullopt});
+            const auto compared = diff(ctx, DiffOptions{o.slug, o.to, std::nullopt}, baseline ? &*baseline : nullptr);
+            if (baseline)
+                ctx.log().debug(fmt::format("tenant move: {} of {} fingerprints derived from the comparison made while streaming",
+                                            compared.from_baseline, 2 * compared.tables.size()));
             if (compared.differing > 0)
                 throw IntegrityError(fmt::format("tenant '{}' differs between here and --to {} in {} table(s) after the "
                                                  "copy: it stays moving on both sides",

@@ -236,33 +236,58 @@ void wait_synced(Context& ctx, pqxx::connection& dst, const std::string& name, s
     }
 }
 
-void wait_caught_up(pqxx::connection& src, const std::string& name, std::chrono::milliseconds timeout) {
-    // A mark in the WAL after every transaction that committed here before now, flushed to
-    // disk with it: not pg_current_wal_lsn(), the position written so far, which lags behind
-    // commits made with synchronous_commit = off, whose changes the walsender cannot send yet.
-    std::string lsn;
-    {
-        pqxx::work mark(src);
-        mark.exec("SET LOCAL synchronous_commit = on");
-        lsn = mark.exec1("SELECT pg_logical_emit_message(true, 'tenantctl', 'tenant move: switch')::text")[0].c_str();
-        mark.commit();
-    }
-    pqxx::nontransaction tx(src);
+namespace {
+
+// A mark in the WAL here after every transaction that committed before it, flushed to disk
+// with it: not pg_current_wal_lsn(), the position written so far, which lags behind commits
+// made with synchronous_commit = off, whose changes the walsender cannot send yet.
+std::string write_mark(pqxx::connection& src) {
+    pqxx::work mark(src);
+    mark.exec("SET LOCAL synchronous_commit = on");
+    std::string lsn = mark.exec1("SELECT pg_logical_emit_message(true, 'tenantctl', 'tenant move: switch')::text")[0].c_str();
+    mark.commit();
+    return lsn;
+}
+
+// Flushes the destination's WAL up to now: a commit with synchronous_commit on flushes every
+// record before its own, those of the changes applied so far included.
+void flush_wal(pqxx::connection& dst) {
+    pqxx::work flush(dst);
+    flush.exec("SET LOCAL synchronous_commit = on");
+    flush.exec("SELECT pg_current_xact_id()");  // a transaction id, so that the commit is written
+    flush.commit();
+}
+
+}  // namespace
+
+void wait_caught_up(pqxx::connection& src, pqxx::connection& dst, const std::string& name,
+                    std::chrono::milliseconds timeout) {
+    const std::string lsn = write_mark(src);
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
-        // The slot's confirmed_flush_lsn is what the subscriber has applied and flushed.
-        const auto r = tx.exec_params(
-            "SELECT confirmed_flush_lsn >= $2::pg_lsn FROM pg_replication_slots WHERE slot_name = $1", name, lsn);
-        if (r.empty())
-            throw Busy(fmt::format("the replication slot {} here was dropped by someone else", name),
-                       "the tenant stays moving here; see the README, \"Moving a tenant online\"");
-        if (!r[0][0].is_null() && r[0][0].as<bool>()) return;
+        {
+            // The slot's confirmed_flush_lsn is what the subscriber has applied and flushed.
+            pqxx::nontransaction tx(src);
+            const auto r = tx.exec_params(
+                "SELECT confirmed_flush_lsn >= $2::pg_lsn FROM pg_replication_slots WHERE slot_name = $1", name, lsn);
+            if (r.empty())
+                throw Busy(fmt::format("the replication slot {} here was dropped by someone else", name),
+                           "the tenant stays moving here; see the README, \"Moving a tenant online\"");
+            if (!r[0][0].is_null() && r[0][0].as<bool>()) return;
+        }
         if (std::chrono::steady_clock::now() >= deadline)
             throw Busy(fmt::format("the destination has not applied the changes up to {} within --drain-timeout: the "
                                    "tenant stays moving",
                                    lsn),
                        "see pg_stat_subscription at the destination, then run the move again: it resumes");
         std::this_thread::sleep_for(kPoll);
+        // The subscriber reports its position when a message reaches it, and then only as far
+        // as its WAL is flushed (it commits what it applies asynchronously): left alone, it
+        // reports the mark at its next timer, up to a second later. So flush its WAL, then
+        // write another mark here: the walsender, once past it, sends a keepalive, and the
+        // subscriber answers it with everything it has applied up to there.
+        flush_wal(dst);
+        write_mark(src);
     }
 }
 

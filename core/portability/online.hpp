@@ -72,7 +72,8 @@ void wait_synced(Context& ctx, pqxx::connection& dst, const std::string& name, s
 // Waits until the destination has applied every change committed here so far: writes a
 // mark into the WAL (flushed, with everything before it) and waits for the slot's
 // confirmed_flush_lsn to pass it. Busy after `timeout`.
-void wait_caught_up(pqxx::connection& src, const std::string& name, std::chrono::milliseconds timeout);
+void wait_caught_up(pqxx::connection& src, pqxx::connection& dst, const std::string& name,
+                    std::chrono::milliseconds timeout);
 
 // Drops the subscription and the slots (its own and any table-copy slot an interrupted copy
 // left); the publication stays, as the mark that the tenant's rows came by the stream.

@@ -141,7 +141,7 @@ move_with_writer() {
   sleep 1
   local t0 t1
   t0=$(now)
-  "$BIN" -q --context src tenant move acme --to dst "$@" >/dev/null
+  "$BIN" -v --context src tenant move acme --to dst "$@" >/dev/null 2>"$WORK/move.err"
   t1=$(now)
   sleep 1
   kill "$w1" "$w2"; wait "$w1" "$w2" 2>/dev/null || true
@@ -154,6 +154,10 @@ move_with_writer() {
   printf '  tenant move %-9s  %6.2f s in all, longest write pause %6.3f s (%s rows written by the app)\n' \
     "${*:-(offline)}" "$(echo "$t1 - $t0" | bc)" "$pause" \
     "$(psql -qAtX -d dst -c "SELECT count(*) FROM public.t1 WHERE tenant_id = '$ACME' AND name = 'writer'")"
+  # Where the pause went: each step from the freeze on, as `tenant move -v` timed it.
+  printf '    steps: %s\n' "$(sed -nE 's/^debug: tenant move: (.*) after ([0-9]+) ms$/\1 \2 ms/p' "$WORK/move.err" |
+    sed -n '/^froze/,/^activated/p' | paste -sd, | sed 's/,/, /g')"
+  sed -nE 's/^debug: tenant move: ([0-9]+ of [0-9]+ fingerprints derived.*)$/    \1/p' "$WORK/move.err"
 }
 for run in $(seq 1 "$RUNS"); do
   move_with_writer

@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 
 #include "core/config/config.hpp"
 #include "core/portability/compare.hpp"
@@ -42,6 +44,22 @@ struct TwoDatabases {
         return portability::diff(context()->ctx(), portability::DiffOptions{slug, "peer", std::nullopt});
     }
     void exec_there(const std::string& sql) const { there.exec(sql); }
+    // A baseline counts a row as possibly changed since when its transaction is not older than
+    // every transaction running on the server (DiffBaseline), and the tests that run beside
+    // this one share the server: first wait until every transaction that began before now has
+    // ended, so that the rows written so far count as older.
+    // (Not when the test itself holds a transaction open: `settled` false.)
+    portability::DiffBaseline baseline(bool settled = true) const {
+        if (settled) {
+            const auto now = here.query_value("SELECT pg_current_xact_id()");
+            const auto all_later = fmt::format("SELECT pg_snapshot_xmin(pg_current_snapshot()) > '{}'::xid8", now);
+            while (here.query_value(all_later) != "t") std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        return portability::baseline(context()->ctx(), "acme", "peer");
+    }
+    portability::DiffResult diff_since(const portability::DiffBaseline& since, const std::string& slug = "acme") const {
+        return portability::diff(context()->ctx(), portability::DiffOptions{slug, "peer", std::nullopt}, &since);
+    }
 };
 
 // schema.table of a relation as the corpus writes it in SQL ("public.\"UserAccount\"").
@@ -202,6 +220,159 @@ TEST_CASE("tenant diff: refusals", "[integration][portability]") {
         two.exec_there("DROP SCHEMA tenantctl CASCADE");
         CHECK(exit_of([&] { two.diff(); }) == Exit::refused);
     }
+}
+
+// The baseline of `tenant move --online` (DiffBaseline): a relation with a tenancy column
+// that only gained rows since on a side is read on that side for those rows only; any other
+// change has it read whole.
+TEST_CASE("tenant diff since a baseline: unchanged relations are taken from it, on every pattern, with the same result",
+          "[integration][portability]") {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
+        if (p.connect_as) return;  // refused (above)
+        TwoDatabases two(p);
+        const auto since = two.baseline();
+        const auto full = two.diff();
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        REQUIRE(r.tables.size() == full.tables.size());
+        int streamed = 0;
+        for (std::size_t i = 0; i < r.tables.size(); ++i) {
+            INFO(r.tables[i].table);
+            CHECK(r.tables[i].status == "same");
+            CHECK(r.tables[i].source == full.tables[i].source);
+            CHECK(r.tables[i].target == full.tables[i].target);
+            if (since.relations.contains(r.tables[i].table)) ++streamed;
+        }
+        // Every relation with a tenancy column is in the baseline and taken from it on both sides.
+        CHECK(r.from_baseline == 2 * streamed);
+        CHECK(static_cast<std::size_t>(streamed) == since.relations.size());
+    });
+}
+
+TEST_CASE("tenant diff since a baseline: every kind of change since, on either side, is found", "[integration][portability]") {
+    TwoDatabases two(corpus::get("composite_fk"));
+    const std::string one_task = "tenant_id = 1 AND project_id = 1 AND id = 1";
+    const std::string new_task = "INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (1, 1, 99, 'Other')";
+    const auto tasks_of = [](const portability::DiffResult& r) { return find_table(r, "public.tasks"); };
+    const auto all_of = [](const portability::DiffBaseline& since) { return 2 * static_cast<int>(since.relations.size()); };
+    SECTION("nothing changed: equal, the tables with a tenancy column not read again") {
+        const auto since = two.baseline();
+        CHECK(since.relations.contains("public.tasks"));
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        CHECK(r.from_baseline == all_of(since));
+    }
+    SECTION("a row inserted there only: derived from the baseline, and found") {
+        const auto since = two.baseline();
+        two.exec_there(new_task);
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"1 row more at the target"});
+        CHECK(r.from_baseline == all_of(since));
+        CHECK(tasks_of(r)->target == tasks_of(two.diff())->target);  // what a full read finds
+    }
+    SECTION("the same row inserted on both sides: derived on both, equal") {
+        const auto since = two.baseline();
+        two.here.exec(new_task);
+        two.exec_there(new_task);
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        CHECK(r.from_baseline == all_of(since));
+        CHECK(tasks_of(r)->source->rows == 4);
+    }
+    SECTION("rows inserted with different values on each side") {
+        const auto since = two.baseline();
+        two.here.exec(new_task);
+        two.exec_there("INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (1, 1, 99, 'Other!')");
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"same row count, different values"});
+    }
+    SECTION("a value changed there, the row count the same") {
+        const auto since = two.baseline();
+        two.exec_there(fmt::format("UPDATE public.tasks SET title = 'Design!' WHERE {}", one_task));
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 1);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"same row count, different values"});
+        CHECK(r.from_baseline == all_of(since) - 1);  // read whole there
+    }
+    SECTION("a value changed here") {
+        const auto since = two.baseline();
+        two.here.exec(fmt::format("UPDATE public.tasks SET title = 'Design!' WHERE {}", one_task));
+        CHECK(tasks_of(two.diff_since(since))->status == "differs");
+    }
+    SECTION("a row deleted and another inserted there: the same count") {
+        const auto since = two.baseline();
+        two.exec_there(fmt::format("SET session_replication_role = replica; DELETE FROM public.tasks WHERE {}; {}", one_task,
+                                   new_task));
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"same row count, different values"});
+    }
+    SECTION("a row deleted there") {
+        const auto since = two.baseline();
+        two.exec_there(fmt::format("SET session_replication_role = replica; DELETE FROM public.tasks WHERE {}", one_task));
+        CHECK(tasks_of(two.diff_since(since))->details == std::vector<std::string>{"1 row more at the source"});
+    }
+    SECTION("rows written by transactions that began before the baseline and committed after it") {
+        pqxx::connection c(two.there.conninfo());
+        pqxx::work late(c);
+        late.exec(fmt::format("UPDATE public.tasks SET title = 'late' WHERE {}", one_task));
+        late.exec(new_task);
+        const auto since = two.baseline(false);
+        CHECK(since.relations.at("public.tasks").target.fingerprint == since.relations.at("public.tasks").source.fingerprint);
+        late.commit();
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"1 row more at the target"});
+        CHECK(tasks_of(r)->target == tasks_of(two.diff())->target);
+    }
+    SECTION("a value changed and changed back since: read again, equal") {
+        const auto since = two.baseline();
+        two.exec_there(fmt::format("UPDATE public.tasks SET title = title WHERE {}", one_task));
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        CHECK(r.from_baseline == all_of(since) - 1);
+    }
+    SECTION("a table that differed at the baseline and was put right since") {
+        two.exec_there(fmt::format("UPDATE public.tasks SET title = 'Design!' WHERE {}", one_task));
+        const auto since = two.baseline();
+        CHECK(since.relations.at("public.tasks").target.fingerprint != since.relations.at("public.tasks").source.fingerprint);
+        two.exec_there(fmt::format("UPDATE public.tasks SET title = 'Design' WHERE {}", one_task));
+        CHECK(two.diff_since(since).differing == 0);
+    }
+    SECTION("a column's type changed there since (no row rewritten): that table is compared anew, over other columns") {
+        const auto since = two.baseline();
+        two.exec_there("ALTER TABLE public.tasks ALTER COLUMN title TYPE varchar(50)");
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details ==
+              std::vector<std::string>{"column title: text at the source, character varying(50) at the target"});
+        CHECK(r.from_baseline == all_of(since) - 2);
+    }
+    SECTION("another table renamed into the table's place there, its rows as many and as old") {
+        two.exec_there("CREATE TABLE public.tasks_other (LIKE public.tasks INCLUDING ALL); "
+                       "INSERT INTO public.tasks_other SELECT * FROM public.tasks; "
+                       "UPDATE public.tasks_other SET title = 'Other' WHERE " + one_task);
+        const auto since = two.baseline();
+        CHECK(since.relations.at("public.tasks").target.storage ==
+              two.there.query_value("SELECT 'public.tasks'::regclass::oid"));
+        two.exec_there("ALTER TABLE public.tasks RENAME TO tasks_old; ALTER TABLE public.tasks_other RENAME TO tasks");
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"same row count, different values"});
+    }
+}
+
+TEST_CASE("tenant diff since a baseline: a partition swapped since, its rows as many and as old, is found",
+          "[integration][portability]") {
+    TwoDatabases two(corpus::get("partitioned"));
+    two.exec_there("CREATE TABLE public.measurements_swap (LIKE public.measurements_2026_01 INCLUDING ALL); "
+                   "INSERT INTO public.measurements_swap SELECT * FROM public.measurements_2026_01; "
+                   "UPDATE public.measurements_swap SET reading = reading || '!' WHERE tenant_id = 100");
+    const auto since = two.baseline();
+    two.exec_there("ALTER TABLE public.measurements DETACH PARTITION public.measurements_2026_01; "
+                   "ALTER TABLE public.measurements ATTACH PARTITION public.measurements_swap "
+                   "FOR VALUES FROM ('2026-01-01 00:00+00') TO ('2026-02-01 00:00+00')");
+    const auto r = two.diff_since(since);
+    const auto* measurements = find_table(r, "public.measurements");
+    REQUIRE(measurements);
+    CHECK(measurements->details == std::vector<std::string>{"same row count, different values"});
+    CHECK(r.from_baseline == 2 * static_cast<int>(since.relations.size()) - 1);
 }
 
 TEST_CASE("RowChecksum: a multiset hash of lines, independent of order, changed by a lost or repeated line",

@@ -130,7 +130,7 @@ TEST_CASE("tenant move with the app writing through the contract: no row lost or
     REQUIRE(writer.error.empty());
     REQUIRE(code == Exit::ok);
     if (online)
-        CHECK(r.steps == std::vector<std::string>{"streaming", "synced", "froze", "drained", "caught up", "copied",
+        CHECK(r.steps == std::vector<std::string>{"streaming", "synced", "compared", "froze", "drained", "caught up", "copied",
                                                   "verified", "activated", "retired"});
     else
         CHECK(r.steps == std::vector<std::string>{"froze", "drained", "copied", "verified", "activated", "retired"});

@@ -709,3 +709,34 @@ CREATE TABLE public.documents (tenant_id uuid NOT NULL, id bigint NOT NULL, owne
     CHECK(db.query_value("SELECT status FROM tenantctl.gdpr_requests WHERE tenant_id = '" + acme + "' AND kind = 'erase'") ==
           "completed");
 }
+
+TEST_CASE("tenant move --online refuses a tenant whose tables Citus keeps in shards, on either side, making nothing",
+          "[citus]") {
+    App app;
+    REQUIRE(app.cli({"citus", "distribute"}).exit_code == 0);
+    REQUIRE(app.cli({"tenant", "create", "acme"}).exit_code == 0);
+    app.db.exec("INSERT INTO app.projects SELECT id, g, 'p' FROM tenantctl.tenants, generate_series(1, 20) g");
+    // The destination: a database of the same cluster with the same app tables, not distributed.
+    CitusDatabase there(false);
+    {
+        auto options = there.cli();
+        REQUIRE(run_cli({"init"}, nullptr, options).exit_code == 0);
+    }
+    there.exec(kAppSchema);
+    test::write_file(app.dir.path() / "tenantctl.yaml",
+                     "tenancy:\n  app_role: " + app.role + "\ncontexts:\n  peer:\n    database: \"" + there.url() + "\"\n");
+    auto r = app.cli({"tenant", "move", "acme", "--to", "peer", "--online"});
+    INFO(r.err);
+    CHECK(r.exit_code == 5);
+    // Its changes happen in the shards on the workers: a publication of the coordinator's
+    // table would carry none of them, and the switch would lose them.
+    CHECK(r.err.find("app.projects is distributed by tenant_id") != std::string::npos);
+    CHECK(r.err.find("logical replication of the table does not reach") != std::string::npos);
+    CHECK(app.db.query_value("SELECT count(*) FROM pg_publication") == "0");
+    CHECK(app.db.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    // Without --online it moves, through Citus's own queries.
+    auto offline = app.cli({"tenant", "move", "acme", "--to", "peer"});
+    INFO(offline.err);
+    CHECK(offline.exit_code == 0);
+    CHECK(there.query_value("SELECT count(*) FROM app.projects") == "20");
+}

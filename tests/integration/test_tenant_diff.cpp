@@ -375,7 +375,7 @@ TEST_CASE("tenant diff since a baseline: a partition swapped since, its rows as 
     CHECK(r.from_baseline == 2 * static_cast<int>(since.relations.size()) - 1);
 }
 
-TEST_CASE("RowChecksum: a multiset hash of lines, independent of order, changed by a lost or repeated line",
+TEST_CASE("RowChecksum: a multiset hash of lines, independent of order, changed by a lost or repeated line, combined by sum",
           "[unit][portability]") {
     const auto of = [](std::initializer_list<std::string_view> lines) {
         portability::RowChecksum sum;
@@ -395,6 +395,15 @@ TEST_CASE("RowChecksum: a multiset hash of lines, independent of order, changed 
     portability::RowChecksum empties;
     empties.add_empty_rows(3);
     CHECK(empties.result() == of({"", "", ""}));
+    // The fingerprint of a union is the two combined, whichever rows are in which part; the sum
+    // wraps modulo 2^64.
+    CHECK(portability::combined(of({"1\ta", "2\tb"}), of({"3\tc"})) == abc);
+    CHECK(portability::combined(of({"2\tb"}), of({"3\tc", "1\ta"})) == abc);
+    CHECK(portability::combined(abc, of({})) == abc);
+    CHECK(portability::combined(of({"1\ta"}), of({"1\ta"})) == of({"1\ta", "1\ta"}));
+    CHECK(portability::combined(portability::Fingerprint{1, "ffffffffffffffff"},
+                                portability::Fingerprint{1, "0000000000000002"}) ==
+          portability::Fingerprint{2, "0000000000000001"});
 }
 
 TEST_CASE("tenant diff: a schema-isolated tenant is compared table by table within its schema", "[integration][portability]") {

@@ -29,7 +29,6 @@ struct Side {
     std::unique_ptr<Snapshot> tx;
     tenants::TenantRef tenant;
     model::TenantData data;
-    std::string xmin;  // the snapshot's (see DiffBaseline)
     // With a baseline: how many transactions back from this snapshot's its xmin was.
     const DiffBaseline* since = nullptr;
     long long since_age = 0;
@@ -48,11 +47,10 @@ void enter(Context& ctx, Side& side) {
     model::require_unfiltered(tx, side.data);
     model::enter_tenant(ctx, tx, side.tenant.tenancy_value);
     use_canonical_text(tx);
-    side.xmin = snapshot_xmin(tx);
 }
 
 Side open_side(Context& ctx, pqxx::connection& connection, const std::string& slug, const std::string& where) {
-    Side side{std::make_unique<Snapshot>(connection), {}, {}, {}, nullptr, 0};
+    Side side{std::make_unique<Snapshot>(connection), {}, {}, nullptr, 0};
     auto& tx = *side.tx;
     auto tenant = tenants::find(ctx, tx, slug);
     if (!tenant) throw NotFound(fmt::format("unknown tenant '{}'{}", slug, where), "list tenants with `tenantctl tenant list`");
@@ -67,7 +65,7 @@ Side open_side(Context& ctx, pqxx::connection& connection, const std::string& sl
 // The other side of a baseline: the shared tables there, read with this side's tenant, whose
 // row need not be there yet.
 Side open_side_for(Context& ctx, pqxx::connection& connection, const tenants::TenantRef& tenant) {
-    Side side{std::make_unique<Snapshot>(connection), tenant, {}, {}, nullptr, 0};
+    Side side{std::make_unique<Snapshot>(connection), tenant, {}, nullptr, 0};
     side.data = model::TenantData::load(ctx, *side.tx);
     enter(ctx, side);
     return side;
@@ -222,8 +220,8 @@ DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& 
                                   DiffBaseline::Entry{pairs[i].compared_columns,
                                                       {ours.of[i], storage_of(source, *pairs[i].source)},
                                                       {theirs.of[i], storage_of(target, *pairs[i].target)}});
-        out.source_xmin = source.xmin;
-        out.target_xmin = target.xmin;
+        out.source_xmin = snapshot_xmin(*source.tx);
+        out.target_xmin = snapshot_xmin(*target.tx);
     } catch (const Error&) {
         throw;
     } catch (...) {

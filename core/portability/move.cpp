@@ -74,7 +74,7 @@ void drain(Context& ctx, std::chrono::milliseconds timeout) {
                                    "(pids {}): the tenant stays moving",
                                    open[0][1].as<long long>(), open[0][0].c_str()),
                        "end them (pg_terminate_backend) or wait, then run the move again: it resumes");
-        // Often: the app's transactions are short, and the app is paused until this ends.
+        // Polled often: the app is paused until this ends, and its transactions are short.
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
 }

@@ -21,6 +21,9 @@ Records run_copy(Context& ctx, const portability::CopyOptions& o) {
                                    result.tables.size(), result.data_keys, result.api_keys, result.audit_events);
     if (o.as_slug) what += fmt::format("; as '{}' ({} columns holding the tenancy value)", result.copy_slug, result.rewritten_columns);
     if (o.anonymize) what += fmt::format("; {} columns anonymized", result.anonymized.size());
+    if (!result.schema.empty())
+        what += fmt::format("; its schema {} built there by {} tenant-scoped migration{}", result.schema,
+                            result.migrations_replayed, result.migrations_replayed == 1 ? "" : "s");
     ctx.log().info(fmt::format("{} tenant '{}' ({}) to --to {} ({}){}", result.dry_run ? "would copy" : "copied", o.slug,
                                what, o.to, result.target,
                                result.dry_run ? "; verified there and rolled back" : ", verified there"));
@@ -63,6 +66,9 @@ void declare_tenant_copy(cli::Registry& r) {
             "there were counted and checksummed and found equal to the source's; a kill leaves the destination "
             "unchanged. Refused before writing anything when the destination's schema differs (every difference "
             "listed), already has the tenant or rows of its tenancy value, or has keys wrapped by another master key. "
+            "A tenant with its own schema gets it there in the same transaction, built by the tenant-scoped "
+            "migrations its schema here had (the same files, by checksum), then compared with this one like any "
+            "destination schema. "
             "Sequences of serial and identity columns are moved past the copied ids. The tenant stays as it is here; "
             "both databases record the copy in their audit log. "
             "With --as the copy is another tenant: a new slug and id (and --as-key where the app keys tenants its own "

@@ -50,9 +50,15 @@ std::vector<const model::Column*> written_columns(const model::Relation& r) {
     return out;
 }
 
+// Where a relation's rows go: the table of the same name, or the same table in the copy's
+// own schema.
+std::string destination_of(const model::Relation& r, const std::string& dest_schema) {
+    return dest_schema.empty() ? r.name.quoted() : model::TableName{dest_schema, r.name.name}.quoted();
+}
+
 SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
                            const model::Relation& r, const std::vector<NulledKey>& nulled,
-                           const RowTransform& transform, const std::string& literal) {
+                           const RowTransform& transform, const std::string& literal, const std::string& dest_schema) {
     SentRelation out{&r, {}, std::nullopt, false};
     std::vector<std::string> select, names;
     bool any_nulled = false;
@@ -65,11 +71,12 @@ SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& 
     }
     const std::string query = fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(select, ", "), r.name.quoted(),
                                           model::with_literal(data.tenant_predicate(r, "t", 1), literal));
-    const std::string target = fmt::format("{} ({})", r.name.quoted(), util::join(names, ", "));
+    const std::string table = destination_of(r, dest_schema);
+    const std::string target = fmt::format("{} ({})", table, util::join(names, ", "));
     // Binary where the values are the columns themselves (an expression's type may not be
     // its column's) and their types allow it (binary_copy.hpp).
     out.binary = !any_nulled && !transform.changes(r) &&
-                 binary_copy_possible(src, r.name.quoted(), dst, r.name.quoted(), out.columns);
+                 binary_copy_possible(src, r.name.quoted(), dst, table, out.columns);
     RowChecksum sent;
     if (out.binary)
         pipe_rows_binary(src, query, dst, target, sent);
@@ -83,7 +90,7 @@ SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& 
 // row identity (both as the destination has them: transformed).
 void restore_nulled(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
                     const NulledKey& k, const RowTransform& transform, const std::string& source_literal,
-                    const std::string& dest_value, int n) {
+                    const std::string& dest_value, const std::string& dest_schema, int n) {
     const model::Relation& r = *k.child;
     std::vector<std::string> columns = r.identity.columns;
     columns.insert(columns.end(), k.columns.begin(), k.columns.end());
@@ -106,7 +113,7 @@ void restore_nulled(pqxx::transaction_base& src, pqxx::transaction_base& dst, co
         fixed.push_back("x." + db::quote_ident(name));
     }
     // `SET (a) = ROW(x.a)`: the list form, so one column and several read the same.
-    dst.exec_params(fmt::format("UPDATE {} t SET ({}) = ROW({}) FROM {} x WHERE {} = {} AND {}", r.name.quoted(),
+    dst.exec_params(fmt::format("UPDATE {} t SET ({}) = ROW({}) FROM {} x WHERE {} = {} AND {}", destination_of(r, dest_schema),
                                 util::join(targets, ", "), util::join(fixed, ", "), temp,
                                 model::column_tuple(r.identity.columns, "t"), model::column_tuple(r.identity.columns, "x"),
                                 data.tenant_predicate(r, "t", 1)),
@@ -154,11 +161,12 @@ std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::tr
     for (auto it = order.tables.rbegin(); it != order.tables.rend(); ++it) {
         const model::Relation& r = c.data.get(*it);
         if (!wanted(r)) continue;
-        sent.push_back(copy_relation(src, dst, c.data, r, nulled, c.transform, c.source_literal));
+        sent.push_back(copy_relation(src, dst, c.data, r, nulled, c.transform, c.source_literal, c.dest_schema));
         if (c.after_each) c.after_each(r);
     }
     for (std::size_t i = 0; i < nulled.size(); ++i)
-        restore_nulled(src, dst, c.data, nulled[i], c.transform, c.source_literal, c.dest_value, static_cast<int>(i));
+        restore_nulled(src, dst, c.data, nulled[i], c.transform, c.source_literal, c.dest_value, c.dest_schema,
+                       static_cast<int>(i));
     dst.exec("SET CONSTRAINTS ALL IMMEDIATE");  // every deferred key is checked here, not at commit
     return sent;
 }
@@ -179,7 +187,7 @@ std::map<std::string, long long> delete_tenant_rows(pqxx::transaction_base& tx, 
     tx.exec("SET CONSTRAINTS ALL DEFERRED");
     const auto order = data.delete_order();
     for (const auto& fk : order.broken) {
-        if (fk.deferrable || fk.child == fk.parent || !chosen.contains(fk.child.display())) continue;
+        if (fk.deferrable || fk.child == fk.parent || !chosen.contains(relation_key(data, fk.child))) continue;
         const model::Relation& child = data.get(fk.child);
         std::vector<std::string> nulls;
         for (const auto& c : fk.nullify_columns) nulls.push_back(fmt::format("{} = NULL", db::quote_ident(c)));
@@ -190,8 +198,8 @@ std::map<std::string, long long> delete_tenant_rows(pqxx::transaction_base& tx, 
     std::map<std::string, long long> deleted;
     for (const auto& name : order.tables) {
         const model::Relation& r = data.get(name);
-        if (!chosen.contains(r.display())) continue;
-        deleted[r.display()] =
+        if (!chosen.contains(relation_key(data, r))) continue;
+        deleted[relation_key(data, r)] =
             tx.exec_params(fmt::format("DELETE FROM {} t WHERE {}", r.name.quoted(), data.tenant_predicate(r, "t", 1)), value)
                 .affected_rows();
     }

@@ -34,6 +34,10 @@ struct RowsCopy {
     std::function<bool(const model::Relation&)> selected;
     // Called after each relation (progress, failpoints).
     std::function<void(const model::Relation&)> after_each;
+    // A schema-per-tenant model's schema at the destination, when it is not the source's (a
+    // copy under --as has its own slug, so its own schema); empty: each table's rows go to the
+    // table of the same name.
+    std::string dest_schema;
 };
 
 // One relation as it was written: its columns in the order they were sent (generated ones
@@ -57,7 +61,7 @@ std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::tr
 Fingerprint fingerprint_as_sent(pqxx::transaction_base& dst, const model::TenantData& theirs, const model::Relation& target,
                                 const SentRelation& sent, const std::string& tenancy_value);
 
-// Deletes the tenant's rows of the relations in `chosen` (by schema.table), children first, in
+// Deletes the tenant's rows of the relations in `chosen` (by relation_key), children first, in
 // the caller's transaction; a key of a cycle that cannot be deferred is set NULL first, as
 // purge does. Returns the rows deleted per relation.
 std::map<std::string, long long> delete_tenant_rows(pqxx::transaction_base& tx, const model::TenantData& data,

@@ -15,10 +15,6 @@ namespace tenantctl::portability {
 
 namespace {
 
-std::string key_of(const model::TenantData& data, const model::Relation& r) {
-    return data.whole_schema() ? r.name.name : r.name.display();
-}
-
 std::map<std::string, const model::Column*> columns_by_name(const model::Relation& r) {
     std::map<std::string, const model::Column*> out;
     for (const auto& c : r.columns) out[c.name] = &c;
@@ -45,12 +41,18 @@ void compare_columns(RelationPair& pair) {
 
 }  // namespace
 
+std::string relation_key(const model::TenantData& data, const model::TableName& name) {
+    return data.whole_schema() ? name.name : name.display();
+}
+
+std::string relation_key(const model::TenantData& data, const model::Relation& r) { return relation_key(data, r.name); }
+
 std::vector<RelationPair> pair_relations(const model::TenantData& source, const model::TenantData& target) {
     std::map<std::string, const model::Relation*> targets;
-    for (const auto& r : target.relations()) targets[key_of(target, r)] = &r;
+    for (const auto& r : target.relations()) targets[relation_key(target, r)] = &r;
     std::vector<RelationPair> out;
     for (const auto& r : source.relations()) {
-        RelationPair pair{key_of(source, r), &r, nullptr, {}, {}};
+        RelationPair pair{relation_key(source, r), &r, nullptr, {}, {}};
         if (const auto it = targets.find(pair.key); it != targets.end()) {
             pair.target = it->second;
             targets.erase(it);
@@ -59,7 +61,7 @@ std::vector<RelationPair> pair_relations(const model::TenantData& source, const 
         out.push_back(std::move(pair));
     }
     for (const auto& r : target.relations())
-        if (targets.contains(key_of(target, r))) out.push_back(RelationPair{key_of(target, r), nullptr, &r, {}, {}});
+        if (targets.contains(relation_key(target, r))) out.push_back(RelationPair{relation_key(target, r), nullptr, &r, {}, {}});
     return out;
 }
 

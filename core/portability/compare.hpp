@@ -40,6 +40,12 @@ struct RelationPair {
     std::vector<std::string> column_differences;
 };
 
+// How a relation is named across two databases (RelationPair::key): schema.table; just the
+// table in a schema-per-tenant model, whose schema is named after the tenant's slug and so
+// differs under `tenant copy --as`.
+std::string relation_key(const model::TenantData& data, const model::TableName& name);
+std::string relation_key(const model::TenantData& data, const model::Relation& r);
+
 // Every relation of either model, in the source's order, then those only the target has.
 std::vector<RelationPair> pair_relations(const model::TenantData& source, const model::TenantData& target);
 

@@ -19,6 +19,7 @@
 #include "core/errors.hpp"
 #include "core/gdpr/data_map.hpp"
 #include "core/keys/master_key_check.hpp"
+#include "core/migrate/replay.hpp"
 #include "core/model/predicate_literal.hpp"
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
@@ -28,6 +29,7 @@
 #include "core/portability/row_transform.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/tenants/model.hpp"
+#include "core/tenants/schema_setup.hpp"
 #include "core/util/failpoint.hpp"
 #include "core/util/progress.hpp"
 #include "core/util/slug.hpp"
@@ -173,9 +175,6 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         result.tenant_id = tenant.id;
         if (moving ? tenant.status != "moving" : tenant.status != "active" && tenant.status != "suspended")
             throw Refused(fmt::format("tenant '{}' is {}: only an active or suspended tenant is copied", o.slug, tenant.status));
-        if (tenant.isolation != "shared")
-            throw Refused(fmt::format("tenant '{}' has its own schema: copying schema-isolated tenants is not supported yet",
-                                      o.slug));
         CopyIdentity as = identity_at_destination(tenant, o);
         result.copy_id = as.id;
         const auto data = std::make_shared<const model::TenantData>(gdpr::load_model(ctx, src, tenant));
@@ -201,7 +200,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             new_data_key = crypto::FernetKey::generate();
             hash_key = CopyHashKey::make();
             hash_key.install(src);
-            const auto map = gdpr::load_data_map(ctx, data);
+            const auto map = gdpr::load_data_map(ctx, data, gdpr::tenant_schema(tenant));
             const auto now = std::chrono::duration_cast<std::chrono::seconds>(ctx.now().time_since_epoch()).count();
             auto anonymization = anonymize_columns(transform, map, ctx.config().data, *new_data_key,
                                                    static_cast<std::uint64_t>(now), hash_key.ipad_sql, hash_key.opad_sql);
@@ -221,7 +220,22 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
 
         pqxx::work dst(*peer.connection);
         require_absent_at_destination(ctx, dst, as, where);
-        const auto theirs = model::TenantData::load(ctx, dst);
+        // A tenant with its own schema gets it there first, built in this transaction by the
+        // migrations that built it here (core/migrate/replay.hpp); under --as it is named
+        // after the copy's slug.
+        const bool own_schema = data->whole_schema();
+        const std::string dest_schema = own_schema ? util::schema_name_for_slug(copy_slug) : std::string();
+        if (own_schema) {
+            const auto files = migrate::applied_tenant_files(ctx, src, gdpr::tenant_schema(tenant));
+            tenants::create_schema_for(dst, dest_schema, copy_slug,
+                                       "the destination's schema of that name is not the tenant's: drop or rename it "
+                                       "there first, or copy with --as NEWSLUG");
+            migrate::replay_into_schema(ctx, dst, dest_schema, files);
+            result.schema = dest_schema;
+            result.migrations_replayed = static_cast<int>(files.size());
+        }
+        const auto theirs =
+            own_schema ? model::TenantData::load_schema(ctx, dst, dest_schema) : model::TenantData::load(ctx, dst);
         model::require_unfiltered(dst, theirs);
         model::enter_tenant(ctx, dst, as.tenancy_value());
         use_canonical_text(dst);
@@ -229,7 +243,10 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         if (auto problems = schema_problems(pairs); !problems.empty()) {
             Refused e(fmt::format("the schema {} does not match the tenant's data here ({} difference{})", where,
                                   problems.size(), problems.size() == 1 ? "" : "s"),
-                      "migrate the destination to the same version first; `tenantctl tenant diff` shows each table");
+                      own_schema ? "the tenant's schema here holds what its migrations do not build (changed by hand, "
+                                   "or made without tenant-scoped migrations); nothing was written there"
+                                 : "migrate the destination to the same version first; `tenantctl tenant diff` shows "
+                                   "each table");
             for (auto& p : problems) e.with_detail(std::move(p));
             throw e;
         }
@@ -278,10 +295,11 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         long long done = 0;
         RowsCopy rows{*data, transform, src.quote(tenant.tenancy_value), as.tenancy_value(), writes,
                       [&](const model::Relation& r) {
-                          done += rows_of[data->whole_schema() ? r.name.name : r.name.display()];
+                          done += rows_of[relation_key(*data, r)];
                           progress.update(done);
                           util::failpoint("copy.table");
-                      }};
+                      },
+                      dest_schema};
         const auto sent = copy_tenant_rows(src, dst, rows);
 
         // Proof, read back inside the destination's transaction: each table's rows of the tenant

@@ -62,6 +62,10 @@ struct CopyResult {
     std::string copy_slug;  // the tenant's slug at the destination (--as, else the same)
     std::string copy_id;
     int rewritten_columns = 0;               // --as
+    // A tenant with its own schema: the schema made there, and how many tenant-scoped
+    // migrations built it (those its schema here had).
+    std::string schema;
+    int migrations_replayed = 0;
     std::vector<std::string> anonymized;     // --anonymize: "public.users.email: hash"
     std::vector<std::string> unclassified;   // --anonymize: copied as they are
     std::string to;      // the context

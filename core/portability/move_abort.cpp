@@ -14,6 +14,7 @@
 #include "core/context.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/gdpr/data_map.hpp"
 #include "core/model/row_access.hpp"
 #include "core/portability/app_rows.hpp"
 #include "core/portability/move_steps.hpp"
@@ -30,12 +31,10 @@ namespace {
 constexpr const char* kPlatformTables[] = {"audit_seals", "audit_chain", "audit_log",  "audit_keys",
                                            "gdpr_requests", "api_keys",  "tenant_keys"};
 
-// Deletes the tenant's rows at the destination, app and platform, and proves in the same
-// transaction that none is left (row security off: a policy cannot hide one). Returns how
-// many rows went. Rolled back in a dry run.
-long long remove_copy(Context& ctx, Peer& peer, const std::string& tenant_id, const std::string& value,
-                      const std::string& where) {
-    pqxx::work dst(*peer.connection);
+// The tenant's app rows in the destination's shared tables, deleted; what is left of them
+// after, as "table (n rows)" lines.
+long long remove_shared_rows(Context& ctx, pqxx::transaction_base& dst, const std::string& value,
+                             std::vector<std::string>& left) {
     const auto theirs = model::TenantData::load(ctx, dst);
     model::require_unfiltered(dst, theirs);
     model::enter_tenant(ctx, dst, value);
@@ -43,6 +42,51 @@ long long remove_copy(Context& ctx, Peer& peer, const std::string& tenant_id, co
     for (const auto& r : theirs.relations()) every.insert(r.display());
     long long removed = 0;
     for (const auto& [table, n] : delete_tenant_rows(dst, theirs, every, value)) removed += n;
+    for (const auto& r : theirs.relations()) {
+        const auto n = dst.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {}", r.name.quoted(),
+                                                    theirs.tenant_predicate(r, "t", 1)),
+                                        value)[0]
+                           .as<long long>();
+        if (n > 0) left.push_back(fmt::format("{} ({} rows)", r.display(), n));
+    }
+    return removed;
+}
+
+// A tenant with its own schema: the copy made that schema there, in the transaction that wrote
+// its `moving` row (having checked that no schema of that name existed), so it goes whole,
+// with its ledger rows. Without that row there, the schema is not the move's to drop.
+long long remove_own_schema(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id,
+                            const std::string& schema, std::vector<std::string>& left) {
+    const auto exists = [&] {
+        return dst.exec_params1("SELECT count(*) > 0 FROM pg_namespace WHERE nspname = $1", schema)[0].as<bool>();
+    };
+    const bool copied_there =
+        dst.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE id = $1::uuid AND status = 'moving'",
+                                     ctx.platform_table("tenants")),
+                         tenant_id)[0]
+            .as<int>() == 1;
+    if (!copied_there || !exists()) return 0;
+    long long removed = 0;
+    const auto theirs = model::TenantData::load_schema(ctx, dst, schema);
+    for (const auto& r : theirs.relations())
+        removed += dst.exec1(fmt::format("SELECT count(*) FROM {}", r.name.quoted()))[0].as<long long>();
+    dst.exec0("DROP SCHEMA " + db::quote_ident(schema) + " CASCADE");
+    dst.exec_params(fmt::format("DELETE FROM {} WHERE target = $1", ctx.platform_table("schema_migrations")), schema);
+    if (exists()) left.push_back("schema " + schema);
+    return removed;
+}
+
+// Deletes the tenant's rows at the destination, app and platform, and proves in the same
+// transaction that none is left (row security off: a policy cannot hide one). Returns how
+// many rows went. Rolled back in a dry run.
+long long remove_copy(Context& ctx, Peer& peer, const tenants::TenantRef& tenant, const std::string& where) {
+    const std::string& tenant_id = tenant.id;
+    pqxx::work dst(*peer.connection);
+    std::vector<std::string> left;
+    const std::string schema = gdpr::tenant_schema(tenant);
+    // Before the tenants row goes: it says whether the schema is the copy's.
+    long long removed = schema.empty() ? remove_shared_rows(ctx, dst, tenant.tenancy_value, left)
+                                       : remove_own_schema(ctx, dst, tenant_id, schema, left);
     for (const char* table : kPlatformTables)
         removed += static_cast<long long>(
             dst.exec_params(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)), tenant_id)
@@ -52,14 +96,6 @@ long long remove_copy(Context& ctx, Peer& peer, const std::string& tenant_id, co
                         tenant_id)
             .affected_rows());
 
-    std::vector<std::string> left;
-    for (const auto& r : theirs.relations()) {
-        const auto n = dst.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {}", r.name.quoted(),
-                                                    theirs.tenant_predicate(r, "t", 1)),
-                                        value)[0]
-                           .as<long long>();
-        if (n > 0) left.push_back(fmt::format("{} ({} rows)", r.display(), n));
-    }
     for (const char* table : kPlatformTables)
         if (dst.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)),
                              tenant_id)[0]
@@ -129,7 +165,7 @@ MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult
                           "finish the move: run it again without --abort");
 
         if (ctx.dry_run()) {
-            result.rows = remove_copy(ctx, peer, tenant.id, tenant.tenancy_value, where);
+            result.rows = remove_copy(ctx, peer, tenant, where);
             result.steps = {"removed the copy (rolled back)"};
             return result;
         }
@@ -138,7 +174,7 @@ MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult
             online::stop(ctx.db(), *peer.connection, stream);  // and a slot an earlier run may have left
             if (subscribed) result.steps.push_back("stream stopped");
         }
-        result.rows = remove_copy(ctx, peer, tenant.id, tenant.tenancy_value, where);
+        result.rows = remove_copy(ctx, peer, tenant, where);
         result.steps.push_back("copy removed");
         util::failpoint("move.abort.removed");
         online::unpublish(ctx.db(), stream);

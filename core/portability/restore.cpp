@@ -73,7 +73,7 @@ void require_closed_under_cascades(const model::TenantData& here, const std::set
     std::vector<std::string> problems;
     for (const auto& fk : here.foreign_keys()) {
         if (fk.on_delete != 'c' && fk.on_delete != 'n') continue;
-        if (chosen.contains(fk.parent.display()) && !chosen.contains(fk.child.display()))
+        if (chosen.contains(relation_key(here, fk.parent)) && !chosen.contains(relation_key(here, fk.child)))
             problems.push_back(fmt::format("{} references {} ON DELETE {} ({})", fk.child.display(), fk.parent.display(),
                                            fk.on_delete == 'c' ? "CASCADE" : "SET NULL", fk.constraint));
     }
@@ -83,8 +83,6 @@ void require_closed_under_cascades(const model::TenantData& here, const std::set
     for (auto& p : problems) e.with_detail(std::move(p));
     throw e;
 }
-
-std::string key_of(const model::Relation& r) { return r.name.display(); }
 
 // merge: the backup's rows of one table land in a scratch table, and those whose identity the
 // table lacks are inserted from it. Returns the number inserted. IntegrityError when the read
@@ -185,9 +183,6 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
                                       tenant.status),
                           tenant.status == "pending_deletion" ? fmt::format("`tenantctl tenant restore {}` first", o.slug)
                                                               : std::string());
-        if (tenant.isolation != "shared")
-            throw Refused(fmt::format("tenant '{}' has its own schema: restoring schema-isolated tenants is not supported yet",
-                                      o.slug));
         const auto then = tenants::find(ctx, backup, o.slug);
         if (!then) throw NotFound(fmt::format("unknown tenant '{}'{}", o.slug, where), "is it a backup of this database?");
         if (then->id != tenant.id || then->tenancy_value != tenant.tenancy_value)
@@ -221,7 +216,7 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
                                   "use --mode replace for it");
             const auto order = theirs.delete_order();
             for (const auto& fk : order.broken)
-                if (!fk.deferrable && fk.child != fk.parent && chosen.contains(fk.child.display()))
+                if (!fk.deferrable && fk.child != fk.parent && chosen.contains(relation_key(theirs, fk.child)))
                     throw Refused(fmt::format("{} is in a foreign-key cycle through {} that is not deferrable: merge "
                                               "cannot order its inserts",
                                               fk.child.display(), fk.constraint),
@@ -258,20 +253,21 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
             const RowTransform as_they_are;
             copy_tenant_rows(backup, tx,
                              RowsCopy{theirs, as_they_are, backup.quote(tenant.tenancy_value), tenant.tenancy_value,
-                                      [&](const model::Relation& r) { return chosen.contains(key_of(r)); },
+                                      [&](const model::Relation& r) { return chosen.contains(relation_key(theirs, r)); },
                                       [&](const model::Relation& r) {
-                                          report[key_of(r)].inserted = backup_prints[key_of(r)].rows;
-                                          progress.update(done += backup_prints[key_of(r)].rows);
+                                          report[relation_key(theirs, r)].inserted = backup_prints[relation_key(theirs, r)].rows;
+                                          progress.update(done += backup_prints[relation_key(theirs, r)].rows);
                                           util::failpoint("restore.table");
-                                      }});
+                                      },
+                                      {}});
         } else {
             tx.exec("SET CONSTRAINTS ALL DEFERRED");
             const auto order = theirs.delete_order();
             int n = 0;
             for (auto it = order.tables.rbegin(); it != order.tables.rend(); ++it) {
                 const model::Relation& r = theirs.get(*it);
-                if (!chosen.contains(key_of(r))) continue;
-                const auto& pair = *std::find_if(pairs.begin(), pairs.end(), [&](const RelationPair& p) { return p.key == key_of(r); });
+                if (!chosen.contains(relation_key(theirs, r))) continue;
+                const auto& pair = *std::find_if(pairs.begin(), pairs.end(), [&](const RelationPair& p) { return p.key == relation_key(theirs, r); });
                 report[pair.key].inserted =
                     merge_table(backup, tx, theirs, r, *pair.target, pair, tenant.tenancy_value, n++);
                 progress.update(done += backup_prints[pair.key].rows);

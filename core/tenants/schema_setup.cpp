@@ -11,19 +11,23 @@
 
 namespace tenantctl::tenants {
 
-std::string create_tenant_schema(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
-                                 const std::string& slug) {
-    const std::string schema = util::schema_name_for_slug(slug);
+void create_schema_for(pqxx::transaction_base& tx, const std::string& schema, const std::string& slug,
+                       const std::string& hint) {
     // A leftover schema (a restored backup, a hand-made one) must not silently become the
     // new tenant's: its tables would be served to a different customer.
     if (tx.exec_params1("SELECT count(*) > 0 FROM pg_namespace WHERE nspname = $1", schema)[0].as<bool>())
-        throw Refused(fmt::format("schema {} already exists; tenant '{}' would take over its tables", schema, slug),
-                      "drop or rename that schema first, or create the tenant with --isolation shared");
+        throw Refused(fmt::format("schema {} already exists; tenant '{}' would take over its tables", schema, slug), hint);
     tx.exec0("CREATE SCHEMA " + db::quote_ident(schema));
     // On Citus the schema is a distributed schema (schema-based sharding): the tables its
     // migrations create share one shard group, which lives on one node and moves as a whole
     // (`tenant place`).
     if (citus::installed(tx)) tx.exec_params("SELECT citus_schema_distribute($1::regnamespace)", db::quote_ident(schema));
+}
+
+std::string create_tenant_schema(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
+                                 const std::string& slug) {
+    const std::string schema = util::schema_name_for_slug(slug);
+    create_schema_for(tx, schema, slug, "drop or rename that schema first, or create the tenant with --isolation shared");
     tx.exec_params(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, actor) "
                                "VALUES ($1, $2::uuid, $3, '{{\"pending\": true}}'::jsonb, $4)",
                                ctx.platform_table("jobs")),

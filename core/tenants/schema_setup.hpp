@@ -28,6 +28,11 @@ inline constexpr const char* kProvisioningReason = "provisioning: schema migrati
 // Whether the tenant's schema still has its tenant_migrations job open.
 bool tenant_migrations_pending(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id);
 
+// Inside `tx`: CREATE SCHEMA `schema` for the tenant `slug`, Refused (with `hint`) when it exists:
+// a leftover schema must not silently become this tenant's. On Citus a distributed schema.
+void create_schema_for(pqxx::transaction_base& tx, const std::string& schema, const std::string& slug,
+                       const std::string& hint);
+
 // Inside `tx`: CREATE SCHEMA for the tenant (name from util::schema_name_for_slug) and the
 // pending-migrations job row. Returns the schema name.
 std::string create_tenant_schema(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,

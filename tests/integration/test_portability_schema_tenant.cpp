@@ -1,0 +1,221 @@
+// Integration: `tenant copy`, `tenant move` and `tenant restore-from` of a tenant with its own
+// schema (isolation schema). Its schema is built at the destination by the tenant-scoped
+// migrations that built it here, in the copy's one transaction; every refusal and a dry run
+// leave the destination without the schema; a restore replaces or merges the rows of the
+// tenant's own tables.
+#include <catch2/catch.hpp>
+#include <fmt/format.h>
+
+#include "core/config/config.hpp"
+#include "core/portability/copy.hpp"
+#include "core/portability/diff.hpp"
+#include "core/portability/move.hpp"
+#include "core/portability/restore.hpp"
+#include "core/tenants/create.hpp"
+#include "tests/support/test_support.hpp"
+
+using namespace tenantctl;
+using tenantctl::test::exit_of;
+
+namespace {
+
+// Two tenant-scoped migrations, one of them run outside a transaction as an operator writes an
+// index build on a live table; a shared one that must not run in the tenant's schema.
+void write_migrations(const test::TempDir& dir) {
+    test::write_file(dir / "20240101000000_app.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\n"
+                     "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);\n"
+                     "CREATE TABLE posts (id bigserial PRIMARY KEY,\n"
+                     "  author_id bigint NOT NULL REFERENCES users ON DELETE CASCADE, title text);\n"
+                     "-- migrate:down\nDROP TABLE posts; DROP TABLE users;\n");
+    test::write_file(dir / "20240101000100_posts_title.sql",
+                     "-- tenantctl:scope=tenant\n-- tenantctl:no-transaction\n-- migrate:up\n"
+                     "CREATE INDEX CONCURRENTLY posts_title ON posts (title);\n"
+                     "BEGIN;\nALTER TABLE posts ADD COLUMN published boolean NOT NULL DEFAULT false;\nCOMMIT;\n"
+                     "VACUUM posts;\n"
+                     "-- migrate:down\nDROP INDEX CONCURRENTLY posts_title;\n");
+    test::write_file(dir / "20240101000200_shared.sql",
+                     "-- migrate:up\nCREATE TABLE public.plans (id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE public.plans;\n");
+}
+
+struct SchemaTenant {
+    test::TestDatabase here, there;
+    test::TempDir migrations;
+    config::Config cfg;
+    SchemaTenant() {
+        write_migrations(migrations);
+        cfg = config::parse_config("tenancy: {mode: schema}\n", "tenantctl.yaml");
+        cfg.migrations.dir = migrations.path();
+        cfg.contexts["dest"] = config::ContextConfig{there.conninfo(), false};
+        for (const char* slug : {"acme", "globex"}) {
+            test::TestContext tc(here, cfg);
+            tenants::NewTenant t;
+            t.slug = slug;
+            t.name = slug;
+            t.isolation = "schema";
+            tenants::create(tc.ctx(), t, false);
+        }
+        here.exec("INSERT INTO tenant_acme.users (email) VALUES ('alice@acme.test'), ('bob@acme.test'); "
+                  "INSERT INTO tenant_acme.posts (author_id, title, published) VALUES (1, 'a1', true), (1, 'a2', false), "
+                  "  (2, 'b1', true); "
+                  "INSERT INTO tenant_globex.users (email) VALUES ('carol@globex.test')");
+    }
+    std::unique_ptr<test::TestContext> context(GlobalOptions globals = {}) const {
+        return std::make_unique<test::TestContext>(here, cfg, globals);
+    }
+    portability::CopyResult copy(GlobalOptions globals = {}, std::optional<std::string> as = std::nullopt) const {
+        portability::CopyOptions o;
+        o.slug = "acme";
+        o.to = "dest";
+        o.as_slug = std::move(as);
+        return portability::copy(context(globals)->ctx(), o);
+    }
+    std::string there_has_acme() const {
+        return there.query_value("SELECT (SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_acme') || ',' || "
+                                 "(SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme') || ',' || "
+                                 "(SELECT count(*) FROM tenantctl.schema_migrations WHERE target = 'tenant_acme')");
+    }
+};
+
+GlobalOptions dry_run() {
+    GlobalOptions g;
+    g.dry_run = true;
+    return g;
+}
+
+}  // namespace
+
+TEST_CASE("tenant copy of a schema-isolated tenant builds its schema by its migrations there, then its rows",
+          "[integration][portability]") {
+    SchemaTenant s;
+    const auto dry = s.copy(dry_run());
+    CHECK(dry.schema == "tenant_acme");
+    CHECK(dry.migrations_replayed == 2);
+    CHECK(dry.rows == 5);
+    CHECK(s.there_has_acme() == "0,0,0");
+
+    const auto r = s.copy();
+    CHECK(r.schema == "tenant_acme");
+    CHECK(r.migrations_replayed == 2);
+    CHECK(r.rows == 5);
+    CHECK(r.tables.size() == 2);
+    CHECK(s.there_has_acme() == "1,1,2");
+    CHECK(s.there.query_value("SELECT isolation || ',' || status FROM tenantctl.tenants WHERE slug = 'acme'") ==
+          "schema,active");
+    // What the migrations made, including what their no-transaction file made; the shared
+    // migration ran nowhere, and globex stayed here.
+    CHECK(s.there.query_value("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass('tenant_acme.posts_title')") ==
+          "t");
+    CHECK(s.there.query_value("SELECT string_agg(title || ':' || published, ',' ORDER BY id) FROM tenant_acme.posts") ==
+          "a1:true,a2:false,b1:true");
+    CHECK(s.there.query_value("SELECT to_regclass('public.plans') IS NULL AND to_regclass('tenant_acme.plans') IS NULL") == "t");
+    CHECK(s.there.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_globex'") == "0");
+    CHECK(s.there.query_value("SELECT string_agg(version || ':' || state, ',' ORDER BY version) FROM "
+                              "tenantctl.schema_migrations WHERE target = 'tenant_acme'") ==
+          "20240101000000:applied,20240101000100:applied");
+    // The app's next insert there does not collide with a copied id.
+    CHECK(s.there.query_value("SELECT nextval('tenant_acme.users_id_seq')") == "3");
+    CHECK(s.here.query_value("SELECT count(*) FROM tenant_acme.posts") == "3");  // the source keeps its rows
+
+    auto tc = s.context();
+    const auto d = portability::diff(tc->ctx(), {"acme", "dest", std::nullopt});
+    CHECK(d.differing == 0);
+    CHECK(d.tables.size() == 2);
+    // A second copy finds the tenant there.
+    CHECK(exit_of([&] { s.copy(); }) == Exit::refused);
+
+    // Under --as the copy has its own schema, named after its slug.
+    const auto as = s.copy({}, "acme-two");
+    CHECK(as.schema == "tenant_acme_two");
+    CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme_two.posts") == "3");
+    CHECK(s.there.query_value("SELECT isolation FROM tenantctl.tenants WHERE slug = 'acme-two'") == "schema");
+    CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.schema_migrations WHERE target = 'tenant_acme_two'") == "2");
+}
+
+TEST_CASE("tenant copy of a schema-isolated tenant refuses, with nothing there, what its migrations cannot rebuild",
+          "[integration][portability]") {
+    SchemaTenant s;
+    SECTION("a migration file that is not the one that ran here") {
+        test::write_file(s.migrations / "20240101000000_app.sql",
+                         "-- tenantctl:scope=tenant\n-- migrate:up\nCREATE TABLE users (id bigserial PRIMARY KEY);\n");
+        CHECK(exit_of([&] { s.copy(); }) == Exit::refused);
+    }
+    SECTION("a migration file missing from the directory") {
+        std::filesystem::remove(s.migrations / "20240101000100_posts_title.sql");
+        CHECK(exit_of([&] { s.copy(); }) == Exit::refused);
+    }
+    SECTION("a schema changed by hand here") {
+        s.here.exec("ALTER TABLE tenant_acme.users ADD COLUMN nickname text");
+        CHECK(exit_of([&] { s.copy(); }) == Exit::refused);
+    }
+    SECTION("a schema of that name there already") {
+        s.there.exec("CREATE SCHEMA tenant_acme; CREATE TABLE tenant_acme.leftover (id int)");
+        CHECK(exit_of([&] { s.copy(); }) == Exit::refused);
+        CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants") == "0");
+        CHECK(s.there.query_value("SELECT to_regclass('tenant_acme.leftover') IS NOT NULL") == "t");
+        return;
+    }
+    CHECK(s.there_has_acme() == "0,0,0");
+}
+
+TEST_CASE("tenant move of a schema-isolated tenant: active there in its own schema, moved here, the rows kept",
+          "[integration][portability]") {
+    SchemaTenant s;
+    auto tc = s.context();
+    portability::MoveOptions o;
+    o.slug = "acme";
+    o.to = "dest";
+    o.online = true;  // a publication's row filter has nothing to select in a schema of one tenant
+    CHECK(exit_of([&] { portability::move(tc->ctx(), o); }) == Exit::refused);
+    CHECK(s.there_has_acme() == "0,0,0");
+    o.online = false;
+    const auto r = portability::move(tc->ctx(), o);
+    CHECK(r.steps.back() == "retired");
+    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "moved");
+    CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme.posts") == "3");
+    CHECK(s.here.query_value("SELECT count(*) FROM tenant_acme.posts") == "3");
+}
+
+TEST_CASE("tenant restore-from of a schema-isolated tenant replaces or merges the rows of its own tables",
+          "[integration][portability]") {
+    SchemaTenant s;
+    s.copy();  // the destination plays the backup: the same tenant, the same id, yesterday's rows
+    s.cfg.contexts["backup"] = s.cfg.contexts.at("dest");
+    s.here.exec("DELETE FROM tenant_acme.users WHERE id = 2; "  // cascades to b1
+                "UPDATE tenant_acme.posts SET title = 'a1 edited' WHERE id = 1; "
+                "INSERT INTO tenant_acme.posts (author_id, title) VALUES (1, 'new')");
+    const auto restore = [&](const std::string& mode, std::vector<std::string> tables = {}, bool dry = false) {
+        GlobalOptions g;
+        g.yes = true;
+        g.dry_run = dry;
+        auto tc = s.context(g);
+        portability::RestoreOptions o;
+        o.from = "backup";
+        o.slug = "acme";
+        o.mode = mode;
+        o.tables = std::move(tables);
+        return portability::restore_from(tc->ctx(), o);
+    };
+    const std::string posts = "SELECT string_agg(id || ':' || title, ',' ORDER BY id) FROM tenant_acme.posts";
+
+    SECTION("merge brings back the deleted rows and keeps today's") {
+        const auto r = restore("merge");
+        CHECK(r.inserted == 2);  // bob, and his post
+        CHECK(s.here.query_value(posts) == "1:a1 edited,2:a2,3:b1,4:new");
+        CHECK(s.here.query_value("SELECT count(*) FROM tenant_globex.users") == "1");
+    }
+    SECTION("replace of one table: only the tables it names, and a cascade into a table left out is refused") {
+        CHECK(exit_of([&] { restore("replace", {"users"}); }) == Exit::refused);  // posts hang off users ON DELETE CASCADE
+        const auto dry = restore("replace", {}, true);
+        CHECK(dry.deleted == 4);
+        CHECK(s.here.query_value(posts) == "1:a1 edited,2:a2,4:new");
+        const auto r = restore("replace");
+        CHECK(r.deleted == 4);   // alice; a1, a2, new
+        CHECK(r.inserted == 5);  // alice, bob; a1, a2, b1
+        CHECK(s.here.query_value(posts) == "1:a1,2:a2,3:b1");
+        CHECK(s.here.query_value("SELECT string_agg(email, ',' ORDER BY id) FROM tenant_acme.users") ==
+              "alice@acme.test,bob@acme.test");
+        CHECK(s.here.query_value("SELECT count(*) FROM tenant_globex.users") == "1");
+    }
+}

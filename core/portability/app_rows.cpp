@@ -211,8 +211,13 @@ void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r) {
         "SELECT a.attname, s.seq FROM pg_attribute a, LATERAL (SELECT pg_get_serial_sequence($1, a.attname) AS seq) s "
         "WHERE a.attrelid = $1::regclass AND a.attnum > 0 AND NOT a.attisdropped AND s.seq IS NOT NULL",
         r.name.quoted());
+    // Only ids the sequence itself can hand out matter, and setval refuses any other: Citus
+    // gives each node's sequence its own range (a table created in a distributed schema starts
+    // at its node group << 48), so the copied ids may all lie below it.
     for (const auto& s : sequences)
-        dst.exec_params(fmt::format("SELECT setval($1::regclass, m) FROM (SELECT max({})::bigint AS m FROM {}) x "
+        dst.exec_params(fmt::format("SELECT setval($1::regclass, m) FROM (SELECT max(t.{0})::bigint AS m FROM {1} t, "
+                                    "  pg_sequence q WHERE q.seqrelid = $1::regclass AND q.seqincrement > 0 "
+                                    "  AND t.{0} BETWEEN q.seqmin AND q.seqmax) x "
                                     "WHERE m > coalesce(pg_sequence_last_value($1::regclass), 0)",
                                     db::quote_ident(s[0].c_str()), r.name.quoted()),
                         s[1].c_str());

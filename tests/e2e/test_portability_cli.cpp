@@ -569,3 +569,59 @@ TEST_CASE("e2e: tenant move --abort killed after deleting the copy goes on when 
     CHECK(two.run({"tenant", "move", "acme", "--to", "peer"}).exit_code == 0);
     CHECK(status_of(two.here) == "moved");
 }
+
+TEST_CASE("e2e: tenant move of a schema-isolated tenant killed after its copy resumes, or --abort drops the schema it made "
+          "there",
+          "[e2e][portability][fault]") {
+    test::TestDatabase here, there;
+    test::TempDir dir;
+    test::write_file(dir / "migrations" / "20240101000000_app.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\n"
+                     "CREATE TABLE notes (id bigserial PRIMARY KEY, body text NOT NULL);\n"
+                     "-- migrate:down\nDROP TABLE notes;\n");
+    const std::string config = (dir / "tenantctl.yaml").string();
+    test::write_file(config, "tenancy: {mode: schema}\nmigrations: {dir: \"" + (dir / "migrations").string() +
+                                 "\"}\ncontexts:\n  peer:\n    database: \"" + there.url() + "\"\n");
+    const auto run = [&](std::vector<std::string> args) {
+        args.insert(args.begin(), {"-c", config});
+        return test::run_cli(args, &here);
+    };
+    REQUIRE(run({"tenant", "create", "acme", "--isolation", "schema"}).exit_code == 0);
+    here.exec("INSERT INTO tenant_acme.notes (body) SELECT 'note ' || g FROM generate_series(1, 50) g");
+    const std::string schema_there = "SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_acme'";
+
+    // Killed once the copy has committed there: the tenant is `moving` on both sides.
+    auto killed = test::run_with_fault({"-c", config, "tenant", "move", "acme", "--to", "peer"}, here, "move.copied", 1,
+                                       test::Fault::kill);
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    CHECK(status_of(here) == "moving");
+    CHECK(status_of(there) == "moving");
+    CHECK(there.query_value("SELECT count(*) FROM tenant_acme.notes") == "50");
+
+    // --abort drops the schema the copy made there, with its ledger rows, and unfreezes here.
+    auto dry = run({"tenant", "move", "acme", "--to", "peer", "--abort", "--dry-run"});
+    INFO(dry.err);
+    CHECK(dry.exit_code == 0);
+    CHECK(there.query_value(schema_there) == "1");
+    auto aborted = run({"tenant", "move", "acme", "--to", "peer", "--abort"});
+    INFO(aborted.err);
+    CHECK(aborted.exit_code == 0);
+    CHECK(aborted.err.find("aborted the move of tenant 'acme' to --to peer: copy removed, unfrozen;") != std::string::npos);
+    CHECK(there.query_value(schema_there) == "0");
+    CHECK(there.query_value("SELECT count(*) FROM tenantctl.schema_migrations WHERE target = 'tenant_acme'") == "0");
+    CHECK(status_of(there) == "absent");
+    CHECK(status_of(here) == "active");
+    CHECK(here.query_value("SELECT count(*) FROM tenant_acme.notes") == "50");
+
+    // Killed after the copy again, and run again: it finishes.
+    killed = test::run_with_fault({"-c", config, "tenant", "move", "acme", "--to", "peer"}, here, "move.copied", 1,
+                                  test::Fault::kill);
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    auto resumed = run({"tenant", "move", "acme", "--to", "peer"});
+    INFO(resumed.err);
+    CHECK(resumed.exit_code == 0);
+    CHECK(status_of(here) == "moved");
+    CHECK(status_of(there) == "active");
+    CHECK(there.query_value("SELECT count(*) FROM tenant_acme.notes") == "50");
+    CHECK(run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+}

@@ -44,7 +44,13 @@ struct SchemaTenant {
     config::Config cfg;
     SchemaTenant() {
         write_migrations(migrations);
-        cfg = config::parse_config("tenancy: {mode: schema}\n", "tenantctl.yaml");
+        cfg = config::parse_config("tenancy: {mode: schema}\n"
+                                   "data:\n"
+                                   "  subjects: {table: users, key: id, lookup: [email]}\n"
+                                   "  tables:\n"
+                                   "    users: {subject: id, pii: [email], erase: anonymize, anonymize: {email: hash}}\n"
+                                   "    posts: {subject: author_id, pii: [title], non_pii: [published], erase: delete}\n",
+                                   "tenantctl.yaml");
         cfg.migrations.dir = migrations.path();
         cfg.contexts["dest"] = config::ContextConfig{there.conninfo(), false};
         for (const char* slug : {"acme", "globex"}) {
@@ -130,6 +136,20 @@ TEST_CASE("tenant copy of a schema-isolated tenant builds its schema by its migr
     CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme_two.posts") == "3");
     CHECK(s.there.query_value("SELECT isolation FROM tenantctl.tenants WHERE slug = 'acme-two'") == "schema");
     CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.schema_migrations WHERE target = 'tenant_acme_two'") == "2");
+
+    // --anonymize takes the data map's tables by their names within the tenant's schema: no
+    // personal value of the tenant reaches its copy.
+    portability::CopyOptions anon;
+    anon.slug = "acme";
+    anon.to = "dest";
+    anon.as_slug = "acme-anon";
+    anon.anonymize = true;
+    const auto a = portability::copy(s.context()->ctx(), anon);
+    CHECK(a.anonymized.size() == 2);
+    CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme_anon.users WHERE email LIKE '%acme.test' OR email IS NULL") ==
+          "0");
+    CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme_anon.posts WHERE title IN ('a1', 'a2', 'b1')") == "0");
+    CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme_anon.posts") == "3");
 }
 
 TEST_CASE("tenant copy of a schema-isolated tenant refuses, with nothing there, what its migrations cannot rebuild",

@@ -97,7 +97,8 @@ void restore_nulled(pqxx::transaction_base& src, pqxx::transaction_base& dst, co
     std::vector<std::string> defs, quoted, select;
     for (const auto& name : columns) {
         const model::Column& c = *r.column(name);
-        defs.push_back(fmt::format("{} {}", db::quote_ident(name), c.type));
+        defs.push_back(fmt::format("{} {}", db::quote_ident(name),
+                                   dest_schema.empty() ? c.type : retarget_type(c.type, r.name.schema, dest_schema)));
         quoted.push_back(db::quote_ident(name));
         select.push_back(transform.value(r, c));
     }
@@ -135,7 +136,7 @@ std::vector<std::string> schema_problems(const std::vector<RelationPair>& pairs)
             const model::Column* theirs = pair.target->column(c.name);
             if (!theirs)
                 out.push_back(fmt::format("{}: column {} missing at the destination", pair.key, c.name));
-            else if (theirs->type != c.type)
+            else if (theirs->type != retarget_type(c.type, pair.source->name.schema, pair.target->name.schema))
                 out.push_back(fmt::format("{}: column {} is {} here, {} at the destination", pair.key, c.name, c.type,
                                           theirs->type));
         }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <map>
 
@@ -28,7 +29,7 @@ void compare_columns(RelationPair& pair) {
         const auto it = target.find(name);
         if (it == target.end()) {
             pair.column_differences.push_back(fmt::format("column {} missing at the target", name));
-        } else if (it->second->type != column->type) {
+        } else if (it->second->type != retarget_type(column->type, pair.source->name.schema, pair.target->name.schema)) {
             pair.column_differences.push_back(
                 fmt::format("column {}: {} at the source, {} at the target", name, column->type, it->second->type));
         } else if (!pair.source->tenancy_column || name != *pair.source->tenancy_column) {
@@ -40,6 +41,26 @@ void compare_columns(RelationPair& pair) {
 }
 
 }  // namespace
+
+namespace {
+
+// A schema's name as format_type() writes it: bare when it is a plain lower-case identifier
+// (as every tenant schema, `tenant_<slug>`, is; no keyword starts so), else quoted.
+std::string as_format_type_writes(const std::string& schema) {
+    const bool plain = !schema.empty() && !std::isdigit(static_cast<unsigned char>(schema[0])) &&
+                       std::all_of(schema.begin(), schema.end(), [](char ch) {
+                           return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
+                       });
+    return plain ? schema : db::quote_ident(schema);
+}
+
+}  // namespace
+
+std::string retarget_type(const std::string& type, const std::string& from_schema, const std::string& to_schema) {
+    if (from_schema == to_schema) return type;
+    const std::string prefix = as_format_type_writes(from_schema) + ".";
+    return type.starts_with(prefix) ? as_format_type_writes(to_schema) + "." + type.substr(prefix.size()) : type;
+}
 
 std::string relation_key(const model::TenantData& data, const model::TableName& name) {
     return data.whole_schema() ? name.name : name.display();

@@ -46,6 +46,11 @@ struct RelationPair {
 std::string relation_key(const model::TenantData& data, const model::TableName& name);
 std::string relation_key(const model::TenantData& data, const model::Relation& r);
 
+// A column type's name (format_type) as it reads in another schema: a type a schema-per-tenant
+// schema defines is named with that schema (`tenant_acme.mood`, `tenant_acme.mood[]`), and the
+// same type of a copy under --as lives in the copy's schema. Other types are returned as they are.
+std::string retarget_type(const std::string& type, const std::string& from_schema, const std::string& to_schema);
+
 // Every relation of either model, in the source's order, then those only the target has.
 std::vector<RelationPair> pair_relations(const model::TenantData& source, const model::TenantData& target);
 

@@ -24,7 +24,8 @@ namespace {
 void write_migrations(const test::TempDir& dir) {
     test::write_file(dir / "20240101000000_app.sql",
                      "-- tenantctl:scope=tenant\n-- migrate:up\n"
-                     "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE);\n"
+                     "CREATE TYPE mood AS ENUM ('calm', 'busy');\n"
+                     "CREATE TABLE users (id bigserial PRIMARY KEY, email text NOT NULL UNIQUE, mood mood, moods mood[]);\n"
                      "CREATE TABLE posts (id bigserial PRIMARY KEY,\n"
                      "  author_id bigint NOT NULL REFERENCES users ON DELETE CASCADE, title text);\n"
                      "-- migrate:down\nDROP TABLE posts; DROP TABLE users;\n");
@@ -48,7 +49,7 @@ struct SchemaTenant {
                                    "data:\n"
                                    "  subjects: {table: users, key: id, lookup: [email]}\n"
                                    "  tables:\n"
-                                   "    users: {subject: id, pii: [email], erase: anonymize, anonymize: {email: hash}}\n"
+                                   "    users: {subject: id, pii: [email], non_pii: [mood, moods], erase: anonymize, anonymize: {email: hash}}\n"
                                    "    posts: {subject: author_id, pii: [title], non_pii: [published], erase: delete}\n",
                                    "tenantctl.yaml");
         cfg.migrations.dir = migrations.path();
@@ -61,7 +62,8 @@ struct SchemaTenant {
             t.isolation = "schema";
             tenants::create(tc.ctx(), t, false);
         }
-        here.exec("INSERT INTO tenant_acme.users (email) VALUES ('alice@acme.test'), ('bob@acme.test'); "
+        here.exec("INSERT INTO tenant_acme.users (email, mood, moods) VALUES ('alice@acme.test', 'calm', '{calm,busy}'), "
+                  "  ('bob@acme.test', 'busy', NULL); "
                   "INSERT INTO tenant_acme.posts (author_id, title, published) VALUES (1, 'a1', true), (1, 'a2', false), "
                   "  (2, 'b1', true); "
                   "INSERT INTO tenant_globex.users (email) VALUES ('carol@globex.test')");
@@ -134,6 +136,16 @@ TEST_CASE("tenant copy of a schema-isolated tenant builds its schema by its migr
     const auto as = s.copy({}, "acme-two");
     CHECK(as.schema == "tenant_acme_two");
     CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme_two.posts") == "3");
+    // Its enum is the copy's schema's own type (tenant_acme_two.mood), and the values came over.
+    CHECK(s.there.query_value("SELECT string_agg(format_type(atttypid, NULL), ',' ORDER BY attnum) FROM pg_attribute "
+                              "WHERE attrelid = 'tenant_acme_two.users'::regclass AND attname LIKE 'mood%'") ==
+          "tenant_acme_two.mood,tenant_acme_two.mood[]");
+    CHECK(s.there.query_value("SELECT string_agg(mood || ':' || coalesce(moods::text, '-'), ',' ORDER BY id) FROM "
+                              "tenant_acme_two.users") == "calm:{calm,busy},busy:-");
+    // tenant diff --as compares this tenant's schema with its copy's.
+    const auto d_as = portability::diff(tc->ctx(), {"acme", "dest", std::string("acme-two")});
+    CHECK(d_as.tables.size() == 2);
+    CHECK(d_as.differing == 0);
     CHECK(s.there.query_value("SELECT isolation FROM tenantctl.tenants WHERE slug = 'acme-two'") == "schema");
     CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.schema_migrations WHERE target = 'tenant_acme_two'") == "2");
 

@@ -133,7 +133,12 @@ std::vector<std::string> problems(pqxx::transaction_base& src, pqxx::transaction
     if (has_password(source_conninfo))
         out.push_back("the connection string here holds a password, which the subscription would store at the "
                       "destination: give the destination's server a ~/.pgpass (or passfile=) for this database instead");
-    if (data.whole_schema()) out.push_back("the tenant has its own schema: --online moves shared-schema tenants");
+    if (data.whole_schema()) {
+        // Nothing per table applies: its tables are not streamed at all.
+        out.push_back("the tenant has its own schema: --online moves tenants of the shared tables (move it without "
+                      "--online: its schema is built there in the copy's transaction)");
+        return out;
+    }
     // A Citus table's rows live in its shards (on the workers, or beside it for a Citus local
     // table): a publication of the coordinator's table sees none of their changes, and the
     // subscription would write into a table Citus never reads.
@@ -141,13 +146,17 @@ std::vector<std::string> problems(pqxx::transaction_base& src, pqxx::transaction
     const auto there_placed = citus::installed(dst) ? citus::placements(dst) : decltype(citus::placements(dst)){};
     for (const auto& r : data.relations()) {
         if (!streamed(r)) continue;
+        bool sharded = false;
         for (const auto& [placed, where] : {std::pair{&here_placed, "here"}, std::pair{&there_placed, "at the destination"}}) {
             const auto placement = citus::placement_of(*placed, r.name);
-            if (placement.kind != citus::Placement::Kind::local)
+            if (placement.kind != citus::Placement::Kind::local) {
+                sharded = true;
                 out.push_back(fmt::format("{} is {} {}: Citus keeps its rows in shards, which logical replication "
                                           "of the table does not reach",
                                           r.display(), placement.describe(), where));
+            }
         }
+        if (sharded) continue;  // its replica identity would not make it streamable: no fix to suggest there
         if (auto p = identity_problem(src, r.name, *r.tenancy_column)) out.push_back(std::move(*p));
         for (const auto& part : r.partitions)
             if (auto p = identity_problem(src, part, *r.tenancy_column)) out.push_back(std::move(*p));

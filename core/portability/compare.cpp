@@ -42,11 +42,10 @@ void compare_columns(RelationPair& pair) {
 
 }  // namespace
 
-namespace {
-
-// A schema's name as format_type() writes it: bare when it is a plain lower-case identifier
-// (as every tenant schema, `tenant_<slug>`, is; no keyword starts so), else quoted.
-std::string as_format_type_writes(const std::string& schema) {
+std::string schema_as_printed(const std::string& schema) {
+    // No keyword is a plain identifier starting with tenant_, so no keyword check is needed
+    // for tenant schemas; any other schema with a keyword's name would print quoted and be
+    // taken as different, which only ever refuses.
     const bool plain = !schema.empty() && !std::isdigit(static_cast<unsigned char>(schema[0])) &&
                        std::all_of(schema.begin(), schema.end(), [](char ch) {
                            return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_';
@@ -54,12 +53,10 @@ std::string as_format_type_writes(const std::string& schema) {
     return plain ? schema : db::quote_ident(schema);
 }
 
-}  // namespace
-
 std::string retarget_type(const std::string& type, const std::string& from_schema, const std::string& to_schema) {
     if (from_schema == to_schema) return type;
-    const std::string prefix = as_format_type_writes(from_schema) + ".";
-    return type.starts_with(prefix) ? as_format_type_writes(to_schema) + "." + type.substr(prefix.size()) : type;
+    const std::string prefix = schema_as_printed(from_schema) + ".";
+    return type.starts_with(prefix) ? schema_as_printed(to_schema) + "." + type.substr(prefix.size()) : type;
 }
 
 std::string relation_key(const model::TenantData& data, const model::TableName& name) {

@@ -50,6 +50,9 @@ std::string relation_key(const model::TenantData& data, const model::Relation& r
 // schema defines is named with that schema (`tenant_acme.mood`, `tenant_acme.mood[]`), and the
 // same type of a copy under --as lives in the copy's schema. Other types are returned as they are.
 std::string retarget_type(const std::string& type, const std::string& from_schema, const std::string& to_schema);
+// A schema's name as the server prints it in a qualified name: bare when it is a plain
+// lower-case identifier (every tenant schema, `tenant_<slug>`, is), else quoted.
+std::string schema_as_printed(const std::string& schema);
 
 // Every relation of either model, in the source's order, then those only the target has.
 std::vector<RelationPair> pair_relations(const model::TenantData& source, const model::TenantData& target);

@@ -25,6 +25,7 @@
 #include "core/platform/migrations.hpp"
 #include "core/portability/app_rows.hpp"
 #include "core/portability/online.hpp"
+#include "core/portability/own_schema.hpp"
 #include "core/portability/peer.hpp"
 #include "core/portability/row_transform.hpp"
 #include "core/tenants/lookup.hpp"
@@ -225,12 +226,14 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         // after the copy's slug.
         const bool own_schema = data->whole_schema();
         const std::string dest_schema = own_schema ? util::schema_name_for_slug(copy_slug) : std::string();
+        std::optional<OwnSchema> own;
         if (own_schema) {
             const auto files = migrate::applied_tenant_files(ctx, src, gdpr::tenant_schema(tenant));
             tenants::create_schema_for(dst, dest_schema, copy_slug,
                                        "the destination's schema of that name is not the tenant's: drop or rename it "
                                        "there first, or copy with --as NEWSLUG");
             migrate::replay_into_schema(ctx, dst, dest_schema, files);
+            own.emplace(src, gdpr::tenant_schema(tenant), dst, dest_schema);
             result.schema = dest_schema;
             result.migrations_replayed = static_cast<int>(files.size());
         }
@@ -240,11 +243,15 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         model::enter_tenant(ctx, dst, as.tenancy_value());
         use_canonical_text(dst);
         const auto pairs = pair_relations(*data, theirs);
-        if (auto problems = schema_problems(pairs); !problems.empty()) {
+        auto problems = schema_problems(pairs);
+        if (own)
+            for (auto& d : own->differences()) problems.push_back(std::move(d));
+        if (!problems.empty()) {
             Refused e(fmt::format("the schema {} does not match the tenant's data here ({} difference{})", where,
                                   problems.size(), problems.size() == 1 ? "" : "s"),
-                      own_schema ? "the tenant's schema here holds what its migrations do not build (changed by hand, "
-                                   "or made without tenant-scoped migrations); nothing was written there"
+                      own_schema ? "the tenant's schema here differs from what its migrations build (changed by hand, "
+                                   "or made without tenant-scoped migrations): make the change a migration, or undo it "
+                                   "here; nothing was written there"
                                  : "migrate the destination to the same version first; `tenantctl tenant diff` shows "
                                    "each table");
             for (auto& p : problems) e.with_detail(std::move(p));
@@ -340,6 +347,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             dst.abort();
             return result;
         }
+        if (own) result.sequences_set = own->finish();
         for (const auto& pair : pairs)
             if (pair.source) advance_sequences(dst, *pair.target);
         dst.commit();

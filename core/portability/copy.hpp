@@ -66,6 +66,7 @@ struct CopyResult {
     // migrations built it (those its schema here had).
     std::string schema;
     int migrations_replayed = 0;
+    int sequences_set = 0;  // its sequences set to their position here
     std::vector<std::string> anonymized;     // --anonymize: "public.users.email: hash"
     std::vector<std::string> unclassified;   // --anonymize: copied as they are
     std::string to;      // the context

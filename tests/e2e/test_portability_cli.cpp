@@ -388,14 +388,7 @@ TEST_CASE("e2e: tenant move killed or cut off at every step resumes, never activ
 
 namespace {
 
-// What a stream of `tenant move --online` leaves: publications and slots here, subscriptions
-// there. "0,0,0" once a move has finished or given up.
-std::string stream_objects(const TwoDatabases& two) {
-    return two.here.query_value("SELECT count(*) FROM pg_publication") + "," +
-           two.here.query_value("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()") + "," +
-           two.there.query_value("SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database "
-                                 "WHERE datname = current_database())");
-}
+std::string stream_objects(const TwoDatabases& two) { return test::stream_objects(two.here, two.there); }
 
 }  // namespace
 

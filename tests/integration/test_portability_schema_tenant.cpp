@@ -39,12 +39,35 @@ void write_migrations(const test::TempDir& dir) {
                      "-- migrate:up\nCREATE TABLE public.plans (id int PRIMARY KEY);\n-- migrate:down\nDROP TABLE public.plans;\n");
 }
 
+// What a schema-per-tenant app also has: rows a migration seeds, a sequence no column owns, a
+// trigger writing to an audit table, a partitioned table the app adds partitions to at runtime
+// (with a trigger of its own).
+void write_extras(const test::TempDir& dir) {
+    test::write_file(dir / "20240101000050_extras.sql",
+                     "-- tenantctl:scope=tenant\n-- migrate:up\n"
+                     "CREATE TABLE roles (id smallint PRIMARY KEY, name text NOT NULL);\n"
+                     "INSERT INTO roles VALUES (1, 'owner'), (2, 'member');\n"
+                     "CREATE SEQUENCE invoice_number_seq START 1000;\n"
+                     "CREATE TABLE invoices (number bigint PRIMARY KEY DEFAULT nextval('invoice_number_seq'), total int);\n"
+                     "CREATE TABLE activity (id bigserial PRIMARY KEY, note text NOT NULL);\n"
+                     "CREATE FUNCTION log_post() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$\n"
+                     "BEGIN INSERT INTO activity (note) VALUES ('post ' || NEW.id); RETURN NEW; END $$;\n"
+                     "CREATE TRIGGER posts_log AFTER INSERT ON posts FOR EACH ROW EXECUTE FUNCTION log_post();\n"
+                     "CREATE TABLE events (at date NOT NULL, what text) PARTITION BY RANGE (at);\n"
+                     "CREATE TABLE events_default PARTITION OF events DEFAULT;\n"
+                     "CREATE INDEX events_at ON events (at);\n"
+                     "CREATE FUNCTION stamp_event() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                     "BEGIN NEW.what := coalesce(NEW.what, 'stamped'); RETURN NEW; END $$;\n"
+                     "CREATE TRIGGER events_stamp BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION stamp_event();\n");
+}
+
 struct SchemaTenant {
     test::TestDatabase here, there;
     test::TempDir migrations;
     config::Config cfg;
-    SchemaTenant() {
+    explicit SchemaTenant(bool extras = false) {
         write_migrations(migrations);
+        if (extras) write_extras(migrations);
         cfg = config::parse_config("tenancy: {mode: schema}\n"
                                    "data:\n"
                                    "  subjects: {table: users, key: id, lookup: [email]}\n"
@@ -250,4 +273,74 @@ TEST_CASE("tenant restore-from of a schema-isolated tenant replaces or merges th
               "alice@acme.test,bob@acme.test");
         CHECK(s.here.query_value("SELECT count(*) FROM tenant_globex.users") == "1");
     }
+}
+
+// What its migrations do not make travels too: partitions, sequence positions, the tenant's own
+// version of seeded rows; and no trigger fires again on the rows that arrive.
+TEST_CASE("tenant copy of a schema-isolated tenant brings its runtime partitions, sequences and seeded rows",
+          "[integration][portability]") {
+    SchemaTenant s(true);
+    s.here.exec("UPDATE tenant_acme.roles SET name = 'admin' WHERE id = 1; DELETE FROM tenant_acme.roles WHERE id = 2; "
+                "INSERT INTO tenant_acme.roles VALUES (3, 'guest'); "
+                "INSERT INTO tenant_acme.invoices (total) SELECT g FROM generate_series(1, 5) g; "
+                "CREATE TABLE tenant_acme.events_2025 PARTITION OF tenant_acme.events "
+                "  FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); "
+                "INSERT INTO tenant_acme.events (at) VALUES ('2025-03-01'), ('2025-04-01'), ('2024-01-01')");
+    const std::string activity = "SELECT count(*) FROM tenant_acme.activity";
+    CHECK(s.here.query_value(activity) == "3");  // one per post, written by the trigger here
+
+    const auto r = s.copy();
+    CHECK(r.migrations_replayed == 3);
+    CHECK(r.sequences_set >= 1);
+    CHECK(s.there.query_value("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM tenant_acme.roles") ==
+          "1:admin,3:guest");
+    CHECK(s.there.query_value(activity) == "3");  // the source's rows, the trigger not fired again
+    CHECK(s.there.query_value("SELECT string_agg(tableoid::regclass::text || ':' || at || ':' || what, ',' ORDER BY at) "
+                              "FROM tenant_acme.events") ==
+          "tenant_acme.events_default:2024-01-01:stamped,tenant_acme.events_2025:2025-03-01:stamped,"
+          "tenant_acme.events_2025:2025-04-01:stamped");
+    auto tc = s.context();
+    CHECK(portability::diff(tc->ctx(), {"acme", "dest", std::nullopt}).differing == 0);
+    const std::string enabled_triggers = "SELECT string_agg(c.relname || '.' || t.tgname || ':' || t.tgenabled::text, ',' "
+                                         "ORDER BY c.relname, t.tgname) FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid WHERE "
+                                         "c.relnamespace = 'tenant_acme'::regnamespace AND NOT t.tgisinternal";
+    CHECK(s.there.query_value(enabled_triggers) == s.here.query_value(enabled_triggers));
+    // The app goes on there: the counter and the triggers carry on from where they were here.
+    s.there.exec("INSERT INTO tenant_acme.invoices (total) VALUES (6); "
+                 "INSERT INTO tenant_acme.posts (author_id, title) VALUES (1, 'there'); "
+                 "INSERT INTO tenant_acme.events (at) VALUES ('2025-05-01')");
+    CHECK(s.there.query_value("SELECT max(number) FROM tenant_acme.invoices") == "1005");
+    CHECK(s.there.query_value(activity) == "4");
+    CHECK(s.there.query_value("SELECT what FROM tenant_acme.events WHERE at = '2025-05-01'") == "stamped");
+
+    // Under --as the copy's schema holds the same objects: the function's search_path names
+    // the copy's own schema.
+    const auto as = s.copy({}, "acme-two");
+    CHECK(as.rows == r.rows);
+    CHECK(s.there.query_value("SELECT array_to_string(proconfig, ',') FROM pg_proc WHERE proname = 'log_post' AND "
+                              "pronamespace = 'tenant_acme_two'::regnamespace") == "search_path=\"tenant_acme_two\", public");
+}
+
+TEST_CASE("tenant copy of a schema-isolated tenant refuses objects made by hand here that no migration builds",
+          "[integration][portability]") {
+    SchemaTenant s;
+    const char* by_hand = GENERATE("CREATE INDEX posts_title_by_hand ON tenant_acme.posts (title, id)",
+                                   "ALTER TABLE tenant_acme.users ADD CONSTRAINT email_has_at CHECK (email LIKE '%@%')",
+                                   "ALTER TABLE tenant_acme.posts ALTER COLUMN title SET DEFAULT 'untitled'",
+                                   "CREATE VIEW tenant_acme.titles AS SELECT title FROM tenant_acme.posts",
+                                   "DROP INDEX tenant_acme.posts_title",
+                                   "ALTER TYPE tenant_acme.mood ADD VALUE 'idle'");
+    INFO(by_hand);
+    s.here.exec(by_hand);
+    try {
+        s.copy();
+        FAIL("copied");
+    } catch (const Refused& e) {
+        REQUIRE(e.details().size() >= 1);
+        const auto& d = e.details().front();
+        const bool named = d.find(": here only, not built by the migrations") != std::string::npos ||
+                           d.find(": built by the migrations, not here") != std::string::npos;
+        CHECK(named);
+    }
+    CHECK(s.there_has_acme() == "0,0,0");
 }

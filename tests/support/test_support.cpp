@@ -397,4 +397,11 @@ void distribute_app_tables(const TestDatabase& db) {
     REQUIRE(r.exit_code == 0);
 }
 
+std::string stream_objects(const TestDatabase& here, const TestDatabase& there) {
+    return here.query_value("SELECT count(*) FROM pg_publication") + "," +
+           here.query_value("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()") + "," +
+           there.query_value("SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database "
+                             "WHERE datname = current_database())");
+}
+
 }  // namespace tenantctl::test

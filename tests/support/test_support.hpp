@@ -184,6 +184,11 @@ private:
     std::filesystem::path m_path;
 };
 
+// What a stream of `tenant move --online` leaves: publications and slots in `here`'s database,
+// subscriptions in `there`'s, as "publications,slots,subscriptions". "0,0,0" once a move has
+// finished or given up.
+std::string stream_objects(const TestDatabase& here, const TestDatabase& there);
+
 void write_file(const std::filesystem::path& path, const std::string& content, unsigned mode = 0644);
 std::string read_file(const std::filesystem::path& path);
 

@@ -1,0 +1,194 @@
+#include "core/portability/own_schema.hpp"
+
+#include <fmt/format.h>
+
+#include <set>
+
+#include "core/db/connection.hpp"
+#include "core/portability/compare.hpp"
+#include "core/util/strings.hpp"
+
+namespace tenantctl::portability {
+
+namespace {
+
+std::set<std::string> relation_names(pqxx::transaction_base& tx, const std::string& schema) {
+    std::set<std::string> out;
+    for (const auto& r : tx.exec_params("SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                        "WHERE n.nspname = $1",
+                                        schema))
+        out.insert(r[0].c_str());
+    return out;
+}
+
+// Every object of the schema as one line of text, definitions as the server prints them with
+// the schema first on the search_path. Functions go by signature and a digest of their body;
+// sequences by name only (Citus gives each node's sequence its own range); triggers Citus adds
+// to its tables (their functions are citus_*) are left out.
+constexpr const char* kObjects = R"SQL(
+SELECT 'relation ' || c.relname || ' (' ||
+       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
+                      WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table'
+                      ELSE 'composite type' END || ')' ||
+       CASE WHEN c.relispartition THEN ', partition of ' || (SELECT p.relname FROM pg_inherits i JOIN pg_class p
+            ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) || ' ' || pg_get_expr(c.relpartbound, c.oid) ELSE '' END
+  FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+UNION ALL
+SELECT 'index ' || pg_get_indexdef(i.indexrelid)
+  FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = $1::regnamespace
+UNION ALL
+SELECT 'constraint ' || coalesce(r.relname, t.typname) || '.' || co.conname || ' ' || pg_get_constraintdef(co.oid)
+  FROM pg_constraint co LEFT JOIN pg_class r ON r.oid = co.conrelid LEFT JOIN pg_type t ON t.oid = co.contypid
+ WHERE co.connamespace = $1::regnamespace
+UNION ALL
+SELECT 'default ' || c.relname || '.' || a.attname || ' ' || pg_get_expr(d.adbin, d.adrelid)
+  FROM pg_attrdef d JOIN pg_class c ON c.oid = d.adrelid
+  JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
+ WHERE c.relnamespace = $1::regnamespace
+UNION ALL
+SELECT 'view ' || c.relname || ' AS ' || pg_get_viewdef(c.oid)
+  FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('v', 'm')
+UNION ALL
+SELECT 'trigger ' || pg_get_triggerdef(t.oid)
+  FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc f ON f.oid = t.tgfoid
+ WHERE c.relnamespace = $1::regnamespace AND NOT t.tgisinternal AND t.tgparentid = 0
+   AND f.proname NOT LIKE 'citus\_%'
+UNION ALL
+SELECT 'function ' || p.proname || '(' || pg_get_function_identity_arguments(p.oid) || '), body ' ||
+       md5(coalesce(p.prosrc, '')) || coalesce(', SET ' || array_to_string(p.proconfig, ', '), '')
+  FROM pg_proc p WHERE p.pronamespace = $1::regnamespace
+UNION ALL
+SELECT 'type ' || t.typname || ' AS ENUM (' || string_agg(quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) || ')'
+  FROM pg_type t JOIN pg_enum e ON e.enumtypid = t.oid WHERE t.typnamespace = $1::regnamespace GROUP BY t.typname
+UNION ALL
+SELECT 'domain ' || t.typname || ' AS ' || format_type(t.typbasetype, t.typtypmod)
+  FROM pg_type t WHERE t.typnamespace = $1::regnamespace AND t.typtype = 'd'
+)SQL";
+
+bool word_char(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_'; }
+
+// `line` with the schema's own name taken out: "schema." before a name is dropped (the server
+// qualifies the table of an index or trigger definition whatever the search_path), and the
+// name alone (a function's `SET search_path = tenant_acme, public`) becomes "@schema", so the
+// copy's schema under --as reads the same.
+std::string without_schema_name(std::string line, const std::string& schema) {
+    for (const std::string& name : {schema_as_printed(schema), db::quote_ident(schema)}) {
+        for (std::size_t at = line.find(name); at != std::string::npos; at = line.find(name, at)) {
+            const std::size_t end = at + name.size();
+            const bool whole = (at == 0 || !word_char(line[at - 1])) && (end == line.size() || !word_char(line[end]));
+            if (!whole) {
+                at = end;
+                continue;
+            }
+            if (end < line.size() && line[end] == '.') {
+                line.erase(at, name.size() + 1);
+            } else {
+                line.replace(at, name.size(), "@schema");
+                at += 7;
+            }
+        }
+    }
+    return line;
+}
+
+// The lines of kObjects, each without the schema's own name.
+std::set<std::string> objects_of(pqxx::transaction_base& tx, const std::string& schema) {
+    const std::string search_path = tx.exec1("SELECT current_setting('search_path')")[0].c_str();
+    tx.exec_params("SELECT set_config('search_path', $1, true)", db::quote_ident(schema));
+    const auto rows = tx.exec_params(kObjects, db::quote_ident(schema));
+    tx.exec_params("SELECT set_config('search_path', $1, true)", search_path);
+    std::set<std::string> out;
+    for (const auto& r : rows) out.insert(without_schema_name(r[0].c_str(), schema));
+    return out;
+}
+
+}  // namespace
+
+OwnSchema::OwnSchema(pqxx::transaction_base& src, std::string src_schema, pqxx::transaction_base& dst,
+                     std::string dst_schema)
+    : m_src(src), m_dst(dst), m_src_schema(std::move(src_schema)), m_dst_schema(std::move(dst_schema)) {
+    // Partitions made at runtime, parents first: each pass creates those whose parent is there.
+    struct Partition {
+        std::string name, parent, bound, key;
+    };
+    std::vector<Partition> missing;
+    const auto there = relation_names(m_dst, m_dst_schema);
+    for (const auto& r : m_src.exec_params(
+             "SELECT c.relname, p.relname, pg_get_expr(c.relpartbound, c.oid), "
+             "       CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END "
+             "FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid JOIN pg_class p ON p.oid = i.inhparent "
+             "WHERE c.relnamespace = $1::regnamespace AND p.relnamespace = c.relnamespace AND c.relispartition "
+             "AND c.relkind IN ('r', 'p', 'f') ORDER BY c.relname",
+             db::quote_ident(m_src_schema)))
+        if (!there.contains(r[0].c_str()))
+            missing.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str(), r[3].is_null() ? "" : r[3].c_str()});
+    for (bool made = true; made && !missing.empty();) {
+        made = false;
+        const auto now = relation_names(m_dst, m_dst_schema);
+        for (auto it = missing.begin(); it != missing.end();) {
+            if (!now.contains(it->parent)) {
+                ++it;
+                continue;
+            }
+            m_dst.exec(fmt::format("CREATE TABLE {} PARTITION OF {} {}{}", model::TableName{m_dst_schema, it->name}.quoted(),
+                                   model::TableName{m_dst_schema, it->parent}.quoted(), it->bound,
+                                   it->key.empty() ? "" : " PARTITION BY " + it->key));
+            it = missing.erase(it);
+            made = true;
+        }
+    }
+    // Rows a migration seeded: the tenant's own version of them arrives with its rows.
+    std::vector<std::string> seeded;
+    for (const auto& r : m_dst.exec_params("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+                                           "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                           "WHERE n.nspname = $1 AND c.relkind = 'r'",
+                                           m_dst_schema)) {
+        const std::string table = r[0].c_str();
+        if (m_dst.exec1("SELECT EXISTS (SELECT 1 FROM " + table + ")")[0].as<bool>()) seeded.push_back(table);
+    }
+    if (!seeded.empty()) m_dst.exec("TRUNCATE " + util::join(seeded, ", "));
+    // User triggers off while the rows arrive, each as it is set now (ENABLE, REPLICA, ALWAYS).
+    for (const auto& r : m_dst.exec_params("SELECT format('%I.%I', n.nspname, c.relname), t.tgname, t.tgenabled "
+                                           "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                                           "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc f ON f.oid = t.tgfoid "
+                                           "WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgenabled <> 'D' "
+                                           "AND f.proname NOT LIKE 'citus\\_%' ORDER BY 1, 2",
+                                           m_dst_schema))
+        m_disabled.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str()[0]});
+    for (const auto& t : m_disabled)
+        m_dst.exec(fmt::format("ALTER TABLE {} DISABLE TRIGGER {}", t.table, db::quote_ident(t.name)));
+}
+
+std::vector<std::string> OwnSchema::differences() {
+    const auto here = objects_of(m_src, m_src_schema);
+    const auto there = objects_of(m_dst, m_dst_schema);
+    std::vector<std::string> out;
+    for (const auto& o : here)
+        if (!there.contains(o)) out.push_back(o + ": here only, not built by the migrations");
+    for (const auto& o : there)
+        if (!here.contains(o)) out.push_back(o + ": built by the migrations, not here");
+    return out;
+}
+
+int OwnSchema::finish() {
+    for (const auto& t : m_disabled)
+        m_dst.exec(fmt::format("ALTER TABLE {} ENABLE {}TRIGGER {}", t.table,
+                               t.enabled == 'R' ? "REPLICA " : t.enabled == 'A' ? "ALWAYS " : "", db::quote_ident(t.name)));
+    int set = 0;
+    for (const auto& r : m_src.exec_params("SELECT c.relname FROM pg_class c WHERE c.relnamespace = $1::regnamespace "
+                                           "AND c.relkind = 'S' ORDER BY 1",
+                                           db::quote_ident(m_src_schema))) {
+        const auto position =
+            m_src.exec1("SELECT last_value, is_called FROM " + model::TableName{m_src_schema, r[0].c_str()}.quoted());
+        // Only a position the sequence there can hold (a Citus node's range may not).
+        set += static_cast<int>(
+            m_dst.exec_params("SELECT setval(q.seqrelid, $2::bigint, $3::boolean) FROM pg_sequence q "
+                              "WHERE q.seqrelid = to_regclass($1) AND $2::bigint BETWEEN q.seqmin AND q.seqmax",
+                              model::TableName{m_dst_schema, r[0].c_str()}.quoted(), position[0].c_str(),
+                              position[1].c_str())
+                .size());
+    }
+    return set;
+}
+
+}  // namespace tenantctl::portability

@@ -139,10 +139,12 @@ void replay_into_schema(Context& ctx, pqxx::transaction_base& tx, const std::str
             } catch (const pqxx::sql_error& e) {
                 std::string message = e.what();
                 if (const auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
-                throw Error(Exit::runtime,
-                            fmt::format("building schema {} there: {}: {} (SQLSTATE {})", schema, where, message,
-                                        e.sqlstate()),
-                            "nothing was written there");
+                // The server refuses it in one transaction (an enum value added and used in the same
+                // one, SQLSTATE 55P04, is the usual case): the copy cannot be made, nothing was.
+                throw Refused(fmt::format("building schema {} there in one transaction: {}: {} (SQLSTATE {})", schema,
+                                          where, message, e.sqlstate()),
+                              "nothing was written there; a statement PostgreSQL runs only outside a transaction, or "
+                              "after the one that made what it uses has committed, cannot be replayed in the copy's");
             }
         }
         const auto total = static_cast<int>(statements.size());

@@ -148,7 +148,10 @@ MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult
         result.online = streaming;
         if (here->status == "moved")
             throw Refused(fmt::format("tenant '{}' has moved already: there is no move to abort", o.slug),
-                          fmt::format("to bring it back, move it back from {}", here->moved_to.value_or("its destination")));
+                          fmt::format("a move back from {} is refused while this database holds its row (moved, "
+                                      "later a purged tombstone); `tenant copy --as NEWSLUG` from there brings its "
+                                      "data back under a new slug and id",
+                                      here->moved_to.value_or("its destination")));
         if (here->status == "moving" && here->moved_to != peer.target)
             throw Refused(fmt::format("tenant '{}' is moving to {}, not to --to {}", o.slug, here->moved_to.value_or("?"),
                                       o.to),

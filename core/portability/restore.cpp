@@ -39,6 +39,24 @@ RestoreMode parse_mode(const std::string& mode) {
                      "replace: the backup's rows instead of today's; merge: add the backup's rows that are missing");
 }
 
+// Replace writes the backup's rows instead of today's: a column only today's rows have (added
+// by a migration since the backup) would be set to its default in every row, without anyone
+// asking for it.
+void require_every_column_in_backup(const std::vector<RelationPair>& pairs, const std::set<std::string>& chosen) {
+    std::vector<std::string> problems;
+    for (const auto& pair : pairs) {
+        if (!pair.source || !pair.target || !chosen.contains(pair.key)) continue;
+        for (const auto& c : pair.target->columns)
+            if (!c.generated && !pair.source->column(c.name))
+                problems.push_back(fmt::format("{}: column {} is here, not in the backup", pair.key, c.name));
+    }
+    if (problems.empty()) return;
+    Refused e("replacing the rows would set columns the backup does not have to their defaults in every row",
+              "use --mode merge (it keeps today's rows), or leave those tables out of --tables");
+    for (auto& p : problems) e.with_detail(std::move(p));
+    throw e;
+}
+
 // The pairs --tables names (every pair the backup has when it names none). A name is a pair's
 // key (schema.table) or a bare table name that only one pair has.
 std::set<std::string> chosen_tables(const std::vector<RelationPair>& pairs, const std::vector<std::string>& names) {
@@ -51,7 +69,8 @@ std::set<std::string> chosen_tables(const std::vector<RelationPair>& pairs, cons
     for (const auto& name : names) {
         std::vector<std::string> matches;
         for (const auto& p : pairs)
-            if (p.source && (p.key == name || p.source->name.name == name)) matches.push_back(p.key);
+            if (p.source && (p.key == name || p.source->name.name == name || p.source->name.display() == name))
+                matches.push_back(p.key);
         if (matches.size() != 1) {
             std::vector<std::string> known;
             for (const auto& p : pairs)
@@ -206,7 +225,13 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
             throw e;
         }
         const auto chosen = chosen_tables(pairs, o.tables);
-        if (result.mode == RestoreMode::replace) require_closed_under_cascades(mine, chosen);
+        if (result.mode == RestoreMode::replace) {
+            require_closed_under_cascades(mine, chosen);
+            require_every_column_in_backup(pairs, chosen);
+        }
+        for (const auto& pair : pairs)
+            if (!pair.source && o.tables.empty())
+                result.warnings.push_back(fmt::format("{} is not in the backup: its rows here stay as they are", pair.key));
         if (result.mode == RestoreMode::merge) {
             for (const auto& pair : pairs)
                 if (chosen.contains(pair.key) && !pair.target->identity)
@@ -222,7 +247,7 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
                                               fk.child.display(), fk.constraint),
                                   "use --mode replace, or make the key DEFERRABLE");
         }
-        result.warnings = lost_key_versions(ctx, backup, tx, tenant.id);
+        for (auto& w : lost_key_versions(ctx, backup, tx, tenant.id)) result.warnings.push_back(std::move(w));
 
         // Both sides before anything changes: what the report and the checks compare.
         std::map<std::string, RestoredTable> report;

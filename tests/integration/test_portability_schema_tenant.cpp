@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/config/config.hpp"
+#include "core/migrate/migrate.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
 #include "core/portability/move.hpp"
@@ -199,6 +200,22 @@ TEST_CASE("tenant copy of a schema-isolated tenant refuses, with nothing there, 
         std::filesystem::remove(s.migrations / "20240101000100_posts_title.sql");
         CHECK(exit_of([&] { s.copy(); }) == Exit::refused);
     }
+    SECTION("migrations that only run in two transactions: an enum value added, then used") {
+        test::write_file(s.migrations / "20240101000300_idle.sql",
+                         "-- tenantctl:scope=tenant\n-- tenantctl:no-transaction\n-- migrate:up\n"
+                         "ALTER TYPE mood ADD VALUE 'idle';\n");
+        test::write_file(s.migrations / "20240101000400_idle_users.sql",
+                         "-- tenantctl:scope=tenant\n-- migrate:up\nCREATE INDEX users_idle ON users (id) WHERE mood = 'idle';\n");
+        auto tc = s.context();
+        REQUIRE(migrate::apply_tenant_migrations(tc->ctx(), "tenant_acme").size() == 2);
+        try {
+            s.copy();
+            FAIL("copied");
+        } catch (const Refused& e) {
+            CHECK(std::string(e.what()).find("20240101000400_idle_users.sql:3") != std::string::npos);
+            CHECK(std::string(e.what()).find("55P04") != std::string::npos);
+        }
+    }
     SECTION("a schema changed by hand here") {
         s.here.exec("ALTER TABLE tenant_acme.users ADD COLUMN nickname text");
         CHECK(exit_of([&] { s.copy(); }) == Exit::refused);
@@ -262,6 +279,7 @@ TEST_CASE("tenant restore-from of a schema-isolated tenant replaces or merges th
     }
     SECTION("replace of one table: only the tables it names, and a cascade into a table left out is refused") {
         CHECK(exit_of([&] { restore("replace", {"users"}); }) == Exit::refused);  // posts hang off users ON DELETE CASCADE
+        CHECK(exit_of([&] { restore("replace", {"tenant_acme.users"}); }) == Exit::refused);  // the same table, by schema.table
         const auto dry = restore("replace", {}, true);
         CHECK(dry.deleted == 4);
         CHECK(s.here.query_value(posts) == "1:a1 edited,2:a2,4:new");

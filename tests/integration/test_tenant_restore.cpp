@@ -172,6 +172,18 @@ TEST_CASE("tenant restore-from: refused before anything changes", "[integration]
         CHECK(exit_of([&] { s.restore("replace"); }) == Exit::refused);
         CHECK(exit_of([&] { s.restore("merge"); }) == Exit::refused);
     }
+    SECTION("replace, with a column here the backup does not have: every row would get its default") {
+        s.here.exec("ALTER TABLE public.tasks ADD COLUMN priority int DEFAULT 2; "
+                    "UPDATE public.tasks SET priority = 1");
+        const auto after_column = corpus::snapshot(s.here, s.p);
+        CHECK(exit_of([&] { s.restore("replace"); }) == Exit::refused);
+        CHECK(exit_of([&] { s.restore("replace", {"public.tasks"}); }) == Exit::refused);
+        CHECK(corpus::snapshot(s.here, s.p) == after_column);
+        CHECK(s.here.query_value("SELECT count(*) FROM public.tasks WHERE priority <> 1") == "0");
+        // Merge keeps today's rows; a row it brings back gets the column's default.
+        CHECK(exit_of([&] { s.restore("merge"); }) == Exit::ok);
+        CHECK(s.here.query_value("SELECT count(*) FROM public.tasks WHERE priority = 1") != "0");
+    }
     SECTION("a trigger here that changes rows: the read back fails, nothing is committed") {
         s.here.exec("CREATE FUNCTION public.shout() RETURNS trigger LANGUAGE plpgsql AS "
                     "$$BEGIN NEW.title := upper(NEW.title); RETURN NEW; END$$; "

@@ -19,7 +19,6 @@
 #include "core/errors.hpp"
 #include "core/gdpr/data_map.hpp"
 #include "core/keys/master_key_check.hpp"
-#include "core/migrate/replay.hpp"
 #include "core/model/predicate_literal.hpp"
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
@@ -30,7 +29,6 @@
 #include "core/portability/row_transform.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/tenants/model.hpp"
-#include "core/tenants/schema_setup.hpp"
 #include "core/util/failpoint.hpp"
 #include "core/util/progress.hpp"
 #include "core/util/slug.hpp"
@@ -222,20 +220,15 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         pqxx::work dst(*peer.connection);
         require_absent_at_destination(ctx, dst, as, where);
         // A tenant with its own schema gets it there first, built in this transaction by the
-        // migrations that built it here (core/migrate/replay.hpp); under --as it is named
-        // after the copy's slug.
+        // migrations that built it here and completed from here (own_schema.hpp); under --as it
+        // is named after the copy's slug.
         const bool own_schema = data->whole_schema();
         const std::string dest_schema = own_schema ? util::schema_name_for_slug(copy_slug) : std::string();
         std::optional<OwnSchema> own;
         if (own_schema) {
-            const auto files = migrate::applied_tenant_files(ctx, src, gdpr::tenant_schema(tenant));
-            tenants::create_schema_for(dst, dest_schema, copy_slug,
-                                       "the destination's schema of that name is not the tenant's: drop or rename it "
-                                       "there first, or copy with --as NEWSLUG");
-            migrate::replay_into_schema(ctx, dst, dest_schema, files);
-            own.emplace(src, gdpr::tenant_schema(tenant), dst, dest_schema);
+            own.emplace(ctx, src, gdpr::tenant_schema(tenant), dst, dest_schema, copy_slug);
             result.schema = dest_schema;
-            result.migrations_replayed = static_cast<int>(files.size());
+            result.migrations_replayed = own->migrations_replayed();
         }
         const auto theirs =
             own_schema ? model::TenantData::load_schema(ctx, dst, dest_schema) : model::TenantData::load(ctx, dst);

@@ -5,7 +5,9 @@
 #include <set>
 
 #include "core/db/connection.hpp"
+#include "core/migrate/replay.hpp"
 #include "core/portability/compare.hpp"
+#include "core/tenants/schema_setup.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
@@ -104,10 +106,22 @@ std::set<std::string> objects_of(pqxx::transaction_base& tx, const std::string& 
 
 }  // namespace
 
-OwnSchema::OwnSchema(pqxx::transaction_base& src, std::string src_schema, pqxx::transaction_base& dst,
-                     std::string dst_schema)
+OwnSchema::OwnSchema(Context& ctx, pqxx::transaction_base& src, std::string src_schema, pqxx::transaction_base& dst,
+                     std::string dst_schema, const std::string& slug)
     : m_src(src), m_dst(dst), m_src_schema(std::move(src_schema)), m_dst_schema(std::move(dst_schema)) {
-    // Partitions made at runtime, parents first: each pass creates those whose parent is there.
+    const auto files = migrate::applied_tenant_files(ctx, m_src, m_src_schema);
+    tenants::create_schema_for(m_dst, m_dst_schema, slug,
+                               "the destination's schema of that name is not the tenant's: drop or rename it there "
+                               "first, or copy with --as NEWSLUG");
+    migrate::replay_into_schema(ctx, m_dst, m_dst_schema, files);
+    m_replayed = static_cast<int>(files.size());
+    add_runtime_partitions();
+    empty_seeded_tables();
+    disable_triggers();
+}
+
+void OwnSchema::add_runtime_partitions() {
+    // Parents first: each pass creates those whose parent is there.
     struct Partition {
         std::string name, parent, bound, key;
     };
@@ -137,17 +151,26 @@ OwnSchema::OwnSchema(pqxx::transaction_base& src, std::string src_schema, pqxx::
             made = true;
         }
     }
-    // Rows a migration seeded: the tenant's own version of them arrives with its rows.
-    std::vector<std::string> seeded;
+}
+
+void OwnSchema::empty_seeded_tables() {
+    // Rows a migration seeded: the tenant's own version of them arrives with its rows. Every
+    // table of the schema goes in one TRUNCATE, so keys among them do not stand in its way
+    // (all are this transaction's own); a key from outside the schema still refuses it.
+    std::vector<std::string> tables;
+    bool seeded = false;
     for (const auto& r : m_dst.exec_params("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
                                            "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                                           "WHERE n.nspname = $1 AND c.relkind = 'r'",
+                                           "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
                                            m_dst_schema)) {
-        const std::string table = r[0].c_str();
-        if (m_dst.exec1("SELECT EXISTS (SELECT 1 FROM " + table + ")")[0].as<bool>()) seeded.push_back(table);
+        tables.push_back(r[0].c_str());
+        seeded = seeded || m_dst.exec1("SELECT EXISTS (SELECT 1 FROM " + tables.back() + ")")[0].as<bool>();
     }
-    if (!seeded.empty()) m_dst.exec("TRUNCATE " + util::join(seeded, ", "));
-    // User triggers off while the rows arrive, each as it is set now (ENABLE, REPLICA, ALWAYS).
+    if (seeded) m_dst.exec("TRUNCATE " + util::join(tables, ", "));
+}
+
+void OwnSchema::disable_triggers() {
+    // Each as it is set now (ENABLE, REPLICA, ALWAYS), to be set so again by finish().
     for (const auto& r : m_dst.exec_params("SELECT format('%I.%I', n.nspname, c.relname), t.tgname, t.tgenabled "
                                            "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
                                            "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc f ON f.oid = t.tgfoid "

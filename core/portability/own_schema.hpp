@@ -20,13 +20,21 @@
 
 #include <pqxx/pqxx>
 
+namespace tenantctl {
+class Context;
+}
+
 namespace tenantctl::portability {
 
 class OwnSchema {
 public:
-    // After the migrations ran in `dst_schema`: creates the partitions the source has and the
-    // destination lacks, empties every table, turns user triggers off.
-    OwnSchema(pqxx::transaction_base& src, std::string src_schema, pqxx::transaction_base& dst, std::string dst_schema);
+    // Inside `dst`: creates `dst_schema` for the tenant `slug` (Refused when one of that name
+    // exists), runs in it the migrations that built `src_schema` here, creates the partitions
+    // the source has and the destination lacks, empties every table, turns user triggers off.
+    OwnSchema(Context& ctx, pqxx::transaction_base& src, std::string src_schema, pqxx::transaction_base& dst,
+              std::string dst_schema, const std::string& slug);
+
+    int migrations_replayed() const { return m_replayed; }
 
     // The objects one side has and the other does not, one line each ("index posts_title_hand
     // ON posts ...: here only"): tables, partitions, views, sequences, indexes, constraints,
@@ -49,6 +57,11 @@ private:
         char enabled;       // pg_trigger.tgenabled: O, R or A
     };
     std::vector<Trigger> m_disabled;
+    int m_replayed = 0;
+
+    void add_runtime_partitions();
+    void empty_seeded_tables();
+    void disable_triggers();
 };
 
 }  // namespace tenantctl::portability

@@ -48,6 +48,8 @@ void write_extras(const test::TempDir& dir) {
                      "-- tenantctl:scope=tenant\n-- migrate:up\n"
                      "CREATE TABLE roles (id smallint PRIMARY KEY, name text NOT NULL);\n"
                      "INSERT INTO roles VALUES (1, 'owner'), (2, 'member');\n"
+                     "CREATE TABLE memberships (user_id bigint PRIMARY KEY REFERENCES users, role_id smallint NOT NULL "
+                     "  REFERENCES roles);\n"
                      "CREATE SEQUENCE invoice_number_seq START 1000;\n"
                      "CREATE TABLE invoices (number bigint PRIMARY KEY DEFAULT nextval('invoice_number_seq'), total int);\n"
                      "CREATE TABLE activity (id bigserial PRIMARY KEY, note text NOT NULL);\n"
@@ -300,6 +302,7 @@ TEST_CASE("tenant copy of a schema-isolated tenant brings its runtime partitions
     SchemaTenant s(true);
     s.here.exec("UPDATE tenant_acme.roles SET name = 'admin' WHERE id = 1; DELETE FROM tenant_acme.roles WHERE id = 2; "
                 "INSERT INTO tenant_acme.roles VALUES (3, 'guest'); "
+                "INSERT INTO tenant_acme.memberships VALUES (1, 1), (2, 3); "
                 "INSERT INTO tenant_acme.invoices (total) SELECT g FROM generate_series(1, 5) g; "
                 "CREATE TABLE tenant_acme.events_2025 PARTITION OF tenant_acme.events "
                 "  FOR VALUES FROM ('2025-01-01') TO ('2026-01-01'); "
@@ -312,6 +315,8 @@ TEST_CASE("tenant copy of a schema-isolated tenant brings its runtime partitions
     CHECK(r.sequences_set >= 1);
     CHECK(s.there.query_value("SELECT string_agg(id || ':' || name, ',' ORDER BY id) FROM tenant_acme.roles") ==
           "1:admin,3:guest");
+    CHECK(s.there.query_value("SELECT string_agg(user_id || ':' || role_id, ',' ORDER BY user_id) FROM "
+                              "tenant_acme.memberships") == "1:1,2:3");
     CHECK(s.there.query_value(activity) == "3");  // the source's rows, the trigger not fired again
     CHECK(s.there.query_value("SELECT string_agg(tableoid::regclass::text || ':' || at || ':' || what, ',' ORDER BY at) "
                               "FROM tenant_acme.events") ==

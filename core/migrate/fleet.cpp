@@ -35,8 +35,11 @@ void check_filter_slugs(Context& ctx, pqxx::transaction_base& tx, const TenantFi
             fmt::format("SELECT isolation, status FROM {} WHERE slug = $1", ctx.platform_table("tenants")), slug);
         if (r.empty())
             throw NotFound("unknown tenant '" + slug + "'", "`tenantctl tenant list` shows the tenants");
-        if (must_be_schema && std::string(r[0][1].c_str()) == "purged")
-            throw Refused("tenant '" + slug + "' is purged; it has no schema");
+        const std::string status = r[0][1].c_str();
+        if (must_be_schema && status == "purged") throw Refused("tenant '" + slug + "' is purged; it has no schema");
+        if (must_be_schema && (status == "moving" || status == "moved"))
+            throw Refused("tenant '" + slug + "' is " + status + ": its schema is migrated in the database that serves it",
+                          "a moving tenant's schema here is migrated again if its move is aborted");
         if (must_be_schema)
             throw Refused("tenant '" + slug + "' uses shared isolation; it has no schema to migrate",
                           "scope=tenant migrations apply to tenants created with --isolation schema");
@@ -48,6 +51,9 @@ void check_filter_slugs(Context& ctx, pqxx::transaction_base& tx, const TenantFi
 }  // namespace
 
 std::vector<TenantSchema> read_fleet(Context& ctx, pqxx::transaction_base& tx, const TenantFilter& filter) {
+    // A tenant moving or moved away is left out: while it moves, its schema is what the copy
+    // builds the destination's from, and once moved only the destination serves it (what is
+    // left here waits for its purge).
     // The schema name expression mirrors util::schema_name_for_slug ('tenant_' + slug with '-'
     // turned into '_'); the C++ function names the target, the SQL only joins by it.
     auto r = tx.exec(fmt::format(
@@ -56,7 +62,7 @@ std::vector<TenantSchema> read_fleet(Context& ctx, pqxx::transaction_base& tx, c
         "FROM {} t "
         "LEFT JOIN pg_namespace n ON n.nspname = 'tenant_' || replace(t.slug, '-', '_') "
         "LEFT JOIN {} m ON m.target = 'tenant_' || replace(t.slug, '-', '_') "
-        "WHERE t.isolation = 'schema' AND t.status <> 'purged' "
+        "WHERE t.isolation = 'schema' AND t.status NOT IN ('purged', 'moving', 'moved') "
         "ORDER BY t.slug, m.version",
         ctx.platform_table("tenants"), ctx.platform_table("schema_migrations")));
 

@@ -412,6 +412,25 @@ TEST_CASE("unknown and shared-isolation tenants in --tenants are refused up fron
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.schema_migrations") == "0");
 }
 
+TEST_CASE("schema mode: a tenant moving or moved away is left out of the fan-out", "[integration][migrate][fanout]") {
+    test::TestDatabase db;
+    for (const char* slug : {"acme", "going", "gone"}) schema_tenant(db, slug);
+    db.exec("UPDATE tenantctl.tenants SET status = 'moving', moving_from_status = 'active', moved_to = 'elsewhere' "
+            "WHERE slug = 'going'; "
+            "UPDATE tenantctl.tenants SET status = 'moved', moved_to = 'elsewhere' WHERE slug = 'gone'");
+    test::TempDir dir;
+    add(dir, "20240102000000_notes.sql", up_file("CREATE TABLE notes (id int);", "", "-- tenantctl:scope=tenant\n"));
+    test::TestContext tc(db);
+    auto report = m::up(tc.ctx(), up_options(dir));
+    REQUIRE(report.tenants.size() == 1);
+    CHECK(report.tenants[0].target.name == "tenant_acme");
+    CHECK(db.query_value("SELECT string_agg(target, ',' ORDER BY target) FROM tenantctl.schema_migrations") ==
+          "tenant_acme");
+    auto o = up_options(dir);
+    o.sel.tenants.only = {"gone"};
+    CHECK(exit_of([&] { test::TestContext t(db); m::up(t.ctx(), o); }) == Exit::refused);
+}
+
 TEST_CASE("apply_tenant_migrations migrates one new schema", "[integration][migrate]") {
     test::TestDatabase db;
     schema_tenant(db, "fresh");

@@ -117,7 +117,15 @@ OwnSchema::OwnSchema(Context& ctx, pqxx::transaction_base& src, std::string src_
     m_replayed = static_cast<int>(files.size());
     add_runtime_partitions();
     empty_seeded_tables();
-    disable_triggers();
+    // The tables (partitions included) are this transaction's own: no other session sees
+    // their triggers off.
+    std::vector<std::string> tables;
+    for (const auto& r : m_dst.exec_params("SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c "
+                                           "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                                           "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p')",
+                                           m_dst_schema))
+        tables.push_back(r[0].c_str());
+    m_triggers_off.emplace(m_dst, tables);
 }
 
 void OwnSchema::add_runtime_partitions() {
@@ -169,19 +177,6 @@ void OwnSchema::empty_seeded_tables() {
     if (seeded) m_dst.exec("TRUNCATE " + util::join(tables, ", "));
 }
 
-void OwnSchema::disable_triggers() {
-    // Each as it is set now (ENABLE, REPLICA, ALWAYS), to be set so again by finish().
-    for (const auto& r : m_dst.exec_params("SELECT format('%I.%I', n.nspname, c.relname), t.tgname, t.tgenabled "
-                                           "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-                                           "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_proc f ON f.oid = t.tgfoid "
-                                           "WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgenabled <> 'D' "
-                                           "AND f.proname NOT LIKE 'citus\\_%' ORDER BY 1, 2",
-                                           m_dst_schema))
-        m_disabled.push_back({r[0].c_str(), r[1].c_str(), r[2].c_str()[0]});
-    for (const auto& t : m_disabled)
-        m_dst.exec(fmt::format("ALTER TABLE {} DISABLE TRIGGER {}", t.table, db::quote_ident(t.name)));
-}
-
 std::vector<std::string> OwnSchema::differences() {
     const auto here = objects_of(m_src, m_src_schema);
     const auto there = objects_of(m_dst, m_dst_schema);
@@ -194,9 +189,7 @@ std::vector<std::string> OwnSchema::differences() {
 }
 
 int OwnSchema::finish() {
-    for (const auto& t : m_disabled)
-        m_dst.exec(fmt::format("ALTER TABLE {} ENABLE {}TRIGGER {}", t.table,
-                               t.enabled == 'R' ? "REPLICA " : t.enabled == 'A' ? "ALWAYS " : "", db::quote_ident(t.name)));
+    if (m_triggers_off) m_triggers_off->restore();
     int set = 0;
     for (const auto& r : m_src.exec_params("SELECT c.relname FROM pg_class c WHERE c.relnamespace = $1::regnamespace "
                                            "AND c.relkind = 'S' ORDER BY 1",

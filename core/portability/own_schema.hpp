@@ -18,7 +18,11 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include <pqxx/pqxx>
+
+#include "core/portability/triggers_off.hpp"
 
 namespace tenantctl {
 class Context;
@@ -51,17 +55,11 @@ private:
     pqxx::transaction_base& m_src;
     pqxx::transaction_base& m_dst;
     std::string m_src_schema, m_dst_schema;
-    struct Trigger {
-        std::string table;  // quoted, schema-qualified
-        std::string name;
-        char enabled;       // pg_trigger.tgenabled: O, R or A
-    };
-    std::vector<Trigger> m_disabled;
+    std::optional<UserTriggersOff> m_triggers_off;
     int m_replayed = 0;
 
     void add_runtime_partitions();
     void empty_seeded_tables();
-    void disable_triggers();
 };
 
 }  // namespace tenantctl::portability

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "core/audit/append.hpp"
@@ -19,6 +20,7 @@
 #include "core/portability/compare.hpp"
 #include "core/portability/peer.hpp"
 #include "core/portability/pipe.hpp"
+#include "core/portability/triggers_off.hpp"
 #include "core/records.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/tenants/model.hpp"
@@ -266,6 +268,21 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
             backup_total += t.backup;
         }
 
+        // A tenant's own schema: the chosen tables' user triggers are off while its rows come
+        // back (the backup's rows hold what they wrote; an audit trigger would write it twice).
+        // Its tables are its own, so locking them against writes until the commit pauses
+        // only this tenant. Shared tables keep their triggers: they are every tenant's.
+        std::optional<UserTriggersOff> triggers_off;
+        if (mine.whole_schema()) {
+            std::vector<std::string> tables;
+            for (const auto& pair : pairs) {
+                if (!pair.target || !chosen.contains(pair.key)) continue;
+                tables.push_back(pair.target->name.quoted());
+                for (const auto& part : pair.target->partitions) tables.push_back(part.quoted());
+            }
+            triggers_off.emplace(tx, tables);
+        }
+
         util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "restoring " + o.slug,
                                     backup_total);
         long long done = 0;
@@ -323,6 +340,8 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
             result.inserted += t.inserted;
             result.tables.push_back(t);
         }
+
+        if (triggers_off) triggers_off->restore();
 
         audit::Event ev;
         ev.tenant_id = tenant.id;

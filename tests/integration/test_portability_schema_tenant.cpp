@@ -273,6 +273,20 @@ TEST_CASE("tenant restore-from of a schema-isolated tenant replaces or merges th
     };
     const std::string posts = "SELECT string_agg(id || ':' || title, ',' ORDER BY id) FROM tenant_acme.posts";
 
+    SECTION("replace with an audit trigger on the tenant's tables: the backup's rows as they were, no second write") {
+        s.here.exec("CREATE TABLE tenant_acme.audit (note text); "
+                    "CREATE FUNCTION tenant_acme.note_user() RETURNS trigger LANGUAGE plpgsql AS "
+                    "$$BEGIN INSERT INTO tenant_acme.audit VALUES (TG_OP || ' ' || NEW.email); RETURN NEW; END$$; "
+                    "CREATE TRIGGER note_user AFTER INSERT ON tenant_acme.users FOR EACH ROW "
+                    "EXECUTE FUNCTION tenant_acme.note_user()");
+        s.there.exec("CREATE TABLE tenant_acme.audit (note text)");
+        const auto r = restore("replace", {"users", "posts"});
+        CHECK(r.inserted == 5);
+        CHECK(s.here.query_value("SELECT count(*) FROM tenant_acme.audit") == "0");
+        CHECK(s.here.query_value("SELECT tgenabled FROM pg_trigger WHERE tgname = 'note_user'") == "O");
+        s.here.exec("INSERT INTO tenant_acme.users (email) VALUES ('dan@acme.test')");
+        CHECK(s.here.query_value("SELECT count(*) FROM tenant_acme.audit") == "1");
+    }
     SECTION("merge brings back the deleted rows and keeps today's") {
         const auto r = restore("merge");
         CHECK(r.inserted == 2);  // bob, and his post

@@ -29,12 +29,11 @@ std::set<std::string> relation_names(pqxx::transaction_base& tx, const std::stri
 // to its tables (their functions are citus_*) are left out.
 constexpr const char* kObjects = R"SQL(
 SELECT 'relation ' || c.relname || ' (' ||
-       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'v' THEN 'view'
-                      WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' WHEN 'f' THEN 'foreign table'
-                      ELSE 'composite type' END || ')' ||
+       CASE c.relkind WHEN 'r' THEN 'table' WHEN 'p' THEN 'partitioned table' WHEN 'S' THEN 'sequence'
+                      WHEN 'f' THEN 'foreign table' ELSE 'composite type' END || ')' ||
        CASE WHEN c.relispartition THEN ', partition of ' || (SELECT p.relname FROM pg_inherits i JOIN pg_class p
             ON p.oid = i.inhparent WHERE i.inhrelid = c.oid) || ' ' || pg_get_expr(c.relpartbound, c.oid) ELSE '' END
-  FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f', 'c')
+  FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('r', 'p', 'S', 'f', 'c')
 UNION ALL
 SELECT 'index ' || pg_get_indexdef(i.indexrelid)
   FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relnamespace = $1::regnamespace
@@ -48,7 +47,7 @@ SELECT 'default ' || c.relname || '.' || a.attname || ' ' || pg_get_expr(d.adbin
   JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
  WHERE c.relnamespace = $1::regnamespace
 UNION ALL
-SELECT 'view ' || c.relname || ' AS ' || pg_get_viewdef(c.oid)
+SELECT CASE c.relkind WHEN 'v' THEN 'view ' ELSE 'materialized view ' END || c.relname || ' AS ' || pg_get_viewdef(c.oid)
   FROM pg_class c WHERE c.relnamespace = $1::regnamespace AND c.relkind IN ('v', 'm')
 UNION ALL
 SELECT 'trigger ' || pg_get_triggerdef(t.oid)

@@ -60,7 +60,8 @@ void require_every_column_in_backup(const std::vector<RelationPair>& pairs, cons
 }
 
 // The pairs --tables names (every pair the backup has when it names none). A name is a pair's
-// key (schema.table) or a bare table name that only one pair has.
+// key, schema.table (quoted where SQL would quote it, `tenant_acme."CustomerNotes"`, or not),
+// or a bare table name that only one pair has.
 std::set<std::string> chosen_tables(const std::vector<RelationPair>& pairs, const std::vector<std::string>& names) {
     std::set<std::string> out;
     if (names.empty()) {
@@ -71,7 +72,9 @@ std::set<std::string> chosen_tables(const std::vector<RelationPair>& pairs, cons
     for (const auto& name : names) {
         std::vector<std::string> matches;
         for (const auto& p : pairs)
-            if (p.source && (p.key == name || p.source->name.name == name || p.source->name.display() == name))
+            if (p.source && (p.key == name || p.source->name.name == name || p.source->name.display() == name ||
+                             p.source->name.quoted() == name ||
+                             schema_as_printed(p.source->name.schema) + "." + schema_as_printed(p.source->name.name) == name))
                 matches.push_back(p.key);
         if (matches.size() != 1) {
             std::vector<std::string> known;

@@ -296,6 +296,7 @@ TEST_CASE("tenant restore-from of a schema-isolated tenant replaces or merges th
     SECTION("replace of one table: only the tables it names, and a cascade into a table left out is refused") {
         CHECK(exit_of([&] { restore("replace", {"users"}); }) == Exit::refused);  // posts hang off users ON DELETE CASCADE
         CHECK(exit_of([&] { restore("replace", {"tenant_acme.users"}); }) == Exit::refused);  // the same table, by schema.table
+        CHECK(exit_of([&] { restore("replace", {"\"tenant_acme\".\"users\""}); }) == Exit::refused);
         const auto dry = restore("replace", {}, true);
         CHECK(dry.deleted == 4);
         CHECK(s.here.query_value(posts) == "1:a1 edited,2:a2,4:new");

@@ -367,7 +367,9 @@ TEST_CASE("tenant copy of a schema-isolated tenant refuses objects made by hand 
                                    "ALTER TABLE tenant_acme.posts ALTER COLUMN title SET DEFAULT 'untitled'",
                                    "CREATE VIEW tenant_acme.titles AS SELECT title FROM tenant_acme.posts",
                                    "DROP INDEX tenant_acme.posts_title",
-                                   "ALTER TYPE tenant_acme.mood ADD VALUE 'idle'");
+                                   "ALTER TYPE tenant_acme.mood ADD VALUE 'idle'",
+                                   "ALTER TABLE tenant_acme.posts ALTER COLUMN title SET NOT NULL",
+                                   "ALTER TABLE tenant_acme.users ALTER COLUMN email TYPE text COLLATE \"C\"");
     INFO(by_hand);
     s.here.exec(by_hand);
     try {

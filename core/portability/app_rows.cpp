@@ -215,12 +215,18 @@ void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r) {
     // Only ids the sequence itself can hand out matter, and setval refuses any other: Citus
     // gives each node's sequence its own range (a table created in a distributed schema starts
     // at its node group << 48), so the copied ids may all lie below it.
-    for (const auto& s : sequences)
-        dst.exec_params(fmt::format("SELECT setval($1::regclass, m) FROM (SELECT max(t.{0})::bigint AS m FROM {1} t, "
-                                    "  pg_sequence q WHERE q.seqrelid = $1::regclass AND q.seqincrement > 0 "
-                                    "  AND t.{0} BETWEEN q.seqmin AND q.seqmax) x "
+    // The range is read first: max() over one table with a range condition is one backward
+    // index scan, where a join with pg_sequence would read the whole table.
+    for (const auto& s : sequences) {
+        const auto range = dst.exec_params("SELECT seqmin, seqmax FROM pg_sequence WHERE seqrelid = $1::regclass AND "
+                                           "seqincrement > 0",
+                                           s[1].c_str());
+        if (range.empty()) continue;  // a descending sequence hands out ids below the copied ones
+        dst.exec_params(fmt::format("SELECT setval($1::regclass, m) FROM (SELECT max(t.{0})::bigint AS m FROM {1} t "
+                                    "WHERE t.{0} BETWEEN $2::bigint AND $3::bigint) x "
                                     "WHERE m > coalesce(pg_sequence_last_value($1::regclass), 0)",
                                     db::quote_ident(s[0].c_str()), r.name.quoted()),
-                        s[1].c_str());
+                        s[1].c_str(), range[0][0].c_str(), range[0][1].c_str());
+    }
 }
 }  // namespace tenantctl::portability

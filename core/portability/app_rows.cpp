@@ -215,18 +215,18 @@ void advance_sequences(pqxx::transaction_base& dst, const model::Relation& r) {
     // Only ids the sequence itself can hand out matter, and setval refuses any other: Citus
     // gives each node's sequence its own range (a table created in a distributed schema starts
     // at its node group << 48), so the copied ids may all lie below it.
-    // The range is read first: max() over one table with a range condition is one backward
-    // index scan, where a join with pg_sequence would read the whole table.
-    for (const auto& s : sequences) {
-        const auto range = dst.exec_params("SELECT seqmin, seqmax FROM pg_sequence WHERE seqrelid = $1::regclass AND "
-                                           "seqincrement > 0",
-                                           s[1].c_str());
-        if (range.empty()) continue;  // a descending sequence hands out ids below the copied ones
+    // The range comes in scalar subqueries, in the same statement: max() over the table alone
+    // stays one backward index scan (joined with pg_sequence it read every index entry). It is
+    // one statement on purpose: on Citus, with the range read in a statement of its own, setval
+    // met the range of the node holding a distributed schema's table and failed. A descending
+    // sequence (no such row) hands out ids below the copied ones and is left alone.
+    for (const auto& s : sequences)
         dst.exec_params(fmt::format("SELECT setval($1::regclass, m) FROM (SELECT max(t.{0})::bigint AS m FROM {1} t "
-                                    "WHERE t.{0} BETWEEN $2::bigint AND $3::bigint) x "
+                                    "WHERE t.{0} BETWEEN (SELECT seqmin FROM pg_sequence WHERE seqrelid = $1::regclass "
+                                    "  AND seqincrement > 0) AND (SELECT seqmax FROM pg_sequence WHERE "
+                                    "  seqrelid = $1::regclass)) x "
                                     "WHERE m > coalesce(pg_sequence_last_value($1::regclass), 0)",
                                     db::quote_ident(s[0].c_str()), r.name.quoted()),
-                        s[1].c_str(), range[0][0].c_str(), range[0][1].c_str());
-    }
+                        s[1].c_str());
 }
 }  // namespace tenantctl::portability

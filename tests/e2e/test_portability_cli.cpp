@@ -617,4 +617,7 @@ TEST_CASE("e2e: tenant move of a schema-isolated tenant killed after its copy re
     CHECK(status_of(there) == "active");
     CHECK(there.query_value("SELECT count(*) FROM tenant_acme.notes") == "50");
     CHECK(run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+    // The app's next insert there takes an id no copied row has.
+    CHECK_NOTHROW(there.exec("INSERT INTO tenant_acme.notes (body) VALUES ('after the move')"));
+    CHECK(there.query_value("SELECT count(*) FROM tenant_acme.notes") == "51");
 }

@@ -24,6 +24,9 @@ Records run_copy(Context& ctx, const portability::CopyOptions& o) {
     if (!result.schema.empty())
         what += fmt::format("; its schema {} built there by {} tenant-scoped migration{}", result.schema,
                             result.migrations_replayed, result.migrations_replayed == 1 ? "" : "s");
+    if (result.triggers_quieted > 0)
+        what += fmt::format("; {} trigger{} of the app kept quiet", result.triggers_quieted,
+                            result.triggers_quieted == 1 ? "" : "s");
     ctx.log().info(fmt::format("{} tenant '{}' ({}) to --to {} ({}){}", result.dry_run ? "would copy" : "copied", o.slug,
                                what, o.to, result.target,
                                result.dry_run ? "; verified there and rolled back" : ", verified there"));
@@ -56,6 +59,9 @@ void declare_tenant_copy(cli::Registry& r) {
               "reaches the destination")
         .flag("--allow-unclassified", &portability::CopyOptions::allow_unclassified,
               "with --anonymize, copy columns the data map does not classify as they are (warned) instead of refusing")
+        .flag("--fire-triggers", &portability::CopyOptions::fire_triggers,
+              "run the app's triggers on the rows written, as its own inserts would (by default they stay quiet: the "
+              "rows hold what they wrote where they come from)")
         .mutating()
         .description(
             "Copies the tenant's platform row, its data keys (wrapped again under the destination's master key), API "
@@ -69,6 +75,9 @@ void declare_tenant_copy(cli::Registry& r) {
             "A tenant with its own schema gets it there in the same transaction, built by the tenant-scoped "
             "migrations its schema here had (the same files, by checksum), then compared with this one like any "
             "destination schema. "
+            "The app's triggers on the tables written stay quiet, as on a logical replica (ENABLE ALWAYS ones fire, "
+            "with a warning), and every foreign key of those tables is then checked over the tenant's rows; the role "
+            "needs the right to set session_replication_role, or --fire-triggers. "
             "Sequences of serial and identity columns are moved past the copied ids. The tenant stays as it is here; "
             "both databases record the copy in their audit log. "
             "With --as the copy is another tenant: a new slug and id (and --as-key where the app keys tenants its own "

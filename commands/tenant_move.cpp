@@ -54,6 +54,9 @@ void declare_tenant_move(cli::Registry& r) {
         .flag("--abort", &portability::MoveOptions::abort,
               "roll back a move that cannot finish: the copy deleted at the destination, the tenant's status back "
               "here (refused once the destination has activated it)")
+        .flag("--fire-triggers", &portability::MoveOptions::fire_triggers,
+              "run the app's triggers on the rows the copy writes, as its own inserts would (by default they stay "
+              "quiet: the rows hold what they wrote here)")
         .mutating()
         .description(
             "The tenant becomes `moving` here (the app must pause its writes for any status but active: see the "

@@ -49,6 +49,9 @@ void declare_tenant_restore_from(cli::Registry& r) {
         .option("--point-in-time-note", &portability::RestoreOptions::note,
                 "what the backup is (\"PITR 2026-12-01 09:00 UTC, before the bulk delete\"): kept in the audit event",
                 "TEXT")
+        .flag("--fire-triggers", &portability::RestoreOptions::fire_triggers,
+              "run the app's triggers on the rows deleted and written, as its own writes would (by default they stay "
+              "quiet: the backup's rows hold what they wrote)")
         .mutating()
         .description(
             "Reads the tenant's rows of the app's tables from the backup (one snapshot; the server is only read) and "

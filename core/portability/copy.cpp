@@ -23,6 +23,7 @@
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/portability/app_rows.hpp"
+#include "core/portability/app_triggers.hpp"
 #include "core/portability/online.hpp"
 #include "core/portability/own_schema.hpp"
 #include "core/portability/peer.hpp"
@@ -300,7 +301,27 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                           util::failpoint("copy.table");
                       },
                       dest_schema};
+        // The app's triggers on shared tables stay quiet (app_triggers.hpp); a tenant's own
+        // new schema has its triggers off already (OwnSchema).
+        std::vector<const model::Relation*> written;
+        if (!own_schema)
+            for (const auto& pair : pairs)
+                if (pair.source && writes(*pair.source)) written.push_back(pair.target);
+        std::vector<std::string> warnings;
+        AppTriggersQuiet quiet(dst, theirs, written, o.fire_triggers, warnings);
+        for (const auto& w : warnings) ctx.log().warn(w);
+        result.triggers_quieted = quiet.quieted();
         const auto sent = copy_tenant_rows(src, dst, rows);
+        quiet.finish(as.tenancy_value(), false, where);
+        // The stream's apply worker wrote the streamed tables as a replica, which checks no
+        // foreign key: their rows equal the source's (the move compares them next), so what can
+        // still be missing is a row of a table outside the tenant's data that they reference.
+        if (run == CopyRun::switching) {
+            std::vector<const model::Relation*> streamed;
+            for (const auto& pair : pairs)
+                if (pair.source && pair.target && !writes(*pair.source)) streamed.push_back(pair.target);
+            check_foreign_keys(dst, theirs, streamed, as.tenancy_value(), KeysChecked::out_of_to_outside, where);
+        }
 
         // Proof, read back inside the destination's transaction: each table's rows of the tenant
         // are the lines sent, value for value. A trigger that changed a row, a default that

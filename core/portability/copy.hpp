@@ -49,6 +49,7 @@ struct CopyOptions {
     std::optional<std::string> as_key;   // --as-key: the copy's tenancy key (non-uuid tenancy columns)
     bool anonymize = false;
     bool allow_unclassified = false;  // --anonymize copies columns the data map does not classify as they are
+    bool fire_triggers = false;       // the app's triggers run on the rows written (app_triggers.hpp)
 };
 
 struct CopiedTable {
@@ -67,6 +68,7 @@ struct CopyResult {
     std::string schema;
     int migrations_replayed = 0;
     int sequences_set = 0;  // its sequences set to their position here
+    int triggers_quieted = 0;  // the app's triggers kept from firing on the rows written
     std::vector<std::string> anonymized;     // --anonymize: "public.users.email: hash"
     std::vector<std::string> unclassified;   // --anonymize: copied as they are
     std::string to;      // the context

@@ -192,7 +192,8 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
     result.to = o.to;
     result.target = peer.target;
     result.dry_run = ctx.dry_run();
-    const CopyOptions copy_options{o.slug, o.to, o.to_master_key, std::nullopt, std::nullopt, false, false};
+    const CopyOptions copy_options{o.slug, o.to, o.to_master_key, std::nullopt, std::nullopt, false, false,
+                                   o.fire_triggers};
     // Each step as it ends, with how long it took (-v shows it): where the app's pause goes.
     auto step_started = std::chrono::steady_clock::now();
     const auto done = [&](const char* step) {

@@ -54,6 +54,7 @@ struct MoveOptions {
     // destination deleted, the tenant's status back here. Refused once the destination has
     // activated the tenant.
     bool abort = false;
+    bool fire_triggers = false;  // the app's triggers run on the rows the copy writes (app_triggers.hpp)
 };
 
 struct MoveResult {

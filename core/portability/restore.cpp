@@ -17,6 +17,7 @@
 #include "core/model/row_access.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/portability/app_rows.hpp"
+#include "core/portability/app_triggers.hpp"
 #include "core/portability/compare.hpp"
 #include "core/portability/peer.hpp"
 #include "core/portability/pipe.hpp"
@@ -285,6 +286,12 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
             }
             triggers_off.emplace(tx, tables);
         }
+        // Shared tables: the app's triggers stay quiet in this transaction only (app_triggers.hpp).
+        std::vector<const model::Relation*> written;
+        if (!mine.whole_schema())
+            for (const auto& pair : pairs)
+                if (pair.target && chosen.contains(pair.key)) written.push_back(pair.target);
+        AppTriggersQuiet quiet(tx, mine, written, o.fire_triggers, result.warnings);
 
         util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "restoring " + o.slug,
                                     backup_total);
@@ -320,6 +327,7 @@ RestoreResult restore_from(Context& ctx, const RestoreOptions& o) {
             }
             tx.exec("SET CONSTRAINTS ALL IMMEDIATE");
         }
+        quiet.finish(tenant.tenancy_value, result.mode == RestoreMode::replace, "here");
 
         // The proof, read back in this transaction: replace leaves exactly the backup's rows;
         // after a merge, every table has its rows before plus those inserted.

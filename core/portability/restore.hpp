@@ -39,6 +39,7 @@ struct RestoreOptions {
     std::string mode;                 // "replace" | "merge"
     std::vector<std::string> tables;  // schema.table or table; empty: every table of the tenant's data
     std::optional<std::string> note;  // --point-in-time-note: recorded in the audit event
+    bool fire_triggers = false;       // the app's triggers run on the rows written and deleted (app_triggers.hpp)
 };
 
 struct RestoredTable {

@@ -17,11 +17,11 @@ namespace corpus = tenantctl::test::corpus;
 namespace {
 
 struct TwoDatabases {
-    const corpus::Pattern& p = corpus::get("composite_fk");
+    const corpus::Pattern& p;
     test::TestDatabase here, there;
     test::TempDir dir;
     corpus::Registered ids_there;
-    TwoDatabases() {
+    explicit TwoDatabases(std::string_view pattern = "composite_fk") : p(corpus::get(pattern)) {
         corpus::setup(here, p);
         corpus::register_tenants(here, p);
         corpus::setup(there, p);
@@ -123,6 +123,30 @@ TEST_CASE("e2e: tenant copy prints what arrived and verified, and a dry run chan
     auto again = two.run({"tenant", "copy", "acme", "--to", "peer"});
     CHECK(again.exit_code == 5);
     CHECK(again.err.find("tenant 'acme' already exists at --to peer") != std::string::npos);
+}
+
+TEST_CASE("e2e: tenant copy keeps the app's triggers quiet, and refuses in one line a reference the destination "
+          "cannot hold",
+          "[e2e][portability]") {
+    TwoDatabases two("app_triggers");
+    two.remove_acme_there();
+    const std::string signups = two.there.query_value("SELECT signups FROM public.signup_totals");
+    two.there.exec("DELETE FROM public.plans WHERE id = 'pro'");
+    auto refused = two.run({"tenant", "copy", "acme", "--to", "peer"});
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.rfind("tenantctl: public.members: 2 rows of the tenant reference no row of public.plans at --to "
+                            "peer (foreign key members_plan_id_fkey): nothing was committed\n",
+                            0) == 0);
+    CHECK(refused.out.empty());
+    CHECK(two.there.query_value("SELECT count(*) FROM public.members WHERE tenant_id = '" + two.p.tenant_a + "'") == "0");
+
+    two.there.exec("INSERT INTO public.plans VALUES ('pro', 100)");
+    auto copied = two.run({"tenant", "copy", "acme", "--to", "peer"});
+    INFO(copied.err);
+    CHECK(copied.exit_code == 0);
+    CHECK(copied.err.find("; 1 trigger of the app kept quiet) to --to peer") != std::string::npos);
+    CHECK(two.there.query_value("SELECT signups FROM public.signup_totals") == signups);
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
 }
 
 TEST_CASE("e2e: tenant copy killed or cut off mid-way leaves the destination unchanged, and the re-run copies it",

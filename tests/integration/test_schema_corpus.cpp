@@ -261,7 +261,7 @@ TEST_CASE("schema corpus: the patterns have distinct names and cover every tenan
     CHECK(names == std::set<std::string>{"composite_fk", "single_fk", "self_reference", "cycle_nullable",
                                          "cycle_deferrable", "cascade_set_null", "non_public_schema", "quoted_names",
                                          "tenants_table_uuid", "partitioned", "generated_pii", "no_primary_key",
-                                         "owner_force_rls", "value_types"});
+                                         "owner_force_rls", "value_types", "app_triggers"});
     CHECK(types == std::set<std::string>{"uuid", "bigint", "integer", "text", "varchar(36)"});
 }
 
@@ -272,6 +272,7 @@ TEST_CASE("schema corpus: the patterns have distinct names and cover every tenan
     }
 
 CORPUS_PATTERN_TEST("composite_fk")
+CORPUS_PATTERN_TEST("app_triggers")
 CORPUS_PATTERN_TEST("single_fk")
 CORPUS_PATTERN_TEST("self_reference")
 CORPUS_PATTERN_TEST("cycle_nullable")

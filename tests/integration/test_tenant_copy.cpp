@@ -173,13 +173,113 @@ TEST_CASE("tenant copy: refused before writing anything", "[integration][portabi
         const auto [code, text] = refused([&] { s.copy({}, std::string("env:TENANTCTL_TEST_OTHER_KEY")); });
         CHECK(code == Exit::integrity);
     }
-    SECTION("a trigger at the destination that changes rows: the verification fails, nothing is committed") {
+    SECTION("a trigger at the destination that changes rows, let fire: the verification fails, nothing is committed") {
         s.there.exec("CREATE FUNCTION public.shout() RETURNS trigger LANGUAGE plpgsql AS "
                      "$$BEGIN NEW.title := upper(NEW.title); RETURN NEW; END$$; "
                      "CREATE TRIGGER shout BEFORE INSERT ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.shout()");
-        const auto [code, text] = refused([&] { s.copy(); });
+        auto o = CopySetup::options();
+        o.fire_triggers = true;
+        const auto [code, text] = refused([&] { s.copy_with(o); });
         CHECK(code == Exit::integrity);
         CHECK(text.find("public.tasks at --to dest does not match the source after the copy") != std::string::npos);
+    }
+}
+
+TEST_CASE("tenant copy: the app's triggers stay quiet on the rows written, and the keys they would check are checked",
+          "[integration][portability]") {
+    CopySetup s(corpus::get("app_triggers"));
+    const auto signups = [](const test::TestDatabase& db) {
+        return db.query_value("SELECT signups FROM public.signup_totals");
+    };
+    const auto mine = corpus::snapshot_tenant(s.here, s.p, s.p.tenant_a);
+    const std::string signups_there = signups(s.there);
+    const auto message = [&](const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const Error& e) {
+            CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme'") == "0");
+            CHECK(corpus::row_count(corpus::snapshot_tenant(s.there, s.p, s.p.tenant_a)) == 0);
+            return std::make_pair(e.code(), std::string(e.what()) + " | " + util::join(e.details(), " | ") + " | " + e.hint());
+        }
+        FAIL("no error");
+        return std::make_pair(Exit::ok, std::string());
+    };
+
+    SECTION("quiet: no welcome email queued twice, no counter bumped, every row as it was") {
+        GlobalOptions dry;
+        dry.dry_run = true;
+        CHECK(s.copy(dry).triggers_quieted == 1);
+        const auto r = s.copy();
+        CHECK(r.triggers_quieted == 1);
+        CHECK(corpus::snapshot_tenant(s.there, s.p, s.p.tenant_a) == mine);  // the outbox as it was here, no more
+        CHECK(signups(s.there) == signups_there);
+        // Only this transaction was quiet: the app's next member there is welcomed.
+        s.there.exec(fmt::format("INSERT INTO public.members VALUES (4, '{}', 'dan@example.com', NULL, 'free')",
+                                 s.p.tenant_a));
+        CHECK(s.there.query_value("SELECT count(*) FROM public.outbox WHERE member_id = 4") == "1");
+        CHECK(signups(s.there) == std::to_string(std::stoll(signups_there) + 1));
+    }
+    SECTION("a key the server would have checked is checked: a plan missing there is refused") {
+        s.there.exec("DELETE FROM public.plans WHERE id = 'pro'");  // only tenant A's members are on it
+        const auto [code, text] = message([&] { s.copy(); });
+        CHECK(code == Exit::refused);
+        CHECK(text.find("public.members: 2 rows of the tenant reference no row of public.plans at --to dest (foreign key "
+                        "members_plan_id_fkey)") != std::string::npos);
+    }
+    SECTION("--fire-triggers lets them run: here the email they queue again makes the copy differ, and nothing is "
+            "committed") {
+        auto o = CopySetup::options();
+        o.fire_triggers = true;
+        const auto [code, text] = message([&] { s.copy_with(o); });
+        CHECK(code == Exit::integrity);
+        CHECK(text.find("public.outbox at --to dest does not match the source after the copy") != std::string::npos);
+        CHECK(signups(s.there) == signups_there);
+    }
+    SECTION("--fire-triggers where running them is what the operator wants: the counter counts the arrivals") {
+        s.there.exec("CREATE OR REPLACE FUNCTION public.member_signed_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                     "UPDATE public.signup_totals SET signups = signups + 1 WHERE id = 1; RETURN NULL; END $$");
+        auto o = CopySetup::options();
+        o.fire_triggers = true;
+        CHECK(s.copy_with(o).triggers_quieted == 0);
+        CHECK(corpus::snapshot_tenant(s.there, s.p, s.p.tenant_a) == mine);
+        CHECK(signups(s.there) == std::to_string(std::stoll(signups_there) + 3));
+    }
+    SECTION("an ENABLE ALWAYS trigger fires, as on a replica, with a warning") {
+        s.there.exec("CREATE OR REPLACE FUNCTION public.member_signed_up() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                     "UPDATE public.signup_totals SET signups = signups + 1 WHERE id = 1; RETURN NULL; END $$; "
+                     "ALTER TABLE public.members ENABLE ALWAYS TRIGGER members_signed_up");
+        auto tc = s.context();
+        const auto r = portability::copy(tc->ctx(), CopySetup::options());
+        CHECK(r.triggers_quieted == 0);
+        CHECK(tc->log_text().find("trigger public.members: members_signed_up is ENABLE ALWAYS: it fires on the rows written") !=
+              std::string::npos);
+        CHECK(signups(s.there) == std::to_string(std::stoll(signups_there) + 3));
+    }
+    SECTION("a role that may not keep them quiet is refused before anything is committed, and copies once granted") {
+        // Roles are cluster-wide and tests run in parallel: made once, never dropped.
+        s.there.exec("DO $$ BEGIN CREATE ROLE tenantctl_copier LOGIN BYPASSRLS; EXCEPTION WHEN duplicate_object OR "
+                     "unique_violation THEN NULL; END $$; "
+                     "GRANT USAGE ON SCHEMA public, tenantctl TO tenantctl_copier; "
+                     "GRANT ALL ON ALL TABLES IN SCHEMA public, tenantctl TO tenantctl_copier; "
+                     "GRANT ALL ON ALL SEQUENCES IN SCHEMA public, tenantctl TO tenantctl_copier; "
+                     "REVOKE SET ON PARAMETER session_replication_role FROM tenantctl_copier");  // an earlier run's
+        auto cfg = config::parse_config(s.p.config_yaml, "app_triggers.yaml");
+        cfg.contexts["dest"] = config::ContextConfig{s.there.conninfo() + " user=tenantctl_copier", false};
+        const auto copy_as_copier = [&] {
+            test::TestContext tc(s.here, cfg, GlobalOptions{});
+            tc->set_conninfo(db::ConnInfo{s.here.conninfo(), "corpus"});
+            return portability::copy(tc.ctx(), CopySetup::options());
+        };
+        const auto [code, text] = message([&] { copy_as_copier(); });
+        INFO(text);
+        CHECK(code == Exit::refused);
+        CHECK(text.find("this role may not keep them quiet (session_replication_role)") != std::string::npos);
+        CHECK(text.find("public.members: members_signed_up") != std::string::npos);
+        CHECK(text.find("GRANT SET ON PARAMETER session_replication_role") != std::string::npos);
+        s.there.exec("GRANT SET ON PARAMETER session_replication_role TO tenantctl_copier");
+        CHECK(copy_as_copier().triggers_quieted == 1);
+        CHECK(corpus::snapshot_tenant(s.there, s.p, s.p.tenant_a) == mine);
+        CHECK(signups(s.there) == signups_there);
     }
 }
 

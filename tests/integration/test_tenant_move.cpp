@@ -305,6 +305,32 @@ TEST_CASE("tenant move --online: a stream that fails at the destination is taken
     CHECK(s.move_online().steps.back() == "retired");
 }
 
+TEST_CASE("tenant move --online: a row of shared reference data missing at the destination stops the switch, and the "
+          "move resumes once it is there",
+          "[integration][portability]") {
+    MoveSetup s(corpus::get("app_triggers"));
+    const auto mine = corpus::snapshot_tenant(s.here, s.p, s.p.tenant_a);
+    // Its keys do not include tenant_id: the row filters need every column (what the refusal says).
+    s.here.exec("ALTER TABLE public.members REPLICA IDENTITY FULL; ALTER TABLE public.outbox REPLICA IDENTITY FULL");
+    // The stream's apply worker checks no foreign key: the members arrive, their plan does not.
+    s.there.exec("DELETE FROM public.plans WHERE id = 'pro'");
+    try {
+        s.move_online();
+        FAIL("the move went through");
+    } catch (const Refused& e) {
+        CHECK(std::string(e.what()).find("public.members: 2 rows of the tenant reference no row of public.plans at --to "
+                                         "dest (foreign key members_plan_id_fkey)") != std::string::npos);
+    }
+    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "moving");
+    CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme' AND status = 'active'") == "0");
+    s.there.exec("INSERT INTO public.plans VALUES ('pro', 100)");
+    const auto r = s.move_online();
+    CHECK(r.resumed);
+    CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(corpus::snapshot_tenant(s.there, s.p, s.p.tenant_a) == mine);
+    CHECK(s.stream_objects() == "0,0,0");
+}
+
 TEST_CASE("tenant move --abort rolls back a move that cannot finish: the copy deleted there, the status back here",
           "[integration][portability]") {
     const bool online = GENERATE(false, true);

@@ -22,6 +22,7 @@ struct RestoreSetup {
     test::TestDatabase here;
     std::unique_ptr<test::TestDatabase> backup;
     corpus::Registered ids;
+    bool fire_triggers = false;
     explicit RestoreSetup(const corpus::Pattern& pattern) : p(pattern) {
         corpus::setup(here, p);
         ids = corpus::register_tenants(here, p);
@@ -41,6 +42,7 @@ struct RestoreSetup {
         o.mode = mode;
         o.tables = std::move(tables);
         o.note = "the test's backup";
+        o.fire_triggers = fire_triggers;
         return portability::restore_from(tc.ctx(), o);
     }
 };
@@ -97,6 +99,51 @@ TEST_CASE("tenant restore-from --mode replace: the tenant's rows of the backup, 
         CHECK(again.inserted == r.inserted);
         CHECK(corpus::snapshot_tenant(s.here, p, p.tenant_a) == backup_a);
     });
+}
+
+TEST_CASE("tenant restore-from: the app's triggers stay quiet, and one that keeps rows from being deleted does not "
+          "keep today's rows",
+          "[integration][portability]") {
+    RestoreSetup s(corpus::get("app_triggers"));
+    const auto backup_a = corpus::snapshot_tenant(*s.backup, s.p, s.p.tenant_a);
+    // After the backup: a member's address changed, and the app now refuses, silently, to
+    // delete members (a BEFORE DELETE trigger returning NULL).
+    s.here.exec("UPDATE public.members SET email = 'alice@new.example' WHERE id = 1; "
+                "CREATE FUNCTION public.never_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$; "
+                "CREATE TRIGGER members_kept BEFORE DELETE ON public.members FOR EACH ROW "
+                "EXECUTE FUNCTION public.never_delete()");
+    const auto before = corpus::snapshot(s.here, s.p);
+    const std::string signups = s.here.query_value("SELECT signups FROM public.signup_totals");
+
+    s.fire_triggers = true;  // let fire, the delete keeps today's rows and the backup's collide with them
+    CHECK(exit_of([&] { s.restore("replace"); }) != Exit::ok);
+    CHECK(corpus::snapshot(s.here, s.p) == before);
+
+    s.fire_triggers = false;
+    const auto r = s.restore("replace");
+    CHECK(r.deleted == r.inserted);
+    CHECK(corpus::snapshot_tenant(s.here, s.p, s.p.tenant_a) == backup_a);  // the welcome emails not queued again
+    CHECK(s.here.query_value("SELECT signups FROM public.signup_totals") == signups);
+    // Only the restore's transaction was quiet: the app's rule holds again.
+    s.here.exec("DELETE FROM public.members WHERE id = 3");
+    CHECK(s.here.query_value("SELECT count(*) FROM public.members WHERE id = 3") == "1");
+
+    // The keys into the replaced table are checked too: a member the backup lacks, whose
+    // queued email (a table left out, referencing it without cascade) stays, is refused.
+    const std::string no_cascade = "ALTER TABLE public.outbox DROP CONSTRAINT outbox_member_id_fkey, ADD CONSTRAINT "
+                                   "outbox_member_id_fkey FOREIGN KEY (member_id) REFERENCES public.members (id)";
+    s.here.exec(no_cascade);
+    s.backup->exec(no_cascade + "; DELETE FROM public.outbox WHERE member_id = 3; DELETE FROM public.members WHERE id = 3");
+    const auto kept = corpus::snapshot(s.here, s.p);
+    try {
+        s.restore("replace", {"public.members"});
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::refused);
+        CHECK(std::string(e.what()).find("public.outbox: 1 row of the tenant references no row of public.members here "
+                                         "(foreign key outbox_member_id_fkey)") != std::string::npos);
+    }
+    CHECK(corpus::snapshot(s.here, s.p) == kept);
 }
 
 TEST_CASE("tenant restore-from --mode merge: the missing rows come back, a second merge adds nothing, on every pattern",
@@ -184,13 +231,19 @@ TEST_CASE("tenant restore-from: refused before anything changes", "[integration]
         CHECK(exit_of([&] { s.restore("merge"); }) == Exit::ok);
         CHECK(s.here.query_value("SELECT count(*) FROM public.tasks WHERE priority = 1") != "0");
     }
-    SECTION("a trigger here that changes rows: the read back fails, nothing is committed") {
+    SECTION("a trigger here that changes rows, let fire: the read back fails, nothing is committed") {
         s.here.exec("CREATE FUNCTION public.shout() RETURNS trigger LANGUAGE plpgsql AS "
                     "$$BEGIN NEW.title := upper(NEW.title); RETURN NEW; END$$; "
                     "CREATE TRIGGER shout BEFORE INSERT ON public.tasks FOR EACH ROW EXECUTE FUNCTION public.shout()");
-        const auto tasks = s.here.query_value("SELECT count(*) FROM public.tasks");
+        const auto tasks = s.here.query_value("SELECT string_agg(title, ',' ORDER BY title) FROM public.tasks");
+        s.fire_triggers = true;
         CHECK(exit_of([&] { s.restore("replace"); }) == Exit::integrity);
         CHECK(exit_of([&] { s.restore("merge"); }) == Exit::integrity);
-        CHECK(s.here.query_value("SELECT count(*) FROM public.tasks") == tasks);
+        CHECK(s.here.query_value("SELECT string_agg(title, ',' ORDER BY title) FROM public.tasks") == tasks);
+        // Quiet (the default), the backup's rows come back as they were.
+        s.fire_triggers = false;
+        CHECK(exit_of([&] { s.restore("replace"); }) == Exit::ok);
+        CHECK(s.here.query_value("SELECT string_agg(title, ',' ORDER BY title) FROM public.tasks") ==
+              s.backup->query_value("SELECT string_agg(title, ',' ORDER BY title) FROM public.tasks"));
     }
 }

@@ -953,10 +953,69 @@ data:
     return finish(std::move(p));
 }
 
+Pattern app_triggers() {
+    Pattern p;
+    p.name = "app_triggers";
+    p.description = "the app's own triggers: an AFTER INSERT that queues a welcome email in a tenant table and bumps a global counter, a key to a global plans table";
+    p.tenancy_column = "tenant_id";
+    p.tenancy_type = "uuid";
+    p.tenant_a = kUuidA;
+    p.tenant_b = kUuidB;
+    p.relations = {"public.plans", "public.signup_totals", "public.members", "public.outbox"};
+    p.shared_relations = {"public.plans", "public.signup_totals"};
+    p.setup_sql = create_role("app", "NOLOGIN") + R"(
+CREATE TABLE public.plans (id text PRIMARY KEY, seats integer NOT NULL);
+CREATE TABLE public.signup_totals (id integer PRIMARY KEY, signups bigint NOT NULL);
+CREATE TABLE public.members (
+    id bigint PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    email text NOT NULL,
+    phone text,
+    plan_id text NOT NULL REFERENCES public.plans (id),
+    UNIQUE (tenant_id, email));
+CREATE TABLE public.outbox (
+    id bigserial PRIMARY KEY,
+    tenant_id uuid NOT NULL,
+    member_id bigint NOT NULL REFERENCES public.members (id) ON DELETE CASCADE,
+    kind text NOT NULL,
+    sent_to text NOT NULL);
+-- What a copy or a restore must not do again: the member's rows already hold it.
+CREATE FUNCTION public.member_signed_up() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO public.outbox (tenant_id, member_id, kind, sent_to) VALUES (NEW.tenant_id, NEW.id, 'welcome', NEW.email);
+    UPDATE public.signup_totals SET signups = signups + 1 WHERE id = 1;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER members_signed_up AFTER INSERT ON public.members FOR EACH ROW EXECUTE FUNCTION public.member_signed_up();
+INSERT INTO public.plans VALUES ('free', 1), ('team', 10), ('pro', 100);
+INSERT INTO public.signup_totals VALUES (1, 0);
+INSERT INTO public.members VALUES
+    (1, '@A@', 'alice@example.com', '+33 6 11 11 11 11', 'pro'),
+    (2, '@A@', 'bob@example.com', NULL, 'pro'),
+    (3, '@A@', 'carol@example.com', '+33 6 33 33 33 33', 'team'),
+    (11, '@B@', 'alice@example.com', '+1 555 0100', 'free'),
+    (12, '@B@', 'dave@example.com', NULL, 'team');
+UPDATE public.outbox SET kind = 'invite' WHERE member_id = 2;
+)" + tenant_rls(p, {"public.members", "public.outbox"}) +
+                  grants("public");
+    p.config_yaml = R"(tenancy:
+  column: tenant_id
+  setting: app.tenant_id
+  app_role: app
+data:
+  subjects: {table: members, key: id, lookup: [email]}
+  tables:
+    members: {subject: id, pii: [email], encrypted: [phone], non_pii: [plan_id], erase: anonymize, anonymize: {email: hash}}
+    outbox: {subject: member_id, pii: [sent_to], non_pii: [kind], erase: delete}
+)";
+    return finish(std::move(p));
+}
+
 std::vector<Pattern> build_all() {
     return {composite_fk(),      single_fk(),         self_reference(), cycle_nullable(), cycle_deferrable(),
             cascade_set_null(),  non_public_schema(), quoted_names(),   tenants_table_uuid(),
-            partitioned(),       generated_pii(),     no_primary_key(), owner_force_rls(), value_types()};
+            partitioned(),       generated_pii(),     no_primary_key(), owner_force_rls(), value_types(),
+            app_triggers()};
 }
 
 std::vector<std::string> sorted_rows(pqxx::transaction_base& tx, const std::string& sql,

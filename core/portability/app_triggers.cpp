@@ -1,0 +1,172 @@
+#include "core/portability/app_triggers.hpp"
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include "core/citus/cluster.hpp"
+#include "core/errors.hpp"
+#include "core/util/strings.hpp"
+
+namespace tenantctl::portability {
+
+namespace {
+
+// `ARRAY['"public"."users"'::regclass, ...]`.
+std::string regclass_array(pqxx::transaction_base& tx, const std::vector<const model::Relation*>& relations) {
+    std::vector<std::string> items;
+    for (const auto* r : relations) items.push_back(tx.quote(r->name.quoted()) + "::regclass");
+    return fmt::format("ARRAY[{}]::regclass[]", util::join(items, ", "));
+}
+
+// The relations and every partition of them at every level (pg_partition_tree gives nothing for
+// a table that is not partitioned).
+std::string relids_of(pqxx::transaction_base& tx, const std::vector<const model::Relation*>& relations) {
+    const std::string array = regclass_array(tx, relations);
+    return fmt::format("(SELECT unnest({0}) UNION SELECT p.relid FROM unnest({0}) r(rel), LATERAL pg_partition_tree(r.rel) p)",
+                       array);
+}
+
+// A Citus table: its triggers and foreign keys live on its shards.
+std::string citus_table(bool citus, std::string_view relid) {
+    return citus ? fmt::format("EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = {})", relid) : "false";
+}
+
+}  // namespace
+
+AppTriggersQuiet::AppTriggersQuiet(pqxx::transaction_base& tx, const model::TenantData& model,
+                                   const std::vector<const model::Relation*>& written, bool fire,
+                                   std::vector<std::string>& warnings)
+    : m_tx(tx), m_model(model), m_written(written) {
+    if (fire || written.empty()) return;
+    const bool citus = citus::installed(tx);
+    // Clones a partition inherits decide too (one may have been altered on its own), but the
+    // messages name each trigger once, where it was made.
+    std::vector<std::string> on_citus;
+    for (const auto& r : tx.exec(fmt::format(
+             "SELECT format('%I.%I: %I', n.nspname, c.relname, t.tgname), t.tgenabled, t.tgparentid = 0, {} "
+             "FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_class c ON c.oid = t.tgrelid "
+             "JOIN pg_namespace n ON n.oid = c.relnamespace "
+             "WHERE t.tgrelid IN {} AND NOT t.tgisinternal AND t.tgenabled IN ('O', 'A') "
+             "AND f.proname NOT LIKE 'citus\\_%' ORDER BY 1",
+             citus_table(citus, "t.tgrelid"), relids_of(tx, written)))) {
+        const std::string name = r[0].c_str();
+        const bool always = r[1].c_str()[0] == 'A', named = r[2].as<bool>(), sharded = r[3].as<bool>();
+        if (always) {
+            if (named) warnings.push_back(fmt::format("trigger {} is ENABLE ALWAYS: it fires on the rows written", name));
+        } else if (sharded) {
+            if (named) on_citus.push_back(name);
+        } else {
+            if (named || m_quieted.empty()) m_quieted.push_back(name);
+        }
+    }
+    if (!on_citus.empty()) {
+        Refused e(fmt::format("{} trigger{} of the app on Citus tables would fire on the rows written, and Citus runs "
+                              "them on the shards, where this command cannot keep them quiet",
+                              on_citus.size(), on_citus.size() == 1 ? "" : "s"),
+                  "pass --fire-triggers to let them run on the rows written, or disable them for the time of the copy");
+        for (auto& t : on_citus) e.with_detail(std::move(t));
+        throw e;
+    }
+    if (m_quieted.empty()) return;
+    tx.exec("SAVEPOINT tenantctl_replica_role");
+    try {
+        // SET LOCAL as a parameterized call: libpqxx 6 aborts the whole transaction when a
+        // plain exec() fails, and this one may fail by design.
+        tx.exec_params("SELECT set_config('session_replication_role', $1, true)", "replica");
+        tx.exec("RELEASE SAVEPOINT tenantctl_replica_role");
+    } catch (const pqxx::insufficient_privilege&) {
+        tx.exec("ROLLBACK TO SAVEPOINT tenantctl_replica_role");
+        Refused e(fmt::format("{} trigger{} of the app would fire on the rows written (their rows already hold what "
+                              "the triggers wrote), and this role may not keep them quiet (session_replication_role)",
+                              m_quieted.size(), m_quieted.size() == 1 ? "" : "s"),
+                  "as a superuser: GRANT SET ON PARAMETER session_replication_role TO this role; or pass "
+                  "--fire-triggers to let them run");
+        for (auto& t : m_quieted) e.with_detail(std::move(t));
+        throw e;
+    }
+}
+
+void AppTriggersQuiet::finish(const std::string& tenancy_value, bool deleted, const std::string& where) {
+    if (m_quieted.empty()) return;
+    m_tx.exec("SET LOCAL session_replication_role = origin");
+    check_foreign_keys(m_tx, m_model, m_written, tenancy_value,
+                       deleted ? KeysChecked::out_of_and_into : KeysChecked::out_of, where);
+}
+
+void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& model,
+                        const std::vector<const model::Relation*>& tables, const std::string& tenancy_value,
+                        KeysChecked which, const std::string& where) {
+    if (tables.empty()) return;
+    // Which model relation each table (partitions included) is, for its tenant predicate.
+    std::vector<const model::Relation*> all;
+    for (const auto& r : model.relations()) all.push_back(&r);
+    std::map<std::string, const model::Relation*> relation_of;
+    for (const auto& r : tx.exec(fmt::format("SELECT r.i, r.rel::oid::text FROM unnest({0}) WITH ORDINALITY r(rel, i) "
+                                             "UNION ALL SELECT r.i, p.relid::oid::text FROM unnest({0}) WITH ORDINALITY "
+                                             "r(rel, i), LATERAL pg_partition_tree(r.rel) p WHERE p.relid <> r.rel",
+                                             regclass_array(tx, all))))
+        relation_of[r[1].c_str()] = all.at(r[0].as<std::size_t>() - 1);
+
+    // Each foreign key as the SQL pieces of its check, the columns quoted by the server.
+    const bool citus = citus::installed(tx);
+    const std::string checked = relids_of(tx, tables);
+    std::string which_keys;
+    switch (which) {
+        case KeysChecked::out_of: which_keys = fmt::format("c.conrelid IN {}", checked); break;
+        case KeysChecked::out_of_and_into:
+            which_keys = fmt::format("(c.conrelid IN {0} OR c.confrelid IN {0})", checked);
+            break;
+        case KeysChecked::out_of_to_outside:
+            which_keys = fmt::format("c.conrelid IN {} AND c.confrelid NOT IN {}", checked, relids_of(tx, all));
+            break;
+    }
+    // A table's schema-qualified name, quoted where SQL needs it: for messages and queries alike.
+    const auto qualified = [](std::string_view relid) {
+        return fmt::format("(SELECT format('%I.%I', n.nspname, r.relname) FROM pg_class r JOIN pg_namespace n ON "
+                           "n.oid = r.relnamespace WHERE r.oid = {})",
+                           relid);
+    };
+    // format(piece, child column, parent column) for each column pair of the key, joined by `glue`.
+    const auto pieces = [](std::string_view piece, std::string_view glue) {
+        return fmt::format("(SELECT string_agg(format('{}', ca.attname, pa.attname), '{}' ORDER BY k.i) "
+                           "FROM unnest(c.conkey, c.confkey) WITH ORDINALITY k(ck, pk, i) "
+                           "JOIN pg_attribute ca ON ca.attrelid = c.conrelid AND ca.attnum = k.ck "
+                           "JOIN pg_attribute pa ON pa.attrelid = c.confrelid AND pa.attnum = k.pk)",
+                           piece, glue);
+    };
+    const auto keys = tx.exec(fmt::format(
+        "SELECT c.conname, {}, {}, c.conrelid::oid::text, "
+        "c.confmatchtype = 'f', {}, {}, {} FROM pg_constraint c "
+        "WHERE c.contype = 'f' AND c.conparentid = 0 AND NOT {} AND {} "
+        "ORDER BY 2, 1",
+        qualified("c.conrelid"), qualified("c.confrelid"), pieces("t.%I = p.%I", " AND "),
+        pieces("t.%I IS NOT NULL", " AND "), pieces("t.%I IS NOT NULL", " OR "), citus_table(citus, "c.conrelid"),
+        which_keys));
+    for (const auto& k : keys) {
+        const std::string child = k[1].c_str(), parent = k[2].c_str(), matches = k[5].c_str();
+        const std::string all_set = k[6].c_str(), any_set = k[7].c_str();
+        const std::string found = fmt::format("EXISTS (SELECT 1 FROM {} p WHERE {})", parent, matches);
+        // MATCH SIMPLE: a key with a NULL column references nothing. MATCH FULL: all NULL or
+        // none, and then it must find its row.
+        const std::string broken = k[4].as<bool>() ? fmt::format("({}) AND NOT (({}) AND {})", any_set, all_set, found)
+                                                   : fmt::format("({}) AND NOT {}", all_set, found);
+        const auto rel = relation_of.find(k[3].c_str());
+        // A table outside the tenant's data that references the written rows is read whole.
+        const std::string tenant_rows =
+            rel != relation_of.end() ? model.tenant_predicate(*rel->second, "t", 1) : "$1::text IS NOT NULL";
+        const auto n =
+            tx.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {} AND {}", child, tenant_rows, broken),
+                            tenancy_value)[0]
+                .as<long long>();
+        if (n > 0)
+            throw Refused(fmt::format("{}: {} row{} of the tenant reference{} no row of {} {} (foreign key {}): "
+                                      "nothing was committed",
+                                      child, n, n == 1 ? "" : "s", n == 1 ? "s" : "", parent, where, k[0].c_str()),
+                          fmt::format("the rows they reference are missing {}: add them there first (shared "
+                                      "reference data?)",
+                                      where));
+    }
+}
+
+}  // namespace tenantctl::portability

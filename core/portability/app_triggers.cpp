@@ -137,12 +137,12 @@ void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& mod
     };
     const auto keys = tx.exec(fmt::format(
         "SELECT c.conname, {}, {}, c.conrelid::oid::text, "
-        "c.confmatchtype = 'f', {}, {}, {} FROM pg_constraint c "
+        "c.confmatchtype = 'f', {}, {}, {}, c.conrelid IN {} FROM pg_constraint c "
         "WHERE c.contype = 'f' AND c.conparentid = 0 AND NOT {} AND {} "
         "ORDER BY 2, 1",
         qualified("c.conrelid"), qualified("c.confrelid"), pieces("t.%I = p.%I", " AND "),
-        pieces("t.%I IS NOT NULL", " AND "), pieces("t.%I IS NOT NULL", " OR "), citus_table(citus, "c.conrelid"),
-        which_keys));
+        pieces("t.%I IS NOT NULL", " AND "), pieces("t.%I IS NOT NULL", " OR "), checked,
+        citus_table(citus, "c.conrelid"), which_keys));
     for (const auto& k : keys) {
         const std::string child = k[1].c_str(), parent = k[2].c_str(), matches = k[5].c_str();
         const std::string all_set = k[6].c_str(), any_set = k[7].c_str();
@@ -151,18 +151,24 @@ void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& mod
         // none, and then it must find its row.
         const std::string broken = k[4].as<bool>() ? fmt::format("({}) AND NOT (({}) AND {})", any_set, all_set, found)
                                                    : fmt::format("({}) AND NOT {}", all_set, found);
+        // Out of a checked table: over the tenant's rows. A dependent's rows are the tenant's
+        // through the key to their parent, which therefore cannot dangle among them: rows are
+        // written with their parents. Into a checked table from another, whose rows lost what
+        // they referenced: read whole, since a row whose parent is gone belongs to no tenant
+        // any more (a dependent's attribution goes through the very row that is missing).
         const auto rel = relation_of.find(k[3].c_str());
-        // A table outside the tenant's data that references the written rows is read whole.
+        const bool out_of = k[8].as<bool>();
         const std::string tenant_rows =
-            rel != relation_of.end() ? model.tenant_predicate(*rel->second, "t", 1) : "$1::text IS NOT NULL";
+            out_of && rel != relation_of.end() ? model.tenant_predicate(*rel->second, "t", 1) : "$1::text IS NOT NULL";
         const auto n =
             tx.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE {} AND {}", child, tenant_rows, broken),
                             tenancy_value)[0]
                 .as<long long>();
         if (n > 0)
-            throw Refused(fmt::format("{}: {} row{} of the tenant reference{} no row of {} {} (foreign key {}): "
-                                      "nothing was committed",
-                                      child, n, n == 1 ? "" : "s", n == 1 ? "s" : "", parent, where, k[0].c_str()),
+            throw Refused(fmt::format("{}: {} row{}{} reference{} no row of {} {} (foreign key {}): nothing was "
+                                      "committed",
+                                      child, n, n == 1 ? "" : "s", out_of ? " of the tenant" : "", n == 1 ? "s" : "",
+                                      parent, where, k[0].c_str()),
                           fmt::format("the rows they reference are missing {}: add them there first (shared "
                                       "reference data?)",
                                       where));

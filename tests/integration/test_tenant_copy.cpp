@@ -16,6 +16,8 @@
 #include "core/crypto/master_key.hpp"
 #include "core/db/connection.hpp"
 #include "core/keys/data_keys.hpp"
+#include "core/model/tenant_data.hpp"
+#include "core/portability/app_triggers.hpp"
 #include "core/portability/binary_copy.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
@@ -281,6 +283,95 @@ TEST_CASE("tenant copy: the app's triggers stay quiet on the rows written, and t
         CHECK(corpus::snapshot_tenant(s.there, s.p, s.p.tenant_a) == mine);
         CHECK(signups(s.there) == signups_there);
     }
+}
+
+TEST_CASE("foreign keys checked by query, as a replica skips them: each key of every pattern holds, and each one broken "
+          "is named",
+          "[integration][portability]") {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
+        if (p.connect_as) return;  // the check runs as the copy's role: unfiltered (the copy refuses otherwise)
+        test::TestDatabase db;
+        corpus::setup(db, p);
+        corpus::register_tenants(db, p);
+        auto cfg = config::parse_config(p.config_yaml, p.name + ".yaml");
+        test::TestContext tc(db, cfg);
+        tc->set_conninfo(db::ConnInfo{corpus::conninfo_for(db, p), "corpus"});
+        pqxx::connection c(corpus::conninfo_for(db, p));
+        struct Key {
+            std::string name, child, parent, child_oid, parent_oid;
+            long long of_a = 0, all = 0;  // rows with the whole key set: tenant A's, and in the whole table
+        };
+        std::vector<Key> keys;
+        {
+            pqxx::read_transaction tx(c);
+            for (const auto& k : tx.exec(
+                     "SELECT c.conname, format('%I.%I', cn.nspname, cr.relname), format('%I.%I', pn.nspname, pr.relname), "
+                     "c.conrelid::oid::text, c.confrelid::oid::text, "
+                     "(SELECT string_agg(format('t.%I IS NOT NULL', a.attname), ' AND ') FROM pg_attribute a "
+                     "  WHERE a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)) "
+                     "FROM pg_constraint c JOIN pg_class cr ON cr.oid = c.conrelid JOIN pg_namespace cn ON "
+                     "cn.oid = cr.relnamespace JOIN pg_class pr ON pr.oid = c.confrelid JOIN pg_namespace pn ON "
+                     "pn.oid = pr.relnamespace WHERE c.contype = 'f' AND c.conparentid = 0 AND c.conrelid <> c.confrelid "
+                     "AND cn.nspname <> 'tenantctl' ORDER BY 1")) {
+                Key key{k[0].c_str(), k[1].c_str(), k[2].c_str(), k[3].c_str(), k[4].c_str()};
+                const std::string set = k[5].c_str();
+                key.of_a = tx.exec_params1(fmt::format("SELECT count(*) FROM {} t WHERE ({}) AND {}", key.child,
+                                                       p.tenant_predicate(key.child), set),
+                                           p.tenant_a)[0]
+                               .as<long long>();
+                key.all = tx.exec1(fmt::format("SELECT count(*) FROM {} t WHERE {}", key.child, set))[0].as<long long>();
+                keys.push_back(std::move(key));
+            }
+        }
+        // The model's relation of that oid, if the table is one.
+        const auto relation = [](pqxx::transaction_base& tx, const model::TenantData& data,
+                                 const std::string& oid) -> const model::Relation* {
+            for (const auto& r : data.relations())
+                if (tx.exec_params1("SELECT $1::regclass::oid::text", r.name.quoted())[0].c_str() == oid) return &r;
+            return nullptr;
+        };
+        {
+            pqxx::work tx(c);
+            const auto data = model::TenantData::load(tc.ctx(), tx);
+            std::vector<const model::Relation*> all;
+            for (const auto& r : data.relations()) all.push_back(&r);
+            CHECK_NOTHROW(portability::check_foreign_keys(tx, data, all, p.tenant_a,
+                                                          portability::KeysChecked::out_of_and_into, "here"));
+        }
+        int found = 0;
+        for (const auto& k : keys) {
+            INFO(k.name << ": " << k.child << " -> " << k.parent);
+            pqxx::work tx(c);
+            const auto data = model::TenantData::load(tc.ctx(), tx);
+            tx.exec("SET LOCAL session_replication_role = replica");  // no key stops the delete
+            tx.exec("DELETE FROM " + k.parent);
+            tx.exec("SET LOCAL session_replication_role = origin");
+            // Rows of the parent deleted (restore's replace): the keys into it, over the whole
+            // referencing table. A parent outside the tenant's data (shared reference data
+            // missing there): the keys out of the child, over the tenant's rows.
+            const auto* parent = relation(tx, data, k.parent_oid);
+            const auto* child = relation(tx, data, k.child_oid);
+            if (!parent && !child) continue;  // neither is the tenant's
+            const bool into = parent != nullptr;
+            const long long dangling = into ? k.all : k.of_a;
+            try {
+                portability::check_foreign_keys(tx, data, {into ? parent : child}, p.tenant_a,
+                                                into ? portability::KeysChecked::out_of_and_into
+                                                     : portability::KeysChecked::out_of,
+                                                "here");
+                CHECK(dangling == 0);
+            } catch (const Refused& e) {
+                ++found;
+                CHECK(dangling > 0);
+                // The first key found broken may be another one into the same parent.
+                CHECK(std::string(e.what()).find(fmt::format(" no row of {} here (foreign key ",
+                                                             k.parent)) != std::string::npos);
+            }
+        }
+        if (p.name == "composite_fk" || p.name == "app_triggers" || p.name == "partitioned" ||
+            p.name == "cascade_set_null" || p.name == "tenants_table_uuid")
+            CHECK(found > 0);
+    });
 }
 
 TEST_CASE("tenant copy: binary COPY only for built-in types and domains over them", "[integration][portability]") {

@@ -140,8 +140,8 @@ TEST_CASE("tenant restore-from: the app's triggers stay quiet, and one that keep
         FAIL("no error");
     } catch (const Error& e) {
         CHECK(e.code() == Exit::refused);
-        CHECK(std::string(e.what()).find("public.outbox: 1 row of the tenant references no row of public.members here "
-                                         "(foreign key outbox_member_id_fkey)") != std::string::npos);
+        CHECK(std::string(e.what()).find("public.outbox: 1 row references no row of public.members here (foreign key "
+                                         "outbox_member_id_fkey)") != std::string::npos);
     }
     CHECK(corpus::snapshot(s.here, s.p) == kept);
 }

@@ -9,9 +9,12 @@ namespace tenantctl::portability {
 
 std::optional<MoveState> read_move_state(Context& ctx, pqxx::connection& connection, const std::string& slug) {
     pqxx::read_transaction tx(connection);
-    const auto rows = tx.exec_params(fmt::format("SELECT id::text, status, moved_to, purge_after FROM {} WHERE slug = $1",
-                                                 ctx.platform_table("tenants")),
-                                     slug);
+    // purge_after as the move that set it printed it (UTC, ISO 8601), whatever the session's TimeZone.
+    const auto rows = tx.exec_params(
+        fmt::format("SELECT id::text, status, moved_to, to_char(purge_after AT TIME ZONE 'UTC', "
+                    "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM {} WHERE slug = $1",
+                    ctx.platform_table("tenants")),
+        slug);
     if (rows.empty()) return std::nullopt;
     const auto& r = rows[0];
     return MoveState{r[0].c_str(), r[1].c_str(), r[2].is_null() ? std::nullopt : std::optional(std::string(r[2].c_str())),

@@ -355,9 +355,10 @@ TEST_CASE("e2e: tenant move copies, verifies, switches over, and leaves the rows
     auto suspend = two.run({"tenant", "suspend", "acme", "--reason", "billing"});
     CHECK(suspend.exit_code == 5);
     CHECK(suspend.err.find("cannot suspend tenant 'acme': it has moved to another database") != std::string::npos);
-    auto again = two.run({"tenant", "move", "acme", "--to", "peer"});
+    auto again = two.run({"tenant", "move", "acme", "--to", "peer", "-o", "json"});
     CHECK(again.exit_code == 0);
     CHECK(again.err.find("has moved to --to peer already") != std::string::npos);
+    CHECK(nlohmann::json::parse(again.out)[0]["purge_after"] == out[0]["purge_after"]);  // printed the same way
     // After the grace period, maintain purges what was left here.
     auto maintained = two.run({"maintain"});
     INFO(maintained.err);

@@ -166,7 +166,7 @@ class FileLinter {
 public:
     FileLinter(const MigrationFile& file, const LintOptions& options, const std::vector<FileFacts>* all = nullptr,
                std::size_t self = 0)
-        : m_file(file), m_options(options), m_all(all), m_self(self) {
+        : m_file(file), m_options(options), m_all(all), m_self(self), m_schema(default_schema()) {
         m_facts.path = file.path;
     }
 
@@ -217,6 +217,10 @@ private:
     bool is_existing(const RelationName& table) const { return m_created.count(table.key) == 0; }
 
     // "schema.table" for a name as written: the file's search_path decides an unqualified one.
+    // Where an unqualified name lives: a tenant-scoped file runs with each tenant's schema
+    // first on the search_path (named here as they are named, tenant_<slug>), not public.
+    std::string default_schema() const { return m_file.scope == Scope::tenant ? "tenant_<slug>" : "public"; }
+
     RelationName qualify(RelationName name) const {
         if (!name.qualified) name.key = m_schema + "." + name.key;
         return name;
@@ -237,7 +241,7 @@ private:
             const Token* t = c.peek();
             if (is_symbol(*t, ",")) continue;
             if (is_word(*t, "default")) {
-                m_schema = "public";
+                m_schema = default_schema();
                 return;
             }
             std::string schema = t->text;
@@ -664,7 +668,7 @@ private:
     const std::vector<FileFacts>* m_all;
     std::size_t m_self;
     FileFacts m_facts;
-    std::string m_schema = "public";
+    std::string m_schema;
     std::vector<LintFinding> m_findings;
     std::size_t m_index = 0;
     std::vector<Token> m_tokens;

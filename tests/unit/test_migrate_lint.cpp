@@ -338,3 +338,20 @@ TEST_CASE("migrate lint: lint_files reports parse errors as findings and goes on
     CHECK(lint_files({}).empty());
     CHECK_FALSE(has_errors({}));
 }
+
+TEST_CASE("migrate lint: a tenant-scoped file's unqualified tables are the tenant's schema's, not public's",
+          "[unit][migrate][lint]") {
+    const auto findings = lint_up("CREATE TABLE folders (id int PRIMARY KEY);\n"
+                                  "CREATE TABLE notes (id int PRIMARY KEY, folder_id int REFERENCES folders (id));\n",
+                                  "-- tenantctl:scope=tenant\n");
+    REQUIRE(rules(findings) == std::vector<std::string>{"fk-without-index"});
+    CHECK(findings[0].message.find("foreign key tenant_<slug>.notes (folder_id) has no index") != std::string::npos);
+    CHECK(findings[0].message.find("public.") == std::string::npos);
+    // A shared file's are public's, as before.
+    const auto shared = lint_up("CREATE TABLE folders (id int PRIMARY KEY);\n"
+                                "CREATE TABLE notes (id int PRIMARY KEY, folder_id int REFERENCES folders (id));\n");
+    REQUIRE_FALSE(shared.empty());
+    bool named_public = false;
+    for (const auto& f : shared) named_public = named_public || f.message.find("public.notes") != std::string::npos;
+    CHECK(named_public);
+}

@@ -23,6 +23,7 @@ struct RotateOpts {
     bool reencrypt = false;
     long batch_size = 10000;
     double max_rate = 0;
+    bool fire_triggers = false;
 };
 
 struct ReencryptOpts {
@@ -30,6 +31,7 @@ struct ReencryptOpts {
     bool all = false;
     long batch_size = 10000;
     double max_rate = 0;
+    bool fire_triggers = false;
 };
 
 struct VersionOpts {
@@ -51,7 +53,8 @@ struct VerifyOpts {
 Records run_rotate(Context& ctx, const RotateOpts& o) {
     Records rotated = keys::rotate(ctx, keys::RotateOptions{o.tenant, o.all});
     if (!o.reencrypt || ctx.dry_run()) return rotated;
-    Records re = keys::reencrypt(ctx, keys::ReencryptOptions{o.tenant, o.all, o.batch_size, o.max_rate, std::nullopt});
+    Records re = keys::reencrypt(
+        ctx, keys::ReencryptOptions{o.tenant, o.all, o.batch_size, o.max_rate, std::nullopt, o.fire_triggers});
     // One summary: the rotation rows inside the re-encryption document.
     json rows = json::array();
     for (const auto& row : rotated.rows) {
@@ -88,6 +91,8 @@ void declare_keys(cli::Registry& r) {
         .flag("--reencrypt", &RotateOpts::reencrypt, "re-encrypt the tenant's data under the new key afterwards")
         .option("--batch-size", &RotateOpts::batch_size, "rows per re-encryption batch (with --reencrypt)", "N")
         .option("--max-rate", &RotateOpts::max_rate, "at most this many rows per second (with --reencrypt)", "R")
+        .flag("--fire-triggers", &RotateOpts::fire_triggers,
+              "with --reencrypt, run the app's triggers on every re-encrypted row (by default they stay quiet)")
         .mutating()
         .example("tenantctl keys rotate --tenant acme --reencrypt")
         .example("tenantctl keys rotate --all --dry-run")
@@ -99,17 +104,24 @@ void declare_keys(cli::Registry& r) {
         .flag("--all", &ReencryptOpts::all, "every tenant that is not purged (failures are reported, exit 9)")
         .option("--batch-size", &ReencryptOpts::batch_size, "rows per batch transaction (default 10000)", "N")
         .option("--max-rate", &ReencryptOpts::max_rate, "at most this many rows per second (default: no limit)", "R")
+        .flag("--fire-triggers", &ReencryptOpts::fire_triggers,
+              "run the app's triggers on every re-encrypted row (by default they stay quiet: the value decrypts to "
+              "what it was)")
         .mutating()
         .description("Walks every encrypted column of the data map in primary-key order. Values already under the "
                      "active key are skipped; others are re-encrypted keeping their Fernet timestamp. Each batch and "
                      "its checkpoint (in the jobs table) commit together, so an interrupted run resumes where it "
                      "stopped. Values that do not decrypt are reported (table, column, primary key), left "
-                     "untouched, and make the exit code 8. A second run for the same tenant waits up to "
+                     "untouched, and make the exit code 8. The app's triggers on those tables stay quiet while a value "
+                     "is rewritten (session_replication_role = replica for that UPDATE only: no updated_at bumped, no "
+                     "history row); a role that may not set it, or an ENABLE ALWAYS trigger, is warned about. "
+                     "A second run for the same tenant waits up to "
                      "--lock-timeout, then exits 6.")
         .example("tenantctl keys reencrypt --tenant acme")
         .example("tenantctl keys reencrypt --all --max-rate 20000 -o json")
         .run([](Context& ctx, const ReencryptOpts& o) {
-            return keys::reencrypt(ctx, keys::ReencryptOptions{o.tenant, o.all, o.batch_size, o.max_rate, std::nullopt});
+            return keys::reencrypt(
+                ctx, keys::ReencryptOptions{o.tenant, o.all, o.batch_size, o.max_rate, std::nullopt, o.fire_triggers});
         });
 
     r.command<VersionOpts>("keys retire", "Retire a decrypt-only key version no value uses any more")

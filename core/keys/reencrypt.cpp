@@ -25,6 +25,7 @@
 #include "core/keys/data_keys.hpp"
 #include "core/keys/encrypted_tables.hpp"
 #include "core/model/row_access.hpp"
+#include "core/model/user_triggers.hpp"
 #include "core/keys/usage.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/strings.hpp"
@@ -118,7 +119,7 @@ void load_counts(TenantReencrypt& r, const json& j) {
 // batches and the application's own multi-row updates meet locks in one order as far as
 // tenantctl is concerned; a deadlock that still happens is retried by the caller.
 long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenancy_value,
-                        const std::vector<std::string>& arrays) {
+                        const std::vector<std::string>& arrays, bool quiet) {
     std::vector<std::string> unnest_args, names, sets, checks, join;
     int n = 2;
     for (std::size_t i = 0; i < table.key.size(); ++i) {
@@ -149,10 +150,45 @@ long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table,
     if (known.insert(statement).second) tx.conn().prepare(statement, sql);
     // Key lookups only; with join types disabled the costs are fake, so JIT (whose threshold
     // reads them) is off too. One round trip for all four.
-    tx.exec("SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_hashjoin = off; "
-            "SET LOCAL enable_mergejoin = off; SET LOCAL jit = off");
+    tx.exec(std::string("SET LOCAL plan_cache_mode = force_generic_plan; SET LOCAL enable_hashjoin = off; "
+                        "SET LOCAL enable_mergejoin = off; SET LOCAL jit = off") +
+            (quiet ? "; SET LOCAL session_replication_role = replica" : ""));
     auto result = tx.exec_prepared(statement, tenancy_value, pqxx::prepare::make_dynamic_params(arrays));
+    // Only this UPDATE: the job's checkpoint and audit event are written as usual.
+    if (quiet) tx.exec("SET LOCAL session_replication_role = origin");
     return static_cast<long long>(result.affected_rows());
+}
+
+// A re-encrypted value decrypts to what it was: to the app nothing changed, so its triggers on
+// the table stay quiet during the write (model/user_triggers.hpp): no updated_at bumped on every
+// row, no history row per value, no BEFORE UPDATE trigger cancelling the write. Only encrypted
+// columns change, and no foreign key is made of Fernet tokens, so the keys a replica skips
+// need no check. Which tables get it; the operator hears of triggers that fire anyway.
+std::vector<bool> quiet_tables(Context& ctx, pqxx::transaction_base& tx, const std::vector<EncryptedTable>& tables,
+                               const std::string& slug, bool fire) {
+    std::vector<bool> quiet(tables.size(), false);
+    std::optional<bool> may;
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+        const auto t = model::user_triggers_of(tx, {tables[i].relation});
+        std::vector<std::string> firing = t.always;
+        firing.insert(firing.end(), t.on_citus.begin(), t.on_citus.end());
+        if (!t.quietable.empty()) {
+            if (!may && !fire) may = model::may_use_replica_role(tx);
+            if (!fire && *may)
+                quiet[i] = true;
+            else
+                firing.insert(firing.end(), t.quietable.begin(), t.quietable.end());
+        }
+        if (firing.empty() || fire) continue;
+        ctx.log().warn(fmt::format(
+            "tenant '{}': {} trigger{} of the app fire{} on every re-encrypted row of {} ({}){}", slug, firing.size(),
+            firing.size() == 1 ? "" : "s", firing.size() == 1 ? "s" : "", tables[i].label(), util::join(firing, ", "),
+            !t.quietable.empty() && !*may
+                ? ": this role may not keep them quiet (as a superuser: GRANT SET ON PARAMETER "
+                  "session_replication_role TO it)"
+                : ""));
+    }
+    return quiet;
 }
 
 // One batch read and re-encrypted, waiting to be written back.
@@ -360,6 +396,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
     // Set-up: keys (proves the master key before anything is written), tables, open job.
     KeyRing ring;
     const std::vector<EncryptedTable>* tables_ptr = nullptr;
+    std::vector<bool> quiet;  // per table: its triggers kept quiet
     Checkpoint cp;
     {
         pqxx::work tx(ctx.db());
@@ -367,6 +404,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
         tables_ptr = &source.for_tenant(tx, tenant);
         // Row security must not hide a value from re-encryption: refuse up front.
         model::require_unfiltered(tx, source.model_for(tx, tenant));
+        quiet = quiet_tables(ctx, tx, *tables_ptr, tenant.slug, o.fire_triggers);
         result.to_version = ring.active_version();
         if (ctx.dry_run()) {
             auto usage = count_usage(ctx, tx, value, *tables_ptr, ring);
@@ -477,7 +515,7 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
                 open_job(tx);
                 model::enter_tenant(ctx, tx, value);
                 const long long wanted = batch->changed_rows;
-                const long long applied = apply_changes(tx, table, value, batch->arrays);
+                const long long applied = apply_changes(tx, table, value, batch->arrays, quiet[batch->table_index]);
                 // Rows the application rewrote meanwhile keep the application's value; a re-run
                 // re-checks them. (`reencrypted` counts values, `conflicts` rows.)
                 if (applied < wanted) result.conflicts += wanted - applied;

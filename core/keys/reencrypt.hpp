@@ -50,6 +50,7 @@ struct ReencryptOptions {
     // Stop cleanly after the batch during which this passes; the job stays resumable (for
     // `maintain --max-duration`). The tenant's result then has completed = false.
     std::optional<TimePoint> deadline;
+    bool fire_triggers = false;  // the app's triggers run on every re-encrypted row (default: quiet, if allowed)
 };
 
 struct Failure {

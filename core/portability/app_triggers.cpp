@@ -6,26 +6,12 @@
 
 #include "core/citus/cluster.hpp"
 #include "core/errors.hpp"
+#include "core/model/user_triggers.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
 
 namespace {
-
-// `ARRAY['"public"."users"'::regclass, ...]`.
-std::string regclass_array(pqxx::transaction_base& tx, const std::vector<const model::Relation*>& relations) {
-    std::vector<std::string> items;
-    for (const auto* r : relations) items.push_back(tx.quote(r->name.quoted()) + "::regclass");
-    return fmt::format("ARRAY[{}]::regclass[]", util::join(items, ", "));
-}
-
-// The relations and every partition of them at every level (pg_partition_tree gives nothing for
-// a table that is not partitioned).
-std::string relids_of(pqxx::transaction_base& tx, const std::vector<const model::Relation*>& relations) {
-    const std::string array = regclass_array(tx, relations);
-    return fmt::format("(SELECT unnest({0}) UNION SELECT p.relid FROM unnest({0}) r(rel), LATERAL pg_partition_tree(r.rel) p)",
-                       array);
-}
 
 // A Citus table: its triggers and foreign keys live on its shards.
 std::string citus_table(bool citus, std::string_view relid) {
@@ -39,52 +25,29 @@ AppTriggersQuiet::AppTriggersQuiet(pqxx::transaction_base& tx, const model::Tena
                                    std::vector<std::string>& warnings)
     : m_tx(tx), m_model(model), m_written(written) {
     if (fire || written.empty()) return;
-    const bool citus = citus::installed(tx);
-    // Clones a partition inherits decide too (one may have been altered on its own), but the
-    // messages name each trigger once, where it was made.
-    std::vector<std::string> on_citus;
-    for (const auto& r : tx.exec(fmt::format(
-             "SELECT format('%I.%I: %I', n.nspname, c.relname, t.tgname), t.tgenabled, t.tgparentid = 0, {} "
-             "FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_class c ON c.oid = t.tgrelid "
-             "JOIN pg_namespace n ON n.oid = c.relnamespace "
-             "WHERE t.tgrelid IN {} AND NOT t.tgisinternal AND t.tgenabled IN ('O', 'A') "
-             "AND f.proname NOT LIKE 'citus\\_%' ORDER BY 1",
-             citus_table(citus, "t.tgrelid"), relids_of(tx, written)))) {
-        const std::string name = r[0].c_str();
-        const bool always = r[1].c_str()[0] == 'A', named = r[2].as<bool>(), sharded = r[3].as<bool>();
-        if (always) {
-            if (named) warnings.push_back(fmt::format("trigger {} is ENABLE ALWAYS: it fires on the rows written", name));
-        } else if (sharded) {
-            if (named) on_citus.push_back(name);
-        } else {
-            if (named || m_quieted.empty()) m_quieted.push_back(name);
-        }
-    }
-    if (!on_citus.empty()) {
+    auto triggers = model::user_triggers_of(tx, written);
+    for (const auto& t : triggers.always)
+        warnings.push_back(fmt::format("trigger {} is ENABLE ALWAYS: it fires on the rows written", t));
+    if (!triggers.on_citus.empty()) {
         Refused e(fmt::format("{} trigger{} of the app on Citus tables would fire on the rows written, and Citus runs "
                               "them on the shards, where this command cannot keep them quiet",
-                              on_citus.size(), on_citus.size() == 1 ? "" : "s"),
+                              triggers.on_citus.size(), triggers.on_citus.size() == 1 ? "" : "s"),
                   "pass --fire-triggers to let them run on the rows written, or disable them for the time of the copy");
-        for (auto& t : on_citus) e.with_detail(std::move(t));
+        for (auto& t : triggers.on_citus) e.with_detail(std::move(t));
         throw e;
     }
-    if (m_quieted.empty()) return;
-    tx.exec("SAVEPOINT tenantctl_replica_role");
-    try {
-        // SET LOCAL as a parameterized call: libpqxx 6 aborts the whole transaction when a
-        // plain exec() fails, and this one may fail by design.
-        tx.exec_params("SELECT set_config('session_replication_role', $1, true)", "replica");
-        tx.exec("RELEASE SAVEPOINT tenantctl_replica_role");
-    } catch (const pqxx::insufficient_privilege&) {
-        tx.exec("ROLLBACK TO SAVEPOINT tenantctl_replica_role");
+    if (triggers.quietable.empty()) return;
+    if (!model::may_use_replica_role(tx)) {
         Refused e(fmt::format("{} trigger{} of the app would fire on the rows written (their rows already hold what "
                               "the triggers wrote), and this role may not keep them quiet (session_replication_role)",
-                              m_quieted.size(), m_quieted.size() == 1 ? "" : "s"),
+                              triggers.quietable.size(), triggers.quietable.size() == 1 ? "" : "s"),
                   "as a superuser: GRANT SET ON PARAMETER session_replication_role TO this role; or pass "
                   "--fire-triggers to let them run");
-        for (auto& t : m_quieted) e.with_detail(std::move(t));
+        for (auto& t : triggers.quietable) e.with_detail(std::move(t));
         throw e;
     }
+    m_quieted = std::move(triggers.quietable);
+    tx.exec("SET LOCAL session_replication_role = replica");
 }
 
 void AppTriggersQuiet::finish(const std::string& tenancy_value, bool deleted, const std::string& where) {
@@ -105,12 +68,12 @@ void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& mod
     for (const auto& r : tx.exec(fmt::format("SELECT r.i, r.rel::oid::text FROM unnest({0}) WITH ORDINALITY r(rel, i) "
                                              "UNION ALL SELECT r.i, p.relid::oid::text FROM unnest({0}) WITH ORDINALITY "
                                              "r(rel, i), LATERAL pg_partition_tree(r.rel) p WHERE p.relid <> r.rel",
-                                             regclass_array(tx, all))))
+                                             model::regclass_array(tx, all))))
         relation_of[r[1].c_str()] = all.at(r[0].as<std::size_t>() - 1);
 
     // Each foreign key as the SQL pieces of its check, the columns quoted by the server.
     const bool citus = citus::installed(tx);
-    const std::string checked = relids_of(tx, tables);
+    const std::string checked = model::relids_of(tx, tables);
     std::string which_keys;
     switch (which) {
         case KeysChecked::out_of: which_keys = fmt::format("c.conrelid IN {}", checked); break;
@@ -118,7 +81,7 @@ void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& mod
             which_keys = fmt::format("(c.conrelid IN {0} OR c.confrelid IN {0})", checked);
             break;
         case KeysChecked::out_of_to_outside:
-            which_keys = fmt::format("c.conrelid IN {} AND c.confrelid NOT IN {}", checked, relids_of(tx, all));
+            which_keys = fmt::format("c.conrelid IN {} AND c.confrelid NOT IN {}", checked, model::relids_of(tx, all));
             break;
     }
     // A table's schema-qualified name, quoted where SQL needs it: for messages and queries alike.

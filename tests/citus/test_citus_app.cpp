@@ -742,3 +742,47 @@ TEST_CASE("tenant move --online refuses a tenant whose tables Citus keeps in sha
     CHECK(offline.exit_code == 0);
     CHECK(there.query_value("SELECT count(*) FROM app.projects") == "20");
 }
+
+TEST_CASE("tenant copy into Citus tables with a trigger of the app is refused, since Citus fires it on the shards out "
+          "of the session's reach, and --fire-triggers lets it run",
+          "[citus]") {
+    App app;
+    REQUIRE(app.cli({"tenant", "create", "acme"}).exit_code == 0);
+    app.db.exec("INSERT INTO app.projects SELECT id, g, 'p' FROM tenantctl.tenants, generate_series(1, 3) g");
+    // The destination: the app's tables distributed, one with a trigger Citus runs on its shards.
+    CitusDatabase there;
+    {
+        auto options = there.cli();
+        REQUIRE(run_cli({"init"}, nullptr, options).exit_code == 0);
+    }
+    there.exec(kAppSchema);
+    // One statement per call: Citus refuses a function command after a parallel DDL in one transaction.
+    there.exec("SELECT create_distributed_table('app.projects', 'tenant_id')");
+    there.exec("SELECT create_distributed_table('app.tasks', 'tenant_id', colocate_with => 'app.projects')");
+    there.exec("CREATE TABLE app.project_log (tenant_id uuid NOT NULL, project_id bigint NOT NULL)");
+    there.exec("SELECT create_distributed_table('app.project_log', 'tenant_id', colocate_with => 'app.projects')");
+    there.exec("CREATE FUNCTION app.log_project() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+               "INSERT INTO app.project_log VALUES (NEW.tenant_id, NEW.id); RETURN NULL; END $$");
+    {
+        pqxx::connection c(there.conninfo());
+        pqxx::nontransaction tx(c);
+        tx.exec("SET citus.enable_unsafe_triggers = on");
+        tx.exec("CREATE TRIGGER log_project AFTER INSERT ON app.projects FOR EACH ROW EXECUTE FUNCTION app.log_project()");
+    }
+    test::write_file(app.dir.path() / "tenantctl.yaml",
+                     "tenancy:\n  app_role: " + app.role + "\ncontexts:\n  peer:\n    database: \"" + there.url() + "\"\n");
+    auto refused = app.cli({"tenant", "copy", "acme", "--to", "peer"});
+    INFO(refused.err);
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("1 trigger of the app on Citus tables would fire on the rows written, and Citus runs them on "
+                           "the shards") != std::string::npos);
+    CHECK(refused.err.find("app.projects: log_project") != std::string::npos);
+    CHECK(there.query_value("SELECT count(*) FROM app.projects") == "0");
+    CHECK(there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme'") == "0");
+
+    auto fired = app.cli({"tenant", "copy", "acme", "--to", "peer", "--fire-triggers"});
+    INFO(fired.err);
+    CHECK(fired.exit_code == 0);
+    CHECK(there.query_value("SELECT count(*) FROM app.projects") == "3");
+    CHECK(there.query_value("SELECT count(*) FROM app.project_log") == "3");  // what the operator asked for
+}

@@ -65,6 +65,8 @@ TEST_CASE("keys reencrypt survives SIGKILL at random points", "[e2e][keys][kill]
     db.exec(R"SQL(
 CREATE FUNCTION slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0005); RETURN NEW; END $$;
 CREATE TRIGGER slow_down BEFORE UPDATE ON public.secrets FOR EACH ROW EXECUTE FUNCTION slow_down();
+-- ALWAYS: re-encryption keeps the app's ordinary triggers quiet, and this one must slow it down.
+ALTER TABLE public.secrets ENABLE ALWAYS TRIGGER slow_down;
 )SQL");
 
     test::TempDir dir;

@@ -153,3 +153,50 @@ TEST_CASE("corpus: re-encryption keeps every value in its own row on every patte
         CHECK(keys::verify(tc->ctx(), vo).exit == Exit::ok);
     });
 }
+
+TEST_CASE("re-encryption keeps the app's triggers quiet: no history row per value, no write cancelled, and "
+          "--fire-triggers runs them",
+          "[integration][keys]") {
+    const auto& p = corpus::get("app_triggers");
+    test::TestDatabase db;
+    corpus::setup(db, p);
+    const auto ids = corpus::register_tenants(db, p);
+    const auto plain = corpus::plain_snapshot(db, p, ids);
+    corpus::encrypt_seeded(db, p, ids);
+    // The app keeps every old version of a member, and refuses any update of a member on the
+    // 'team' plan (carol, tenant A) by cancelling it.
+    db.exec("CREATE TABLE public.members_history (member_id bigint, email text, phone text); "
+            "CREATE FUNCTION public.keep_member() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO public.members_history VALUES (OLD.id, OLD.email, OLD.phone); RETURN NULL; END $$; "
+            "CREATE TRIGGER members_kept AFTER UPDATE ON public.members FOR EACH ROW EXECUTE FUNCTION public.keep_member(); "
+            "CREATE FUNCTION public.frozen() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF OLD.plan_id = 'team' THEN RETURN NULL; END IF; RETURN NEW; END $$; "
+            "CREATE TRIGGER members_frozen BEFORE UPDATE ON public.members FOR EACH ROW EXECUTE FUNCTION public.frozen()");
+    auto tc = context_for(db, p);
+    keys::rotate(tc->ctx(), keys::RotateOptions{"acme", false});
+    keys::ReencryptOptions o;
+    o.tenant = "acme";
+    o.fire_triggers = true;
+    {
+        // Let fire: a history row per rewritten member, and carol's write cancelled: counted
+        // as a conflict, her value still under the old key.
+        const auto rec = keys::reencrypt(tc->ctx(), o);
+        CHECK((*rec.document)["tenants"][0]["conflicts"] == 1);
+        CHECK(db.query_value("SELECT count(*) FROM public.members_history") == "1");  // bob has no phone
+        db.exec("TRUNCATE public.members_history");
+    }
+    o.fire_triggers = false;
+    const auto rec = keys::reencrypt(tc->ctx(), o);
+    CHECK(rec.exit == Exit::ok);
+    CHECK((*rec.document)["tenants"][0]["conflicts"] == 0);
+    CHECK(db.query_value("SELECT count(*) FROM public.members_history") == "0");
+    CHECK(corpus::plain_snapshot(db, p, ids) == plain);
+    keys::StatusOptions so;
+    so.tenant = "acme";
+    so.usage = true;
+    for (const auto& row : keys::status(tc->ctx(), so).rows)
+        if (row[1] == 1) CHECK((row[5].is_null() || row[5] == 0));  // no value left under version 1
+    // The app's rules hold again afterwards.
+    db.exec(fmt::format("UPDATE public.members SET email = 'dan@example.com' WHERE id = 1"));
+    CHECK(db.query_value("SELECT count(*) FROM public.members_history") == "1");
+}

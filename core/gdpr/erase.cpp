@@ -17,6 +17,7 @@
 #include "core/gdpr/anonymize.hpp"
 #include "core/gdpr/anonymize_hash.hpp"
 #include "core/model/tenant_data.hpp"
+#include "core/model/user_triggers.hpp"
 #include "core/gdpr/register.hpp"
 #include "core/gdpr/session.hpp"
 #include "core/platform/migrations.hpp"
@@ -202,6 +203,23 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     }
     json receipt = {{"request_id", result.request_id}, {"tenant", s.tenant.slug}, {"subject", pseudonym},
                     {"dry_run", ctx.dry_run()},        {"tables", tables}};
+    // The erasure updates and deletes as the app would, so the app's triggers fire. The check
+    // below re-reads every table of the data map, but a value a trigger copied elsewhere (a
+    // history or archive table the map does not list) is beyond it: the receipt and the
+    // operator name those triggers instead of claiming more than was verified.
+    {
+        std::vector<const model::Relation*> changed;
+        for (const auto& st : steps)
+            if (st.action != EraseAction::retain && st.rows > 0 && map.reached[st.index].relation)
+                changed.push_back(map.reached[st.index].relation);
+        const auto fired = model::user_triggers_of(tx, changed, model::kOnUpdate | model::kOnDelete).all();
+        receipt["triggers_fired"] = fired;
+        if (!fired.empty())
+            ctx.log().warn(fmt::format("{} trigger{} of the app fire{} on the rows this erasure changes ({}): what they "
+                                       "write outside the tables of the data map is not erased, nor checked",
+                                       fired.size(), fired.size() == 1 ? "" : "s", fired.size() == 1 ? "s" : "",
+                                       util::join(fired, ", ")));
+    }
     if (!ctx.dry_run()) receipt["erased_at"] = tx.exec1("SELECT to_char(now() AT TIME ZONE 'UTC', "
                                                         "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')")[0].c_str();
 

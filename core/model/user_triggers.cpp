@@ -21,7 +21,14 @@ std::string relids_of(pqxx::transaction_base& tx, const std::vector<const Relati
         "(SELECT unnest({0}) UNION SELECT p.relid FROM unnest({0}) r(rel), LATERAL pg_partition_tree(r.rel) p)", array);
 }
 
-UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<const Relation*>& relations) {
+std::vector<std::string> UserTriggers::all() const {
+    std::vector<std::string> out = quietable;
+    out.insert(out.end(), always.begin(), always.end());
+    out.insert(out.end(), on_citus.begin(), on_citus.end());
+    return out;
+}
+
+UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<const Relation*>& relations, int events) {
     UserTriggers out;
     if (relations.empty()) return out;
     const bool citus = citus::installed(tx);
@@ -30,13 +37,13 @@ UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<cons
     // A clone a partition inherits decides too (it may have been altered on its own), but each
     // trigger is named once, where it was made.
     bool any_clone_quietable = false;
-    for (const auto& r : tx.exec(fmt::format(
+    for (const auto& r : tx.exec_params(fmt::format(
              "SELECT format('%I.%I: %I', n.nspname, c.relname, t.tgname), t.tgenabled, t.tgparentid = 0, {} "
              "FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_class c ON c.oid = t.tgrelid "
              "JOIN pg_namespace n ON n.oid = c.relnamespace "
              "WHERE t.tgrelid IN {} AND NOT t.tgisinternal AND t.tgenabled IN ('O', 'A') "
-             "AND f.proname NOT LIKE 'citus\\_%' ORDER BY 1",
-             on_citus, relids_of(tx, relations)))) {
+             "AND f.proname NOT LIKE 'citus\\_%' AND ($1 = 0 OR (t.tgtype::int & $1) <> 0) ORDER BY 1",
+             on_citus, relids_of(tx, relations)), events)) {
         const std::string name = r[0].c_str();
         const bool always = r[1].c_str()[0] == 'A', named = r[2].as<bool>(), sharded = r[3].as<bool>();
         if (!named) {

@@ -22,11 +22,17 @@ struct UserTriggers {
     std::vector<std::string> quietable;  // "schema.table: trigger", ENABLE: a replica does not fire them
     std::vector<std::string> always;     // ENABLE ALWAYS
     std::vector<std::string> on_citus;   // of Citus tables
+
+    std::vector<std::string> all() const;  // every one: what fires in an ordinary session
 };
 
+// The events a trigger fires on (pg_trigger.tgtype bits), for user_triggers_of's `events`.
+inline constexpr int kOnInsert = 1 << 2, kOnDelete = 1 << 3, kOnUpdate = 1 << 4;
+
 // The user triggers of `relations` and of every partition of them (named once each, where they
-// were made; Citus's own triggers left out).
-UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<const Relation*>& relations);
+// were made; Citus's own triggers left out); with `events`, only those firing on one of them.
+UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<const Relation*>& relations,
+                              int events = 0);
 
 // Whether this session's role may set session_replication_role (a superuser, or GRANT SET ON
 // PARAMETER on PostgreSQL 15). Leaves the setting as it was; `tx` stays usable either way.

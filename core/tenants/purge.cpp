@@ -15,6 +15,7 @@
 #include "core/errors.hpp"
 #include "core/model/row_access.hpp"
 #include "core/model/tenant_data.hpp"
+#include "core/model/user_triggers.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
@@ -95,6 +96,21 @@ std::string batch_sql(const model::TenantData& data, const Step& step, bool with
                        "SELECT (SELECT count(*) FROM batch), (SELECT count(*) FROM changed), l.* "
                        "FROM (SELECT 1) one LEFT JOIN (SELECT {} FROM batch b ORDER BY {} LIMIT 1) l ON true",
                        batch, change, util::join(last_cols, ", "), util::join(order_desc, ", "));
+}
+
+// The purge deletes as the app would, so the app's triggers fire: a delete they cascade
+// elsewhere is the app's rule, but a row they write outside the tenant's tables (an archive of
+// deleted rows, with its personal data) is not the purge's to find. The operator hears of them,
+// in the dry run too.
+void warn_of_triggers(Context& ctx, pqxx::transaction_base& tx, const model::TenantData& data, const std::string& slug) {
+    std::vector<const model::Relation*> relations;
+    for (const auto& r : data.relations()) relations.push_back(&r);
+    const auto fired = model::user_triggers_of(tx, relations, model::kOnDelete | model::kOnUpdate).all();
+    if (fired.empty()) return;
+    ctx.log().warn(fmt::format("tenant '{}': {} trigger{} of the app fire{} on the purge's deletes ({}): what they write "
+                               "outside the tenant's tables is not purged",
+                               slug, fired.size(), fired.size() == 1 ? "" : "s", fired.size() == 1 ? "s" : "",
+                               util::join(fired, ", ")));
 }
 
 RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
@@ -449,6 +465,7 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             plan = plan_rows(ctx, tx);
             model::require_unfiltered(tx, plan.data);
             prepare_statements(tx, plan);
+            warn_of_triggers(ctx, tx, plan.data, slug);
             // A tenant on its way to another database is not purged from under the move,
             // --force or not; once it has moved, what is left here goes after its grace period.
             if (t.status == "moving")
@@ -557,7 +574,8 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             tx.commit();
             throw IntegrityError(fmt::format("purge of tenant '{}' left rows in {}; its keys were kept", slug,
                                              util::join(left, ", ")),
-                                 "stop whatever writes them (the app?) and re-run the purge");
+                                 "stop whatever writes them (the app, or a trigger of the app that the purge's own "
+                                 "deletes fire) and re-run the purge");
         }
         finish(ctx, t, job, o.force);
         auto r = result_from(t, job, "purged");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/config/config.hpp"
+#include "core/gdpr/erase.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/keys/reencrypt.hpp"
 #include "core/keys/rewrap.hpp"
@@ -199,4 +200,50 @@ TEST_CASE("re-encryption keeps the app's triggers quiet: no history row per valu
     // The app's rules hold again afterwards.
     db.exec(fmt::format("UPDATE public.members SET email = 'dan@example.com' WHERE id = 1"));
     CHECK(db.query_value("SELECT count(*) FROM public.members_history") == "1");
+}
+
+TEST_CASE("erase and purge name the app's triggers that fire on their writes: what those copy elsewhere is beyond them",
+          "[integration][gdpr]") {
+    const auto& p = corpus::get("app_triggers");
+    test::TestDatabase db;
+    corpus::setup(db, p);
+    corpus::register_tenants(db, p);
+    // The app archives every member it changes or deletes, personal data included, in a table
+    // no tenant owns and no data map lists.
+    db.exec("CREATE TABLE public.member_archive (member_id bigint, email text); "
+            "CREATE FUNCTION public.archive_member() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO public.member_archive VALUES (OLD.id, OLD.email); RETURN NULL; END $$; "
+            "CREATE TRIGGER members_archived AFTER UPDATE OR DELETE ON public.members FOR EACH ROW "
+            "EXECUTE FUNCTION public.archive_member()");
+    GlobalOptions yes;
+    yes.yes = true;
+    {
+        auto tc = context_for(db, p, yes);
+        const auto r = gdpr::erase_subject(tc->ctx(), {"acme", "email:alice@example.com", std::nullopt, false, std::nullopt});
+        CHECK(r.receipt["verified"] == true);
+        CHECK(r.receipt["triggers_fired"] == nlohmann::json::array({"public.members: members_archived"}));
+        CHECK(tc->log_text().find("1 trigger of the app fires on the rows this erasure changes (public.members: "
+                                  "members_archived): what they write outside the tables of the data map is not "
+                                  "erased, nor checked") != std::string::npos);
+        // What the receipt does not claim: the archive kept the address.
+        CHECK(db.query_value("SELECT count(*) FROM public.member_archive WHERE email = 'alice@example.com'") == "1");
+    }
+    {
+        auto tc = context_for(db, p, yes);
+        tenants::PurgeOptions po;
+        po.force = true;
+        CHECK(tenants::purge(tc->ctx(), "acme", po).outcome == "purged");
+        CHECK(tc->log_text().find("tenant 'acme': 1 trigger of the app fires on the purge's deletes (public.members: "
+                                  "members_archived): what they write outside the tenant's tables is not purged") !=
+              std::string::npos);
+    }
+    {
+        // A trigger that fires on inserts only is not named.
+        db.exec("DROP TRIGGER members_archived ON public.members");
+        auto tc = context_for(db, p, yes);
+        const auto r =
+            gdpr::erase_subject(tc->ctx(), {"globex", "email:alice@example.com", std::nullopt, false, std::nullopt});
+        CHECK(r.receipt["triggers_fired"] == nlohmann::json::array());
+        CHECK(tc->log_text().find("trigger") == std::string::npos);
+    }
 }

@@ -14,14 +14,14 @@
 //
 // The server's foreign-key checks are triggers as well, and a replica skips them, so finish()
 // makes them itself: every foreign key out of a written table (and, after deletes, into one) is
-// checked over the tenant's rows with an anti-join, and a reference that does not hold refuses
-// the whole transaction. Nothing is given up: the same keys are checked, by a query that the
-// replica role cannot switch off.
+// checked with an anti-join (check_foreign_keys below), and a reference that does not hold
+// refuses the whole transaction. Nothing is given up: the same keys are checked, by a query that
+// the replica role cannot switch off.
 //
 // When nothing would fire (no user trigger, or only ALWAYS ones), nothing changes: the writes
 // run as before with the server's own checks. The role needs the right to set the parameter (a
 // superuser, or `GRANT SET ON PARAMETER session_replication_role` on PostgreSQL 15); without it
-// the command is refused before anything is written, and `--fire-triggers` is the operator's way
+// the command is refused before anything is committed, and `--fire-triggers` is the operator's way
 // to let the triggers run instead. Citus runs a distributed table's triggers on its shards, out
 // of reach of this session's setting: a trigger there is refused the same way.
 #pragma once
@@ -57,7 +57,7 @@ private:
     pqxx::transaction_base& m_tx;
     const model::TenantData& m_model;
     std::vector<const model::Relation*> m_written;
-    std::vector<std::string> m_quieted;  // "table: trigger"
+    std::vector<std::string> m_quieted;  // "schema.table: trigger"
 };
 
 // Which foreign keys check_foreign_keys checks.
@@ -71,9 +71,10 @@ enum class KeysChecked {
 };
 
 // The checks the server skips for a replica, made by query: each foreign key's anti-join over
-// the tenant's rows of the referencing table (a table outside `model` is read whole). Refused,
-// naming the key and `where`, when one does not hold. A Citus table's keys are left to Citus,
-// which checks them on the shards.
+// the referencing table's rows of the tenant for a key out of `tables`, and over the whole
+// referencing table for a key into them (a row whose parent is gone belongs to no tenant any
+// more), or whose table is outside `model`. Refused, naming the key and `where`, when one does
+// not hold. A Citus table's keys are left to Citus, which checks them on the shards.
 void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& model,
                         const std::vector<const model::Relation*>& tables, const std::string& tenancy_value,
                         KeysChecked which, const std::string& where);

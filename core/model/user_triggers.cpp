@@ -21,6 +21,10 @@ std::string relids_of(pqxx::transaction_base& tx, const std::vector<const Relati
         "(SELECT unnest({0}) UNION SELECT p.relid FROM unnest({0}) r(rel), LATERAL pg_partition_tree(r.rel) p)", array);
 }
 
+std::string citus_table_sql(bool citus, std::string_view relid) {
+    return citus ? fmt::format("EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = {})", relid) : "false";
+}
+
 std::vector<std::string> UserTriggers::all() const {
     std::vector<std::string> out = quietable;
     out.insert(out.end(), always.begin(), always.end());
@@ -31,9 +35,7 @@ std::vector<std::string> UserTriggers::all() const {
 UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<const Relation*>& relations, int events) {
     UserTriggers out;
     if (relations.empty()) return out;
-    const bool citus = citus::installed(tx);
-    const std::string on_citus =
-        citus ? "EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = t.tgrelid)" : "false";
+    const std::string on_citus = citus_table_sql(citus::installed(tx), "t.tgrelid");
     // A clone a partition inherits decides too (it may have been altered on its own), but each
     // trigger is named once, where it was made.
     bool any_clone_quietable = false;

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -43,5 +44,9 @@ std::string relids_of(pqxx::transaction_base& tx, const std::vector<const Relati
 
 // `ARRAY['"public"."users"'::regclass, ...]::regclass[]`.
 std::string regclass_array(pqxx::transaction_base& tx, const std::vector<const Relation*>& relations);
+
+// An SQL condition: the relation of oid expression `relid` is a Citus table, whose triggers and
+// foreign keys live on its shards ("false" when `citus` is not installed).
+std::string citus_table_sql(bool citus, std::string_view relid);
 
 }  // namespace tenantctl::model

@@ -11,15 +11,6 @@
 
 namespace tenantctl::portability {
 
-namespace {
-
-// A Citus table: its triggers and foreign keys live on its shards.
-std::string citus_table(bool citus, std::string_view relid) {
-    return citus ? fmt::format("EXISTS (SELECT 1 FROM pg_dist_partition d WHERE d.logicalrelid = {})", relid) : "false";
-}
-
-}  // namespace
-
 AppTriggersQuiet::AppTriggersQuiet(pqxx::transaction_base& tx, const model::TenantData& model,
                                    const std::vector<const model::Relation*>& written, bool fire,
                                    std::vector<std::string>& warnings)
@@ -105,7 +96,7 @@ void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& mod
         "ORDER BY 2, 1",
         qualified("c.conrelid"), qualified("c.confrelid"), pieces("t.%I = p.%I", " AND "),
         pieces("t.%I IS NOT NULL", " AND "), pieces("t.%I IS NOT NULL", " OR "), checked,
-        citus_table(citus, "c.conrelid"), which_keys));
+        model::citus_table_sql(citus, "c.conrelid"), which_keys));
     for (const auto& k : keys) {
         const std::string child = k[1].c_str(), parent = k[2].c_str(), matches = k[5].c_str();
         const std::string all_set = k[6].c_str(), any_set = k[7].c_str();

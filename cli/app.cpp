@@ -512,7 +512,18 @@ int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err,
         } catch (const OutputClosed&) {
             return 0;  // the reader has what it wanted
         }
-        if (!quiet_table || result.exit != Exit::ok) render_result(result, plan, out);
+        if (!quiet_table || result.exit != Exit::ok) {
+            try {
+                render_result(result, plan, out);
+            } catch (const Error& e) {
+                // A --jq program that does not fit the result fails after the change was made and
+                // committed: say so, or a script reads exit 2 as "nothing done" and tries again.
+                if (!command->mutating || globals.dry_run || shaping.jq.empty()) throw;
+                throw Error(e.code(),
+                            fmt::format("{} ({} finished: only printing its result failed)", e.what(), command->name()),
+                            e.hint());
+            }
+        }
         if (result.exit != Exit::ok) {
             print_error(err, ErrorReport{result.exit, result.failure.empty() ? std::string(exit_info(result.exit).meaning)
                                                                               : result.failure,

@@ -129,7 +129,12 @@ public:
                     m_jq.free(result);  // the program is done
                     break;
                 }
-                throw UsageError("--jq: " + message_text(m_jq, m_jq.invalid_get_msg(result)));
+                const std::string message = message_text(m_jq, m_jq.invalid_get_msg(result));
+                // -o json prints a command's rows as a list, even a list of one (tenant create).
+                throw UsageError("--jq: " + message, message.rfind("Cannot index array with ", 0) == 0
+                                                         ? "the result is a list of rows: index it first, as in .[0].id "
+                                                           "or .[].id"
+                                                         : "");
             }
             if (m_jq.get_kind(result) == JV_KIND_STRING) {
                 const auto length = static_cast<std::size_t>(m_jq.string_length_bytes(m_jq.copy(result)));

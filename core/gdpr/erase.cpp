@@ -45,6 +45,7 @@ struct Step {
     long long rows = 0;
     std::map<std::string, ColumnAnonymization> columns;  // anonymize only
     std::string values_table;  // anonymize: temp table of identities and the values written
+    long long written_during = 0;  // rows of the subject the app's triggers wrote during the erasure
 };
 
 std::string pk_list(const std::vector<std::string>& pk, const std::string& alias = "") {
@@ -156,7 +157,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         if (!t.config || !t.config->erase)
             throw UsageError(fmt::format("data map: {} holds the subject's rows but has no erase action", t.name.display()),
                              "add it under data.tables with erase: delete|anonymize|retain (gdpr lint lists these)");
-        Step st{i, *t.config->erase, fmt::format("pg_temp.gdpr_erase_{}", i), 0, {}, {}};
+        Step st{i, *t.config->erase, fmt::format("pg_temp.gdpr_erase_{}", i), 0, {}, {}, 0};
         if (st.action != EraseAction::retain && t.primary_key.empty())
             throw Refused(fmt::format("{} has no primary key: its rows cannot be erased one by one", t.name.display()),
                           "add a primary key, or mark the table erase: retain with its basis");
@@ -231,15 +232,15 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         throw Aborted("erase declined");
 
     // 2. Anonymize: the values to write are computed once into a temp table (keyed by the row
-    // identity), written, and compared after the writes.
+    // identity), written, and compared after the writes. `keys` names the rows to write: the
+    // chosen ones, or those a later round found.
     auto akey = anonymize_key(ctx, tx, s.tenant.id);
     std::string ipad(64, '\x36'), opad(64, '\x5c');
     for (std::size_t i = 0; i < akey.size(); ++i) {
         ipad[i] = static_cast<char>(ipad[i] ^ akey.data()[i]);
         opad[i] = static_cast<char>(opad[i] ^ akey.data()[i]);
     }
-    for (auto& st : steps) {
-        if (st.action != EraseAction::anonymize || st.rows == 0) continue;
+    auto anonymize_rows = [&](Step& st, const std::string& keys) {
         const auto& t = map.reached[st.index];
         std::vector<std::string> values, sets;
         std::size_t n = 0;
@@ -251,20 +252,71 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
             sets.push_back(fmt::format("{} = a.v{}::{}", db::quote_ident(c), n, col.type));
             ++n;
         }
-        if (values.empty()) continue;
-        st.values_table = fmt::format("pg_temp.gdpr_anon_{}", st.index);
-        tx.exec_params(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {}, {} FROM {} t WHERE {} AND "
-                                   "$1::bytea IS NOT NULL AND $2::bytea IS NOT NULL",
-                                   st.values_table, pk_list(t.primary_key, "t"), util::join(values, ", "),
-                                   t.name.quoted(), in_keys(st, t, "t")),
-                       pqxx::binarystring(ipad), pqxx::binarystring(opad));
-        tx.exec_params(fmt::format("UPDATE {} t SET {} FROM {} a WHERE {} AND ({}) = ({})", t.name.quoted(),
+        if (values.empty()) return;
+        const std::string computed =
+            fmt::format("SELECT {}, {} FROM {} t WHERE {} AND $1::bytea IS NOT NULL AND $2::bytea IS NOT NULL",
+                        pk_list(t.primary_key, "t"), util::join(values, ", "), t.name.quoted(),
+                        in_table(t.primary_key, keys, "t"));
+        if (st.values_table.empty()) {
+            st.values_table = fmt::format("pg_temp.gdpr_anon_{}", st.index);
+            tx.exec_params(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS {}", st.values_table, computed),
+                           pqxx::binarystring(ipad), pqxx::binarystring(opad));
+        } else {
+            tx.exec_params(fmt::format("INSERT INTO {} {}", st.values_table, computed), pqxx::binarystring(ipad),
+                           pqxx::binarystring(opad));
+        }
+        tx.exec_params(fmt::format("UPDATE {} t SET {} FROM {} a WHERE {} AND ({}) = ({}) AND {}", t.name.quoted(),
                                    util::join(sets, ", "), st.values_table, md.tenant_predicate(*t.relation, "t", 1),
-                                   pk_list(t.primary_key, "t"), pk_list(t.primary_key, "a")),
+                                   pk_list(t.primary_key, "t"), pk_list(t.primary_key, "a"),
+                                   in_table(t.primary_key, keys, "t")),
                        s.tenant.tenancy_value);
+    };
+    for (auto& st : steps)
+        if (st.action == EraseAction::anonymize && st.rows > 0) anonymize_rows(st, st.keys_table);
+
+    // The app's triggers may write the subject's rows during the erasure: a history table that
+    // an UPDATE trigger fills with the old e-mail, a notice queued by a DELETE trigger. Rows of
+    // a mapped table are the subject's whoever wrote them, so after each write step the subject
+    // queries run again; new rows are anonymized or deleted like the chosen ones, until a round
+    // finds none. Returns the rows found; `fresh` holds their identities for the round.
+    auto fresh_table = [](const Step& st) { return fmt::format("pg_temp.gdpr_fresh_{}", st.index); };
+    auto choose_new_rows = [&](Step& st) -> long long {
+        const auto& t = map.reached[st.index];
+        if (st.action == EraseAction::retain || t.primary_key.empty()) return 0;
+        const std::string fresh = fresh_table(st);
+        tx.exec0("DROP TABLE IF EXISTS " + fresh);
+        query_subject(tx, s, fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS {} EXCEPT SELECT {} FROM {}", fresh,
+                                         map.select(st.index, pk_list(t.primary_key, "t")), pk_list(t.primary_key),
+                                         st.keys_table));
+        const long long n = tx.exec1(fmt::format("SELECT count(*) FROM {}", fresh))[0].as<long long>();
+        if (n == 0) return 0;
+        tx.exec0(fmt::format("INSERT INTO {} SELECT {} FROM {}", st.keys_table, pk_list(t.primary_key), fresh));
+        st.rows += n;
+        st.written_during += n;
+        return n;
+    };
+    constexpr int kMaxRounds = 8;
+    auto refuse_endless = [&](const std::vector<std::string>& still) {
+        IntegrityError err(fmt::format("the app's triggers still write rows of the subject after {} rounds of "
+                                       "erasure: rolled back, nothing changed",
+                                       kMaxRounds),
+                           "a trigger on a table of the data map writes the subject's rows again each time they are "
+                           "erased; change it, or map its table as erase: retain with its basis");
+        for (const auto& l : still) err.with_detail(l);
+        throw err;
+    };
+    for (int round = 1;; ++round) {
+        std::vector<std::string> found;
+        for (auto& st : steps) {
+            if (st.action == EraseAction::retain) continue;
+            const long long n = choose_new_rows(st);
+            if (n == 0) continue;
+            found.push_back(fmt::format("{}: {} row(s)", map.reached[st.index].name.display(), n));
+            if (st.action == EraseAction::anonymize) anonymize_rows(st, fresh_table(st));
+        }
+        if (found.empty()) break;
+        if (round == kMaxRounds) refuse_endless(found);
     }
-    std::fill(ipad.begin(), ipad.end(), 0);
-    std::fill(opad.begin(), opad.end(), 0);
 
     // 3. Deletes: first clear references to the doomed rows from rows that stay, then count
     // what ON DELETE CASCADE / SET NULL will take with them, then break cycles among the
@@ -387,6 +439,38 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         const auto& t = map.reached[st->index];
         tx.exec0(fmt::format("DELETE FROM {} t WHERE {}", t.name.quoted(), in_keys(*st, t, "t")));
     }
+    // The deletes fire the app's triggers too (a notice queued as a member goes): the same
+    // rounds, deleting what a delete table gained and anonymizing what another gained.
+    for (int round = 1;; ++round) {
+        std::vector<std::string> found;
+        std::vector<catalog::TableName> again;
+        for (auto& st : steps) {
+            if (st.action == EraseAction::retain) continue;
+            const long long n = choose_new_rows(st);
+            if (n == 0) continue;
+            found.push_back(fmt::format("{}: {} row(s)", map.reached[st.index].name.display(), n));
+            if (st.action == EraseAction::anonymize) anonymize_rows(st, fresh_table(st));
+            else again.push_back(map.reached[st.index].name);
+        }
+        if (found.empty()) break;
+        if (round == kMaxRounds) refuse_endless(found);
+        for (const auto& name : catalog::delete_order(again, md.foreign_keys()).tables) {
+            const Step& st = *step_of(name);
+            const auto& t = map.reached[st.index];
+            tx.exec0(fmt::format("DELETE FROM {} t WHERE {}", t.name.quoted(), in_table(t.primary_key, fresh_table(st), "t")));
+        }
+    }
+    std::fill(ipad.begin(), ipad.end(), 0);
+    std::fill(opad.begin(), opad.end(), 0);
+    for (std::size_t k = 0; k < steps.size(); ++k) {
+        if (steps[k].written_during == 0) continue;
+        auto& entry = receipt["tables"][k];
+        entry["rows"] = steps[k].rows;
+        entry["written_during_erasure"] = steps[k].written_during;
+        entry["reason"] = entry["reason"].get<std::string>() +
+                          fmt::format("; {} of these rows were written by the app's triggers during the erasure",
+                                      steps[k].written_during);
+    }
 
     // 4. The audit log keeps its events, with the subject pseudonymized by the audit chain's
     // own rule (sealed events still verify); the register names the person by the same
@@ -420,6 +504,11 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
                                     st.values_table, pk_list(t.primary_key, "t"), pk_list(t.primary_key, "a"),
                                     util::join(any, " OR ")))[0][0]
                     .as<long long>();
+            // Rows of the subject the erasure never wrote (a trigger's, after the last round).
+            n += query_subject(tx, s, fmt::format("SELECT count(*) FROM ({} EXCEPT SELECT {} FROM {}) x",
+                                                  map.select(st.index, pk_list(t.primary_key, "t")),
+                                                  pk_list(t.primary_key), st.values_table))[0][0]
+                     .as<long long>();
         }
         if (n > 0) left.push_back(fmt::format("{}: {} row(s)", t.name.display(), n));
     }

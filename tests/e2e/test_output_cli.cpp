@@ -89,6 +89,23 @@ TEST_CASE("jq program errors are one-line usage errors, and --jq refuses formats
     auto runtime = run_cli({"tenant", "list", "--jq", ".slug"}, &db);  // an array has no .slug
     CHECK(runtime.exit_code == 2);
     CHECK(runtime.err.find("Cannot index array with") != std::string::npos);
+    CHECK(runtime.err.find("hint: the result is a list of rows: index it first, as in .[0].id or .[].id") !=
+          std::string::npos);
+
+    // After a change, the error says the change was made: a script must not read exit 2 as
+    // "nothing done" and create the tenant again.
+    auto created = run_cli({"tenant", "create", "umbrella", "--jq", ".id"}, &db);
+    CHECK(created.exit_code == 2);
+    CHECK(created.out.empty());
+    CHECK(created.err.find("Cannot index array with string \"id\" (tenant create finished: only printing its result "
+                           "failed)") != std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'umbrella'") == "1");
+    auto dry = run_cli({"tenant", "create", "hooli", "--dry-run", "--jq", ".id"}, &db);
+    CHECK(dry.exit_code == 2);
+    CHECK(dry.err.find("finished") == std::string::npos);
+    auto id = run_cli({"tenant", "create", "hooli", "--jq", ".[0].id"}, &db);
+    CHECK(id.exit_code == 0);
+    CHECK(id.out == db.query_value("SELECT id FROM tenantctl.tenants WHERE slug = 'hooli'") + "\n");
 
     auto csv = run_cli({"tenant", "list", "-o", "csv", "--jq", ".[]"}, &db);
     CHECK(csv.exit_code == 2);

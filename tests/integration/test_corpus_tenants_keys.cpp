@@ -247,3 +247,59 @@ TEST_CASE("erase and purge name the app's triggers that fire on their writes: wh
         CHECK(tc->log_text().find("trigger") == std::string::npos);
     }
 }
+
+TEST_CASE("erase takes the rows the app's triggers write for the subject during it, and refuses a trigger that never "
+          "stops with nothing changed",
+          "[integration][gdpr]") {
+    const auto& p = corpus::get("app_triggers");
+    test::TestDatabase db;
+    corpus::setup(db, p);
+    corpus::register_tenants(db, p);
+    // The app tells a member their address changed, at the old address: anonymizing the
+    // e-mail queues alice's address again in the outbox, a table the map erases by delete.
+    db.exec("CREATE FUNCTION public.email_changed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO public.outbox (tenant_id, member_id, kind, sent_to) "
+            "VALUES (OLD.tenant_id, OLD.id, 'email_changed', OLD.email); RETURN NULL; END $$; "
+            "CREATE TRIGGER members_email_changed AFTER UPDATE OF email ON public.members FOR EACH ROW "
+            "EXECUTE FUNCTION public.email_changed()");
+    const std::string alice_left =
+        fmt::format("SELECT count(*) FROM public.outbox WHERE tenant_id = '{}' AND sent_to = 'alice@example.com'", p.tenant_a);
+    const std::string outbox_rows = "SELECT count(*) FROM public.outbox";
+    const std::string before = db.query_value(outbox_rows);
+    GlobalOptions yes;
+    yes.yes = true;
+    for (const bool dry : {true, false}) {
+        GlobalOptions g = yes;
+        g.dry_run = dry;
+        auto tc = context_for(db, p, g);
+        const auto r = gdpr::erase_subject(tc->ctx(), {"acme", "email:alice@example.com", std::nullopt, false, std::nullopt});
+        CHECK(r.receipt["verified"] == true);
+        const auto& outbox = r.receipt["tables"][1];
+        REQUIRE(outbox["table"] == "public.outbox");
+        CHECK(outbox["rows"] == 2);  // the welcome mail, and the notice the erasure's update queued
+        CHECK(outbox["written_during_erasure"] == 1);
+        CHECK(db.query_value(alice_left) == (dry ? "1" : "0"));
+        CHECK(db.query_value(outbox_rows) == (dry ? before : std::to_string(std::stoi(before) - 1)));
+    }
+
+    // A trigger that queues a row each time one is deleted would feed the erasure forever.
+    db.exec("CREATE FUNCTION public.deleted_notice() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO public.outbox (tenant_id, member_id, kind, sent_to) "
+            "VALUES (OLD.tenant_id, OLD.member_id, 'deleted', OLD.sent_to); RETURN NULL; END $$; "
+            "CREATE TRIGGER outbox_deleted AFTER DELETE ON public.outbox FOR EACH ROW "
+            "EXECUTE FUNCTION public.deleted_notice()");
+    const std::string dave_email = "SELECT email FROM public.members WHERE id = 12";
+    const std::string outbox_before = db.query_value(outbox_rows);
+    auto tc = context_for(db, p, yes);
+    try {
+        gdpr::erase_subject(tc->ctx(), {"globex", "email:dave@example.com", std::nullopt, false, std::nullopt});
+        FAIL("the erasure finished");
+    } catch (const Error& e) {
+        CHECK(e.code() == Exit::integrity);
+        CHECK(std::string(e.what()) == "the app's triggers still write rows of the subject after 8 rounds of erasure: "
+                                       "rolled back, nothing changed");
+    }
+    CHECK(db.query_value(dave_email) == "dave@example.com");
+    CHECK(db.query_value(outbox_rows) == outbox_before);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.gdpr_requests") == "1");  // alice's only
+}

@@ -20,6 +20,16 @@ std::string server_message(std::string_view what) {
         if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
     return line;
 }
+// A field libpq adds on a line of its own after the message ("DETAIL:  Key (id)=(1) is still
+// referenced from table \"orders\"."), or empty. CONTEXT can span lines: the first one names
+// the innermost function, which is the trigger's.
+std::string field_line(std::string_view what, std::string_view field) {
+    for (std::size_t at = what.find('\n'); at != std::string_view::npos; at = what.find('\n', at + 1)) {
+        const auto line = what.substr(at + 1);
+        if (line.rfind(field, 0) == 0) return first_line(line.substr(field.size()));
+    }
+    return {};
+}
 }  // namespace
 
 std::string_view current_sqlstate() {
@@ -49,6 +59,18 @@ void rethrow_translated(std::string_view doing) {
         const std::string state = e.sqlstate();
         const std::string msg = fmt::format("{}: {} (SQLSTATE {})", doing, server_message(e.what()), state);
         if (state == "23505") throw Refused(msg);                      // unique_violation
+        // The app's schema or its code refused the change: a foreign key, a CHECK or NOT NULL
+        // (class 23), or a trigger or function that raised (P0001). That is a precondition
+        // of the app's, not an unexpected failure; the server's DETAIL and the function it
+        // came from tell the operator which row and which trigger.
+        if (state.rfind("23", 0) == 0 || state == "P0001") {
+            Refused err(msg, state == "P0001" ? "raised by the database's own code: an app trigger or function refused "
+                                                "the change"
+                                              : "a constraint of the app's schema refused the change");
+            if (auto detail = field_line(e.what(), "DETAIL:  "); !detail.empty()) err.with_detail(detail);
+            if (auto context = field_line(e.what(), "CONTEXT:  "); !context.empty()) err.with_detail("in " + context);
+            throw err;
+        }
         // Input the server cannot store: invalid UTF-8 (22021), \u0000 in jsonb (22P05), a
         // value nested past its stack limit (54001). The flags are checked before this;
         // this keeps anything that slips through at exit 2 rather than 1.

@@ -201,16 +201,29 @@ std::optional<Job> find_job(Context& ctx, pqxx::transaction_base& tx, const std:
     return Job{r[0][0].c_str(), json::parse(r[0][1].c_str()), json::parse(r[0][2].c_str())};
 }
 
-// Whether a purge job of the tenant was committed, on a fresh connection (the work
-// connection may be the one that just failed); false when that cannot be found out.
-bool find_job_quietly(Context& ctx, const std::string& tenant_id) {
+void save_job(Context& ctx, pqxx::transaction_base& tx, const Job& job);
+
+// After a failed run: whether a purge job of the tenant was committed, found on a fresh
+// connection (the work connection may be the one that failed); false when that cannot be
+// found out. The job's steps start over on the next run: a step recorded as done may not be.
+// A trigger of the app can skip a step's deletes in silence (BEFORE DELETE ... RETURN NULL),
+// and a later step then meets the rows it kept through a foreign key; resuming after that
+// step would meet them again forever, even once the app lets them go. A finished step costs
+// one empty batch to run again.
+bool keep_job_for_resume(Context& ctx, const std::string& tenant_id) {
+    std::optional<Job> job;
     try {
         ctx.reset_db();
-        pqxx::read_transaction tx(ctx.db());
-        return find_job(ctx, tx, tenant_id).has_value();
+        pqxx::work tx(ctx.db());
+        job = find_job(ctx, tx, tenant_id);
+        if (!job) return false;
+        job->cursor["done"] = json::array();
+        save_job(ctx, tx, *job);
+        tx.commit();
     } catch (...) {
-        return false;
+        return job.has_value();
     }
+    return true;
 }
 
 void save_job(Context& ctx, pqxx::transaction_base& tx, const Job& job) {
@@ -539,13 +552,13 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                 return result_from(t, job, "interrupted");
             }
         } catch (const Error&) {
-            if (!job.id.empty() && find_job_quietly(ctx, t.id))
+            if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
                 ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} is kept: "
                                             "re-run `tenantctl tenant purge {} --yes` to resume",
                                             slug, job.counts.value("rows", 0LL), job.id, slug));
             throw;
         } catch (const pqxx::failure&) {
-            if (!job.id.empty() && find_job_quietly(ctx, t.id))
+            if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
                 ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} is kept: "
                                             "re-run `tenantctl tenant purge {} --yes` to resume",
                                             slug, job.counts.value("rows", 0LL), job.id, slug));

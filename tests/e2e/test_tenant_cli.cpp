@@ -320,3 +320,48 @@ CREATE TRIGGER slow_down BEFORE DELETE ON public.events FOR EACH ROW EXECUTE FUN
                          "' AND wrapped_key IS NOT NULL") == "0");
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.jobs WHERE kind = 'tenant_purge' AND state = 'running'") == "0");
 }
+
+TEST_CASE("an app trigger or key that refuses the purge's deletes is exit 5 naming the function or the row, and the "
+          "purge finishes once the app allows it",
+          "[e2e][tenants][purge]") {
+    test::TestDatabase db;
+    test::create_app_schema(db);
+    REQUIRE(run_cli({"tenant", "create", "victim"}, &db).exit_code == 0);
+    const std::string victim = id_of(db, "victim");
+    test::seed_app_rows(db, victim, 0, 2, 5, 2);
+    REQUIRE(run_cli({"tenant", "delete", "victim", "--grace", "0s"}, &db).exit_code == 0);
+    const long rows = test::app_rows_of(db, victim);
+
+    db.exec("CREATE FUNCTION public.keep_documents() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'documents are kept for 10 years'; END $$; "
+            "CREATE TRIGGER keep_documents BEFORE DELETE ON public.documents FOR EACH ROW "
+            "EXECUTE FUNCTION public.keep_documents()");
+    auto raised = run_cli({"tenant", "purge", "victim", "--yes"}, &db);
+    INFO(raised.err);
+    CHECK(raised.exit_code == 5);
+    CHECK(raised.err.find("documents are kept for 10 years (SQLSTATE P0001)") != std::string::npos);
+    CHECK(raised.err.find("in PL/pgSQL function keep_documents() line 1 at RAISE") != std::string::npos);
+    CHECK(raised.err.find("hint: raised by the database's own code: an app trigger or function refused the change") !=
+          std::string::npos);
+    CHECK(test::app_rows_of(db, victim) == rows);
+    CHECK(count(db, "status = 'pending_deletion'") == "1");
+
+    // A trigger that skips the delete in silence: the users' delete then meets the key.
+    db.exec("CREATE OR REPLACE FUNCTION public.keep_documents() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RETURN NULL; END $$");
+    auto kept = run_cli({"tenant", "purge", "victim", "--yes"}, &db);
+    INFO(kept.err);
+    CHECK(kept.exit_code == 5);
+    CHECK(kept.err.find("violates foreign key constraint \"documents_owner_id_fkey\" on table \"documents\" (SQLSTATE "
+                        "23503)") != std::string::npos);
+    CHECK(kept.err.find("is still referenced from table \"documents\"") != std::string::npos);
+    CHECK(kept.err.find("hint: a constraint of the app's schema refused the change") != std::string::npos);
+    CHECK(count(db, "status = 'pending_deletion'") == "1");
+
+    db.exec("DROP TRIGGER keep_documents ON public.documents");
+    auto purged = run_cli({"tenant", "purge", "victim", "--yes"}, &db);
+    INFO(purged.err);
+    CHECK(purged.exit_code == 0);
+    CHECK(test::app_rows_of(db, victim) == 0);
+    CHECK(count(db, "status = 'purged'") == "1");
+}

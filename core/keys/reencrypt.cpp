@@ -118,9 +118,15 @@ void load_counts(TenantReencrypt& r, const json& j) {
 // (a re-run picks it up). Rows are matched in key order (the arrays are), so concurrent
 // batches and the application's own multi-row updates meet locks in one order as far as
 // tenantctl is concerned; a deadlock that still happens is retried by the caller.
-long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenancy_value,
-                        const std::vector<std::string>& arrays, bool quiet) {
-    std::vector<std::string> unnest_args, names, sets, checks, join;
+// What one batch's UPDATE wrote: rows, and values (a row can carry several encrypted columns).
+// A row the app rewrote meanwhile, or whose write a firing trigger cancelled, is in neither.
+struct Applied {
+    long long rows = 0, values = 0;
+};
+
+Applied apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table, const std::string& tenancy_value,
+                      const std::vector<std::string>& arrays, bool quiet) {
+    std::vector<std::string> unnest_args, names, sets, checks, join, written;
     int n = 2;
     for (std::size_t i = 0; i < table.key.size(); ++i) {
         const model::Column* col = table.relation->column(table.key[i]);
@@ -136,11 +142,13 @@ long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table,
         const std::string c = db::quote_ident(table.columns[i]);
         sets.push_back(fmt::format("{0} = CASE WHEN s.n{1} IS NULL THEN t.{0} ELSE s.n{1} END", c, i));
         checks.push_back(fmt::format("(s.n{1} IS NULL OR t.{0}::text = s.o{1})", c, i));
+        written.push_back(fmt::format("(s.n{} IS NOT NULL)::int", i));
     }
-    const std::string sql = fmt::format("UPDATE {} AS t SET {} FROM unnest({}) AS s({}) WHERE {} AND {} AND {}",
-                                        table.sql_name, util::join(sets, ", "), util::join(unnest_args, ", "),
-                                        util::join(names, ", "), util::join(join, " AND "), table.predicate,
-                                        util::join(checks, " AND "));
+    const std::string sql = fmt::format(
+        "WITH u AS (UPDATE {} AS t SET {} FROM unnest({}) AS s({}) WHERE {} AND {} AND {} RETURNING {} AS written) "
+        "SELECT count(*), coalesce(sum(written), 0) FROM u",
+        table.sql_name, util::join(sets, ", "), util::join(unnest_args, ", "), util::join(names, ", "),
+        util::join(join, " AND "), table.predicate, util::join(checks, " AND "), util::join(written, " + "));
     // A prepared, generic plan: planning a custom plan looks inside the 10k-element arrays
     // (tens of ms per batch) and then prefers hashing the whole table over key lookups.
     const std::string statement = "tenantctl_reencrypt_" + crypto::sha256_hex(sql).substr(0, 16);
@@ -156,7 +164,7 @@ long long apply_changes(pqxx::transaction_base& tx, const EncryptedTable& table,
     auto result = tx.exec_prepared(statement, tenancy_value, pqxx::prepare::make_dynamic_params(arrays));
     // Only this UPDATE: the job's checkpoint and audit event are written as usual.
     if (quiet) tx.exec("SET LOCAL session_replication_role = origin");
-    return static_cast<long long>(result.affected_rows());
+    return Applied{result[0][0].as<long long>(), result[0][1].as<long long>()};
 }
 
 // A re-encrypted value decrypts to what it was: to the app nothing changed, so its triggers on
@@ -197,7 +205,7 @@ struct PreparedBatch {
     std::vector<std::string> after;  // the keyset position the batch started after
     std::vector<std::string> last;   // its last primary key (empty when it had no rows)
     bool table_done = false;         // fewer rows than the batch size: the table is finished
-    long long rows = 0, scanned = 0, current = 0, reencrypted = 0, undecryptable = 0;
+    long long rows = 0, scanned = 0, current = 0, undecryptable = 0;
     long long changed_rows = 0;
     std::vector<std::string> arrays;  // ColumnArrays of the changed rows: key, then old and new tokens
     std::vector<Failure> failures;
@@ -302,7 +310,6 @@ private:
                         ++b.current;
                         break;
                     case crypto::RotateStatus::rotated:
-                        ++b.reencrypted;
                         changed = true;
                         news[i] = std::move(r.token);
                         break;
@@ -511,19 +518,20 @@ TenantReencrypt reencrypt_tenant(Context& ctx, EncryptedTables& source, const te
             result = before;
             cp = cp_before;
             pqxx::work tx(ctx.db());
+            Applied applied;
             if (batch->changed_rows > 0) {
                 open_job(tx);
                 model::enter_tenant(ctx, tx, value);
                 const long long wanted = batch->changed_rows;
-                const long long applied = apply_changes(tx, table, value, batch->arrays, quiet[batch->table_index]);
+                applied = apply_changes(tx, table, value, batch->arrays, quiet[batch->table_index]);
                 // Rows the application rewrote meanwhile keep the application's value; a re-run
-                // re-checks them. (`reencrypted` counts values, `conflicts` rows.)
-                if (applied < wanted) result.conflicts += wanted - applied;
+                // re-checks them. (`reencrypted` counts values written, `conflicts` rows.)
+                if (applied.rows < wanted) result.conflicts += wanted - applied.rows;
             }
             result.scanned += batch->scanned;
             result.current += batch->current;
-            result.reencrypted += batch->reencrypted;
-            result.reencrypted_this_run += batch->reencrypted;
+            result.reencrypted += applied.values;
+            result.reencrypted_this_run += applied.values;
             result.undecryptable += batch->undecryptable;
             for (const auto& f : batch->failures)
                 if (result.failures.size() < kMaxReportedFailures) result.failures.push_back(f);

@@ -183,6 +183,7 @@ TEST_CASE("re-encryption keeps the app's triggers quiet: no history row per valu
         // as a conflict, her value still under the old key.
         const auto rec = keys::reencrypt(tc->ctx(), o);
         CHECK((*rec.document)["tenants"][0]["conflicts"] == 1);
+        CHECK((*rec.document)["tenants"][0]["reencrypted"] == 1);  // alice's phone; carol's write was cancelled
         CHECK(db.query_value("SELECT count(*) FROM public.members_history") == "1");  // bob has no phone
         db.exec("TRUNCATE public.members_history");
     }
@@ -190,6 +191,7 @@ TEST_CASE("re-encryption keeps the app's triggers quiet: no history row per valu
     const auto rec = keys::reencrypt(tc->ctx(), o);
     CHECK(rec.exit == Exit::ok);
     CHECK((*rec.document)["tenants"][0]["conflicts"] == 0);
+    CHECK((*rec.document)["tenants"][0]["reencrypted"] == 1);  // carol's phone, left by the first run
     CHECK(db.query_value("SELECT count(*) FROM public.members_history") == "0");
     CHECK(corpus::plain_snapshot(db, p, ids) == plain);
     keys::StatusOptions so;

@@ -11,7 +11,7 @@ constexpr std::array<ExitInfo, 11> kExitTable{{
     {Exit::usage, "usage", "usage error (bad flags, bad input file)"},
     {Exit::check_failed, "check_failed", "check not clean: doctor found problems, migrate status --check has pending work"},
     {Exit::not_found, "not_found", "not found (tenant, subject, key version, migration)"},
-    {Exit::refused, "refused", "refused: precondition or conflict (retire a key still in use, create an existing slug)"},
+    {Exit::refused, "refused", "refused: precondition or conflict (retire a key still in use, create an existing slug, a key or trigger of the app refused the change)"},
     {Exit::busy, "busy", "busy: another run holds the lock past --lock-timeout"},
     {Exit::db_unavailable, "db_unavailable", "database unavailable or connection lost"},
     {Exit::integrity, "integrity", "integrity failure: checksum drift, broken audit chain, undecryptable data"},

@@ -68,6 +68,15 @@ enum class KeysChecked {
     // rows equal to the source's can still miss at the destination. For the rows a logical
     // replication stream wrote (move --online): its apply worker is a replica too.
     out_of_to_outside,
+    // Those of the tables into the tenant's own tables: rows equal to the source's can still
+    // reference a row of another tenant there, which no copy takes (an app's cross-tenant link).
+    out_of_to_inside,
+    // Those of the tables into the same tables (into the rows a stream brought, not yet into
+    // the rows the copy writes at the switch).
+    among,
+    // Those among the tables, each reference required to find a row of the tenant: what a copy
+    // of the tenant can take. Read at the source, before anything is written or frozen.
+    within_tenant,
 };
 
 // The checks the server skips for a replica, made by query: each foreign key's anti-join over
@@ -75,8 +84,11 @@ enum class KeysChecked {
 // referencing table for a key into them (a row whose parent is gone belongs to no tenant any
 // more), or whose table is outside `model`. Refused, naming the key and `where`, when one does
 // not hold. A Citus table's keys are left to Citus, which checks them on the shards.
+// `new_since_xmin` (a transaction id, as text): for keys among `tables`, only the rows written
+// since it are read, those whose row version's xmin is not older (the others were checked by a
+// snapshot whose xmin it is, and a row changed since has a new version).
 void check_foreign_keys(pqxx::transaction_base& tx, const model::TenantData& model,
                         const std::vector<const model::Relation*>& tables, const std::string& tenancy_value,
-                        KeysChecked which, const std::string& where);
+                        KeysChecked which, const std::string& where, const std::string& new_since_xmin = {});
 
 }  // namespace tenantctl::portability

@@ -154,7 +154,35 @@ CopyResult copy(Context& ctx, const CopyOptions& o) {
     return copy_locked(ctx, o, peer, CopyRun::plain);
 }
 
-CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun run) {
+std::string check_streamed_keys(Context& ctx, const CopyOptions& o, Peer& peer) {
+    try {
+        Snapshot src(ctx.db());
+        const auto tenant = tenants::resolve(ctx, src, o.slug);
+        const auto data = gdpr::load_model(ctx, src, tenant);
+        src.commit();
+        Snapshot dst(*peer.connection);
+        const auto theirs = model::TenantData::load(ctx, dst);
+        model::require_unfiltered(dst, theirs);
+        model::enter_tenant(ctx, dst, tenant.tenancy_value);
+        std::vector<const model::Relation*> streamed;
+        for (const auto& pair : pair_relations(data, theirs))
+            if (pair.source && pair.target && online::streamed(*pair.source)) streamed.push_back(pair.target);
+        const std::string xmin = dst.exec("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")[0][0].c_str();
+        // Not yet the keys into the relations the copy writes at the switch (no rows there yet).
+        const std::string where = "at --to " + o.to;
+        check_foreign_keys(dst, theirs, streamed, tenant.tenancy_value, KeysChecked::out_of_to_outside, where);
+        check_foreign_keys(dst, theirs, streamed, tenant.tenancy_value, KeysChecked::among, where);
+        dst.commit();
+        return xmin;
+    } catch (const Error&) {
+        throw;
+    } catch (...) {
+        db::rethrow_translated("checking the keys of the streamed rows");
+    }
+}
+
+CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun run,
+                       const std::string& streamed_keys_checked_before) {
     const bool moving = run == CopyRun::moving || run == CopyRun::switching;
     // What this run writes of the app's data: everything, or what the stream did not bring.
     const auto writes = [run](const model::Relation& r) { return run != CopyRun::switching || !online::streamed(r); };
@@ -262,6 +290,15 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                               "remove them first, or compare with `tenantctl tenant diff`");
         }
         keys::require_master_key_matches(ctx, dst, *to_key);
+        // A row of the tenant that references another tenant's row (an app's cross-tenant
+        // link): the copy cannot take that row, so the reference would dangle there, or find
+        // a stranger's row with the same key. Found here, before a move freezes the tenant.
+        // (At a move's switch the streamed rows are checked there instead.)
+        if (run != CopyRun::switching) {
+            std::vector<const model::Relation*> mine;
+            for (const auto& r : data->relations()) mine.push_back(&r);
+            check_foreign_keys(src, *data, mine, tenant.tenancy_value, KeysChecked::within_tenant, where);
+        }
         if (run == CopyRun::checks_only) return result;  // both transactions roll back
 
         // Row counts for the progress line, on a terminal only (an index scan each).
@@ -321,6 +358,12 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             for (const auto& pair : pairs)
                 if (pair.source && pair.target && !writes(*pair.source)) streamed.push_back(pair.target);
             check_foreign_keys(dst, theirs, streamed, as.tenancy_value(), KeysChecked::out_of_to_outside, where);
+            // Keys into the tenant's own tables: a parent the tenant has is streamed or copied
+            // with its children, so only a reference to another tenant's row dangles. Those
+            // among the streamed tables were checked in full before the freeze: here only for
+            // the rows written since.
+            check_foreign_keys(dst, theirs, streamed, as.tenancy_value(), KeysChecked::out_of_to_inside, where,
+                               streamed_keys_checked_before);
         }
 
         // Proof, read back inside the destination's transaction: each table's rows of the tenant

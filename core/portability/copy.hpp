@@ -96,6 +96,18 @@ enum class CopyRun {
 };
 // The copy itself, for `tenant move`: the caller holds the tenant's locks on both sides and
 // has confirmed.
-CopyResult copy_locked(Context& ctx, const CopyOptions& options, Peer& peer, CopyRun run);
+// `streamed_keys_checked_before` (switching): the xmin check_streamed_keys returned; only the
+// streamed rows written since are read again for their keys into the tenant's own tables.
+CopyResult copy_locked(Context& ctx, const CopyOptions& options, Peer& peer, CopyRun run,
+                       const std::string& streamed_keys_checked_before = {});
+
+// `move --online`, while streaming (before the freeze): the keys out of the rows the stream
+// wrote at the destination into the streamed tables and into tables outside the tenant's data,
+// checked there in one snapshot, whose xmin it returns. Logical
+// replication's apply worker checks no foreign key, so a row of the tenant that references
+// another tenant's row here arrives with its reference dangling; and a shared row the
+// destination lacks would be found only at the switch, with the app paused. Refused, naming
+// the key; the stream keeps running (`tenant move --abort` ends it).
+std::string check_streamed_keys(Context& ctx, const CopyOptions& options, Peer& peer);
 
 }  // namespace tenantctl::portability

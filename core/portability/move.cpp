@@ -233,6 +233,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         }
         const std::string stream_name = stream_name_here(ctx, result.tenant_id);
         std::optional<DiffBaseline> baseline;  // --online, when this run saw the stream before the freeze
+        std::string keys_checked_before;       // and checked the streamed rows' keys (check_streamed_keys)
         const bool was_streaming = online::published(ctx.db(), stream_name);
         result.online = o.online || was_streaming;
         if (was_streaming && !o.online)
@@ -260,6 +261,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                 // Compared now, so that the verification at the switch reads again only
                 // what changes from here on (DiffBaseline): the app is still writing.
                 baseline = portability::baseline(ctx, o.slug, o.to);
+                keys_checked_before = check_streamed_keys(ctx, copy_options, peer);
                 done("compared");
                 util::failpoint("move.compared");
             }
@@ -285,7 +287,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                     util::failpoint("move.caught_up");
                 }
                 online::stop(ctx.db(), *peer.connection, stream_name);
-                copy_locked(ctx, copy_options, peer, CopyRun::switching);
+                copy_locked(ctx, copy_options, peer, CopyRun::switching, keys_checked_before);
             } else {
                 copy_locked(ctx, copy_options, peer, CopyRun::moving);
             }

@@ -305,8 +305,8 @@ TEST_CASE("tenant move --online: a stream that fails at the destination is taken
     CHECK(s.move_online().steps.back() == "retired");
 }
 
-TEST_CASE("tenant move --online: a row of shared reference data missing at the destination stops the switch, and the "
-          "move resumes once it is there",
+TEST_CASE("tenant move --online: a row of shared reference data missing at the destination stops the move before "
+          "the freeze, and the move goes on from the stream once it is there",
           "[integration][portability]") {
     MoveSetup s(corpus::get("app_triggers"));
     const auto mine = corpus::snapshot_tenant(s.here, s.p, s.p.tenant_a);
@@ -320,15 +320,53 @@ TEST_CASE("tenant move --online: a row of shared reference data missing at the d
     } catch (const Refused& e) {
         CHECK(std::string(e.what()).find("public.members: 2 rows of the tenant reference no row of public.plans at --to "
                                          "dest (foreign key members_plan_id_fkey)") != std::string::npos);
+        CHECK(e.hint() == "the rows they reference are missing at --to dest: add them there first (shared reference "
+                          "data?)");
     }
-    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "moving");
-    CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme' AND status = 'active'") == "0");
+    // Found while streaming: the app was never paused, and the stream goes on.
+    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(s.stream_objects() != "0,0,0");
     s.there.exec("INSERT INTO public.plans VALUES ('pro', 100)");
     const auto r = s.move_online();
     CHECK(r.resumed);
     CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
     CHECK(corpus::snapshot_tenant(s.there, s.p, s.p.tenant_a) == mine);
     CHECK(s.stream_objects() == "0,0,0");
+}
+
+TEST_CASE("tenant move, online or not, refuses a tenant whose rows reference another tenant's rows before anything is "
+          "frozen or streamed: copied, the references would dangle or find a stranger's row",
+          "[integration][portability]") {
+    MoveSetup s(corpus::get("single_fk"));
+    s.here.exec("ALTER TABLE public.users REPLICA IDENTITY FULL; ALTER TABLE public.documents REPLICA IDENTITY FULL; "
+                "ALTER TABLE public.invoices REPLICA IDENTITY FULL");
+    // An app's cross-tenant link: acme's invoice 2 names globex's user 14. At the destination
+    // the stream's apply worker would write it without checking the key.
+    s.here.exec(fmt::format("INSERT INTO public.users VALUES (14, '{}', 'frank@example.com', 'Frank', NULL); "
+                            "UPDATE public.invoices SET user_id = 14 WHERE id = 2",
+                            s.p.tenant_b));
+    for (const bool online : {true, false}) {
+        try {
+            s.move({}, online);
+            FAIL("the move went through");
+        } catch (const Refused& e) {
+            CHECK(std::string(e.what()) == "public.invoices: 1 row of the tenant references rows of public.users that "
+                                           "are not the tenant's (foreign key invoices_user_id_fkey): copied at --to "
+                                           "dest, it would reference nothing, or another tenant's row");
+            CHECK(e.hint() == "make the references the tenant's own first: another tenant's rows are not copied");
+        }
+        CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+        CHECK(s.stream_objects() == "0,0,0");
+        CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme'") == "0");
+    }
+    // A user of the same id there is another tenant's: the check does not lean on the
+    // destination's key, which would hold.
+    s.there.exec(fmt::format("INSERT INTO public.users VALUES (14, '{}', 'x@example.com', 'X', NULL)", s.p.tenant_b));
+    CHECK(exit_of([&] { s.move(); }) == Exit::refused);
+    // Once the link is the tenant's own, the online move goes.
+    s.here.exec("UPDATE public.invoices SET user_id = 1 WHERE id = 2");
+    CHECK(s.move_online().online);
+    CHECK(s.there.query_value("SELECT user_id FROM public.invoices WHERE id = 2") == "1");
 }
 
 TEST_CASE("tenant move --abort rolls back a move that cannot finish: the copy deleted there, the status back here",

@@ -133,6 +133,30 @@ struct CopyHashKey {
     }
 };
 
+// A table without the tenancy column whose key into the tenant's tables does not cascade (a
+// Rails has_and_belongs_to_many join table) is not in the model: its rows that reference the
+// tenant's rows would stay behind, and the copy would verify without them. Purge refuses the
+// same tables (model::TenantData::blocking_references); a copy does when such rows exist.
+void refuse_rows_left_behind(pqxx::transaction_base& src, const model::TenantData& data, const std::string& value,
+                             const std::string& where) {
+    for (const auto& fk : data.blocking_references()) {
+        const model::Relation& parent = data.get(fk.parent);
+        const auto n = src.exec_params1(fmt::format("SELECT count(*) FROM {} c WHERE {} IN (SELECT {} FROM {} p WHERE {})",
+                                                    fk.child.quoted(), model::column_tuple(fk.child_columns, "c"),
+                                                    model::column_tuple(fk.parent_columns, "p"), parent.name.quoted(),
+                                                    data.tenant_predicate(parent, "p", 1)),
+                                        value)[0]
+                           .as<long long>();
+        if (n == 0) continue;
+        throw Refused(fmt::format("{} references {} ({}) and has no {} column: its {} row{} that reference the "
+                                  "tenant's rows are not part of the tenant's data and would not be copied {}",
+                                  fk.child.display(), fk.parent.display(), fk.constraint, data.tenancy_column(), n,
+                                  n == 1 ? "" : "s", where),
+                      "add the tenancy column to it, or make the foreign key ON DELETE CASCADE (its rows then "
+                      "belong to the tenant through it)");
+    }
+}
+
 }  // namespace
 
 CopyResult copy(Context& ctx, const CopyOptions& o) {
@@ -298,6 +322,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             std::vector<const model::Relation*> mine;
             for (const auto& r : data->relations()) mine.push_back(&r);
             check_foreign_keys(src, *data, mine, tenant.tenancy_value, KeysChecked::within_tenant, where);
+            refuse_rows_left_behind(src, *data, tenant.tenancy_value, where);
         }
         if (run == CopyRun::checks_only) return result;  // both transactions roll back
 

@@ -546,24 +546,27 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                 audit::append(ctx, tx, ev);
             };
         }
-        try {
-            if (!purge_rows(ctx, t, job, plan, o, start)) {
+        // One pass over the steps; false when the deadline stopped it.
+        auto run_steps = [&](const std::function<void(pqxx::transaction_base&)>& begin) {
+            try {
+                if (purge_rows(ctx, t, job, plan, o, begin)) return true;
                 ctx.log().warn(fmt::format("purge of tenant '{}' stopped at the deadline; a re-run resumes it", slug));
-                return result_from(t, job, "interrupted");
+                return false;
+            } catch (const Error&) {
+                if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
+                    ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} "
+                                                "is kept: re-run `tenantctl tenant purge {} --yes` to resume",
+                                                slug, job.counts.value("rows", 0LL), job.id, slug));
+                throw;
+            } catch (const pqxx::failure&) {
+                if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
+                    ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} "
+                                                "is kept: re-run `tenantctl tenant purge {} --yes` to resume",
+                                                slug, job.counts.value("rows", 0LL), job.id, slug));
+                throw;
             }
-        } catch (const Error&) {
-            if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
-                ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} is kept: "
-                                            "re-run `tenantctl tenant purge {} --yes` to resume",
-                                            slug, job.counts.value("rows", 0LL), job.id, slug));
-            throw;
-        } catch (const pqxx::failure&) {
-            if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
-                ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} is kept: "
-                                            "re-run `tenantctl tenant purge {} --yes` to resume",
-                                            slug, job.counts.value("rows", 0LL), job.id, slug));
-            throw;
-        }
+        };
+        if (!run_steps(start)) return result_from(t, job, "interrupted");
         std::optional<std::string> dropped;
         if (auto schema = tenant_schema(t)) {
             pqxx::work tx(ctx.db());
@@ -577,6 +580,18 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                                      "re-run the purge; if it stays, drop the schema on those nodes by hand");
         }
         auto left = leftovers(ctx, t, plan);
+        // The purge's own deletes fire the app's triggers, which can write rows of the tenant
+        // into a table whose step has finished (a PaperTrail-style `versions` row per deleted
+        // record). Those are the tenant's too: the steps run again, a few rounds, before rows
+        // left are an error.
+        constexpr int kPurgeRounds = 3;
+        for (int round = 1; !left.empty() && round < kPurgeRounds; ++round) {
+            ctx.log().info(fmt::format("purge of tenant '{}': rows arrived during the purge in {}; deleting them",
+                                       slug, util::join(left, ", ")));
+            job.cursor["done"] = json::array();
+            if (!run_steps(nullptr)) return result_from(t, job, "interrupted");
+            left = leftovers(ctx, t, plan);
+        }
         if (!left.empty()) {
             // Start over next time: a row may have arrived after its table's step finished.
             pqxx::work tx(ctx.db());

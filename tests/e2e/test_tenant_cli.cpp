@@ -163,6 +163,11 @@ TEST_CASE("tenant suspend, resume, delete, restore, purge through the CLI", "[e2
     CHECK(rows[0]["keys_destroyed"] == 1);
     CHECK(count(db, "status = 'purged' AND name IS NULL") == "1");
     CHECK(run_cli({"tenant", "create", "acme"}, &db).exit_code == 5);  // a tombstone keeps its slug
+    // No live key for a tenant that is gone.
+    auto rotate = run_cli({"keys", "rotate", "--tenant", "acme"}, &db);
+    CHECK(rotate.exit_code == 5);
+    CHECK(rotate.err.find("cannot change the data keys of tenant 'acme': it is purged") != std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.tenant_keys WHERE state <> 'destroyed'") == "0");
     CHECK(run_cli({"tenant", "list", "--status", "purged", "-o", "csv"}, &db).out.find("acme") != std::string::npos);
 }
 
@@ -359,9 +364,19 @@ TEST_CASE("an app trigger or key that refuses the purge's deletes is exit 5 nami
     CHECK(count(db, "status = 'pending_deletion'") == "1");
 
     db.exec("DROP TRIGGER keep_documents ON public.documents");
+    // The app keeps a version of each deleted user (PaperTrail's shape) in a table of the
+    // tenant's whose step may be over by then: the purge takes those rows too.
+    db.exec("CREATE TABLE public.versions (tenant_id uuid NOT NULL, item_id bigint, object jsonb); "
+            "CREATE FUNCTION public.keep_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO public.versions VALUES (OLD.tenant_id, OLD.id, to_jsonb(OLD)); RETURN OLD; END $$; "
+            "CREATE TRIGGER users_versions AFTER DELETE ON public.users FOR EACH ROW "
+            "EXECUTE FUNCTION public.keep_version()");
     auto purged = run_cli({"tenant", "purge", "victim", "--yes"}, &db);
     INFO(purged.err);
     CHECK(purged.exit_code == 0);
+    CHECK(purged.err.find("purge of tenant 'victim': rows arrived during the purge in public.versions (5 rows); "
+                          "deleting them") != std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM public.versions") == "0");
     CHECK(test::app_rows_of(db, victim) == 0);
     CHECK(count(db, "status = 'purged'") == "1");
 }

@@ -690,3 +690,34 @@ TEST_CASE("tenant copy --anonymize: no personal value of the tenant reaches the 
             }
     });
 }
+
+TEST_CASE("tenant copy refuses a tenant with rows in a join table that has no tenancy column and keys that do not "
+          "cascade (Rails' has_and_belongs_to_many): they would stay behind, and copies them once the keys cascade",
+          "[integration][portability]") {
+    CopySetup s(corpus::get("single_fk"));
+    for (auto* db : {&s.here, &s.there})
+        db->exec("CREATE TABLE public.documents_users (document_id bigint NOT NULL REFERENCES public.documents (id), "
+                 "user_id bigint NOT NULL REFERENCES public.users (id))");
+    s.here.exec("INSERT INTO public.documents_users VALUES (1, 2), (3, 1), (11, 12)");  // two of acme's, one of globex's
+    try {
+        s.copy();
+        FAIL("the copy went through");
+    } catch (const Refused& e) {
+        CHECK(std::string(e.what()) ==
+              "public.documents_users references public.documents (documents_users_document_id_fkey) and has no "
+              "tenant_id column: its 2 rows that reference the tenant's rows are not part of the tenant's data and "
+              "would not be copied at --to dest");
+    }
+    CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme'") == "0");
+    // With keys that cascade, its rows are the tenant's through them: copied and verified.
+    for (auto* db : {&s.here, &s.there})
+        db->exec("ALTER TABLE public.documents_users DROP CONSTRAINT documents_users_document_id_fkey, "
+                 "DROP CONSTRAINT documents_users_user_id_fkey, "
+                 "ADD FOREIGN KEY (document_id) REFERENCES public.documents (id) ON DELETE CASCADE, "
+                 "ADD FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE");
+    const auto r = s.copy();
+    CHECK(s.there.query_value("SELECT string_agg(document_id || ':' || user_id, ',' ORDER BY document_id) FROM "
+                              "public.documents_users") == "1:2,3:1");
+    CHECK(std::any_of(r.tables.begin(), r.tables.end(),
+                      [](const auto& t) { return t.table == "public.documents_users" && t.copied.rows == 2; }));
+}

@@ -83,7 +83,7 @@ std::optional<std::size_t> DataMap::find(const catalog::TableName& name) const {
     return std::nullopt;
 }
 
-std::string DataMap::predicate(std::size_t index, const std::string& alias) const {
+std::string DataMap::predicate(std::size_t index, const std::string& alias, const Gone& gone) const {
     const auto& t = reached[index];
     std::string tenancy = model->tenant_predicate(*t.relation, alias, 1);
     if (t.subject_column)
@@ -93,17 +93,23 @@ std::string DataMap::predicate(std::size_t index, const std::string& alias) cons
     for (const auto& ref : t.references) {
         // Parents always come earlier in `reached`, so this recursion ends.
         std::string parent_alias = alias + "p";
+        const auto deleted = gone.find(ref.parent);
+        const std::string parent_rows =
+            deleted == gone.end() ? reached[ref.parent].name.quoted()
+                                  : fmt::format("(SELECT * FROM {} UNION ALL SELECT * FROM {})",
+                                                reached[ref.parent].name.quoted(), deleted->second);
         paths.push_back(fmt::format("{} IN (SELECT {} FROM {} {} WHERE {})", model::column_tuple(ref.child_columns, alias),
-                                    select_list(ref.parent_columns, parent_alias), reached[ref.parent].name.quoted(),
-                                    parent_alias, predicate(ref.parent, parent_alias)));
+                                    select_list(ref.parent_columns, parent_alias), parent_rows, parent_alias,
+                                    predicate(ref.parent, parent_alias, gone)));
     }
     if (paths.empty()) return "false";
     return tenancy + " AND (" + util::join(paths, " OR ") + ")";
 }
 
-std::string DataMap::select(std::size_t index, const std::string& columns, const std::string& alias) const {
+std::string DataMap::select(std::size_t index, const std::string& columns, const std::string& alias,
+                            const Gone& gone) const {
     return fmt::format("SELECT {} FROM {} {} WHERE {}", columns, reached[index].name.quoted(), alias,
-                       predicate(index, alias));
+                       predicate(index, alias, gone));
 }
 
 DataMap load_data_map(Context& ctx, pqxx::transaction_base& tx, const tenants::TenantRef& tenant) {

@@ -20,6 +20,7 @@
 // tenant_acme.users), as keys do.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -70,9 +71,14 @@ struct DataMap {
 
     // SQL condition selecting the subject's rows of reached[index], written over `alias`.
     // Parameters: $1 = the tenant's tenancy value, $2 = the subject's key value (as text).
-    std::string predicate(std::size_t index, const std::string& alias) const;
+    // `gone`: for some reached tables (by index), a table of their rows deleted meanwhile, read
+    // as if still there when a path to another table passes through them: a row an erasure's
+    // delete made a trigger write (a versions row of the deleted user) is still the subject's.
+    using Gone = std::map<std::size_t, std::string>;
+    std::string predicate(std::size_t index, const std::string& alias, const Gone& gone = {}) const;
     // `SELECT <columns> FROM <table> <alias> WHERE <predicate>`.
-    std::string select(std::size_t index, const std::string& columns, const std::string& alias = "t") const;
+    std::string select(std::size_t index, const std::string& columns, const std::string& alias = "t",
+                       const Gone& gone = {}) const;
     std::optional<std::size_t> find(const catalog::TableName& name) const;
     // Where a data map name lives for this tenant (the tenant's schema in schema mode).
     catalog::TableName resolve(const config::QualifiedName& name) const;

@@ -280,14 +280,28 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     // queries run again; new rows are anonymized or deleted like the chosen ones, until a round
     // finds none. Returns the rows found; `fresh` holds their identities for the round.
     auto fresh_table = [](const Step& st) { return fmt::format("pg_temp.gdpr_fresh_{}", st.index); };
+    // The erased rows of each delete step, kept for the subject queries that run after the
+    // deletes: a row reached through a deleted one (a versions row a trigger wrote as the user
+    // went, linked to users.id) is still the subject's, though its path now leads nowhere.
+    DataMap::Gone gone;
+    auto keep_gone = [&](const Step& st, const std::string& keys) {
+        const auto& t = map.reached[st.index];
+        const std::string rows = fmt::format("SELECT * FROM {} t WHERE {}", t.name.quoted(), in_table(t.primary_key, keys, "t"));
+        if (auto it = gone.find(st.index); it != gone.end()) {
+            tx.exec0(fmt::format("INSERT INTO {} {}", it->second, rows));
+        } else {
+            gone[st.index] = fmt::format("pg_temp.gdpr_gone_{}", st.index);
+            tx.exec0(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS {}", gone[st.index], rows));
+        }
+    };
     auto choose_new_rows = [&](Step& st) -> long long {
         const auto& t = map.reached[st.index];
         if (st.action == EraseAction::retain || t.primary_key.empty()) return 0;
         const std::string fresh = fresh_table(st);
         tx.exec0("DROP TABLE IF EXISTS " + fresh);
         query_subject(tx, s, fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS {} EXCEPT SELECT {} FROM {}", fresh,
-                                         map.select(st.index, pk_list(t.primary_key, "t")), pk_list(t.primary_key),
-                                         st.keys_table));
+                                         map.select(st.index, pk_list(t.primary_key, "t"), "t", gone),
+                                         pk_list(t.primary_key), st.keys_table));
         const long long n = tx.exec1(fmt::format("SELECT count(*) FROM {}", fresh))[0].as<long long>();
         if (n == 0) return 0;
         tx.exec0(fmt::format("INSERT INTO {} SELECT {} FROM {}", st.keys_table, pk_list(t.primary_key), fresh));
@@ -434,6 +448,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         tx.exec0(fmt::format("UPDATE {} c SET {} WHERE {}", fk.child.quoted(), util::join(sets, ", "),
                              in_keys(*cst, map.reached[cst->index], "c")));
     }
+    for (const auto& name : order.tables) keep_gone(*step_of(name), step_of(name)->keys_table);
     for (const auto& name : order.tables) {
         const Step* st = step_of(name);
         const auto& t = map.reached[st->index];
@@ -454,7 +469,9 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         }
         if (found.empty()) break;
         if (round == kMaxRounds) refuse_endless(found);
-        for (const auto& name : catalog::delete_order(again, md.foreign_keys()).tables) {
+        const auto again_order = catalog::delete_order(again, md.foreign_keys()).tables;
+        for (const auto& name : again_order) keep_gone(*step_of(name), fresh_table(*step_of(name)));
+        for (const auto& name : again_order) {
             const Step& st = *step_of(name);
             const auto& t = map.reached[st.index];
             tx.exec0(fmt::format("DELETE FROM {} t WHERE {}", t.name.quoted(), in_table(t.primary_key, fresh_table(st), "t")));
@@ -491,7 +508,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         const auto& t = map.reached[st.index];
         long long n = 0;
         if (st.action == EraseAction::delete_rows) {
-            n = query_subject(tx, s, map.select(st.index, "count(*)"))[0][0].as<long long>();
+            n = query_subject(tx, s, map.select(st.index, "count(*)", "t", gone))[0][0].as<long long>();
         } else if (!st.values_table.empty()) {
             std::vector<std::string> any;
             std::size_t k = 0;
@@ -506,7 +523,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
                     .as<long long>();
             // Rows of the subject the erasure never wrote (a trigger's, after the last round).
             n += query_subject(tx, s, fmt::format("SELECT count(*) FROM ({} EXCEPT SELECT {} FROM {}) x",
-                                                  map.select(st.index, pk_list(t.primary_key, "t")),
+                                                  map.select(st.index, pk_list(t.primary_key, "t"), "t", gone),
                                                   pk_list(t.primary_key), st.values_table))[0][0]
                      .as<long long>();
         }

@@ -305,3 +305,44 @@ TEST_CASE("erase takes the rows the app's triggers write for the subject during 
     CHECK(db.query_value(outbox_rows) == outbox_before);
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.gdpr_requests") == "1");  // alice's only
 }
+
+TEST_CASE("erase by delete takes the rows a trigger writes as the subject's row goes, reached through a link to that "
+          "very row (PaperTrail's versions)",
+          "[integration][gdpr]") {
+    corpus::Pattern p = corpus::get("app_triggers");
+    test::TestDatabase db;
+    corpus::setup(db, p);
+    corpus::register_tenants(db, p);
+    // The app keeps a version of each deleted member, personal data included, linked by item_id
+    // (no foreign key: the member is gone).
+    db.exec("CREATE TABLE public.member_versions (id bigserial PRIMARY KEY, tenant_id uuid NOT NULL, item_id bigint, "
+            "object jsonb); "
+            "CREATE FUNCTION public.keep_member_version() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "INSERT INTO public.member_versions (tenant_id, item_id, object) VALUES (OLD.tenant_id, OLD.id, "
+            "to_jsonb(OLD)); RETURN OLD; END $$; "
+            "CREATE TRIGGER members_versions AFTER DELETE ON public.members FOR EACH ROW "
+            "EXECUTE FUNCTION public.keep_member_version()");
+    const std::string map = "    members: {subject: id, pii: [email], encrypted: [phone], non_pii: [plan_id], erase: "
+                            "anonymize, anonymize: {email: hash}}\n";
+    REQUIRE(p.config_yaml.find(map) != std::string::npos);
+    p.config_yaml.replace(p.config_yaml.find(map), map.size(),
+                          "    members: {subject: id, pii: [email], encrypted: [phone], non_pii: [plan_id], erase: "
+                          "delete}\n"
+                          "    member_versions: {pii: [object], non_pii: [item_id], erase: delete}\n");
+    p.config_yaml += "  links: [{from: member_versions.item_id, to: members.id}]\n";
+    GlobalOptions yes;
+    yes.yes = true;
+    auto tc = context_for(db, p, yes);
+    const auto r = gdpr::erase_subject(tc->ctx(), {"acme", "email:alice@example.com", std::nullopt, false, std::nullopt});
+    CHECK(r.receipt["verified"] == true);
+    CHECK(db.query_value("SELECT count(*) FROM public.member_versions") == "0");
+    CHECK(db.query_value("SELECT count(*) FROM public.members WHERE email = 'alice@example.com'") == "1");  // globex's
+    bool versions_listed = false;
+    for (const auto& t : r.receipt["tables"])
+        if (t["table"] == "public.member_versions") {
+            versions_listed = true;
+            CHECK(t["rows"] == 1);
+            CHECK(t["written_during_erasure"] == 1);
+        }
+    CHECK(versions_listed);
+}

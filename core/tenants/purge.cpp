@@ -102,10 +102,16 @@ std::string batch_sql(const model::TenantData& data, const Step& step, bool with
 // elsewhere is the app's rule, but a row they write outside the tenant's tables (an archive of
 // deleted rows, with its personal data) is not the purge's to find. The operator hears of them,
 // in the dry run too.
-void warn_of_triggers(Context& ctx, pqxx::transaction_base& tx, const model::TenantData& data, const std::string& slug) {
-    std::vector<const model::Relation*> relations;
-    for (const auto& r : data.relations()) relations.push_back(&r);
-    const auto fired = model::user_triggers_of(tx, relations, model::kOnDelete | model::kOnUpdate).all();
+void warn_of_triggers(Context& ctx, pqxx::transaction_base& tx, const RowPlan& plan, const std::string& slug) {
+    // Deletes everywhere; updates only where a key of a cycle is set to NULL first.
+    std::vector<const model::Relation*> deleted, updated;
+    for (const auto& r : plan.data.relations()) deleted.push_back(&r);
+    for (const auto& step : plan.steps)
+        if (step.kind == Step::nullify) updated.push_back(step.relation);
+    auto fired = model::user_triggers_of(tx, deleted, model::kOnDelete).all();
+    if (!updated.empty())
+        for (auto& t : model::user_triggers_of(tx, updated, model::kOnUpdate).all())
+            if (std::find(fired.begin(), fired.end(), t) == fired.end()) fired.push_back(std::move(t));
     if (fired.empty()) return;
     ctx.log().warn(fmt::format("tenant '{}': {} trigger{} of the app fire{} on the purge's deletes ({}): what they write "
                                "outside the tenant's tables is not purged",
@@ -478,7 +484,7 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             plan = plan_rows(ctx, tx);
             model::require_unfiltered(tx, plan.data);
             prepare_statements(tx, plan);
-            warn_of_triggers(ctx, tx, plan.data, slug);
+            warn_of_triggers(ctx, tx, plan, slug);
             // A tenant on its way to another database is not purged from under the move,
             // --force or not; once it has moved, what is left here goes after its grace period.
             if (t.status == "moving")

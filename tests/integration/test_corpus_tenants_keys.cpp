@@ -230,6 +230,9 @@ TEST_CASE("erase and purge name the app's triggers that fire on their writes: wh
         // What the receipt does not claim: the archive kept the address.
         CHECK(db.query_value("SELECT count(*) FROM public.member_archive WHERE email = 'alice@example.com'") == "1");
     }
+    // An updated_at trigger fires on updates only, and the purge of this schema updates nothing.
+    db.exec("CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$; "
+            "CREATE TRIGGER members_touched BEFORE UPDATE ON public.members FOR EACH ROW EXECUTE FUNCTION public.touch()");
     {
         auto tc = context_for(db, p, yes);
         tenants::PurgeOptions po;
@@ -241,7 +244,7 @@ TEST_CASE("erase and purge name the app's triggers that fire on their writes: wh
     }
     {
         // A trigger that fires on inserts only is not named.
-        db.exec("DROP TRIGGER members_archived ON public.members");
+        db.exec("DROP TRIGGER members_archived ON public.members; DROP TRIGGER members_touched ON public.members");
         auto tc = context_for(db, p, yes);
         const auto r =
             gdpr::erase_subject(tc->ctx(), {"globex", "email:alice@example.com", std::nullopt, false, std::nullopt});

@@ -1,6 +1,7 @@
 // End-to-end: `tenant diff` and `tenant copy` as an operator runs them, the other database named by a context of
 // the config file.
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
 
@@ -645,4 +646,36 @@ TEST_CASE("e2e: tenant move of a schema-isolated tenant killed after its copy re
     // The app's next insert there takes an id no copied row has.
     CHECK_NOTHROW(there.exec("INSERT INTO tenant_acme.notes (body) VALUES ('after the move')"));
     CHECK(there.query_value("SELECT count(*) FROM tenant_acme.notes") == "51");
+}
+
+TEST_CASE("e2e: tenant move --online: a row written after the key check made while streaming that references another "
+          "tenant's row is found at the switch, and --abort rolls back",
+          "[e2e][portability]") {
+    TwoDatabases two("single_fk");
+    two.remove_acme_there();
+    two.here.exec("ALTER TABLE public.users REPLICA IDENTITY FULL; ALTER TABLE public.documents REPLICA IDENTITY FULL; "
+                  "ALTER TABLE public.invoices REPLICA IDENTITY FULL");
+    const std::vector<std::string> args = {"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme",
+                                           "--to", "peer", "--online"};
+    // The app links one of acme's new invoices to a user of globex's while acme streams: the
+    // stream brings the invoice there, without its user and without a key check.
+    auto r = test::run_paused_at(args, two.here, "move.compared", [&] {
+        two.here.exec(fmt::format("INSERT INTO public.users VALUES (14, '{}', 'frank@example.com', 'Frank', NULL); "
+                                  "INSERT INTO public.invoices VALUES (4, '{}', 14, 40.00)",
+                                  two.p.tenant_b, two.p.tenant_a));
+    });
+    INFO(r.err);
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find("public.invoices: 1 row of the tenant references no row of the tenant in public.users at --to "
+                     "peer (foreign key invoices_user_id_fkey): nothing was committed") != std::string::npos);
+    CHECK(status_of(two.here) == "moving");
+    CHECK(two.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme' AND status = 'active'") ==
+          "0");
+
+    auto aborted = two.run({"tenant", "move", "acme", "--to", "peer", "--abort"});
+    INFO(aborted.err);
+    CHECK(aborted.exit_code == 0);
+    CHECK(status_of(two.here) == "active");
+    CHECK(two.there.query_value(fmt::format("SELECT count(*) FROM public.invoices WHERE tenant_id = '{}'", two.p.tenant_a)) ==
+          "0");
 }

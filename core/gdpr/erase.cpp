@@ -277,16 +277,18 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     // The app's triggers may write the subject's rows during the erasure: a history table that
     // an UPDATE trigger fills with the old e-mail, a notice queued by a DELETE trigger. Rows of
     // a mapped table are the subject's whoever wrote them, so after each write step the subject
-    // queries run again; new rows are anonymized or deleted like the chosen ones, until a round
-    // finds none. Returns the rows found; `fresh` holds their identities for the round.
-    auto fresh_table = [](const Step& st) { return fmt::format("pg_temp.gdpr_fresh_{}", st.index); };
-    // The erased rows of each delete step, kept for the subject queries that run after the
-    // deletes: a row reached through a deleted one (a versions row a trigger wrote as the user
-    // went, linked to users.id) is still the subject's, though its path now leads nowhere.
+    // queries run again (`until_none`); new rows are anonymized or deleted like the chosen ones,
+    // until a round finds none.
+    //
+    // The erased rows of each delete step are kept (`gone`) for the subject queries that run
+    // after the deletes: a row reached through a deleted one (a versions row a trigger wrote as
+    // the user went, linked to users.id) is still the subject's, though its path now leads
+    // nowhere.
     DataMap::Gone gone;
     auto keep_gone = [&](const Step& st, const std::string& keys) {
         const auto& t = map.reached[st.index];
-        const std::string rows = fmt::format("SELECT * FROM {} t WHERE {}", t.name.quoted(), in_table(t.primary_key, keys, "t"));
+        const std::string rows =
+            fmt::format("SELECT * FROM {} t WHERE {}", t.name.quoted(), in_table(t.primary_key, keys, "t"));
         if (auto it = gone.find(st.index); it != gone.end()) {
             tx.exec0(fmt::format("INSERT INTO {} {}", it->second, rows));
         } else {
@@ -294,6 +296,8 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
             tx.exec0(fmt::format("CREATE TEMP TABLE {} ON COMMIT DROP AS {}", gone[st.index], rows));
         }
     };
+    // The identities a round found in a step's table, added to its chosen rows; how many.
+    auto fresh_table = [](const Step& st) { return fmt::format("pg_temp.gdpr_fresh_{}", st.index); };
     auto choose_new_rows = [&](Step& st) -> long long {
         const auto& t = map.reached[st.index];
         if (st.action == EraseAction::retain || t.primary_key.empty()) return 0;
@@ -309,28 +313,41 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         st.written_during += n;
         return n;
     };
+    // Rounds until none finds a row: new rows of anonymize steps are anonymized; those of
+    // delete steps are deleted once `deletes_done` (before, the deletes take them). A trigger
+    // that writes new rows every round is refused, the whole erasure rolled back.
     constexpr int kMaxRounds = 8;
-    auto refuse_endless = [&](const std::vector<std::string>& still) {
-        IntegrityError err(fmt::format("the app's triggers still write rows of the subject after {} rounds of "
-                                       "erasure: rolled back, nothing changed",
-                                       kMaxRounds),
-                           "a trigger on a table of the data map writes the subject's rows again each time they are "
-                           "erased; change it, or map its table as erase: retain with its basis");
-        for (const auto& l : still) err.with_detail(l);
-        throw err;
-    };
-    for (int round = 1;; ++round) {
-        std::vector<std::string> found;
-        for (auto& st : steps) {
-            if (st.action == EraseAction::retain) continue;
-            const long long n = choose_new_rows(st);
-            if (n == 0) continue;
-            found.push_back(fmt::format("{}: {} row(s)", map.reached[st.index].name.display(), n));
-            if (st.action == EraseAction::anonymize) anonymize_rows(st, fresh_table(st));
+    auto until_none = [&](bool deletes_done) {
+        for (int round = 1;; ++round) {
+            std::vector<std::string> found;
+            std::vector<catalog::TableName> to_delete;
+            for (auto& st : steps) {
+                const long long n = choose_new_rows(st);
+                if (n == 0) continue;
+                found.push_back(fmt::format("{}: {} row(s)", map.reached[st.index].name.display(), n));
+                if (st.action == EraseAction::anonymize) anonymize_rows(st, fresh_table(st));
+                else if (deletes_done) to_delete.push_back(map.reached[st.index].name);
+            }
+            if (found.empty()) return;
+            if (round == kMaxRounds) {
+                IntegrityError err(fmt::format("the app's triggers still write rows of the subject after {} rounds of "
+                                               "erasure: rolled back, nothing changed",
+                                               kMaxRounds),
+                                   "a trigger on a table of the data map writes the subject's rows again each time "
+                                   "they are erased; change it, or map its table as erase: retain with its basis");
+                for (const auto& f : found) err.with_detail(f);
+                throw err;
+            }
+            const auto order = catalog::delete_order(to_delete, md.foreign_keys()).tables;
+            for (const auto& name : order) keep_gone(*step_of(name), fresh_table(*step_of(name)));
+            for (const auto& name : order) {
+                const auto& t = map.reached[step_of(name)->index];
+                tx.exec0(fmt::format("DELETE FROM {} t WHERE {}", t.name.quoted(),
+                                     in_table(t.primary_key, fresh_table(*step_of(name)), "t")));
+            }
         }
-        if (found.empty()) break;
-        if (round == kMaxRounds) refuse_endless(found);
-    }
+    };
+    until_none(false);
 
     // 3. Deletes: first clear references to the doomed rows from rows that stay, then count
     // what ON DELETE CASCADE / SET NULL will take with them, then break cycles among the
@@ -454,29 +471,8 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
         const auto& t = map.reached[st->index];
         tx.exec0(fmt::format("DELETE FROM {} t WHERE {}", t.name.quoted(), in_keys(*st, t, "t")));
     }
-    // The deletes fire the app's triggers too (a notice queued as a member goes): the same
-    // rounds, deleting what a delete table gained and anonymizing what another gained.
-    for (int round = 1;; ++round) {
-        std::vector<std::string> found;
-        std::vector<catalog::TableName> again;
-        for (auto& st : steps) {
-            if (st.action == EraseAction::retain) continue;
-            const long long n = choose_new_rows(st);
-            if (n == 0) continue;
-            found.push_back(fmt::format("{}: {} row(s)", map.reached[st.index].name.display(), n));
-            if (st.action == EraseAction::anonymize) anonymize_rows(st, fresh_table(st));
-            else again.push_back(map.reached[st.index].name);
-        }
-        if (found.empty()) break;
-        if (round == kMaxRounds) refuse_endless(found);
-        const auto again_order = catalog::delete_order(again, md.foreign_keys()).tables;
-        for (const auto& name : again_order) keep_gone(*step_of(name), fresh_table(*step_of(name)));
-        for (const auto& name : again_order) {
-            const Step& st = *step_of(name);
-            const auto& t = map.reached[st.index];
-            tx.exec0(fmt::format("DELETE FROM {} t WHERE {}", t.name.quoted(), in_table(t.primary_key, fresh_table(st), "t")));
-        }
-    }
+    // The deletes fire the app's triggers too (a notice queued as a member goes).
+    until_none(true);
     std::fill(ipad.begin(), ipad.end(), 0);
     std::fill(opad.begin(), opad.end(), 0);
     for (std::size_t k = 0; k < steps.size(); ++k) {

@@ -207,7 +207,12 @@ std::optional<Job> find_job(Context& ctx, pqxx::transaction_base& tx, const std:
     return Job{r[0][0].c_str(), json::parse(r[0][1].c_str()), json::parse(r[0][2].c_str())};
 }
 
-void save_job(Context& ctx, pqxx::transaction_base& tx, const Job& job);
+void save_job(Context& ctx, pqxx::transaction_base& tx, const Job& job) {
+    tx.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, updated_at = now(), "
+                               "heartbeat_at = now() WHERE id = $1::uuid",
+                               ctx.platform_table("jobs")),
+                   job.id, job.cursor.dump(), job.counts.dump());
+}
 
 // After a failed run: whether a purge job of the tenant was committed, found on a fresh
 // connection (the work connection may be the one that failed); false when that cannot be
@@ -230,13 +235,6 @@ bool keep_job_for_resume(Context& ctx, const std::string& tenant_id) {
         return job.has_value();
     }
     return true;
-}
-
-void save_job(Context& ctx, pqxx::transaction_base& tx, const Job& job) {
-    tx.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, updated_at = now(), "
-                               "heartbeat_at = now() WHERE id = $1::uuid",
-                               ctx.platform_table("jobs")),
-                   job.id, job.cursor.dump(), job.counts.dump());
 }
 
 bool is_done(const Job& job, const std::string& key) {
@@ -558,13 +556,7 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
                 if (purge_rows(ctx, t, job, plan, o, begin)) return true;
                 ctx.log().warn(fmt::format("purge of tenant '{}' stopped at the deadline; a re-run resumes it", slug));
                 return false;
-            } catch (const Error&) {
-                if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
-                    ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} "
-                                                "is kept: re-run `tenantctl tenant purge {} --yes` to resume",
-                                                slug, job.counts.value("rows", 0LL), job.id, slug));
-                throw;
-            } catch (const pqxx::failure&) {
+            } catch (...) {
                 if (!job.id.empty() && keep_job_for_resume(ctx, t.id))
                     ctx.log().error(fmt::format("the purge of tenant '{}' stopped after deleting {} row(s); its job {} "
                                                 "is kept: re-run `tenantctl tenant purge {} --yes` to resume",

@@ -129,7 +129,11 @@ std::vector<std::string> schema_problems(const std::vector<RelationPair>& pairs)
     for (const auto& pair : pairs) {
         if (!pair.source) continue;  // a table only the destination has receives nothing
         if (!pair.target) {
-            out.push_back(fmt::format("{}: missing at the destination", pair.key));
+            // Or there, but not part of the tenant's data: no tenancy column, and no cascading
+            // foreign key into a table that has one (the keys differ between the two sides).
+            out.push_back(fmt::format("{}: missing at the destination, or not a table of the tenant's data there (no "
+                                      "tenancy column, and no cascading foreign key into one)",
+                                      pair.key));
             continue;
         }
         for (const auto& c : pair.source->columns) {

@@ -709,12 +709,23 @@ TEST_CASE("tenant copy refuses a tenant with rows in a join table that has no te
               "would not be copied at --to dest");
     }
     CHECK(s.there.query_value("SELECT count(*) FROM tenantctl.tenants WHERE slug = 'acme'") == "0");
-    // With keys that cascade, its rows are the tenant's through them: copied and verified.
-    for (auto* db : {&s.here, &s.there})
-        db->exec("ALTER TABLE public.documents_users DROP CONSTRAINT documents_users_document_id_fkey, "
-                 "DROP CONSTRAINT documents_users_user_id_fkey, "
-                 "ADD FOREIGN KEY (document_id) REFERENCES public.documents (id) ON DELETE CASCADE, "
-                 "ADD FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE");
+    // With keys that cascade, its rows are the tenant's through them: copied and verified. Here
+    // first: the destination, whose keys do not cascade yet, has no such table of the tenant's.
+    const std::string cascade =
+        "ALTER TABLE public.documents_users DROP CONSTRAINT documents_users_document_id_fkey, "
+        "DROP CONSTRAINT documents_users_user_id_fkey, "
+        "ADD FOREIGN KEY (document_id) REFERENCES public.documents (id) ON DELETE CASCADE, "
+        "ADD FOREIGN KEY (user_id) REFERENCES public.users (id) ON DELETE CASCADE";
+    s.here.exec(cascade);
+    try {
+        s.copy();
+        FAIL("the copy went through");
+    } catch (const Refused& e) {
+        CHECK(e.details() == std::vector<std::string>{"public.documents_users: missing at the destination, or not a "
+                                                      "table of the tenant's data there (no tenancy column, and no "
+                                                      "cascading foreign key into one)"});
+    }
+    s.there.exec(cascade);
     const auto r = s.copy();
     CHECK(s.there.query_value("SELECT string_agg(document_id || ':' || user_id, ',' ORDER BY document_id) FROM "
                               "public.documents_users") == "1:2,3:1");

@@ -222,7 +222,8 @@ Records status(Context& ctx, const StatusOptions& o) {
     for (const auto& t : targets) {
         auto versions = list_versions(ctx, tx, t.id);
         std::optional<TenantUsage> usage;
-        if (o.usage && !versions.empty()) {
+        // A purged tenant has destroyed keys and no data: nothing to count.
+        if (o.usage && !versions.empty() && t.status != "purged") {
             auto ring = load_keyring(ctx, tx, t.id, true);
             model::require_unfiltered(tx, tables.model_for(tx, t));
             usage = count_usage(ctx, tx, t.tenancy_value, tables.for_tenant(tx, t), ring);

@@ -168,6 +168,15 @@ TEST_CASE("tenant suspend, resume, delete, restore, purge through the CLI", "[e2
     CHECK(rotate.exit_code == 5);
     CHECK(rotate.err.find("cannot change the data keys of tenant 'acme': it is purged") != std::string::npos);
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.tenant_keys WHERE state <> 'destroyed'") == "0");
+    for (const bool usage : {false, true}) {
+        // Its destroyed versions are listed; there is no data left to count values in.
+        std::vector<std::string> args{"keys", "status", "--tenant", "acme", "-o", "json"};
+        if (!usage) args.push_back("--no-usage");
+        auto status = run_cli(args, &db);
+        INFO(status.err);
+        CHECK(status.exit_code == 0);
+        CHECK(status.out.find("\"destroyed\"") != std::string::npos);
+    }
     CHECK(run_cli({"tenant", "list", "--status", "purged", "-o", "csv"}, &db).out.find("acme") != std::string::npos);
 }
 

@@ -82,8 +82,11 @@ enum class KeysChecked {
 // The checks the server skips for a replica, made by query: each foreign key's anti-join over
 // the referencing table's rows of the tenant for a key out of `tables`, and over the whole
 // referencing table for a key into them (a row whose parent is gone belongs to no tenant any
-// more), or whose table is outside `model`. Refused, naming the key and `where`, when one does
-// not hold. A Citus table's keys are left to Citus, which checks them on the shards.
+// more), or whose table is outside `model`. A key out of `tables` into the tenant's own tables
+// must find a row of the tenant, not merely a row: another tenant's row is never copied with
+// it, and at a destination a row with the same key can be someone else's. Refused, naming the
+// key and `where`, when one does not hold. A Citus table's keys are left to Citus, which checks
+// them on the shards.
 // `new_since_xmin` (a transaction id, as text): for keys among `tables`, only the rows written
 // since it are read, those whose row version's xmin is not older (the others were checked by a
 // snapshot whose xmin it is, and a row changed since has a new version).

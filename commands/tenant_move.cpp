@@ -54,6 +54,10 @@ void declare_tenant_move(cli::Registry& r) {
         .flag("--abort", &portability::MoveOptions::abort,
               "roll back a move that cannot finish: the copy deleted at the destination, the tenant's status back "
               "here (refused once the destination has activated it)")
+        .option("--batch-size", &portability::MoveOptions::batch_size,
+                "rows per transaction of the copy at the destination: a killed move goes on from the last one "
+                "committed (default 50000)",
+                "N")
         .flag("--fire-triggers", &portability::MoveOptions::fire_triggers,
               "run the app's triggers on the rows the copy writes, as its own inserts would (by default they stay "
               "quiet: the rows hold what they wrote here)")
@@ -61,7 +65,9 @@ void declare_tenant_move(cli::Registry& r) {
         .description(
             "The tenant becomes `moving` here (the app must pause its writes for any status but active: see the "
             "README's contract), every transaction that began before that is waited for, the tenant is copied as "
-            "`tenant copy` copies it (one transaction at the destination, verified table by table before it commits), "
+            "`tenant copy` copies it, in batches of --batch-size rows that each commit at the destination with their "
+            "checkpoint there (a re-run goes on from the last one), then a last transaction that verifies every table "
+            "before it commits, "
             "both sides are compared again, the destination gets the tenant's status back, and here it becomes "
             "`moved` (moved_to names the destination) and is purged by `maintain` after --grace. Each step is "
             "committed before the next; a kill or a lost connection at any point is resumed by running the same "

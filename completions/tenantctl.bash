@@ -168,7 +168,7 @@ _tenantctl_options() {
         'tenant diff') printf '%s\n' '--against	the other database: a context of the config file' '--as	the tenant'\''s slug at the other database when it was copied there with...' ;;
         'tenant isolate') printf '%s\n' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant'\''s...' ;;
         'tenant list') printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region' '--by-node	Citus: add the node that holds each tenant'\''s shard, and group the...' ;;
-        'tenant move') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant'\''s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to...' '--online	stream the rows by logical replication while the app writes' '--abort	roll back a move that cannot finish: the copy deleted at the...' '--fire-triggers	run the app'\''s triggers on the rows the copy writes, as its own...' ;;
+        'tenant move') printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination'\''s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant'\''s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to...' '--online	stream the rows by logical replication while the app writes' '--abort	roll back a move that cannot finish: the copy deleted at the...' '--batch-size	rows per transaction of the copy at the destination: a killed move...' '--fire-triggers	run the app'\''s triggers on the rows the copy writes, as its own...' ;;
         'tenant place') printf '%s\n' '--node	the node to put it on, as pg_dist_node names it' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant'\''s...' '--whole-shard	move a shard the tenant shares with others, and them with it...' ;;
         'tenant purge') printf '%s\n' '--due	purge every tenant whose grace period has ended' '--force	purge even if the tenant is not pending deletion or its grace period...' '--batch-size	rows per transaction (default 5000)' '--max-duration	stop between batches after this long' ;;
         'tenant restore') printf '%s\n' '--force	restore even after the grace period ended (if not purged)' ;;
@@ -244,6 +244,7 @@ _tenantctl_values() {
         'tenant move|--to-master-key') :; return 0 ;;
         'tenant move|--grace') :; return 0 ;;
         'tenant move|--drain-timeout') :; return 0 ;;
+        'tenant move|--batch-size') :; return 0 ;;
         'tenant move|@1') printf '%s\n' 'tenants'; return 4 ;;
         'tenant isolate|--transfer-mode') printf '%s\n' 'auto' 'force_logical' 'block_writes'; return 0 ;;
         'tenant isolate|@1') printf '%s\n' 'tenants'; return 4 ;;

@@ -324,7 +324,7 @@ function __tenantctl_options
         case 'tenant list'
             printf '%s\n' '--status	only this status: active, suspended, pending_deletion, purged, or all...' '--plan	only tenants on this plan' '--region	only tenants in this region' '--by-node	Citus: add the node that holds each tenant\'s shard, and group the...'
         case 'tenant move'
-            printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination\'s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant\'s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to...' '--online	stream the rows by logical replication while the app writes' '--abort	roll back a move that cannot finish: the copy deleted at the...' '--fire-triggers	run the app\'s triggers on the rows the copy writes, as its own...'
+            printf '%s\n' '--to	the destination: a context of the config file' '--to-master-key	where the destination\'s master key is read from (env:NAME, file:PATH...' '--grace	how long the tenant\'s rows stay here once it has moved, before...' '--drain-timeout	how long to wait for transactions that began before the freeze to...' '--online	stream the rows by logical replication while the app writes' '--abort	roll back a move that cannot finish: the copy deleted at the...' '--batch-size	rows per transaction of the copy at the destination: a killed move...' '--fire-triggers	run the app\'s triggers on the rows the copy writes, as its own...'
         case 'tenant place'
             printf '%s\n' '--node	the node to put it on, as pg_dist_node names it' '--transfer-mode	how Citus copies the shards: auto (logical replication, the tenant\'s...' '--whole-shard	move a shard the tenant shares with others, and them with it...'
         case 'tenant purge'
@@ -486,6 +486,8 @@ function __tenantctl_values
         case 'tenant move|--grace'
             return 0
         case 'tenant move|--drain-timeout'
+            return 0
+        case 'tenant move|--batch-size'
             return 0
         case 'tenant move|@1'
             printf '%s\n' 'tenants'

@@ -56,9 +56,11 @@ std::string destination_of(const model::Relation& r, const std::string& dest_sch
     return dest_schema.empty() ? r.name.quoted() : model::TableName{dest_schema, r.name.name}.quoted();
 }
 
+// `range`: a further condition over alias `t` (a batch's keys), or empty for every row of the tenant.
 SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& dst, const model::TenantData& data,
                            const model::Relation& r, const std::vector<NulledKey>& nulled,
-                           const RowTransform& transform, const std::string& literal, const std::string& dest_schema) {
+                           const RowTransform& transform, const std::string& literal, const std::string& dest_schema,
+                           const std::string& range = {}) {
     SentRelation out{&r, {}, std::nullopt, false};
     std::vector<std::string> select, names;
     bool any_nulled = false;
@@ -69,8 +71,9 @@ SentRelation copy_relation(pqxx::transaction_base& src, pqxx::transaction_base& 
         any_nulled = any_nulled || set_later;
         select.push_back(set_later ? fmt::format("NULL::{}", c->type) : transform.value(r, *c));
     }
-    const std::string query = fmt::format("(SELECT {} FROM {} t WHERE {})", util::join(select, ", "), r.name.quoted(),
-                                          model::with_literal(data.tenant_predicate(r, "t", 1), literal));
+    const std::string query = fmt::format("(SELECT {} FROM {} t WHERE {}{})", util::join(select, ", "), r.name.quoted(),
+                                          model::with_literal(data.tenant_predicate(r, "t", 1), literal),
+                                          range.empty() ? "" : " AND " + range);
     const std::string table = destination_of(r, dest_schema);
     const std::string target = fmt::format("{} ({})", table, util::join(names, ", "));
     // Binary where the values are the columns themselves (an expression's type may not be
@@ -174,6 +177,11 @@ std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::tr
                        static_cast<int>(i));
     dst.exec("SET CONSTRAINTS ALL IMMEDIATE");  // every deferred key is checked here, not at commit
     return sent;
+}
+
+SentRelation copy_rows_in_range(pqxx::transaction_base& src, pqxx::transaction_base& dst, const RowsCopy& c,
+                               const model::Relation& r, const std::string& range) {
+    return copy_relation(src, dst, c.data, r, {}, c.transform, c.source_literal, c.dest_schema, range);
 }
 
 Fingerprint fingerprint_as_sent(pqxx::transaction_base& dst, const model::TenantData& theirs, const model::Relation& target,

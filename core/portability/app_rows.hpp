@@ -56,6 +56,12 @@ struct SentRelation {
 std::vector<SentRelation> copy_tenant_rows(pqxx::transaction_base& src, pqxx::transaction_base& dst,
                                            const RowsCopy& copy);
 
+// The tenant's rows of one relation that `range` (a condition over alias `t`) selects, written
+// as copy_tenant_rows writes them, in the caller's transaction at the destination. Only for a
+// relation outside every foreign-key cycle: no key is sent as NULL to be set later.
+SentRelation copy_rows_in_range(pqxx::transaction_base& src, pqxx::transaction_base& dst, const RowsCopy& copy,
+                               const model::Relation& r, const std::string& range);
+
 // The destination's rows of the tenant in `target`, fingerprinted the way `sent` was: over
 // the same columns, in the same format.
 Fingerprint fingerprint_as_sent(pqxx::transaction_base& dst, const model::TenantData& theirs, const model::Relation& target,

@@ -24,6 +24,7 @@
 #include "core/platform/migrations.hpp"
 #include "core/portability/app_rows.hpp"
 #include "core/portability/app_triggers.hpp"
+#include "core/portability/batched_copy.hpp"
 #include "core/portability/online.hpp"
 #include "core/portability/own_schema.hpp"
 #include "core/portability/peer.hpp"
@@ -270,24 +271,33 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             }
         }
 
-        pqxx::work dst(*peer.connection);
-        require_absent_at_destination(ctx, dst, as, where);
+        // One transaction there, or (a move in batches) one per batch and a final one.
+        std::optional<pqxx::work> dst_tx;
+        pqxx::work* dst = &dst_tx.emplace(*peer.connection);
+        const bool own_schema = data->whole_schema();
+        // A move copies in batches that each commit there with their checkpoint (batched_copy.hpp),
+        // except a tenant with its own schema, which is made and filled in one transaction.
+        const bool in_batches = run == CopyRun::moving && o.batch_size > 0 && !own_schema;
+        // A killed run's checkpoint there: the tenant's row, platform rows and the batches it
+        // records are there already, and the copy goes on from it.
+        std::optional<CopyCheckpoint> job;
+        if (in_batches) job = find_copy_checkpoint(ctx, *dst, as.id);
+        if (!job) require_absent_at_destination(ctx, *dst, as, where);
         // A tenant with its own schema gets it there first, built in this transaction by the
         // migrations that built it here and completed from here (own_schema.hpp); under --as it
         // is named after the copy's slug.
-        const bool own_schema = data->whole_schema();
         const std::string dest_schema = own_schema ? util::schema_name_for_slug(copy_slug) : std::string();
         std::optional<OwnSchema> own;
         if (own_schema) {
-            own.emplace(ctx, src, gdpr::tenant_schema(tenant), dst, dest_schema, copy_slug);
+            own.emplace(ctx, src, gdpr::tenant_schema(tenant), *dst, dest_schema, copy_slug);
             result.schema = dest_schema;
             result.migrations_replayed = own->migrations_replayed();
         }
         const auto theirs =
-            own_schema ? model::TenantData::load_schema(ctx, dst, dest_schema) : model::TenantData::load(ctx, dst);
-        model::require_unfiltered(dst, theirs);
-        model::enter_tenant(ctx, dst, as.tenancy_value());
-        use_canonical_text(dst);
+            own_schema ? model::TenantData::load_schema(ctx, *dst, dest_schema) : model::TenantData::load(ctx, *dst);
+        model::require_unfiltered(*dst, theirs);
+        model::enter_tenant(ctx, *dst, as.tenancy_value());
+        use_canonical_text(*dst);
         const auto pairs = pair_relations(*data, theirs);
         auto problems = schema_problems(pairs);
         if (own)
@@ -304,16 +314,17 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             throw e;
         }
         // Rows with the copy's tenancy value already there (left by an earlier copy done by
-        // hand, or another tenant with the same key): the copy would mix with them.
+        // hand, or another tenant with the same key): the copy would mix with them. (A resumed
+        // copy's own rows are there, as its checkpoint says.)
         for (const auto& pair : pairs) {
-            if (!pair.source || !writes(*pair.source)) continue;
-            const auto there = fingerprint(dst, theirs, *pair.target, {}, as.tenancy_value());
+            if (job || !pair.source || !writes(*pair.source)) continue;
+            const auto there = fingerprint(*dst, theirs, *pair.target, {}, as.tenancy_value());
             if (there.rows > 0)
                 throw Refused(fmt::format("{} already holds {} row{} of tenant '{}' {}", pair.key, there.rows,
                                           there.rows == 1 ? "" : "s", copy_slug, where),
                               "remove them first, or compare with `tenantctl tenant diff`");
         }
-        keys::require_master_key_matches(ctx, dst, *to_key);
+        keys::require_master_key_matches(ctx, *dst, *to_key);
         // A row of the tenant that references another tenant's row (an app's cross-tenant
         // link): the copy cannot take that row, so the reference would dangle there, or find
         // a stranger's row with the same key. Found here, before a move freezes the tenant.
@@ -338,43 +349,88 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                                          tenant.tenancy_value)[0]
                             .as<long long>();
 
-        copy_tenant_row(ctx, src, dst, tenant.id, as, o.anonymize);
-        if (new_data_key) {
-            insert_new_data_key(ctx, dst, as.id, *to_key, *new_data_key);
-            result.data_keys = 1;
-        } else {
-            result.data_keys = copy_data_keys(ctx, src, dst, tenant.id, as.id, ctx.master_key(), *to_key);
-        }
-        // The rest of the platform rows belong to this tenant only: a copy under another
-        // identity or without personal data does not take its credentials, its register of
-        // data subjects, or an audit trail whose hash chain commits to its id.
-        if (!o.as_slug && !o.anonymize) {
-            result.api_keys = copy_rows_of(ctx, src, dst, "api_keys", tenant.id);
-            result.gdpr_requests = copy_rows_of(ctx, src, dst, "gdpr_requests", tenant.id);
-            result.audit_events = copy_audit_trail(ctx, src, dst, tenant.id, ctx.master_key(), *to_key, where);
+        if (!job) {
+            copy_tenant_row(ctx, src, *dst, tenant.id, as, o.anonymize);
+            if (new_data_key) {
+                insert_new_data_key(ctx, *dst, as.id, *to_key, *new_data_key);
+                result.data_keys = 1;
+            } else {
+                result.data_keys = copy_data_keys(ctx, src, *dst, tenant.id, as.id, ctx.master_key(), *to_key);
+            }
+            // The rest of the platform rows belong to this tenant only: a copy under another
+            // identity or without personal data does not take its credentials, its register of
+            // data subjects, or an audit trail whose hash chain commits to its id.
+            if (!o.as_slug && !o.anonymize) {
+                result.api_keys = copy_rows_of(ctx, src, *dst, "api_keys", tenant.id);
+                result.gdpr_requests = copy_rows_of(ctx, src, *dst, "gdpr_requests", tenant.id);
+                result.audit_events = copy_audit_trail(ctx, src, *dst, tenant.id, ctx.master_key(), *to_key, where);
+            }
         }
 
         util::ProgressLine progress(ctx.progress_enabled() ? &ctx.log().stream() : nullptr, "copying " + o.slug, total);
         long long done = 0;
-        RowsCopy rows{*data, transform, src.quote(tenant.tenancy_value), as.tenancy_value(), writes,
+        std::vector<BatchedRelation> batched;
+        if (in_batches)
+            for (const auto* r : batched_relations(*data, writes))
+                for (const auto& pair : pairs)
+                    if (pair.source == r) batched.push_back(BatchedRelation{*r, *pair.target, pair.key});
+        const auto is_batched = [&](const model::Relation& r) {
+            return std::any_of(batched.begin(), batched.end(), [&](const BatchedRelation& b) { return &b.source == &r; });
+        };
+        RowsCopy rows{*data, transform, src.quote(tenant.tenancy_value), as.tenancy_value(),
+                      [&](const model::Relation& r) { return writes(r) && !is_batched(r); },
                       [&](const model::Relation& r) {
                           done += rows_of[relation_key(*data, r)];
                           progress.update(done);
                           util::failpoint("copy.table");
                       },
                       dest_schema};
+        std::vector<SentRelation> sent;
+        if (in_batches) {
+            if (job) {
+                long long there = 0;
+                for (const auto& [key, state] : job->cursor["tables"].items()) there += state["rows"].get<long long>();
+                ctx.log().info(fmt::format("going on with the copy {}: {} rows of the tenant are there from an earlier run",
+                                           where, there));
+                done = there;
+                dst->abort();  // it only checked
+            } else {
+                // The tenant's row (moving), its platform rows and the checkpoint, committed first.
+                job = start_copy_checkpoint(ctx, *dst, as.id, db::describe_target(ctx.conninfo().conninfo));
+                dst->commit();
+            }
+            Batches b{ctx, src, *peer.connection, rows, theirs, o.batch_size, o.fire_triggers, [&](long long n) {
+                          done += n;
+                          progress.update(done);
+                      }};
+            for (const auto& r : batched) {
+                copy_in_batches(b, r, *job);
+                sent.push_back(sent_in_batches(*job, r));
+                util::failpoint("copy.table");
+            }
+            // The rest, the checks and the proof: one last transaction.
+            dst = &dst_tx.emplace(*peer.connection);
+            model::enter_tenant(ctx, *dst, as.tenancy_value());
+            use_canonical_text(*dst);
+        }
         // The app's triggers on shared tables stay quiet (app_triggers.hpp); a tenant's own
         // new schema has its triggers off already (OwnSchema).
         std::vector<const model::Relation*> written;
         if (!own_schema)
             for (const auto& pair : pairs)
-                if (pair.source && writes(*pair.source)) written.push_back(pair.target);
+                if (pair.source && rows.selected(*pair.source)) written.push_back(pair.target);
         std::vector<std::string> warnings;
-        AppTriggersQuiet quiet(dst, theirs, written, o.fire_triggers, warnings);
+        AppTriggersQuiet quiet(*dst, theirs, written, o.fire_triggers, warnings);
         for (const auto& w : warnings) ctx.log().warn(w);
         result.triggers_quieted = quiet.quieted();
-        const auto sent = copy_tenant_rows(src, dst, rows);
+        for (auto& s : copy_tenant_rows(src, *dst, rows)) sent.push_back(std::move(s));
         quiet.finish(as.tenancy_value(), false, where);
+        // The keys of the rows batches wrote with the app's triggers quiet (the server's checks
+        // are triggers too), checked as quiet.finish checks those written here.
+        std::vector<const model::Relation*> unchecked;
+        for (const auto& r : batched)
+            if (keys_unchecked(*job, r)) unchecked.push_back(&r.target);
+        check_foreign_keys(*dst, theirs, unchecked, as.tenancy_value(), KeysChecked::out_of, where);
         // The stream's apply worker wrote the streamed tables as a replica, which checks no
         // foreign key: their rows equal the source's (the move compares them next), so what can
         // still be missing is a row of a table outside the tenant's data that they reference.
@@ -382,12 +438,12 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             std::vector<const model::Relation*> streamed;
             for (const auto& pair : pairs)
                 if (pair.source && pair.target && !writes(*pair.source)) streamed.push_back(pair.target);
-            check_foreign_keys(dst, theirs, streamed, as.tenancy_value(), KeysChecked::out_of_to_outside, where);
+            check_foreign_keys(*dst, theirs, streamed, as.tenancy_value(), KeysChecked::out_of_to_outside, where);
             // Keys into the tenant's own tables: a parent the tenant has is streamed or copied
             // with its children, so only a reference to another tenant's row dangles. Those
             // among the streamed tables were checked in full before the freeze: here only for
             // the rows written since.
-            check_foreign_keys(dst, theirs, streamed, as.tenancy_value(), KeysChecked::out_of_to_inside, where,
+            check_foreign_keys(*dst, theirs, streamed, as.tenancy_value(), KeysChecked::out_of_to_inside, where,
                                streamed_keys_checked_before);
         }
 
@@ -413,7 +469,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                 expected = fingerprint_values(src, r.name.quoted(), values, data->tenant_predicate(r, "t", 1),
                                               tenant.tenancy_value);
             }
-            const auto got = fingerprint_as_sent(dst, theirs, *pair.target, s, as.tenancy_value());
+            const auto got = fingerprint_as_sent(*dst, theirs, *pair.target, s, as.tenancy_value());
             if (got != expected)
                 throw IntegrityError(fmt::format("{} {} does not match the source after the copy ({} rows, checksum {}; "
                                                  "source {} rows, checksum {}): nothing was committed",
@@ -424,15 +480,16 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             result.rows += got.rows;
         }
 
-        audit::append(ctx, dst, copy_event(result, true, {"from", db::describe_target(ctx.conninfo().conninfo)}));
+        audit::append(ctx, *dst, copy_event(result, true, {"from", db::describe_target(ctx.conninfo().conninfo)}));
         if (ctx.dry_run()) {
-            dst.abort();
+            dst->abort();
             return result;
         }
         if (own) result.sequences_set = own->finish();
         for (const auto& pair : pairs)
-            if (pair.source) advance_sequences(dst, *pair.target);
-        dst.commit();
+            if (pair.source) advance_sequences(*dst, *pair.target);
+        if (job) finish_copy_checkpoint(ctx, *dst, *job);
+        dst->commit();
         src.commit();
     } catch (const Error&) {
         throw;

@@ -50,6 +50,8 @@ struct CopyOptions {
     bool anonymize = false;
     bool allow_unclassified = false;  // --anonymize copies columns the data map does not classify as they are
     bool fire_triggers = false;       // the app's triggers run on the rows written (app_triggers.hpp)
+    // `tenant move`: rows per batch of its copy (batched_copy.hpp); 0: one transaction.
+    long long batch_size = 0;
 };
 
 struct CopiedTable {

@@ -14,6 +14,7 @@
 #include "core/db/lock.hpp"
 #include "core/errors.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/portability/batched_copy.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
 #include "core/gdpr/data_map.hpp"
@@ -120,6 +121,12 @@ std::string retire(Context& ctx, const MoveResult& r, const util::Duration& grac
 }
 
 
+// Whether a copy in batches of the tenant is unfinished at the destination (batched_copy.hpp).
+bool copy_unfinished(Context& ctx, Peer& peer, const std::string& tenant_id) {
+    pqxx::read_transaction dst(*peer.connection);
+    return find_copy_checkpoint(ctx, dst, tenant_id).has_value();
+}
+
 // The tenant's stream (online.hpp): its name, and what it carries.
 struct Stream {
     std::string name;
@@ -178,6 +185,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
     platform::require_current(ctx);
     const auto grace = util::parse_duration(o.grace);
     const auto drain_timeout = util::parse_duration(o.drain_timeout);
+    if (o.batch_size < 1) throw UsageError("--batch-size must be at least 1");
     if (drain_timeout.months != 0) throw UsageError("--drain-timeout: give it in seconds, minutes or hours");
     Peer peer = open_peer(ctx, o.to, "--to");
     if (ctx.config().contexts.at(o.to).is_protected && !ctx.dry_run())
@@ -193,7 +201,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
     result.target = peer.target;
     result.dry_run = ctx.dry_run();
     const CopyOptions copy_options{o.slug, o.to, o.to_master_key, std::nullopt, std::nullopt, false, false,
-                                   o.fire_triggers};
+                                   o.fire_triggers, o.batch_size};
     // Each step as it ends, with how long it took (-v shows it): where the app's pause goes.
     auto step_started = std::chrono::steady_clock::now();
     const auto done = [&](const char* step) {
@@ -276,7 +284,8 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         auto there = read_move_state(ctx, *peer.connection, o.slug);
         if (there && there->id != result.tenant_id)
             throw Refused(fmt::format("another tenant has the slug '{}' at --to {} (id {})", o.slug, o.to, there->id));
-        if (!there) {
+        // Not there yet, or there in part: a copy in batches that a kill interrupted goes on.
+        if (!there || (there->status == "moving" && copy_unfinished(ctx, peer, result.tenant_id))) {
             if (online::published(ctx.db(), stream_name)) {
                 // Every change committed here before the freeze, applied there; then the stream
                 // ends and what it does not carry is copied from a snapshot of the frozen tenant.

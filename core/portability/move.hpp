@@ -12,8 +12,10 @@
 //   1. freeze: here `active`/`suspended` -> `moving` (the status to restore is kept);
 //   2. drain: wait until every transaction here that began before the freeze has ended, so no
 //      write the app started under the old status can still commit (--drain-timeout);
-//   3. copy: `tenant copy` into the destination, where the tenant arrives `moving`: one
-//      transaction there, verified table by table before it commits (copy.hpp);
+//   3. copy: `tenant copy` into the destination, where the tenant arrives `moving`: in batches
+//      that each commit there with their checkpoint, so a re-run goes on from the last one
+//      (batched_copy.hpp), then a last transaction that verifies every table before it
+//      commits (copy.hpp);
 //   4. verify: both sides compared again, table by table (count and checksum, diff.hpp);
 //   5. activate: the destination gets the tenant's status back (`active` or `suspended`);
 //   6. retire: here `moved`, its rows kept for --grace, then purged by `maintain`.
@@ -55,6 +57,7 @@ struct MoveOptions {
     // activated the tenant.
     bool abort = false;
     bool fire_triggers = false;  // the app's triggers run on the rows the copy writes (app_triggers.hpp)
+    long long batch_size = 50000;  // rows per transaction of the copy (batched_copy.hpp)
 };
 
 struct MoveResult {

@@ -17,6 +17,7 @@
 #include "core/gdpr/data_map.hpp"
 #include "core/model/row_access.hpp"
 #include "core/portability/app_rows.hpp"
+#include "core/portability/batched_copy.hpp"
 #include "core/portability/move_steps.hpp"
 #include "core/portability/online.hpp"
 #include "core/tenants/lookup.hpp"
@@ -96,6 +97,7 @@ long long remove_copy(Context& ctx, Peer& peer, const tenants::TenantRef& tenant
                         tenant_id)
             .affected_rows());
 
+    cancel_copy_checkpoints(ctx, dst, tenant_id);  // a copy in batches: its job goes with it
     for (const char* table : kPlatformTables)
         if (dst.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)),
                              tenant_id)[0]

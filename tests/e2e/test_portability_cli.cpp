@@ -306,6 +306,13 @@ std::string status_of(const test::TestDatabase& db) {
     return s.empty() ? "absent" : s;
 }
 
+// The rows a move's copy in batches has written there, as its checkpoint there counts them
+// (-1: no copy in part).
+std::string rows_checkpointed(const test::TestDatabase& there) {
+    return there.query_value("SELECT coalesce((SELECT (counts->>'rows')::bigint FROM tenantctl.jobs WHERE kind = "
+                             "'tenant.move.copy' AND state = 'running'), -1)");
+}
+
 // After a stopped move: running it again (without --online: what it finds decides) finishes
 // it, with every row there and the two sides the same.
 void check_move_finishes(TwoDatabases& two) {
@@ -398,18 +405,102 @@ TEST_CASE("e2e: tenant move killed or cut off at every step resumes, never activ
             CHECK(two.here.query_value("SELECT count(*) FROM public.tasks WHERE tenant_id = 1") == "3");
             const auto there = status_of(two.there);
             CHECK((there == "absent" || there == "moving" || there == "active"));
-            if (there == "absent") CHECK(two.acme_rows_there() == "0");  // the copy is all or nothing
+            if (there == "absent") CHECK(two.acme_rows_there() == "0");
+            // A copy in part there holds exactly what its checkpoint says (the tenant's row besides).
+            if (rows_checkpointed(two.there) != "-1")
+                CHECK(std::stoll(two.acme_rows_there()) == std::stoll(rows_checkpointed(two.there)) + 1);
             // The app, reading the status, writes nowhere: here moving, there not active yet.
 
             // Killed once more on the way, for good measure, then left to finish.
             if (point.name == "move.frozen") {
                 auto twice = test::run_with_fault(args, two.here, "copy.table", 2, test::Fault::kill);
                 CHECK(twice.exit_code == 128 + SIGKILL);
-                CHECK(status_of(two.there) == "absent");
+                CHECK(status_of(two.there) == "moving");  // with the tables before it
+                CHECK(std::stoll(two.acme_rows_there()) == std::stoll(rows_checkpointed(two.there)) + 1);
             }
             check_move_finishes(two);
         }
     }
+}
+
+TEST_CASE("e2e: tenant move copies in batches: killed before or after any batch commits, it goes on from the checkpoint "
+          "there and copies every row once",
+          "[e2e][portability][fault]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    // Many more of acme's tasks than one batch holds.
+    two.here.exec("INSERT INTO public.tasks (tenant_id, project_id, id, title) SELECT 1, 1, g, 'task ' || g "
+                  "FROM generate_series(100, 139) g");
+    const std::vector<std::string> args = {"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme",
+                                           "--to", "peer", "--batch-size", "3"};
+    long long before = 0;
+    int kills = 0;
+    test::CliResult last;
+    for (;;) {
+        REQUIRE(kills < 60);
+        // Each run commits one batch and is killed at its second: alternately before that one
+        // commits (it is lost, and the checkpoint never counted it) and right after.
+        const bool in_batch = kills % 2 == 0;
+        last = test::run_with_fault(args, two.here, in_batch ? "copy.batch.written" : "copy.batch", 2, test::Fault::kill);
+        if (last.exit_code != 128 + SIGKILL) break;  // fewer than two batches were left: it finished
+        ++kills;
+        INFO("after kill " << kills << (in_batch ? " in a batch" : " after a batch"));
+        CHECK(status_of(two.here) == "moving");
+        CHECK(status_of(two.there) == "moving");  // never active in two places
+        CHECK(two.here.query_value("SELECT count(*) FROM public.tasks WHERE tenant_id = 1") == "43");
+        // The checkpoint says exactly what is there, and each run got further.
+        const long long checkpointed = std::stoll(rows_checkpointed(two.there));
+        CHECK(std::stoll(two.acme_rows_there()) == checkpointed + 1);
+        CHECK(checkpointed > before);  // no batch is empty: each run got further
+        before = checkpointed;
+    }
+    INFO(last.err);
+    CHECK(last.exit_code == 0);
+    CHECK(kills >= 10);
+    CHECK(last.err.find("going on with the copy at --to peer: " + std::to_string(before) + " rows of the tenant are there") !=
+          std::string::npos);
+    CHECK(last.err.find("resumed and finished moving tenant 'acme'") != std::string::npos);
+    CHECK(status_of(two.here) == "moved");
+    CHECK(status_of(two.there) == "active");
+    CHECK(two.acme_rows_there() == "50");
+    CHECK(two.there.query_value("SELECT state || ' ' || (counts->>'rows') FROM tenantctl.jobs WHERE kind = "
+                                "'tenant.move.copy'") == "done 49");
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
+}
+
+TEST_CASE("e2e: tenant move --abort after a copy in part deletes what its batches wrote and ends its checkpoint",
+          "[e2e][portability][fault]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    const std::vector<std::string> args = {"-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme",
+                                           "--to", "peer", "--batch-size", "1"};
+    auto killed = test::run_with_fault(args, two.here, "copy.batch", 3, test::Fault::kill);
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    REQUIRE(rows_checkpointed(two.there) == "3");
+    auto aborted = two.run({"tenant", "move", "acme", "--to", "peer", "--abort"});
+    INFO(aborted.err);
+    CHECK(aborted.exit_code == 0);
+    CHECK(status_of(two.here) == "active");
+    CHECK(status_of(two.there) == "absent");
+    CHECK(two.acme_rows_there() == "0");
+    CHECK(rows_checkpointed(two.there) == "-1");
+    CHECK(two.there.query_value("SELECT state FROM tenantctl.jobs WHERE kind = 'tenant.move.copy'") == "cancelled");
+    // A new move starts over, with a checkpoint of its own.
+    auto moved = two.run({"tenant", "move", "acme", "--to", "peer"});
+    INFO(moved.err);
+    CHECK(moved.exit_code == 0);
+    CHECK(moved.err.find("going on with the copy") == std::string::npos);
+    CHECK(two.acme_rows_there() == "10");
+    CHECK(two.there.query_value("SELECT string_agg(state, ',' ORDER BY started_at) FROM tenantctl.jobs WHERE kind = "
+                                "'tenant.move.copy'") == "cancelled,done");
+}
+
+TEST_CASE("e2e: tenant move --batch-size 0 is a usage error", "[e2e][portability]") {
+    TwoDatabases two;
+    auto r = two.run({"tenant", "move", "acme", "--to", "peer", "--batch-size", "0"});
+    CHECK(r.exit_code == 2);
+    CHECK(r.err.find("--batch-size must be at least 1") != std::string::npos);
+    CHECK(status_of(two.here) == "active");
 }
 
 namespace {

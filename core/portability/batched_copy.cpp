@@ -27,6 +27,11 @@ constexpr const char* kNoRows = "0000000000000000";  // the checksum of no rows
 // text of each column, typed by the column's own type.
 std::string key_compared(pqxx::transaction_base& src, const model::Relation& r, const char* op, const json& values) {
     const auto& columns = r.identity.columns;
+    if (!values.is_array() || values.size() != columns.size())
+        throw IntegrityError(fmt::format("{}: its key is not the one the copy's checkpoint pages by (the table changed "
+                                         "since the copy began?)",
+                                         r.display()),
+                             "roll the move back with `tenantctl tenant move --abort`, then move the tenant again");
     std::vector<std::string> literals;
     for (std::size_t i = 0; i < columns.size(); ++i)
         literals.push_back(fmt::format("{}::{}", src.quote(values.at(i).get<std::string>()), r.column(columns[i])->type));

@@ -17,6 +17,7 @@
 #include "core/tenants/lookup.hpp"
 #include "core/util/progress.hpp"
 #include "core/util/slug.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
 
@@ -29,15 +30,21 @@ struct Side {
     std::unique_ptr<Snapshot> tx;
     tenants::TenantRef tenant;
     model::TenantData data;
-    // With a baseline: how many transactions back from this snapshot's its xmin was.
+    // With a baseline: the SQL condition over alias `t` that a row version is new since.
     const DiffBaseline* since = nullptr;
-    long long since_age = 0;
+    std::string written_since;
 };
 
-// The 32-bit xmin of the transaction's snapshot (pg_snapshot_xmin gives it with its epoch).
-std::string snapshot_xmin(Snapshot& tx) {
-    const auto full = tx.exec1("SELECT pg_snapshot_xmin(pg_current_snapshot())::text")[0].as<std::string>();
-    return std::to_string(std::stoull(full) & 0xffffffffULL);
+// What the transaction's snapshot saw, as 32-bit transaction ids (pg_snapshot_* give them
+// with their epoch).
+DiffBaseline::SnapshotSeen snapshot_seen(Snapshot& tx) {
+    const auto r = tx.exec1("SELECT pg_snapshot_xmax(s)::text, array_to_string(ARRAY(SELECT pg_snapshot_xip(s)::text), ',') "
+                            "FROM pg_current_snapshot() s");
+    const auto xid = [](const std::string& full) { return std::to_string(std::stoull(full) & 0xffffffffULL); };
+    DiffBaseline::SnapshotSeen out{xid(r[0].c_str()), {}};
+    for (const auto& x : util::split(r[1].c_str(), ','))
+        if (!x.empty()) out.in_progress.push_back(xid(x));
+    return out;
 }
 
 // The tenant's model and session settings on a side whose snapshot is open.
@@ -50,7 +57,7 @@ void enter(Context& ctx, Side& side) {
 }
 
 Side open_side(Context& ctx, pqxx::connection& connection, const std::string& slug, const std::string& where) {
-    Side side{std::make_unique<Snapshot>(connection), {}, {}, nullptr, 0};
+    Side side{std::make_unique<Snapshot>(connection), {}, {}, nullptr, {}};
     auto& tx = *side.tx;
     auto tenant = tenants::find(ctx, tx, slug);
     if (!tenant) throw NotFound(fmt::format("unknown tenant '{}'{}", slug, where), "list tenants with `tenantctl tenant list`");
@@ -65,19 +72,28 @@ Side open_side(Context& ctx, pqxx::connection& connection, const std::string& sl
 // The other side of a baseline: the shared tables there, read with this side's tenant, whose
 // row need not be there yet.
 Side open_side_for(Context& ctx, pqxx::connection& connection, const tenants::TenantRef& tenant) {
-    Side side{std::make_unique<Snapshot>(connection), tenant, {}, nullptr, 0};
+    Side side{std::make_unique<Snapshot>(connection), tenant, {}, nullptr, {}};
     side.data = model::TenantData::load(ctx, *side.tx);
     enter(ctx, side);
     return side;
 }
 
-// Takes the baseline into a side: `xmin` is the side's then. age() counts back from one
-// transaction id, fixed for the whole of a transaction that writes nothing, so `age(row's
-// xmin) <= age(then)` in this snapshot is "the row's xmin is `then` or later", modulo 2^32
-// (a frozen row is as old as can be). Computed once here: per row, it doubles the cost.
-void take_baseline(Side& side, const DiffBaseline& baseline, const std::string& xmin) {
+// Takes the baseline into a side: `then` is what the side's snapshot saw. A row version is
+// new since when the baseline's snapshot did not see it: its transaction is at or after that
+// snapshot's xmax, or was in progress then. (Not "after its xmin": a transaction after the
+// xmin that had committed was seen, and counting its rows as new voids the derivation.) age()
+// counts back from one transaction id, fixed for the whole of a transaction that writes
+// nothing, so `age(row's xmin) <= age(xmax)` in this snapshot is "the row's xmin is xmax or
+// later", modulo 2^32 (a frozen row is as old as can be). Computed once here: per row, it
+// doubles the cost.
+void take_baseline(Side& side, const DiffBaseline& baseline, const DiffBaseline::SnapshotSeen& then) {
     side.since = &baseline;
-    side.since_age = side.tx->exec_params1("SELECT age($1::xid)", xmin)[0].as<long long>();
+    auto& tx = *side.tx;
+    side.written_since =
+        fmt::format("age(t.xmin) <= {}", tx.exec_params1("SELECT age($1::xid)", then.xmax)[0].as<long long>());
+    if (!then.in_progress.empty())
+        side.written_since = fmt::format("({} OR t.xmin = ANY ({}::xid[]))", side.written_since,
+                                         tx.quote("{" + util::join(then.in_progress, ",") + "}"));
 }
 
 // The oids of `r` and of its partitions: what a table renamed into its place, or a partition
@@ -91,7 +107,7 @@ std::string storage_of(const Side& side, const model::Relation& r) {
 }
 
 // SQL condition over alias `t`: the row version was written since the side's baseline.
-std::string written_since(const Side& side) { return fmt::format("age(t.xmin) <= {}", side.since_age); }
+const std::string& written_since(const Side& side) { return side.written_since; }
 
 // The fingerprint of one side's relation over the compared columns, each read as `transform`
 // makes it (the plain column unless --as rewrote it).
@@ -220,8 +236,8 @@ DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& 
                                   DiffBaseline::Entry{pairs[i].compared_columns,
                                                       {ours.of[i], storage_of(source, *pairs[i].source)},
                                                       {theirs.of[i], storage_of(target, *pairs[i].target)}});
-        out.source_xmin = snapshot_xmin(*source.tx);
-        out.target_xmin = snapshot_xmin(*target.tx);
+        out.source_snapshot = snapshot_seen(*source.tx);
+        out.target_snapshot = snapshot_seen(*target.tx);
     } catch (const Error&) {
         throw;
     } catch (...) {
@@ -247,8 +263,8 @@ DiffResult diff(Context& ctx, const DiffOptions& o, const DiffBaseline* since_ba
             throw Refused(fmt::format("tenant '{}' is {} here and '{}' is {}{}: their tables cannot be paired", o.slug,
                                       source.tenant.isolation, target.tenant.slug, target.tenant.isolation, at_peer));
         if (since_baseline) {
-            take_baseline(source, *since_baseline, since_baseline->source_xmin);
-            take_baseline(target, *since_baseline, since_baseline->target_xmin);
+            take_baseline(source, *since_baseline, since_baseline->source_snapshot);
+            take_baseline(target, *since_baseline, since_baseline->target_snapshot);
         }
         const RowTransform copied = o.as_slug ? as_the_copy(ctx, source, target) : RowTransform{};
         const auto pairs = pair_relations(source.data, target.data);

@@ -74,7 +74,13 @@ struct DiffBaseline {
         Seen source, target;
     };
     std::map<std::string, Entry> relations;  // by RelationPair::key
-    std::string source_xmin, target_xmin;  // 32-bit transaction ids, as text
+    // What each side's snapshot saw: a row version is new since when its transaction is at or
+    // after `xmax`, or was `in_progress` then (32-bit transaction ids, as text).
+    struct SnapshotSeen {
+        std::string xmax;
+        std::vector<std::string> in_progress;
+    };
+    SnapshotSeen source_snapshot, target_snapshot;
 };
 
 // `against` is a context; the tenant, found here by `slug`, need not exist there yet: the

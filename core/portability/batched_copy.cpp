@@ -45,15 +45,19 @@ json new_table_state() {
 }
 
 void save(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job) {
-    long long rows = 0;
-    for (const auto& [key, state] : job.cursor["tables"].items()) rows += state["rows"].get<long long>();
     dst.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, updated_at = now(), "
                                 "heartbeat_at = now() WHERE id = $1::uuid",
                                 ctx.platform_table("jobs")),
-                    job.id, job.cursor.dump(), json{{"rows", rows}}.dump());
+                    job.id, job.cursor.dump(), json{{"rows", rows_copied(job)}}.dump());
 }
 
 }  // namespace
+
+long long rows_copied(const CopyCheckpoint& job) {
+    long long rows = 0;
+    for (const auto& [key, state] : job.cursor.at("tables").items()) rows += state.at("rows").get<long long>();
+    return rows;
+}
 
 std::optional<CopyCheckpoint> find_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst,
                                                    const std::string& tenant_id) {

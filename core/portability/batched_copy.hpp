@@ -62,6 +62,8 @@ CopyCheckpoint start_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, 
                                      const std::string& from);
 // The copy is complete: the job is done, in the transaction that completes it.
 void finish_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job);
+// The rows the job's batches have written there.
+long long rows_copied(const CopyCheckpoint& job);
 // `tenant move --abort`: the copy's job goes with the copy.
 void cancel_copy_checkpoints(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id);
 

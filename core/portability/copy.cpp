@@ -388,11 +388,9 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         std::vector<SentRelation> sent;
         if (in_batches) {
             if (job) {
-                long long there = 0;
-                for (const auto& [key, state] : job->cursor["tables"].items()) there += state["rows"].get<long long>();
+                done = rows_copied(*job);
                 ctx.log().info(fmt::format("going on with the copy {}: {} rows of the tenant are there from an earlier run",
-                                           where, there));
-                done = there;
+                                           where, done));
                 dst->abort();  // it only checked
             } else {
                 // The tenant's row (moving), its platform rows and the checkpoint, committed first.

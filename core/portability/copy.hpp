@@ -10,7 +10,9 @@
 // committed only after the destination's rows were fingerprinted (compare.hpp) inside that
 // transaction and found equal, table by table, to the source's snapshot. A kill or a lost
 // connection leaves the destination as it was; running the command again starts over.
-// `--dry-run` does all of it, verification included, and rolls back.
+// `--dry-run` does all of it, verification included, and rolls back. (A move, whose tenant is
+// frozen, copies in batches instead that each commit there, and goes on from the last one
+// after a kill: batched_copy.hpp.)
 //
 // Refused up front, before anything is written: a destination whose schema lacks a table or
 // column of the tenant's data or types one differently (every difference listed), a tenant

@@ -81,8 +81,13 @@ Side open_side_for(Context& ctx, pqxx::connection& connection, const tenants::Te
 // Takes the baseline into a side: `then` is what the side's snapshot saw. A row version is
 // new since when the baseline's snapshot did not see it: its transaction is at or after that
 // snapshot's xmax, or was in progress then. (Not "after its xmin": a transaction after the
-// xmin that had committed was seen, and counting its rows as new voids the derivation.) age()
-// counts back from one transaction id, fixed for the whole of a transaction that writes
+// xmin that had committed was seen, and counting its rows as new voids the derivation.) The
+// snapshot lists top-level transactions only: a row written by a savepoint's subtransaction of
+// a transaction in progress then counts as seen. It was not in the comparison, so the count of
+// seen rows differs and the table is read whole; or, with a counted row deleted as well, this
+// side's fingerprint comes out wrong and the two sides differ (the move stops, and a re-run
+// verifies everything). Never a false "same": the other side would have to go wrong alike.
+// age() counts back from one transaction id, fixed for the whole of a transaction that writes
 // nothing, so `age(row's xmin) <= age(xmax)` in this snapshot is "the row's xmin is xmax or
 // later", modulo 2^32 (a frozen row is as old as can be). Computed once here: per row, it
 // doubles the cost.

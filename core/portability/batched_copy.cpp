@@ -82,11 +82,11 @@ CopyCheckpoint start_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, 
     return job;
 }
 
-void finish_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job) {
-    save(ctx, dst, job);
-    dst.exec_params(fmt::format("UPDATE {} SET state = 'done', finished_at = now() WHERE id = $1::uuid",
+void finish_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job, long long rows) {
+    dst.exec_params(fmt::format("UPDATE {} SET state = 'done', finished_at = now(), cursor = $2::jsonb, "
+                                "counts = $3::jsonb, updated_at = now() WHERE id = $1::uuid",
                                 ctx.platform_table("jobs")),
-                    job.id);
+                    job.id, job.cursor.dump(), json{{"rows", rows}, {"in_batches", rows_copied(job)}}.dump());
 }
 
 void cancel_copy_checkpoints(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id) {

@@ -60,8 +60,9 @@ std::optional<CopyCheckpoint> find_copy_checkpoint(Context& ctx, pqxx::transacti
 // A new one, in the transaction that writes the tenant's first rows there.
 CopyCheckpoint start_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id,
                                      const std::string& from);
-// The copy is complete: the job is done, in the transaction that completes it.
-void finish_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job);
+// The copy is complete, `rows` rows of the tenant's data in all (the last transaction's
+// included): the job is done, in the transaction that completes it.
+void finish_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job, long long rows);
 // The rows the job's batches have written there.
 long long rows_copied(const CopyCheckpoint& job);
 // `tenant move --abort`: the copy's job goes with the copy.

@@ -486,7 +486,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         if (own) result.sequences_set = own->finish();
         for (const auto& pair : pairs)
             if (pair.source) advance_sequences(*dst, *pair.target);
-        if (job) finish_copy_checkpoint(ctx, *dst, *job);
+        if (job) finish_copy_checkpoint(ctx, *dst, *job, result.rows);
         dst->commit();
         src.commit();
     } catch (const Error&) {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # README command (2): install the dependencies, build, start a throwaway PostgreSQL (the
-# CTest fixture does that) and run every test; then the same suite built with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
-#   TENANTCTL_SKIP_SANITIZE=1  skips the sanitizer pass (quicker local runs)
+# CTest fixture does that) and run every test: the single-server suite built with
+# AddressSanitizer and UndefinedBehaviorSanitizer, the release build on the Citus cluster.
+#   TENANTCTL_SKIP_SANITIZE=1  no sanitizer build: the release build runs the single-server
+#                              suite itself (quicker local runs)
 #   CITUS_SRC=ARCHIVE          builds Citus from a release archive when it is not installed, so the
 #                              Citus suite (a coordinator and two workers) runs; .ci/run sets it
 #   TENANTCTL_SKIP_FUZZ=1      skips the fuzzing pass (every tests/fuzz target, 200,000 inputs
@@ -27,30 +28,57 @@ took "Citus"
 
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+sanitize=1
+[ "${TENANTCTL_SKIP_SANITIZE:-0}" = 1 ] && sanitize=0
 
+# Two builds, and every test runs at least once, none twice on the same kind of server:
+#   the release build (what ships): the package, the generated docs, and the Citus suite,
+#     which is the end-to-end suite again on a coordinator and two workers;
+#   the ASan + UBSan build: the whole single-server suite (unit, integration, end-to-end).
+# Without the sanitizer pass the release build runs the single-server suite itself; without
+# Citus it runs the end-to-end suite, so the shipped binary is always run end to end.
+# Line tables only (-g1): enough for a backtrace or a sanitizer report with file and line, at
+# about two thirds of the compile time of full debug information.
 echo "== build (RelWithDebInfo, warnings are errors)"
-cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTENANTCTL_WERROR=ON "${launcher[@]}" >/dev/null
-cmake --build "$root/build" -j"$jobs"
+cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTENANTCTL_WERROR=ON \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_SKIP_INSTALL_ALL_DEPENDENCY=ON \
+  "${launcher[@]}" >/dev/null
+if [ "$sanitize" = 1 ]; then
+  # The unit and integration tests run in the sanitizer build only; `cpack` (package_deb) must
+  # not build them through `install`'s dependency on `all`.
+  cmake --build "$root/build" -j"$jobs" --target tenantctl compressed_docs e2e_tests citus_tests
+else
+  cmake --build "$root/build" -j"$jobs"
+fi
 took build
-echo "== tests"
-(cd "$root/build" && ctest --output-on-failure -j2 --timeout 900 -LE citus)
+echo "== tests (release build)"
+if [ "$sanitize" = 0 ]; then
+  (cd "$root/build" && ctest --output-on-failure -j2 --timeout 900 -LE citus)
+elif [ "$citus" = 0 ]; then
+  (cd "$root/build" && ctest --output-on-failure -j2 --timeout 900 -R '^(docs_in_sync|package_deb|db_server_.*|e2e: .*)$')
+else
+  (cd "$root/build" && ctest --output-on-failure -j2 --timeout 900 -R '^(docs_in_sync|package_deb)$')
+fi
 took tests
 if [ "$citus" = 1 ]; then
-  echo "== Citus suite (a coordinator and two workers)"
+  echo "== Citus suite (a coordinator and two workers, release build)"
   (cd "$root/build" && ctest --output-on-failure -j2 --timeout 900 -L citus)
   took "Citus tests"
 fi
 
-if [ "${TENANTCTL_SKIP_SANITIZE:-0}" != 1 ]; then
+if [ "$sanitize" = 1 ]; then
   echo "== build (ASan + UBSan)"
-  cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DTENANTCTL_SANITIZE=ON "${launcher[@]}" >/dev/null
+  # -O1, as the sanitizers' own documentation advises: -O0 code makes the suite's checksums
+  # and copies several times slower and finds nothing more.
+  cmake -S "$root" -B "$root/build-asan" -DCMAKE_BUILD_TYPE=Debug -DTENANTCTL_SANITIZE=ON \
+    -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" "${launcher[@]}" >/dev/null
   cmake --build "$root/build-asan" -j"$jobs"
   took "sanitizer build"
-  echo "== tests under ASan + UBSan"
+  echo "== tests under ASan + UBSan (the single-server suite)"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
-  # Packaging and generated docs are checked by the first pass; they say nothing about memory.
+  # Packaging and generated docs are checked by the release build; they say nothing about memory.
   (cd "$root/build-asan" && ctest --output-on-failure -j2 --timeout 1800 -LE citus -E '^(package_deb|docs_in_sync)$')
   took "sanitizer tests"
 fi

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <set>
 
 #include "core/context.hpp"
@@ -50,6 +51,67 @@ void save(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job) 
                                 ctx.platform_table("jobs")),
                     job.id, job.cursor.dump(), json{{"rows", rows_copied(job)}}.dump());
 }
+
+// The first keys of the batches of one relation, in the source's key order. The tenant's keys
+// are numbered in one query, and the key of every `size`-th row kept, up to kBoundsAtOnce of
+// them: one sort of the tenant's keys per 256 batches. Asked for each batch instead
+// (`ORDER BY key OFFSET size LIMIT 1`), a table keyed by a bare `id` with an index on the
+// tenancy column alone sorted all of the tenant's remaining rows again for every batch, a
+// copy quadratic in the tenant's size.
+class BatchBounds {
+public:
+    BatchBounds(pqxx::transaction_base& src, const model::Relation& r, std::string tenant_rows, long long size)
+        : m_src(src), m_relation(r), m_tenant_rows(std::move(tenant_rows)), m_size(size) {}
+
+    // The first key of the batch after the one starting at `from` (null: the first batch;
+    // `from_sql` its comparison), or nothing when that batch is the last.
+    std::optional<json> after(const json& from, const std::string& from_sql) {
+        if (m_known.empty() || m_known.front().first != from) {
+            if (m_complete && from == m_last) return std::nullopt;
+            fetch(from, from_sql);
+            if (m_known.empty()) return std::nullopt;
+        }
+        json next = std::move(m_known.front().second);
+        m_known.pop_front();
+        return next;
+    }
+
+private:
+    static constexpr int kBoundsAtOnce = 256;
+
+    void fetch(const json& from, const std::string& from_sql) {
+        std::vector<std::string> keys, as_text, in_order;
+        const auto& columns = m_relation.identity.columns;
+        for (std::size_t i = 0; i < columns.size(); ++i) {
+            keys.push_back(fmt::format("t.{} AS k{}", db::quote_ident(columns[i]), i));
+            in_order.push_back("t." + db::quote_ident(columns[i]));
+            as_text.push_back(fmt::format("k{}::text", i));
+        }
+        const auto rows = m_src.exec(fmt::format(
+            "SELECT {} FROM (SELECT {}, row_number() OVER (ORDER BY {}) AS n FROM {} t WHERE {}{}) s "
+            "WHERE n > 1 AND (n - 1) % {} = 0 ORDER BY n LIMIT {}",
+            util::join(as_text, ", "), util::join(keys, ", "), util::join(in_order, ", "), m_relation.name.quoted(),
+            m_tenant_rows, from_sql.empty() ? "" : " AND " + from_sql, m_size, kBoundsAtOnce));
+        m_known.clear();
+        json start = from;
+        for (const auto& row : rows) {
+            json key = json::array();
+            for (const auto& f : row) key.push_back(f.c_str());
+            m_known.emplace_back(start, key);
+            start = std::move(key);
+        }
+        m_complete = rows.size() < static_cast<std::size_t>(kBoundsAtOnce);
+        m_last = std::move(start);
+    }
+
+    pqxx::transaction_base& m_src;
+    const model::Relation& m_relation;
+    std::string m_tenant_rows;
+    long long m_size;
+    std::deque<std::pair<json, json>> m_known;  // (a batch's first key, the next batch's first key)
+    bool m_complete = false;  // the last fetch found every bound left: from m_last on is one batch
+    json m_last;              // the last bound fetched
+};
 
 }  // namespace
 
@@ -126,28 +188,19 @@ std::vector<const model::Relation*> batched_relations(const model::TenantData& d
 void copy_in_batches(Batches& b, const BatchedRelation& r, CopyCheckpoint& job) {
     json& state = job.cursor["tables"][r.key];
     if (state.is_null()) state = new_table_state();
-    std::vector<std::string> as_text, in_order;
-    for (const auto& c : r.source.identity.columns) {
-        in_order.push_back("t." + db::quote_ident(c));
-        as_text.push_back("t." + db::quote_ident(c) + "::text");
-    }
     const std::string tenant_rows =
         model::with_literal(b.rows.data.tenant_predicate(r.source, "t", 1), b.rows.source_literal);
+    BatchBounds bounds(b.src, r.source, tenant_rows, b.size);
     bool first_in_this_run = true;
     while (!state["done"].get<bool>()) {
         const std::string from = state["from"].is_null() ? "" : key_compared(b.src, r.source, ">=", state["from"]);
-        // The key of the next batch's first row (the identity's index, read in order): this
-        // batch is the keys from its own first up to that one, excluded.
-        const auto next = b.src.exec(fmt::format("SELECT {} FROM {} t WHERE {}{} ORDER BY {} OFFSET {} LIMIT 1",
-                                                 util::join(as_text, ", "), r.source.name.quoted(), tenant_rows,
-                                                 from.empty() ? "" : " AND " + from, util::join(in_order, ", "),
-                                                 b.size));
+        // This batch is the keys from its own first up to the next batch's first, excluded.
+        const std::optional<json> next = bounds.after(state["from"], from);
         json next_from = nullptr;
         std::vector<std::string> range;
         if (!from.empty()) range.push_back(from);
-        if (!next.empty()) {
-            next_from = json::array();
-            for (const auto& f : next[0]) next_from.push_back(f.c_str());
+        if (next) {
+            next_from = *next;
             range.push_back(key_compared(b.src, r.source, "<", next_from));
         }  // else the rest of the rows: the last batch
 
@@ -173,7 +226,7 @@ void copy_in_batches(Batches& b, const BatchedRelation& r, CopyCheckpoint& job) 
         state["binary"] = sent.binary;
         state["quieted"] = state["quieted"].get<bool>() || quiet.quieted() > 0;
         state["from"] = next_from;
-        state["done"] = next.empty();
+        state["done"] = !next.has_value();
         save(b.ctx, tx, job);
         util::failpoint("copy.batch.written");  // a kill here loses the batch: the checkpoint says so too
         db::verify_held_locks();  // a lost lock: another run may be writing the same rows

@@ -23,10 +23,11 @@
 // skip (app_triggers.hpp), fingerprints every relation at the destination against the sum of
 // what its batches sent, and marks the job done; the move then compares both sides as always.
 //
-// A batch: at the source, the key of the next batch's first row (the identity's index read in
-// order, OFFSET size), then its rows COPY-ed as the keys from its own first row up to that
-// one, excluded; no next row: the rest, and the relation is done. Both comparisons run at the
-// source, in the source's collation; the destination never pages.
+// A batch: at the source, the key of the next batch's first row, then its rows COPY-ed as the
+// keys from its own first row up to that one, excluded; no next row: the rest, and the
+// relation is done. The first keys of the batches come from one numbering of the tenant's
+// keys per 256 batches (every size-th key), not one sort per batch. Every comparison runs
+// at the source, in the source's collation; the destination never pages.
 #pragma once
 
 #include <functional>

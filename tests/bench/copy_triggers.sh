@@ -15,15 +15,9 @@ set -euo pipefail
 BIN=$(realpath "${1:-build/tenantctl}")
 ROWS=${2:-1000000}
 RUNS=${3:-3}
-WORK=$(mktemp -d /tmp/tenantctl-bench-triggers.XXXXXX)
-chmod 755 "$WORK"
-cleanup() { "$BIN" sandbox down --dir "$WORK/sb" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-URL=$("$BIN" sandbox up --dir "$WORK/sb" 2>/dev/null | tail -1)
-HOST=$(sed -E 's/.*host=([^&]*).*/\1/' <<<"$URL")
-PORT=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$URL")
-export PGHOST=$HOST PGPORT=$PORT PGUSER=postgres
+# shellcheck source=tests/bench/sandbox.sh
+source "$(dirname "$0")/sandbox.sh"
+bench_sandbox triggers
 SRC="postgresql://postgres@/src?host=$HOST&port=$PORT"
 DST="postgresql://postgres@/dst?host=$HOST&port=$PORT"
 psql -qX -d postgres -c "CREATE DATABASE src" -c "CREATE DATABASE dst" >/dev/null

@@ -9,15 +9,9 @@ set -euo pipefail
 BIN=$(realpath "${1:-build/tenantctl}")
 T=${2:-500}
 P=${3:-10}
-WORK=$(mktemp -d /tmp/tenantctl-bench-doctor.XXXXXX)
-chmod 755 "$WORK"
-cleanup() { "$BIN" sandbox down --dir "$WORK/sb" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-URL=$("$BIN" sandbox up --dir "$WORK/sb" 2>/dev/null | tail -1)
-HOST=$(sed -E 's/.*host=([^&]*).*/\1/' <<<"$URL")
-PORT=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$URL")
-export PGHOST=$HOST PGPORT=$PORT PGUSER=postgres
+# shellcheck source=tests/bench/sandbox.sh
+source "$(dirname "$0")/sandbox.sh"
+bench_sandbox doctor
 export TENANTCTL_DATABASE_URL="postgresql://postgres@/postgres?host=$HOST&port=$PORT"
 "$BIN" -q init >/dev/null
 

@@ -7,15 +7,9 @@ set -euo pipefail
 BIN=$(realpath "${1:-build/tenantctl}")
 N=${2:-200}
 command -v sqitch >/dev/null || { echo "sqitch is not installed (apt-get install sqitch)" >&2; exit 2; }
-WORK=$(mktemp -d /tmp/tenantctl-bench-migrate.XXXXXX)
-chmod 755 "$WORK"
-cleanup() { "$BIN" sandbox down --dir "$WORK/sb" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
-trap cleanup EXIT
-
-URL=$("$BIN" sandbox up --dir "$WORK/sb" 2>/dev/null | tail -1)
-HOST=$(sed -E 's/.*host=([^&]*).*/\1/' <<<"$URL")
-PORT=$(sed -E 's/.*port=([0-9]+).*/\1/' <<<"$URL")
-export PGHOST=$HOST PGPORT=$PORT PGUSER=postgres
+# shellcheck source=tests/bench/sandbox.sh
+source "$(dirname "$0")/sandbox.sh"
+bench_sandbox migrate
 psql -qX -d postgres -c "CREATE DATABASE bench_sqitch" >/dev/null
 
 # The same SQL for both tools: a table, an index and a row per migration.

@@ -191,6 +191,26 @@ TEST_CASE("tenant move on every pattern: the tenant is there, verified, and move
     });
 }
 
+TEST_CASE("tenant move in more batches than one numbering of the keys gives, on a table keyed by a bare id with an "
+          "index on the tenancy column alone: every row once, in order",
+          "[integration][portability]") {
+    const auto& p = corpus::get("single_fk");
+    MoveSetup s(p);
+    // 300 more documents of each tenant, interleaved, so the tenant's ids are not contiguous:
+    // with one row a batch, its first keys are numbered twice (256 at a time).
+    s.here.exec("INSERT INTO public.documents SELECT 100 + g, CASE WHEN g % 2 = 0 THEN '" + p.tenant_a + "' ELSE '" +
+                p.tenant_b + "' END::uuid, CASE WHEN g % 2 = 0 THEN 1 ELSE 11 END, 'doc ' || g, 'body ' || g "
+                "FROM generate_series(1, 600) g");
+    s.batch_size = 1;
+    const auto mine = corpus::snapshot_tenant(s.here, p, p.tenant_a);
+    const auto r = s.move();
+    CHECK(r.steps.back() == "retired");
+    CHECK(corpus::snapshot_tenant(s.there, p, p.tenant_a) == mine);
+    CHECK(s.there.query_value("SELECT count(*) FROM public.documents WHERE tenant_id = '" + p.tenant_a + "'") == "303");
+    CHECK(s.there.query_value("SELECT (cursor->'tables'->'public.documents'->>'rows') || ' ' || state FROM tenantctl.jobs "
+                              "WHERE kind = 'tenant.move.copy'") == "303 done");
+}
+
 TEST_CASE("tenant move: once moved, key rotation and erasure refuse the tenant here, and --all fan-outs leave it out",
           "[integration][portability]") {
     MoveSetup s(corpus::get("composite_fk"));

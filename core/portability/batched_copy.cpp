@@ -56,8 +56,9 @@ void save(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job) 
 // are numbered in one query, and the key of every `size`-th row kept, up to kBoundsAtOnce of
 // them: one sort of the tenant's keys per 256 batches. Asked for each batch instead
 // (`ORDER BY key OFFSET size LIMIT 1`), a table keyed by a bare `id` with an index on the
-// tenancy column alone sorted all of the tenant's remaining rows again for every batch, a
-// copy quadratic in the tenant's size.
+// tenancy column alone had, for every batch, all of the tenant's remaining rows sorted (a
+// copy quadratic in the tenant's size) or the key walked through every tenant's rows
+// (measured: 40 such queries 17 s, the one numbering 4.4 s, for a 500k-row tenant in 10M).
 class BatchBounds {
 public:
     BatchBounds(pqxx::transaction_base& src, const model::Relation& r, std::string tenant_rows, long long size)

@@ -3,11 +3,11 @@
 # tenant table, against `tenant copy` of the same tenant in one transaction (the peer: same
 # rows, same checksums, no batches):
 #   composite  PRIMARY KEY (tenant_id, id): the key's index finds the tenant's rows in order;
-#   bare       id bigserial PRIMARY KEY and an index on tenant_id alone (Rails, Django): the
+#   bare       id bigint PRIMARY KEY and an index on tenant_id alone (Rails, Django): the
 #              tenant's rows in key order need a sort, or a walk of every tenant's keys.
 # One table of ROWS rows of the tenant, interleaved with OTHERS times as many of other
-# tenants. A move's copy that paged with a sort per batch grows with the square of the
-# tenant's rows on the bare shape; the ratio move / copy shows it.
+# tenants. Paging with a sort per batch shows where the tenant is a small share of a large
+# table (raise OTHERS); at the defaults the planner walks the key and both shapes cost alike.
 # Usage: tests/bench/move_batches.sh [path/to/tenantctl] [rows] [batch-size] [others]
 set -euo pipefail
 export PSQLRC=/dev/null

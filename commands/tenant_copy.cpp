@@ -24,6 +24,9 @@ Records run_copy(Context& ctx, const portability::CopyOptions& o) {
     if (!result.schema.empty())
         what += fmt::format("; its schema {} built there by {} tenant-scoped migration{}", result.schema,
                             result.migrations_replayed, result.migrations_replayed == 1 ? "" : "s");
+    if (result.reinstated)
+        what += fmt::format("; into its own purged row there, whose audit trail gained {} event{}", result.audit_events,
+                            result.audit_events == 1 ? "" : "s");
     if (result.triggers_quieted > 0)
         what += fmt::format("; {} trigger{} of the app kept quiet", result.triggers_quieted,
                             result.triggers_quieted == 1 ? "" : "s");
@@ -72,6 +75,8 @@ void declare_tenant_copy(cli::Registry& r) {
             "there were counted and checksummed and found equal to the source's; a kill leaves the destination "
             "unchanged. Refused before writing anything when the destination's schema differs (every difference "
             "listed), already has the tenant or rows of its tenancy value, or has keys wrapped by another master key. "
+            "The tenant's own purged row there (it moved away from there once) does not count: the copy comes back "
+            "into it, and the audit trail it left there gains the events it lacks (see `tenant move`). "
             "A tenant with its own schema gets it there in the same transaction, built by the tenant-scoped "
             "migrations its schema here had (the same files, by checksum), then compared with this one like any "
             "destination schema. "

@@ -77,7 +77,11 @@ void declare_tenant_move(cli::Registry& r) {
             "superuser there, and on each table a replica identity that includes the tenancy column; what is missing "
             "is listed before anything is made): the app keeps writing while they stream, and is paused only from "
             "the freeze until the destination has applied the last change, received the platform rows and the "
-            "tables without a tenancy column, and been verified.")
+            "tables without a tenancy column, and been verified. "
+            "A tenant can move back into a database it left once its copy there is purged: it comes back into its "
+            "purged row there, and its audit trail there keeps its events and gains those recorded since it left "
+            "(the chain there is verified, cut back to the first of them, and sealed again by the next `audit seal`). "
+            "While the copy it left there is only `moved`, the move is refused with the purge that clears it.")
         .example("tenantctl tenant move acme --to eu-west --dry-run")
         .example("tenantctl tenant move acme --to eu-west --grace 14d")
         .example("tenantctl tenant move acme --to eu-west --online")

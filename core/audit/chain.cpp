@@ -326,6 +326,65 @@ struct StretchOutcome {
     std::optional<Problem> problem;
 };
 
+// Walks one stretch: its ledger rows in seq order beside its events in chain order, each
+// recomputed and compared. `next_ledger(LedgerRow&)` and `next_event(ChainEvent&)` give the
+// next row, false at the end; events outside the stretch are passed over here.
+template <class NextLedger, class NextEvent>
+StretchOutcome walk_stretch(const Stretch& stretch, Committer& committer,
+                            const std::map<std::int64_t, Digest>& checkpoints, NextLedger next_ledger_row,
+                            NextEvent next_event_row) {
+    StretchOutcome out;
+    LedgerRow l;
+    ChainEvent e;
+    bool have_l = false, have_e = false;
+    auto next_ledger = [&]() { have_l = next_ledger_row(l); };
+    const Position end_pos = *stretch.to.pos;
+    auto next_event = [&]() {
+        while ((have_e = next_event_row(e))) {
+            Position p{e.occurred_us, e.id};
+            if (stretch.from.pos && !after(p, *stretch.from.pos)) continue;  // at or before the start
+            if (after(p, end_pos)) continue;  // sealed after this snapshot, or in the next stretch
+            return;
+        }
+    };
+    auto stop = [&](std::string problem, std::string detail, std::optional<std::int64_t> event_id,
+                    std::optional<std::int64_t> seq, std::string occurred_at) {
+        out.problem = Problem{std::move(problem), std::move(detail), event_id, seq, std::move(occurred_at)};
+        return out;
+    };
+
+    Digest prev = stretch.from.hash;
+    std::int64_t expect = stretch.from.seq + 1;
+    next_ledger();
+    next_event();
+    while (have_l || have_e) {
+        if (have_l && l.seq != expect)
+            return stop("ledger", fmt::format("chain rows {}..{} are missing", expect, l.seq - 1), std::nullopt, expect, "");
+        Position lp = have_l ? Position{l.occurred_us, l.event_id} : Position{};
+        Position ep = have_e ? Position{e.occurred_us, e.id} : Position{};
+        if (have_l && (!have_e || after(ep, lp)))
+            return stop("deleted", "a sealed event is missing", l.event_id, l.seq, time_text(l.occurred_us));
+        if (have_e && (!have_l || after(lp, ep)))
+            return stop("inserted", "an event appeared inside the sealed range", e.id, std::nullopt,
+                        time_text(e.occurred_us));
+        const Digest h = chain_next(prev, leaf_hash(e, committer));
+        if (h != l.hash)
+            return stop("modified", "the event no longer matches its sealed hash", e.id, l.seq, time_text(e.occurred_us));
+        if (auto cp = checkpoints.find(l.seq); cp != checkpoints.end() && cp->second != l.hash)
+            return stop("checkpoint", "the chain differs from the checkpoint recorded when it was sealed", e.id, l.seq,
+                        time_text(e.occurred_us));
+        prev = h;
+        ++expect;
+        ++out.verified;
+        next_ledger();
+        next_event();
+    }
+    if (expect <= stretch.to.seq)
+        return stop("ledger", fmt::format("chain rows {}..{} are missing", expect, stretch.to.seq), std::nullopt, expect,
+                    "");
+    return out;
+}
+
 // The connections of one `audit verify`, opened when first needed and reused for every
 // tenant (with --all, a fresh set per tenant would cost more than checking small chains).
 class VerifyConnections {
@@ -369,7 +428,6 @@ public:
     }
 
     StretchOutcome run() {
-        StretchOutcome out;
         auto& ledger_tx = *m_tx[0];
         auto& events_tx = *m_tx[1];
         const std::string tid = ledger_tx.quote(m_tenant);  // COPY takes no parameters: quoted literals
@@ -387,63 +445,19 @@ public:
 
         std::string line;
         CopyFields fields;
-        LedgerRow l;
-        ChainEvent e;
-        bool have_l = false, have_e = false;
-        auto next_ledger = [&]() {
-            have_l = ledger.get_raw_line(line);
-            if (have_l && !(db::split_copy_line(line, 4, fields) && ledger_from_fields(fields, l)))
+        auto next_ledger = [&](LedgerRow& l) {
+            if (!ledger.get_raw_line(line)) return false;
+            if (!(db::split_copy_line(line, 4, fields) && ledger_from_fields(fields, l)))
                 throw IntegrityError("a row of the audit chain ledger cannot be read", "run `tenantctl doctor`");
+            return true;
         };
-        const Position end_pos = *m_stretch.to.pos;
-        auto next_event = [&]() {
-            while ((have_e = events.get_raw_line(line))) {
-                if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, m_tenant, e))
-                    throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
-                Position p{e.occurred_us, e.id};
-                if (m_stretch.from.pos && !after(p, *m_stretch.from.pos)) continue;  // at or before the start
-                if (after(p, end_pos)) continue;  // sealed after this snapshot, or in the next stretch
-                return;
-            }
+        auto next_event = [&](ChainEvent& e) {
+            if (!events.get_raw_line(line)) return false;
+            if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, m_tenant, e))
+                throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
+            return true;
         };
-        auto stop = [&](std::string problem, std::string detail, std::optional<std::int64_t> event_id,
-                        std::optional<std::int64_t> seq, std::string occurred_at) {
-            out.problem = Problem{std::move(problem), std::move(detail), event_id, seq, std::move(occurred_at)};
-            return out;
-        };
-
-        Digest prev = m_stretch.from.hash;
-        std::int64_t expect = m_stretch.from.seq + 1;
-        next_ledger();
-        next_event();
-        while (have_l || have_e) {
-            if (have_l && l.seq != expect)
-                return stop("ledger", fmt::format("chain rows {}..{} are missing", expect, l.seq - 1), std::nullopt,
-                            expect, "");
-            Position lp = have_l ? Position{l.occurred_us, l.event_id} : Position{};
-            Position ep = have_e ? Position{e.occurred_us, e.id} : Position{};
-            if (have_l && (!have_e || after(ep, lp)))
-                return stop("deleted", "a sealed event is missing", l.event_id, l.seq, time_text(l.occurred_us));
-            if (have_e && (!have_l || after(lp, ep)))
-                return stop("inserted", "an event appeared inside the sealed range", e.id, std::nullopt,
-                            time_text(e.occurred_us));
-            const Digest h = chain_next(prev, leaf_hash(e, m_committer));
-            if (h != l.hash)
-                return stop("modified", "the event no longer matches its sealed hash", e.id, l.seq,
-                            time_text(e.occurred_us));
-            if (auto cp = m_checkpoints.find(l.seq); cp != m_checkpoints.end() && cp->second != l.hash)
-                return stop("checkpoint", "the chain differs from the checkpoint recorded when it was sealed", e.id,
-                            l.seq, time_text(e.occurred_us));
-            prev = h;
-            ++expect;
-            ++out.verified;
-            next_ledger();
-            next_event();
-        }
-        if (expect <= m_stretch.to.seq)
-            return stop("ledger", fmt::format("chain rows {}..{} are missing", expect, m_stretch.to.seq), std::nullopt,
-                        expect, "");
-        return out;
+        return walk_stretch(m_stretch, m_committer, m_checkpoints, next_ledger, next_event);
     }
 
 private:
@@ -611,6 +625,80 @@ private:
 };
 
 }  // namespace
+
+std::optional<std::string> verify_chain_from(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
+                                             std::int64_t from_seq, const crypto::SecureBytes& key, std::int64_t max_rows) {
+    use_utc_iso_timestamps(tx);
+    const Head end = chain_head(ctx, tx, tenant_id);
+    if (end.seq < from_seq || !end.pos) return std::nullopt;  // nothing sealed from there on
+    Stretch stretch{Head{from_seq - 1, std::nullopt, genesis(tenant_id)}, end};
+    if (from_seq > 1) {
+        // The row before: a chain row, or the prune anchor where the chain starts.
+        auto rows = tx.exec_params(
+            fmt::format("SELECT (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, encode(hash, 'hex') FROM {} "
+                        "WHERE tenant_id = $1::uuid AND seq = $2 UNION ALL "
+                        "SELECT (extract(epoch FROM occurred_at) * 1000000)::bigint, event_id, encode(head, 'hex') FROM {} "
+                        "WHERE tenant_id = $1::uuid AND seq = $2 AND kind = 'prune' LIMIT 1",
+                        ctx.platform_table("audit_chain"), ctx.platform_table("audit_seals")),
+            tenant_id, from_seq - 1);
+        if (rows.empty()) return fmt::format("chain row {} is missing", from_seq - 1);
+        if (!rows[0][0].is_null())
+            stretch.from.pos = Position{rows[0][0].as<std::int64_t>(), rows[0][1].as<std::int64_t>()};
+        stretch.from.hash = digest_from_hex(rows[0][2].c_str()).value_or(Digest{});
+    }
+    if (end.seq - stretch.from.seq > max_rows)
+        throw Refused(fmt::format("the audit chain to check is {} rows long, more than the {} checked in memory here",
+                                  end.seq - stretch.from.seq, max_rows),
+                      "run `tenantctl audit verify` there, then run this again");
+    // The ledger rows first (the stretch is short), then the events streamed beside them.
+    std::vector<LedgerRow> ledger;
+    CopyFields fields;
+    for (const auto& r : tx.exec_params(fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND "
+                                                    "seq <= $3 ORDER BY seq",
+                                                    kLedgerColumns, ctx.platform_table("audit_chain")),
+                                        tenant_id, stretch.from.seq, end.seq)) {
+        fields.clear();
+        for (const auto& f : r) fields.push_back(std::string_view(f.c_str(), f.size()));
+        if (!ledger_from_fields(fields, ledger.emplace_back()))
+            throw IntegrityError("a row of the audit chain ledger cannot be read", "run `tenantctl doctor`");
+    }
+    std::map<std::int64_t, Digest> checkpoints;
+    for (const auto& r : tx.exec_params(fmt::format("SELECT seq, encode(head, 'hex') FROM {} WHERE tenant_id = $1::uuid "
+                                                    "AND kind = 'seal' AND seq > $2",
+                                                    ctx.platform_table("audit_seals")),
+                                        tenant_id, stretch.from.seq))
+        if (auto d = digest_from_hex(r[1].c_str())) checkpoints[r[0].as<std::int64_t>()] = *d;
+    const std::string lower =
+        stretch.from.pos ? tx.quote(time_text(stretch.from.pos->occurred_us)) : std::string("'-infinity'");
+    pqxx::stream_from events(tx, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
+                                             "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id DESC)",
+                                             kChainEventColumns, ctx.platform_table("audit_log"), tx.quote(tenant_id),
+                                             lower, tx.quote(time_text(end.pos->occurred_us))));
+    std::size_t next = 0;
+    std::string line;
+    Committer committer(key);
+    const auto out = walk_stretch(
+        stretch, committer, checkpoints,
+        [&](LedgerRow& l) {
+            if (next == ledger.size()) return false;
+            l = ledger[next++];
+            return true;
+        },
+        [&](ChainEvent& e) {
+            if (!events.get_raw_line(line)) return false;
+            if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, tenant_id, e))
+                throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
+            return true;
+        });
+    // A stretch that stops early leaves the stream unread: read it out so the transaction goes on.
+    while (events.get_raw_line(line)) {
+    }
+    events.complete();
+    if (!out.problem) return std::nullopt;
+    const auto& p = *out.problem;
+    return fmt::format("{} ({}{}{})", p.detail, p.problem, p.event_id ? fmt::format(", event {}", *p.event_id) : "",
+                       p.seq ? fmt::format(", chain row {}", *p.seq) : "");
+}
 
 std::vector<VerifyResult> verify(Context& ctx, const VerifyOptions& o) {
     std::vector<VerifyResult> out;

@@ -24,6 +24,7 @@
 #include "core/platform/migrations.hpp"
 #include "core/portability/app_rows.hpp"
 #include "core/portability/app_triggers.hpp"
+#include "core/portability/audit_merge.hpp"
 #include "core/portability/batched_copy.hpp"
 #include "core/portability/online.hpp"
 #include "core/portability/own_schema.hpp"
@@ -53,6 +54,10 @@ audit::Event copy_event(const CopyResult& r, bool incoming, std::pair<const char
                        {"tables", r.tables.size()}, {"audit_events", r.audit_events}};
     if (r.copy_slug != r.tenant) ev.metadata[incoming ? "copy_of" : "as"] = incoming ? r.tenant : r.copy_slug;
     if (!r.anonymized.empty()) ev.metadata["anonymized_columns"] = r.anonymized.size();
+    if (incoming && r.reinstated) {
+        ev.metadata["into_purged_row"] = true;
+        if (!r.audit_chain_cut.is_null()) ev.metadata["audit_chain_cut"] = r.audit_chain_cut;
+    }
     return ev;
 }
 
@@ -282,7 +287,8 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         // records are there already, and the copy goes on from it.
         std::optional<CopyCheckpoint> job;
         if (in_batches) job = find_copy_checkpoint(ctx, *dst, as.id);
-        if (!job) require_absent_at_destination(ctx, *dst, as, where);
+        // A tenant that left there (moved, then purged) comes back into its own row.
+        if (!job) result.reinstated = require_absent_at_destination(ctx, *dst, as, o.to) == Arrival::over_tombstone;
         // A tenant with its own schema gets it there first, built in this transaction by the
         // migrations that built it here and completed from here (own_schema.hpp); under --as it
         // is named after the copy's slug.
@@ -350,7 +356,9 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
                             .as<long long>();
 
         if (!job) {
-            copy_tenant_row(ctx, src, *dst, tenant.id, as, o.anonymize);
+            const Arrival arrival = result.reinstated ? Arrival::over_tombstone : Arrival::fresh;
+            if (result.reinstated) clear_tombstone(ctx, *dst, as.id);
+            copy_tenant_row(ctx, src, *dst, tenant.id, as, o.anonymize, arrival);
             if (new_data_key) {
                 insert_new_data_key(ctx, *dst, as.id, *to_key, *new_data_key);
                 result.data_keys = 1;
@@ -363,7 +371,10 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             if (!o.as_slug && !o.anonymize) {
                 result.api_keys = copy_rows_of(ctx, src, *dst, "api_keys", tenant.id);
                 result.gdpr_requests = copy_rows_of(ctx, src, *dst, "gdpr_requests", tenant.id);
-                result.audit_events = copy_audit_trail(ctx, src, *dst, tenant.id, ctx.master_key(), *to_key, where);
+                result.audit_events =
+                    result.reinstated ? merge_audit_trail(ctx, src, *dst, tenant.id, ctx.master_key(), *to_key, where,
+                                                          result.audit_chain_cut)
+                                      : copy_audit_trail(ctx, src, *dst, tenant.id, ctx.master_key(), *to_key, where);
             }
         }
 

@@ -35,6 +35,7 @@
 
 #include "core/portability/compare.hpp"
 #include "core/portability/platform_copy.hpp"
+#include "core/records.hpp"
 
 namespace tenantctl {
 class Context;
@@ -84,6 +85,10 @@ struct CopyResult {
     int api_keys = 0;
     int gdpr_requests = 0;
     long long audit_events = 0;
+    // Into the tenant's own purged row there (it had moved away from there): the audit events
+    // added to the trail it left there, and where that trail's chain was cut back for them.
+    bool reinstated = false;
+    json audit_chain_cut;
 };
 
 CopyResult copy(Context& ctx, const CopyOptions& options);

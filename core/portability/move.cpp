@@ -179,6 +179,14 @@ void abandon(Context& ctx, Peer& peer, const Stream& stream) {
     online::unpublish(ctx.db(), stream.name);
 }
 
+// A move back into a database the tenant left says so: its purged row there is its again.
+void report_arrival(Context& ctx, const MoveOptions& o, const CopyResult& copied) {
+    if (copied.reinstated)
+        ctx.log().info(fmt::format("tenant '{}' came back into its purged row at --to {}; its audit trail there gained {} "
+                                   "event{}",
+                                   o.slug, o.to, copied.audit_events, copied.audit_events == 1 ? "" : "s"));
+}
+
 }  // namespace
 
 MoveResult move(Context& ctx, const MoveOptions& o) {
@@ -284,8 +292,10 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         auto there = read_move_state(ctx, *peer.connection, o.slug);
         if (there && there->id != result.tenant_id)
             throw Refused(fmt::format("another tenant has the slug '{}' at --to {} (id {})", o.slug, o.to, there->id));
-        // Not there yet, or there in part: a copy in batches that a kill interrupted goes on.
-        if (!there || (there->status == "moving" && copy_unfinished(ctx, peer, result.tenant_id))) {
+        // Not there yet (or only its purged row, from an earlier stay there), or there in part:
+        // a copy in batches that a kill interrupted goes on.
+        if (!there || there->status == "purged" ||
+            (there->status == "moving" && copy_unfinished(ctx, peer, result.tenant_id))) {
             if (online::published(ctx.db(), stream_name)) {
                 // Every change committed here before the freeze, applied there; then the stream
                 // ends and what it does not carry is copied from a snapshot of the frozen tenant.
@@ -296,9 +306,9 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                     util::failpoint("move.caught_up");
                 }
                 online::stop(ctx.db(), *peer.connection, stream_name);
-                copy_locked(ctx, copy_options, peer, CopyRun::switching, keys_checked_before);
+                report_arrival(ctx, o, copy_locked(ctx, copy_options, peer, CopyRun::switching, keys_checked_before));
             } else {
-                copy_locked(ctx, copy_options, peer, CopyRun::moving);
+                report_arrival(ctx, o, copy_locked(ctx, copy_options, peer, CopyRun::moving));
             }
             done("copied");
             util::failpoint("move.copied");

@@ -21,6 +21,7 @@
 #include "core/portability/move_steps.hpp"
 #include "core/portability/online.hpp"
 #include "core/tenants/lookup.hpp"
+#include "core/tenants/purge.hpp"
 #include "core/util/failpoint.hpp"
 #include "core/util/strings.hpp"
 
@@ -77,6 +78,27 @@ long long remove_own_schema(Context& ctx, pqxx::transaction_base& dst, const std
     return removed;
 }
 
+// Whether the copy there went into the tenant's own purged row (it had moved away from there
+// and been purged; platform_copy.hpp): that row's finished purge is still recorded there.
+bool came_back_into_purged_row(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id) {
+    return dst.exec_params1(fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE kind = $2 AND tenant_id = $1::uuid AND "
+                                        "state = 'done')",
+                                        ctx.platform_table("jobs")),
+                            tenant_id, tenants::kPurgeJob)[0]
+        .as<bool>();
+}
+
+// Commits the removal (rolls it back in a dry run), unless rows it removed are still there.
+void finish_removal(Context& ctx, pqxx::work& dst, const std::vector<std::string>& left, const std::string& where) {
+    if (!left.empty())
+        throw IntegrityError(fmt::format("rows of the tenant are still {} after deleting them: {}; nothing was committed",
+                                         where, util::join(left, ", ")));
+    if (ctx.dry_run())
+        dst.abort();
+    else
+        dst.commit();
+}
+
 // Deletes the tenant's rows at the destination, app and platform, and proves in the same
 // transaction that none is left (row security off: a policy cannot hide one). Returns how
 // many rows went. Rolled back in a dry run.
@@ -88,6 +110,26 @@ long long remove_copy(Context& ctx, Peer& peer, const tenants::TenantRef& tenant
     // Before the tenants row goes: it says whether the schema is the copy's.
     long long removed = schema.empty() ? remove_shared_rows(ctx, dst, tenant.tenancy_value, left)
                                        : remove_own_schema(ctx, dst, tenant_id, schema, left);
+    cancel_copy_checkpoints(ctx, dst, tenant_id);  // a copy in batches: its job goes with it
+    if (came_back_into_purged_row(ctx, dst, tenant_id)) {
+        // The move came back into the tenant's purged row there: it is left purged again, as
+        // the purge left it, and its audit trail keeps every event (those the copy added too:
+        // they happened; the next `audit seal` there seals them).
+        // (Still purged: the copy never got there, and there is nothing to undo.)
+        const bool copied_there = dst.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE id = $1::uuid AND status = "
+                                                               "'moving'",
+                                                               ctx.platform_table("tenants")),
+                                                   tenant_id)[0]
+                                      .as<int>() == 1;
+        if (copied_there) {
+            removed += tenants::leave_purged_row(ctx, dst, tenant_id).second;
+            dst.exec_params(fmt::format("UPDATE {} SET moving_from_status = NULL, moved_to = NULL WHERE id = $1::uuid",
+                                        ctx.platform_table("tenants")),
+                            tenant_id);
+        }
+        finish_removal(ctx, dst, left, where);
+        return removed;
+    }
     for (const char* table : kPlatformTables)
         removed += static_cast<long long>(
             dst.exec_params(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)), tenant_id)
@@ -96,20 +138,12 @@ long long remove_copy(Context& ctx, Peer& peer, const tenants::TenantRef& tenant
         dst.exec_params(fmt::format("DELETE FROM {} WHERE id = $1::uuid AND status = 'moving'", ctx.platform_table("tenants")),
                         tenant_id)
             .affected_rows());
-
-    cancel_copy_checkpoints(ctx, dst, tenant_id);  // a copy in batches: its job goes with it
     for (const char* table : kPlatformTables)
         if (dst.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)),
                              tenant_id)[0]
                 .as<long long>() > 0)
             left.push_back(ctx.platform_table(table));
-    if (!left.empty())
-        throw IntegrityError(fmt::format("rows of the tenant are still {} after deleting them: {}; nothing was committed",
-                                         where, util::join(left, ", ")));
-    if (ctx.dry_run())
-        dst.abort();
-    else
-        dst.commit();
+    finish_removal(ctx, dst, left, where);
     return removed;
 }
 
@@ -150,10 +184,9 @@ MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult
         result.online = streaming;
         if (here->status == "moved")
             throw Refused(fmt::format("tenant '{}' has moved already: there is no move to abort", o.slug),
-                          fmt::format("a move back from {} is refused while this database holds its row (moved, "
-                                      "later a purged tombstone); `tenant copy --as NEWSLUG` from there brings its "
-                                      "data back under a new slug and id",
-                                      here->moved_to.value_or("its destination")));
+                          fmt::format("to bring it back, move it from {} to this database once its copy here is "
+                                      "purged (`tenantctl tenant purge {} --force --yes` here)",
+                                      here->moved_to.value_or("its destination"), o.slug));
         if (here->status == "moving" && here->moved_to != peer.target)
             throw Refused(fmt::format("tenant '{}' is moving to {}, not to --to {}", o.slug, here->moved_to.value_or("?"),
                                       o.to),
@@ -164,7 +197,8 @@ MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult
         if (there && there->id != tenant.id)
             throw Refused(fmt::format("another tenant has the slug '{}' {} (id {}): it is not this move's", o.slug, where,
                                       there->id));
-        if (there && there->status != "moving")
+        // (Its purged row there, from an earlier stay: the copy has not come back into it yet.)
+        if (there && there->status != "moving" && there->status != "purged")
             throw Refused(fmt::format("tenant '{}' is {} {}: the switch has happened and the app may have written there",
                                       o.slug, there->status, where),
                           "finish the move: run it again without --abort");

@@ -40,7 +40,9 @@ std::string wrong_master_key(const std::string& what, const std::string& kek_id,
     return fmt::format("{} was wrapped by master key {}, not by the one loaded here ({})", what, kek_id, loaded.id);
 }
 
-std::vector<std::string> columns_of(pqxx::transaction_base& tx, const std::string& quoted_table) {
+}  // namespace
+
+std::vector<std::string> table_columns(pqxx::transaction_base& tx, const std::string& quoted_table) {
     std::vector<std::string> out;
     for (const auto& r : tx.exec_params("SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 "
                                         "AND NOT attisdropped ORDER BY attnum",
@@ -49,15 +51,35 @@ std::vector<std::string> columns_of(pqxx::transaction_base& tx, const std::strin
     return out;
 }
 
-}  // namespace
-
-void require_absent_at_destination(Context& ctx, pqxx::transaction_base& dst, const CopyIdentity& as,
-                                   const std::string& where) {
+Arrival require_absent_at_destination(Context& ctx, pqxx::transaction_base& dst, const CopyIdentity& as,
+                                      const std::string& to) {
+    const std::string where = "at --to " + to;
+    const auto same_id = dst.exec_params(
+        fmt::format("SELECT slug, status, moved_to FROM {} WHERE id = $1::uuid", ctx.platform_table("tenants")), as.id);
+    if (!same_id.empty() && same_id[0][0].c_str() == as.slug) {
+        const std::string status = same_id[0][1].c_str();
+        if (status == "purged") {
+            if (as.tenancy_key) {
+                const auto same_key = dst.exec_params(
+                    fmt::format("SELECT slug FROM {} WHERE tenancy_key = $1 AND id <> $2::uuid", ctx.platform_table("tenants")),
+                    *as.tenancy_key, as.id);
+                if (!same_key.empty())
+                    throw Refused(fmt::format("the tenancy key of '{}' ({}) is taken {} by tenant '{}'", as.slug,
+                                              *as.tenancy_key, where, same_key[0][0].c_str()));
+            }
+            return Arrival::over_tombstone;
+        }
+        if (status == "moved")
+            throw Refused(fmt::format("tenant '{}' {} is the copy an earlier move left there (moved to {}), and its rows "
+                                      "are still there",
+                                      as.slug, where, same_id[0][2].is_null() ? "?" : same_id[0][2].c_str()),
+                          fmt::format("purge that copy first: `tenantctl --context {} tenant purge {} --force --yes`; "
+                                      "then run this again",
+                                      to, as.slug));
+    }
     if (tenants::find(ctx, dst, as.slug))
         throw Refused(fmt::format("tenant '{}' already exists {}", as.slug, where),
                       fmt::format("compare the two with `tenantctl tenant diff {} --against ...`", as.slug));
-    const auto same_id = dst.exec_params(
-        fmt::format("SELECT slug FROM {} WHERE id = $1::uuid", ctx.platform_table("tenants")), as.id);
     if (!same_id.empty())
         throw Refused(fmt::format("the tenant id of '{}' ({}) is taken {} by tenant '{}'", as.slug, as.id, where,
                                   same_id[0][0].c_str()),
@@ -70,16 +92,32 @@ void require_absent_at_destination(Context& ctx, pqxx::transaction_base& dst, co
                                       *as.tenancy_key, where, same_key[0][0].c_str()),
                           "copy it under another key with --as NEWSLUG --as-key KEY");
     }
+    return Arrival::fresh;
 }
 
 void copy_tenant_row(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
-                     const std::string& source_id, const CopyIdentity& as, bool anonymize) {
+                     const std::string& source_id, const CopyIdentity& as, bool anonymize, Arrival arrival) {
     json row = platform_rows(ctx, src, "tenants", "id", source_id).at(0);
     row["id"] = as.id;
     row["slug"] = as.slug;
     row["tenancy_key"] = as.tenancy_key ? json(*as.tenancy_key) : json(nullptr);
     if (anonymize) row["admin_email"] = nullptr;
+    if (arrival == Arrival::over_tombstone) {
+        // The purged row gives way to the source's (clear_tombstone removed the rows whose keys
+        // point at it; the audit trail and jobs name the id only). Deleted and inserted rather
+        // than updated from the JSON: the statements Citus plans on a reference table.
+        const auto gone = dst.exec_params(fmt::format("DELETE FROM {} WHERE id = $1::uuid AND status = 'purged'",
+                                                      ctx.platform_table("tenants")),
+                                          as.id);
+        if (gone.affected_rows() != 1)
+            throw Error(Exit::runtime, fmt::format("internal: the purged row of tenant '{}' changed under the copy", as.slug));
+    }
     insert_platform_row(ctx, dst, "tenants", row);
+}
+
+void clear_tombstone(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id) {
+    for (const char* table : {"tenant_keys", "api_keys", "gdpr_requests"})
+        dst.exec_params(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)), tenant_id);
 }
 
 int copy_data_keys(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
@@ -128,29 +166,34 @@ int copy_rows_of(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_ba
     return static_cast<int>(rows.size());
 }
 
-long long copy_audit_trail(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
-                           const std::string& tenant_id, const crypto::MasterKey& from, const crypto::MasterKey& to,
-                           const std::string& where) {
+crypto::SecureBytes copy_audit_key(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
+                                   const std::string& tenant_id, const crypto::MasterKey& from,
+                                   const crypto::MasterKey& to) {
     const auto keys = src.exec_params(fmt::format("SELECT wrapped_key, kek_id, created_at FROM {} WHERE tenant_id = $1::uuid",
                                                   ctx.platform_table("audit_keys")),
                                       tenant_id);
-    if (!keys.empty()) {
-        if (keys[0][1].c_str() != from.id)
-            throw IntegrityError(wrong_master_key("the tenant's audit key", keys[0][1].c_str(), from),
-                                 "finish `tenantctl keys rewrap` here first");
-        const std::string aad = crypto::audit_key_aad(tenant_id);
-        const auto plain = crypto::unwrap(from.key, pqxx::binarystring(keys[0][0]).str(), aad);
-        dst.exec_params(fmt::format("INSERT INTO {} (tenant_id, wrapped_key, kek_id, created_at) "
-                                    "VALUES ($1::uuid, $2, $3, $4::timestamptz)",
-                                    ctx.platform_table("audit_keys")),
-                        tenant_id, pqxx::binarystring(crypto::wrap(to.key, plain.view(), aad)), to.id,
-                        keys[0][2].c_str());
-    }
+    if (keys.empty()) return {};
+    if (keys[0][1].c_str() != from.id)
+        throw IntegrityError(wrong_master_key("the tenant's audit key", keys[0][1].c_str(), from),
+                             "finish `tenantctl keys rewrap` here first");
+    const std::string aad = crypto::audit_key_aad(tenant_id);
+    auto plain = crypto::unwrap(from.key, pqxx::binarystring(keys[0][0]).str(), aad);
+    dst.exec_params(fmt::format("INSERT INTO {} (tenant_id, wrapped_key, kek_id, created_at) "
+                                "VALUES ($1::uuid, $2, $3, $4::timestamptz)",
+                                ctx.platform_table("audit_keys")),
+                    tenant_id, pqxx::binarystring(crypto::wrap(to.key, plain.view(), aad)), to.id, keys[0][2].c_str());
+    return plain;
+}
+
+long long copy_audit_trail(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
+                           const std::string& tenant_id, const crypto::MasterKey& from, const crypto::MasterKey& to,
+                           const std::string& where) {
+    copy_audit_key(ctx, src, dst, tenant_id, from, to);
     long long events = 0;
     const std::string literal = src.quote(tenant_id);
     for (const char* table : {"audit_log", "audit_chain", "audit_seals"}) {
         const std::string name = ctx.platform_table(table);
-        const auto columns = columns_of(src, name);
+        const auto columns = table_columns(src, name);
         std::vector<std::string> quoted;
         for (const auto& c : columns) quoted.push_back(db::quote_ident(c));
         const std::string list = util::join(quoted, ", ");

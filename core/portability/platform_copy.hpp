@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -32,13 +33,27 @@ struct CopyIdentity {
     const std::string& tenancy_value() const { return tenancy_key ? *tenancy_key : id; }
 };
 
-// Refused when the destination already has a tenant with that slug or id.
-void require_absent_at_destination(Context& ctx, pqxx::transaction_base& dst, const CopyIdentity& as,
-                                   const std::string& where);
+// What the destination holds of the tenant before the copy.
+enum class Arrival {
+    fresh,           // nothing
+    over_tombstone,  // the purged row of an earlier stay there (a move away, then a purge): the
+                     // tenant comes back into it, with the audit trail it left there
+};
 
-// The tenants row, under `as`; `anonymize` drops its admin e-mail (personal data).
+// Refused when the destination already has a tenant with that slug or id, other than the
+// tenant's own purged row. A copy an earlier move left there (`moved`, not yet purged) is
+// refused with the purge that clears it: its rows are still there. `to` names the context.
+Arrival require_absent_at_destination(Context& ctx, pqxx::transaction_base& dst, const CopyIdentity& as,
+                                      const std::string& to);
+
+// The tenants row, under `as`; `anonymize` drops its admin e-mail (personal data). Over a
+// tombstone, its row takes the source's values.
 void copy_tenant_row(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
-                     const std::string& source_id, const CopyIdentity& as, bool anonymize);
+                     const std::string& source_id, const CopyIdentity& as, bool anonymize, Arrival arrival);
+
+// Over a tombstone: its data keys (destroyed), API keys and GDPR register, which the
+// source's rows replace (they are the source's rows as they were when the tenant left).
+void clear_tombstone(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id);
 
 // Every data key version (destroyed ones as the tombstones they are). IntegrityError (exit 8)
 // when one was wrapped by another master key than `from`.
@@ -53,6 +68,16 @@ void insert_new_data_key(Context& ctx, pqxx::transaction_base& dst, const std::s
 // The tenant's rows of a platform table with a tenant_id column, unchanged.
 int copy_rows_of(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst, std::string_view table,
                  const std::string& tenant_id);
+
+// The columns of a table, in their order.
+std::vector<std::string> table_columns(pqxx::transaction_base& tx, const std::string& quoted_table);
+
+// The tenant's audit commitment key, unwrapped under `from` and wrapped again under `to` at the
+// destination. Returns the key (empty when the tenant has none). IntegrityError when the
+// source's was wrapped by another master key than `from`.
+crypto::SecureBytes copy_audit_key(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
+                                   const std::string& tenant_id, const crypto::MasterKey& from,
+                                   const crypto::MasterKey& to);
 
 // Events, hash chain and checkpoints as they are (the chain commits to their ids and tenant),
 // and the commitment key wrapped again: `audit verify` passes at the destination. Streamed

@@ -395,24 +395,33 @@ std::vector<std::string> leftovers(Context& ctx, const Tenant& t, const RowPlan&
     return left;
 }
 
-void finish(Context& ctx, const Tenant& t, Job& job, bool forced) {
-    db::verify_held_locks();
-    pqxx::work tx(ctx.db());
+}  // namespace
+
+std::pair<long long, long long> leave_purged_row(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id) {
     auto destroyed = tx.exec_params(fmt::format("UPDATE {} SET state = 'destroyed', wrapped_key = NULL, "
                                                 "destroyed_at = now() WHERE tenant_id = $1::uuid AND state <> 'destroyed'",
                                                 ctx.platform_table("tenant_keys")),
-                                    t.id)
+                                    tenant_id)
                          .affected_rows();
-    auto api = tx.exec_params(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table("api_keys")), t.id)
+    auto api = tx.exec_params(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table("api_keys")), tenant_id)
                    .affected_rows();
     tx.exec_params(fmt::format("UPDATE {} SET subject = NULL, note = NULL WHERE tenant_id = $1::uuid",
                                ctx.platform_table("gdpr_requests")),
-                   t.id);
+                   tenant_id);
     tx.exec_params(fmt::format("UPDATE {} SET status = 'purged', name = NULL, admin_email = NULL, status_reason = NULL, "
                                "settings = '{{}}', flags = '{{}}', purged_at = now(), updated_at = now() "
                                "WHERE id = $1::uuid",
                                ctx.platform_table("tenants")),
-                   t.id);
+                   tenant_id);
+    return {static_cast<long long>(destroyed), static_cast<long long>(api)};
+}
+
+namespace {
+
+void finish(Context& ctx, const Tenant& t, Job& job, bool forced) {
+    db::verify_held_locks();
+    pqxx::work tx(ctx.db());
+    const auto [destroyed, api] = leave_purged_row(ctx, tx, t.id);
     job.counts["keys_destroyed"] = static_cast<long long>(destroyed);
     job.counts["api_keys_deleted"] = static_cast<long long>(api);
     audit::Event ev;

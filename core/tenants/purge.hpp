@@ -87,6 +87,13 @@ struct DueResult {
 // `maintain`. A tenant that fails is reported and the others continue.
 DueResult purge_due(Context& ctx, const PurgeOptions& options);
 
+// What a purge leaves of tenantctl's own rows once the app's rows are gone: data keys
+// destroyed (the rows stay, as tombstones), API keys deleted, the GDPR register without
+// subjects or notes, and the tenants row `purged` without name, e-mail or settings. The audit
+// trail stays whole. Also how an aborted move returns a tenant's purged row it came back into
+// (core/portability/move_abort.cpp). Returns (keys destroyed, API keys deleted).
+std::pair<long long, long long> leave_purged_row(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id);
+
 // True when a purge of the tenant has started and not finished.
 bool purge_in_progress(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id);
 

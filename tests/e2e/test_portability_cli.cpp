@@ -495,6 +495,68 @@ TEST_CASE("e2e: tenant move --abort after a copy in part deletes what its batche
                                 "'tenant.move.copy'") == "cancelled,done");
 }
 
+TEST_CASE("e2e: tenant move back into the database it left: refused until its copy there is purged, then killed "
+          "mid-copy into its purged row and aborted (the row purged again, its audit trail whole), then killed and "
+          "resumed to the end",
+          "[e2e][portability][fault]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    REQUIRE(two.run({"tenant", "move", "acme", "--to", "peer"}).exit_code == 0);
+    // From there, this database is the context `back`.
+    test::write_file(two.dir / "back.yaml", two.p.config_yaml + "contexts:\n  back:\n    database: \"" + two.here.url() + "\"\n");
+    const std::vector<std::string> back = {"-c", (two.dir / "back.yaml").string(), "tenant", "move", "acme",
+                                           "--to", "back", "--batch-size", "1"};
+    const auto acme_here = [&] {
+        return two.here.query_value("SELECT (SELECT count(*) FROM public.users WHERE tenant_id = 1) + (SELECT count(*) "
+                                    "FROM public.tasks WHERE tenant_id = 1) + (SELECT count(*) FROM public.projects WHERE "
+                                    "tenant_id = 1)");
+    };
+    auto refused = test::run_cli(back, &two.there);
+    CHECK(refused.exit_code == 5);
+    CHECK(refused.err.find("is the copy an earlier move left there") != std::string::npos);
+    CHECK(refused.err.find("tenantctl --context back tenant purge acme --force --yes") != std::string::npos);
+    CHECK(acme_here() == "8");  // its rows here are untouched
+    REQUIRE(two.run({"tenant", "purge", "acme", "--force", "--yes"}).exit_code == 0);
+    const std::string events = "SELECT count(*) FROM tenantctl.audit_log l JOIN tenantctl.tenants t ON t.id = l.tenant_id "
+                               "WHERE t.slug = 'acme'";
+    const long long events_here = std::stoll(two.here.query_value(events));
+
+    // Killed after its first batch there: the purged row is the tenant's again, moving.
+    auto killed = test::run_with_fault(back, two.there, "copy.batch", 2, test::Fault::kill);
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    CHECK(status_of(two.here) == "moving");
+    CHECK(status_of(two.there) == "moving");
+    auto aborted = test::run_cli({"-c", (two.dir / "back.yaml").string(), "tenant", "move", "acme", "--to", "back",
+                                  "--abort"},
+                                 &two.there);
+    INFO(aborted.err);
+    CHECK(aborted.exit_code == 0);
+    CHECK(status_of(two.there) == "active");
+    CHECK(status_of(two.here) == "purged");
+    CHECK(acme_here() == "0");
+    CHECK(two.here.query_value("SELECT count(*) FROM tenantctl.tenant_keys k JOIN tenantctl.tenants t ON t.id = "
+                               "k.tenant_id WHERE t.slug = 'acme' AND k.state <> 'destroyed'") == "0");
+    CHECK(two.here.query_value("SELECT name IS NULL AND admin_email IS NULL AND moved_to IS NULL FROM tenantctl.tenants "
+                               "WHERE slug = 'acme'") == "t");
+    CHECK(std::stoll(two.here.query_value(events)) >= events_here);  // nothing of its trail here went
+
+    // Killed again, then run to the end: it goes on from its checkpoint here.
+    killed = test::run_with_fault(back, two.there, "copy.batch", 2, test::Fault::kill);
+    CHECK(killed.exit_code == 128 + SIGKILL);
+    auto moved = test::run_cli(back, &two.there);
+    INFO(moved.err);
+    CHECK(moved.exit_code == 0);
+    CHECK(moved.err.find("going on with the copy at --to back") != std::string::npos);
+    CHECK(status_of(two.here) == "active");
+    CHECK(status_of(two.there) == "moved");
+    CHECK(acme_here() == "8");
+    CHECK(test::run_cli({"-c", (two.dir / "back.yaml").string(), "tenant", "diff", "acme", "--against", "back", "-q"},
+                        &two.there)
+              .exit_code == 0);
+    CHECK(two.here.query_value("SELECT state FROM tenantctl.jobs WHERE kind = 'tenant.move.copy' ORDER BY started_at DESC "
+                               "LIMIT 1") == "done");
+}
+
 TEST_CASE("e2e: tenant move --batch-size 0 is a usage error", "[e2e][portability]") {
     TwoDatabases two;
     auto r = two.run({"tenant", "move", "acme", "--to", "peer", "--batch-size", "0"});

@@ -6,16 +6,19 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <functional>
 #include <thread>
 
+#include "core/audit/chain.hpp"
 #include "core/config/config.hpp"
 #include "core/gdpr/erase.hpp"
 #include "core/keys/api_keys.hpp"
 #include "core/keys/data_keys.hpp"
 #include "core/portability/move.hpp"
+#include "core/tenants/purge.hpp"
 #include "tests/support/schema_corpus.hpp"
 #include "tests/support/test_support.hpp"
 
@@ -460,4 +463,189 @@ TEST_CASE("tenant move --abort rolls back a move that cannot finish: the copy de
     CHECK(run(false).steps.back() == "retired");
     // After the switch, --abort refuses: the destination is the tenant's now.
     CHECK(exit_of([&] { run(true); }) == Exit::refused);
+}
+
+namespace {
+
+// A context on `db` for the pattern's tenantctl config, with context `back` naming `other`.
+struct ContextAt {
+    test::TestContext tc;
+    ContextAt(const corpus::Pattern& p, const test::TestDatabase& db, const test::TestDatabase& other,
+              GlobalOptions globals = {})
+        : tc(db, config_for(p, other), globals) {
+        tc->set_conninfo(db::ConnInfo{corpus::conninfo_for(db, p), "corpus"});
+    }
+    static config::Config config_for(const corpus::Pattern& p, const test::TestDatabase& other) {
+        auto cfg = config::parse_config(p.config_yaml, p.name + ".yaml");
+        cfg.contexts["back"] = config::ContextConfig{corpus::conninfo_for(other, p), false};
+        return cfg;
+    }
+    Context& ctx() { return tc.ctx(); }
+};
+
+void seal_now(const corpus::Pattern& p, const test::TestDatabase& db, const test::TestDatabase& other) {
+    ContextAt at(p, db, other);
+    audit::SealOptions o;
+    o.settle = util::Duration{0, std::chrono::seconds(0)};
+    audit::seal(at.ctx(), o);
+}
+
+std::string verify_acme(const corpus::Pattern& p, const test::TestDatabase& db, const test::TestDatabase& other) {
+    ContextAt at(p, db, other);
+    audit::VerifyOptions o;
+    o.scope.tenant_slug = "acme";
+    const auto r = audit::verify(at.ctx(), o).at(0);
+    return r.status + (r.problem.empty() ? "" : " " + r.problem + ": " + r.detail);
+}
+
+void purge_acme(const corpus::Pattern& p, const test::TestDatabase& db, const test::TestDatabase& other) {
+    GlobalOptions yes;
+    yes.yes = true;
+    ContextAt at(p, db, other, yes);
+    tenants::PurgeOptions o;
+    o.force = true;
+    CHECK(tenants::purge(at.ctx(), "acme", o).outcome == "purged");
+}
+
+portability::MoveResult move_back(const corpus::Pattern& p, const test::TestDatabase& from, const test::TestDatabase& to,
+                                  bool online = false, bool abort = false) {
+    ContextAt at(p, from, to);
+    portability::MoveOptions o;
+    o.slug = "acme";
+    o.to = "back";
+    o.online = online;
+    o.abort = abort;
+    o.drain_timeout = "1s";
+    return portability::move(at.ctx(), o);
+}
+
+// An audit event's key (ids alone repeat between databases), in SQL over alias `l`.
+constexpr const char* kEventKey = "(l.id::text || '@' || extract(epoch FROM l.occurred_at)::text)";
+
+// The keys of acme's audit events at `db`, as a SQL array literal.
+std::string acme_event_ids(const test::TestDatabase& db) {
+    return db.query_value(fmt::format("SELECT '{{' || coalesce(string_agg({}, ','), '') || '}}' FROM tenantctl.audit_log l "
+                                      "JOIN tenantctl.tenants t ON t.id = l.tenant_id WHERE t.slug = 'acme'",
+                                      kEventKey));
+}
+
+long long acme_events_among(const test::TestDatabase& db, const std::string& ids) {
+    return std::stoll(db.query_value(fmt::format("SELECT count(*) FROM tenantctl.audit_log l JOIN tenantctl.tenants t ON "
+                                                 "t.id = l.tenant_id WHERE t.slug = 'acme' AND {} = ANY ('{}'::text[])",
+                                                 kEventKey, ids)));
+}
+
+long long count_of(const std::string& ids) {
+    return ids == "{}" ? 0 : static_cast<long long>(std::count(ids.begin(), ids.end(), ',') + 1);
+}
+
+}  // namespace
+
+TEST_CASE("tenant move back into a database the tenant left, once purged there: into its purged row on every pattern, "
+          "its audit trail there kept whole, given the events recorded since, and sealed again",
+          "[integration][portability]") {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
+        if (p.connect_as) return;  // a move refuses it (above)
+        MoveSetup s(p);
+        s.move();
+        seal_now(p, s.there, s.here);
+        purge_acme(p, s.here, s.there);
+        seal_now(p, s.here, s.there);  // its move and purge there, sealed after what came from there
+        // What happened to the tenant where it is now, recorded and sealed there.
+        s.there.exec("INSERT INTO tenantctl.audit_log (tenant_id, action) SELECT id, 'doc.edit' FROM tenantctl.tenants "
+                     "WHERE slug = 'acme'");
+        seal_now(p, s.there, s.here);
+        const auto theirs = corpus::snapshot_tenant(s.there, p, p.tenant_a);
+        const auto kept_here = acme_event_ids(s.here);
+        const auto r = move_back(p, s.there, s.here);
+        CHECK(r.steps.back() == "retired");
+        CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+        CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "moved");
+        CHECK(corpus::snapshot_tenant(s.here, p, p.tenant_a) == theirs);
+        // Its keys are the ones it had there: a data key unwraps (the purge had destroyed them here).
+        CHECK(s.here.query_value("SELECT string_agg(state, ',' ORDER BY version) FROM tenantctl.tenant_keys k JOIN "
+                                 "tenantctl.tenants t ON t.id = k.tenant_id WHERE t.slug = 'acme'") ==
+              s.there.query_value("SELECT string_agg(state, ',' ORDER BY version) FROM tenantctl.tenant_keys k JOIN "
+                                  "tenantctl.tenants t ON t.id = k.tenant_id WHERE t.slug = 'acme'"));
+        // Every event it had here is still here, and every event from there (the edit too).
+        CHECK(acme_events_among(s.here, kept_here) == count_of(kept_here));
+        const auto from_there = s.there.query_value(fmt::format(
+            "SELECT '{{' || string_agg({}, ',') || '}}' FROM tenantctl.audit_log l JOIN tenantctl.tenants t ON "
+            "t.id = l.tenant_id WHERE t.slug = 'acme' AND (l.action = 'doc.edit' OR l.id < (SELECT min(id) FROM "
+            "tenantctl.audit_log WHERE action = 'tenant.copy' AND metadata->>'direction' = 'out'))",
+            kEventKey));
+        CHECK(acme_events_among(s.here, from_there) == count_of(from_there));
+        CHECK(s.here.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'doc.edit'") == "1");
+        // The chain here was cut back for them, recorded, and seals and verifies over all of them.
+        // (The event of its first arrival there came back too.)
+        CHECK(s.here.query_value("SELECT count(*) || ' ' || bool_and(metadata ? 'audit_chain_cut') FROM tenantctl.audit_log "
+                                 "WHERE action = 'tenant.copy' AND metadata->>'direction' = 'in' AND "
+                                 "metadata->>'into_purged_row' = 'true'") == "1 true");
+        CHECK(verify_acme(p, s.here, s.there) == "ok");
+        seal_now(p, s.here, s.there);
+        CHECK(verify_acme(p, s.here, s.there) == "ok");
+        CHECK(s.here.query_value("SELECT count(*) = (SELECT count(*) FROM tenantctl.audit_chain c JOIN tenantctl.tenants t "
+                                 "ON t.id = c.tenant_id WHERE t.slug = 'acme') FROM tenantctl.audit_log l JOIN "
+                                 "tenantctl.tenants t ON t.id = l.tenant_id WHERE t.slug = 'acme'") == "t");
+    });
+}
+
+TEST_CASE("tenant move back: refused while the copy it left is only moved, then --online into its purged row, and an "
+          "aborted move back leaves that row purged with its audit trail whole",
+          "[integration][portability]") {
+    const auto& p = corpus::get("composite_fk");
+    MoveSetup s(p);
+    s.move();
+    const std::string status = "SELECT status FROM tenantctl.tenants WHERE slug = 'acme'";
+    const std::string rows_of_acme = "SELECT (SELECT count(*) FROM public.users WHERE tenant_id = 1) + (SELECT count(*) "
+                                     "FROM public.tasks WHERE tenant_id = 1)";
+    const auto rows_here = s.here.query_value(rows_of_acme);
+    // Its rows are still here: the move back names the purge that clears them, and changes nothing.
+    try {
+        move_back(p, s.there, s.here);
+        FAIL("the move back was not refused");
+    } catch (const Refused& e) {
+        CHECK(std::string(e.what()).find("the copy an earlier move left there") != std::string::npos);
+        CHECK(e.hint().find("tenantctl --context back tenant purge acme --force --yes") != std::string::npos);
+    }
+    CHECK(s.there.query_value(status) == "active");
+    CHECK(s.here.query_value(status) == "moved");
+    CHECK(s.here.query_value(rows_of_acme) == rows_here);
+    purge_acme(p, s.here, s.there);
+    const auto events_here = acme_event_ids(s.here);
+
+    // A move back that cannot finish (a transaction that read `active` there never ends), aborted
+    // before anything reached its purged row here: that row is left as it was.
+    const std::string purged_row = "SELECT row_to_json(t)::text FROM tenantctl.tenants t WHERE slug = 'acme'";
+    const auto purged_before = s.here.query_value(purged_row);
+    {
+        pqxx::connection app(s.there.conninfo());
+        pqxx::work open(app);
+        open.exec(status);
+        CHECK(exit_of([&] { move_back(p, s.there, s.here); }) == Exit::busy);
+        CHECK(s.there.query_value(status) == "moving");
+        const auto aborted = move_back(p, s.there, s.here, false, true);
+        CHECK(aborted.steps == std::vector<std::string>{"copy removed", "unfrozen"});
+    }
+    CHECK(s.here.query_value(purged_row) == purged_before);
+    CHECK(s.there.query_value(status) == "active");
+    CHECK(s.here.query_value(status) == "purged");
+    CHECK(s.here.query_value(rows_of_acme) == "0");
+    CHECK(s.here.query_value("SELECT count(*) FILTER (WHERE state <> 'destroyed') FROM tenantctl.tenant_keys k JOIN "
+                             "tenantctl.tenants t ON t.id = k.tenant_id WHERE t.slug = 'acme'") == "0");
+    CHECK(acme_events_among(s.here, events_here) == count_of(events_here));
+    seal_now(p, s.here, s.there);
+    CHECK(verify_acme(p, s.here, s.there) == "ok");
+
+    // Then back for real, streamed.
+    const auto theirs = corpus::snapshot_tenant(s.there, p, p.tenant_a);
+    const auto r = move_back(p, s.there, s.here, true);
+    CHECK(r.online);
+    CHECK(s.here.query_value(status) == "active");
+    CHECK(s.there.query_value(status) == "moved");
+    CHECK(corpus::snapshot_tenant(s.here, p, p.tenant_a) == theirs);
+    CHECK(acme_events_among(s.here, events_here) == count_of(events_here));
+    seal_now(p, s.here, s.there);
+    CHECK(verify_acme(p, s.here, s.there) == "ok");
+    CHECK(test::stream_objects(s.there, s.here) == "0,0,0");
 }

@@ -135,8 +135,9 @@ std::optional<CopyCheckpoint> find_copy_checkpoint(Context& ctx, pqxx::transacti
 }
 
 CopyCheckpoint start_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id,
-                                     const std::string& from) {
+                                     const std::string& from, const nlohmann::json& arrival) {
     CopyCheckpoint job{"", json{{"tables", json::object()}}};
+    if (arrival.is_object() && !arrival.empty()) job.cursor["arrival"] = arrival;
     job.id = dst.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, actor) "
                                           "VALUES ($1, $2::uuid, $3, $4::jsonb, $5) RETURNING id::text",
                                           ctx.platform_table("jobs")),

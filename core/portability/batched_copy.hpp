@@ -58,9 +58,10 @@ struct CopyCheckpoint {
 // The running copy job of tenant `tenant_id` at the destination, if a killed run left one.
 std::optional<CopyCheckpoint> find_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst,
                                                    const std::string& tenant_id);
-// A new one, in the transaction that writes the tenant's first rows there.
+// A new one, in the transaction that writes the tenant's first rows there; `arrival` (an
+// object) is kept in its cursor for the run that finishes the copy (how the tenant arrived).
 CopyCheckpoint start_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id,
-                                     const std::string& from);
+                                     const std::string& from, const nlohmann::json& arrival);
 // The copy is complete, `rows` rows of the tenant's data in all (the last transaction's
 // included): the job is done, in the transaction that completes it.
 void finish_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job, long long rows);

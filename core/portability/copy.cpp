@@ -295,6 +295,7 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         const std::string dest_schema = own_schema ? util::schema_name_for_slug(copy_slug) : std::string();
         std::optional<OwnSchema> own;
         if (own_schema) {
+            if (result.reinstated) forget_dropped_schema(ctx, *dst, dest_schema);
             own.emplace(ctx, src, gdpr::tenant_schema(tenant), *dst, dest_schema, copy_slug);
             result.schema = dest_schema;
             result.migrations_replayed = own->migrations_replayed();
@@ -399,13 +400,23 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
         std::vector<SentRelation> sent;
         if (in_batches) {
             if (job) {
+                if (const auto it = job->cursor.find("arrival"); it != job->cursor.end()) {
+                    result.reinstated = it->value("into_purged_row", false);
+                    result.audit_events = it->value("audit_events_added", 0LL);
+                    result.audit_chain_cut = json::parse(it->value("audit_chain_cut", nlohmann::json()).dump());
+                }
                 done = rows_copied(*job);
                 ctx.log().info(fmt::format("going on with the copy {}: {} rows of the tenant are there from an earlier run",
                                            where, done));
                 dst->abort();  // it only checked
             } else {
                 // The tenant's row (moving), its platform rows and the checkpoint, committed first.
-                job = start_copy_checkpoint(ctx, *dst, as.id, db::describe_target(ctx.conninfo().conninfo));
+                nlohmann::json arrival = nlohmann::json::object();  // the checkpoint's cursor type
+                if (result.reinstated)
+                    arrival = {{"into_purged_row", true},
+                               {"audit_events_added", result.audit_events},
+                               {"audit_chain_cut", nlohmann::json::parse(result.audit_chain_cut.dump())}};
+                job = start_copy_checkpoint(ctx, *dst, as.id, db::describe_target(ctx.conninfo().conninfo), arrival);
                 dst->commit();
             }
             Batches b{ctx, src, *peer.connection, rows, theirs, o.batch_size, o.fire_triggers, [&](long long n) {

@@ -120,6 +120,11 @@ void clear_tombstone(Context& ctx, pqxx::transaction_base& dst, const std::strin
         dst.exec_params(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid", ctx.platform_table(table)), tenant_id);
 }
 
+void forget_dropped_schema(Context& ctx, pqxx::transaction_base& dst, const std::string& schema) {
+    if (dst.exec_params1("SELECT count(*) FROM pg_namespace WHERE nspname = $1", schema)[0].as<int>() > 0) return;
+    dst.exec_params(fmt::format("DELETE FROM {} WHERE target = $1", ctx.platform_table("schema_migrations")), schema);
+}
+
 int copy_data_keys(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,
                    const std::string& source_id, const std::string& dest_id, const crypto::MasterKey& from,
                    const crypto::MasterKey& to) {

@@ -55,6 +55,10 @@ void copy_tenant_row(Context& ctx, pqxx::transaction_base& src, pqxx::transactio
 // source's rows replace (they are the source's rows as they were when the tenant left).
 void clear_tombstone(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id);
 
+// Over the tombstone of a tenant with its own schema: the purge dropped `schema` and left its
+// migration ledger rows, which the copy, building the schema again, writes anew.
+void forget_dropped_schema(Context& ctx, pqxx::transaction_base& dst, const std::string& schema);
+
 // Every data key version (destroyed ones as the tombstones they are). IntegrityError (exit 8)
 // when one was wrapped by another master key than `from`.
 int copy_data_keys(Context& ctx, pqxx::transaction_base& src, pqxx::transaction_base& dst,

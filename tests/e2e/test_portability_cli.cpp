@@ -547,6 +547,10 @@ TEST_CASE("e2e: tenant move back into the database it left: refused until its co
     INFO(moved.err);
     CHECK(moved.exit_code == 0);
     CHECK(moved.err.find("going on with the copy at --to back") != std::string::npos);
+    CHECK(moved.err.find("tenant 'acme' came back into its purged row at --to back") != std::string::npos);
+    // The run that finished says so in the event it records there, from the checkpoint.
+    CHECK(two.here.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'tenant.copy' AND "
+                               "metadata->>'into_purged_row' = 'true'") == "1");
     CHECK(status_of(two.here) == "active");
     CHECK(status_of(two.there) == "moved");
     CHECK(acme_here() == "8");

@@ -13,6 +13,7 @@
 #include "core/portability/move.hpp"
 #include "core/portability/restore.hpp"
 #include "core/tenants/create.hpp"
+#include "core/tenants/purge.hpp"
 #include "tests/support/test_support.hpp"
 
 using namespace tenantctl;
@@ -249,6 +250,44 @@ TEST_CASE("tenant move of a schema-isolated tenant: active there in its own sche
     CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
     CHECK(s.there.query_value("SELECT count(*) FROM tenant_acme.posts") == "3");
     CHECK(s.here.query_value("SELECT count(*) FROM tenant_acme.posts") == "3");
+}
+
+TEST_CASE("tenant move of a schema-isolated tenant back into the database it left once purged there builds its schema "
+          "again there by its migrations, with the rows it has now",
+          "[integration][portability]") {
+    SchemaTenant s;
+    {
+        auto tc = s.context();
+        portability::MoveOptions o;
+        o.slug = "acme";
+        o.to = "dest";
+        portability::move(tc->ctx(), o);
+        GlobalOptions yes;
+        yes.yes = true;
+        auto here = s.context(yes);
+        tenants::PurgeOptions po;
+        po.force = true;
+        CHECK(tenants::purge(here->ctx(), "acme", po).outcome == "purged");
+    }
+    CHECK(s.here.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_acme'") == "0");
+    s.there.exec("INSERT INTO tenant_acme.posts (author_id, title) VALUES (2, 'written there')");
+    auto cfg = s.cfg;
+    cfg.contexts.erase("dest");
+    cfg.contexts["back"] = config::ContextConfig{s.here.conninfo(), false};
+    test::TestContext there(s.there, cfg);
+    portability::MoveOptions o;
+    o.slug = "acme";
+    o.to = "back";
+    CHECK(portability::move(there.ctx(), o).steps.back() == "retired");
+    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "moved");
+    CHECK(s.here.query_value("SELECT string_agg(title, ',' ORDER BY id) FROM tenant_acme.posts") == "a1,a2,b1,written there");
+    CHECK(s.here.query_value("SELECT count(*) FROM tenantctl.schema_migrations WHERE target = 'tenant_acme'") ==
+          s.there.query_value("SELECT count(*) FROM tenantctl.schema_migrations WHERE target = 'tenant_acme'"));
+    portability::DiffOptions d;
+    d.slug = "acme";
+    d.against = "back";
+    CHECK(portability::diff(there.ctx(), d).differing == 0);
 }
 
 TEST_CASE("tenant restore-from of a schema-isolated tenant replaces or merges the rows of its own tables",

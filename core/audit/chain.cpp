@@ -627,7 +627,7 @@ private:
 }  // namespace
 
 std::optional<std::string> verify_chain_from(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
-                                             std::int64_t from_seq, const crypto::SecureBytes& key, std::int64_t max_rows) {
+                                             std::int64_t from_seq, const crypto::SecureBytes& key) {
     use_utc_iso_timestamps(tx);
     const Head end = chain_head(ctx, tx, tenant_id);
     if (end.seq < from_seq || !end.pos) return std::nullopt;  // nothing sealed from there on
@@ -646,54 +646,63 @@ std::optional<std::string> verify_chain_from(Context& ctx, pqxx::transaction_bas
             stretch.from.pos = Position{rows[0][0].as<std::int64_t>(), rows[0][1].as<std::int64_t>()};
         stretch.from.hash = digest_from_hex(rows[0][2].c_str()).value_or(Digest{});
     }
-    if (end.seq - stretch.from.seq > max_rows)
-        throw Refused(fmt::format("the audit chain to check is {} rows long, more than the {} checked in memory here",
-                                  end.seq - stretch.from.seq, max_rows),
-                      "run `tenantctl audit verify` there, then run this again");
-    // The ledger rows first (the stretch is short), then the events streamed beside them.
-    std::vector<LedgerRow> ledger;
-    CopyFields fields;
-    for (const auto& r : tx.exec_params(fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND "
-                                                    "seq <= $3 ORDER BY seq",
-                                                    kLedgerColumns, ctx.platform_table("audit_chain")),
-                                        tenant_id, stretch.from.seq, end.seq)) {
-        fields.clear();
-        for (const auto& f : r) fields.push_back(std::string_view(f.c_str(), f.size()));
-        if (!ledger_from_fields(fields, ledger.emplace_back()))
-            throw IntegrityError("a row of the audit chain ledger cannot be read", "run `tenantctl doctor`");
-    }
     std::map<std::int64_t, Digest> checkpoints;
     for (const auto& r : tx.exec_params(fmt::format("SELECT seq, encode(head, 'hex') FROM {} WHERE tenant_id = $1::uuid "
                                                     "AND kind = 'seal' AND seq > $2",
                                                     ctx.platform_table("audit_seals")),
                                         tenant_id, stretch.from.seq))
         if (auto d = digest_from_hex(r[1].c_str())) checkpoints[r[0].as<std::int64_t>()] = *d;
-    const std::string lower =
-        stretch.from.pos ? tx.quote(time_text(stretch.from.pos->occurred_us)) : std::string("'-infinity'");
-    pqxx::stream_from events(tx, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
-                                             "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id DESC)",
-                                             kChainEventColumns, ctx.platform_table("audit_log"), tx.quote(tenant_id),
-                                             lower, tx.quote(time_text(end.pos->occurred_us))));
-    std::size_t next = 0;
-    std::string line;
+
+    // Both sides in pages by their own order (one connection cannot stream two COPYs at once),
+    // so memory stays flat however long the stretch.
+    constexpr int kPage = 10000;
+    CopyFields fields;
+    pqxx::result ledger, events;
+    pqxx::result::size_type ledger_at = 0, events_at = 0;
+    std::int64_t last_seq = stretch.from.seq;
+    std::optional<std::pair<std::string, std::int64_t>> last_event;  // (occurred_at text, id) of the page's last
+    const std::string lower = stretch.from.pos ? time_text(stretch.from.pos->occurred_us) : std::string("-infinity");
+    const std::string upper = time_text(end.pos->occurred_us);
+    const auto next_ledger = [&](LedgerRow& l) {
+        if (ledger_at == ledger.size()) {
+            ledger = tx.exec_params(fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND seq <= $3 "
+                                                "ORDER BY seq LIMIT {}",
+                                                kLedgerColumns, ctx.platform_table("audit_chain"), kPage),
+                                    tenant_id, last_seq, end.seq);
+            ledger_at = 0;
+            if (ledger.empty()) return false;
+        }
+        const auto& r = ledger[ledger_at++];
+        fields.clear();
+        for (const auto& f : r) fields.push_back(std::string_view(f.c_str(), f.size()));
+        if (!ledger_from_fields(fields, l))
+            throw IntegrityError("a row of the audit chain ledger cannot be read", "run `tenantctl doctor`");
+        last_seq = l.seq;
+        return true;
+    };
+    const auto next_event = [&](ChainEvent& e) {
+        if (events_at == events.size()) {
+            // After the page before: later, or at the same time with a lower id (chain order).
+            const std::string page =
+                fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND occurred_at >= $2::timestamptz AND "
+                            "occurred_at <= $3::timestamptz {} ORDER BY occurred_at, id DESC LIMIT {}",
+                            kChainEventColumns, ctx.platform_table("audit_log"),
+                            last_event ? "AND (occurred_at > $4::timestamptz OR (occurred_at = $4::timestamptz AND id < $5))"
+                                       : "",
+                            kPage);
+            events = last_event ? tx.exec_params(page, tenant_id, lower, upper, last_event->first, last_event->second)
+                                : tx.exec_params(page, tenant_id, lower, upper);
+            events_at = 0;
+            if (events.empty()) return false;
+        }
+        const auto& r = events[events_at++];
+        if (!event_from_row(r, tenant_id, fields, e))
+            throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
+        last_event.emplace(r[1].c_str(), e.id);
+        return true;
+    };
     Committer committer(key);
-    const auto out = walk_stretch(
-        stretch, committer, checkpoints,
-        [&](LedgerRow& l) {
-            if (next == ledger.size()) return false;
-            l = ledger[next++];
-            return true;
-        },
-        [&](ChainEvent& e) {
-            if (!events.get_raw_line(line)) return false;
-            if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, tenant_id, e))
-                throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
-            return true;
-        });
-    // A stretch that stops early leaves the stream unread: read it out so the transaction goes on.
-    while (events.get_raw_line(line)) {
-    }
-    events.complete();
+    const auto out = walk_stretch(stretch, committer, checkpoints, next_ledger, next_event);
     if (!out.problem) return std::nullopt;
     const auto& p = *out.problem;
     return fmt::format("{} ({}{}{})", p.detail, p.problem, p.event_id ? fmt::format(", event {}", *p.event_id) : "",

@@ -83,9 +83,9 @@ std::vector<VerifyResult> verify(Context& ctx, const VerifyOptions& o);
 
 // The tenant's stored chain from row `from_seq` to its head, recomputed from its events in
 // `tx` with the tenant's audit key `key` (the caller unwraps it: `tx` may be another
-// database's, a copy's destination). Nothing when it verifies, else what is wrong. Refused
-// when more than `max_rows` rows are to be checked (they are held in memory).
+// database's, a copy's destination, on one connection). Nothing when it verifies, else what
+// is wrong.
 std::optional<std::string> verify_chain_from(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id,
-                                             std::int64_t from_seq, const crypto::SecureBytes& key, std::int64_t max_rows);
+                                             std::int64_t from_seq, const crypto::SecureBytes& key);
 
 }  // namespace tenantctl::audit

@@ -24,10 +24,6 @@ constexpr std::string_view kIncoming = "pg_temp.tenantctl_incoming_events";
 // The events there before the merge.
 constexpr std::string_view kPresent = "pg_temp.tenantctl_present_events";
 
-// Chain rows only this many long are checked before a cut (they are held in memory): the
-// destination's chain since the tenant left, normally its move and purge events.
-constexpr std::int64_t kMaxTailChecked = 200000;
-
 // The tenant's audit key there, which seals the chain there: the one it had there, else the
 // source's, copied. (The two differ when neither side had sealed the tenant's events before it
 // left: each made its own. The events coming back are sealed there under the key there, like
@@ -112,7 +108,7 @@ long long merge_audit_trail(Context& ctx, pqxx::transaction_base& src, pqxx::tra
         if (!cut.is_null()) {
             const auto from_seq = cut.as<std::int64_t>();
             if (key.empty()) throw IntegrityError(fmt::format("the tenant's audit chain {} has no audit key", where));
-            if (auto problem = audit::verify_chain_from(ctx, dst, tenant_id, from_seq, key, kMaxTailChecked))
+            if (auto problem = audit::verify_chain_from(ctx, dst, tenant_id, from_seq, key))
                 throw IntegrityError(fmt::format("the tenant's audit chain {} does not verify from row {} on: {}; "
                                                  "bringing events back would seal over it, and nothing was copied",
                                                  where, from_seq, *problem),

@@ -342,7 +342,15 @@ CopyResult copy_locked(Context& ctx, const CopyOptions& o, Peer& peer, CopyRun r
             check_foreign_keys(src, *data, mine, tenant.tenancy_value, KeysChecked::within_tenant, where);
             refuse_rows_left_behind(src, *data, tenant.tenancy_value, where);
         }
-        if (run == CopyRun::checks_only) return result;  // both transactions roll back
+        if (run == CopyRun::checks_only) {
+            // A move back's audit merge refuses too (the chain there must verify): tried here and
+            // rolled back with the rest, so that the app is not paused for a move that cannot copy.
+            if (result.reinstated && !o.as_slug && !o.anonymize) {
+                json cut;
+                merge_audit_trail(ctx, src, *dst, tenant.id, ctx.master_key(), *to_key, where, cut);
+            }
+            return result;  // both transactions roll back
+        }
 
         // Row counts for the progress line, on a terminal only (an index scan each).
         std::map<std::string, long long> rows_of;

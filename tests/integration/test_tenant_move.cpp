@@ -649,3 +649,43 @@ TEST_CASE("tenant move back: refused while the copy it left is only moved, then 
     CHECK(verify_acme(p, s.here, s.there) == "ok");
     CHECK(test::stream_objects(s.there, s.here) == "0,0,0");
 }
+
+TEST_CASE("tenant move back: the chain there is verified page by page from where it is cut back, a tampered event "
+          "stops the move before the freeze with nothing changed, and once undone the move goes through",
+          "[integration][portability]") {
+    const auto& p = corpus::get("composite_fk");
+    MoveSetup s(p);
+    s.move();
+    purge_acme(p, s.here, s.there);
+    // More events of the tenant recorded here since it left than one page of the check holds.
+    s.here.exec("INSERT INTO tenantctl.audit_log (tenant_id, action, metadata) SELECT id, 'doc.view', "
+                "jsonb_build_object('n', g) FROM tenantctl.tenants, generate_series(1, 12000) g WHERE slug = 'acme'");
+    seal_now(p, s.here, s.there);
+    s.there.exec("INSERT INTO tenantctl.audit_log (tenant_id, action) SELECT id, 'doc.edit' FROM tenantctl.tenants "
+                 "WHERE slug = 'acme'");
+    const std::string chain_here = "SELECT count(*) || ' ' || max(seq) FROM tenantctl.audit_chain c JOIN tenantctl.tenants t "
+                                   "ON t.id = c.tenant_id WHERE t.slug = 'acme'";
+    const auto chain_before = s.here.query_value(chain_here);
+    const std::string events_here = "SELECT count(*) FROM tenantctl.audit_log l JOIN tenantctl.tenants t ON t.id = "
+                                    "l.tenant_id WHERE t.slug = 'acme'";
+    const auto events_before = s.here.query_value(events_here);
+    const std::string one = " WHERE action = 'doc.view' AND metadata->>'n' = '11000'";
+    s.here.exec("UPDATE tenantctl.audit_log SET actor_id = 'mallory'" + one);
+    try {
+        move_back(p, s.there, s.here);
+        FAIL("the move back went through a tampered chain");
+    } catch (const IntegrityError& e) {
+        CHECK(std::string(e.what()).find("does not verify from row") != std::string::npos);
+        CHECK(std::string(e.what()).find("modified") != std::string::npos);
+    }
+    // Found before the freeze: the app was never paused.
+    CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "purged");
+    CHECK(s.here.query_value(chain_here) == chain_before);
+    CHECK(s.here.query_value(events_here) == events_before);
+    s.here.exec("UPDATE tenantctl.audit_log SET actor_id = NULL" + one);
+    CHECK(move_back(p, s.there, s.here).steps.back() == "retired");
+    CHECK(s.here.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'doc.edit'") == "1");
+    seal_now(p, s.here, s.there);
+    CHECK(verify_acme(p, s.here, s.there) == "ok");
+}

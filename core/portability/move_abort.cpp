@@ -114,8 +114,8 @@ long long remove_copy(Context& ctx, Peer& peer, const tenants::TenantRef& tenant
     if (came_back_into_purged_row(ctx, dst, tenant_id)) {
         // The move came back into the tenant's purged row there: it is left purged again, as
         // the purge left it, and its audit trail keeps every event (those the copy added too:
-        // they happened; the next `audit seal` there seals them).
-        // (Still purged: the copy never got there, and there is nothing to undo.)
+        // they happened; the next `audit seal` there seals them). A row still purged: the copy
+        // never got there, and there is nothing to undo.
         const bool copied_there = dst.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE id = $1::uuid AND status = "
                                                                "'moving'",
                                                                ctx.platform_table("tenants")),

@@ -157,3 +157,17 @@ for run in $(seq 1 "$RUNS"); do
   move_with_writer
   move_with_writer --online
 done
+
+echo "# the way back: its copy here purged, then moved back into its purged row (audit trail merged)"
+t0=$(now)
+"$BIN" -q --context src tenant purge acme --force --yes >/dev/null
+t1=$(now)
+"$BIN" -v --context dst tenant move acme --to src >/dev/null 2>"$WORK/back.err"
+t2=$(now)
+grep -q "came back into its purged row at --to src" "$WORK/back.err" || { echo "move back: not into its purged row" >&2; exit 1; }
+"$BIN" -q --context src tenant diff acme --against dst >/dev/null || { echo "move back: the two sides differ" >&2; exit 1; }
+[ "$(psql -qAtX -d src -c "SELECT status FROM tenantctl.tenants WHERE slug = 'acme'")" = active ] ||
+  { echo "move back: not active here" >&2; exit 1; }
+printf '  tenant purge of the copy left here   %6.2f s\n' "$(echo "$t1 - $t0" | bc)"
+printf '  tenant move back (offline)           %6.2f s   steps: %s\n' "$(echo "$t2 - $t1" | bc)" \
+  "$(sed -nE 's/^debug: tenant move: (.*) after ([0-9]+) ms$/\1 \2 ms/p' "$WORK/back.err" | paste -sd, | sed 's/,/, /g')"

@@ -17,6 +17,7 @@
 #include "core/gdpr/erase.hpp"
 #include "core/keys/api_keys.hpp"
 #include "core/keys/data_keys.hpp"
+#include "core/portability/copy.hpp"
 #include "core/portability/move.hpp"
 #include "core/tenants/purge.hpp"
 #include "tests/support/schema_corpus.hpp"
@@ -686,6 +687,51 @@ TEST_CASE("tenant move back: the chain there is verified page by page from where
     s.here.exec("UPDATE tenantctl.audit_log SET actor_id = NULL" + one);
     CHECK(move_back(p, s.there, s.here).steps.back() == "retired");
     CHECK(s.here.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'doc.edit'") == "1");
+    seal_now(p, s.here, s.there);
+    CHECK(verify_acme(p, s.here, s.there) == "ok");
+}
+
+TEST_CASE("tenant move back --dry-run is the move back rolled back, and tenant copy comes back into the purged row too",
+          "[integration][portability]") {
+    const auto& p = corpus::get("partitioned");
+    MoveSetup s(p);
+    s.move();
+    seal_now(p, s.there, s.here);
+    purge_acme(p, s.here, s.there);
+    seal_now(p, s.here, s.there);
+    const std::string everything_of_acme_here =
+        "SELECT md5(string_agg(x, '|' ORDER BY x)) FROM (SELECT row_to_json(t)::text AS x FROM tenantctl.tenants t WHERE "
+        "slug = 'acme' UNION ALL SELECT row_to_json(l)::text FROM tenantctl.audit_log l JOIN tenantctl.tenants t ON t.id = "
+        "l.tenant_id WHERE t.slug = 'acme' UNION ALL SELECT row_to_json(c)::text FROM tenantctl.audit_chain c JOIN "
+        "tenantctl.tenants t ON t.id = c.tenant_id WHERE t.slug = 'acme' UNION ALL SELECT row_to_json(k)::text FROM "
+        "tenantctl.tenant_keys k JOIN tenantctl.tenants t ON t.id = k.tenant_id WHERE t.slug = 'acme') rows";
+    const auto before = s.here.query_value(everything_of_acme_here);
+    {
+        GlobalOptions dry;
+        dry.dry_run = true;
+        ContextAt at(p, s.there, s.here, dry);
+        portability::MoveOptions o;
+        o.slug = "acme";
+        o.to = "back";
+        const auto r = portability::move(at.ctx(), o);
+        CHECK(r.steps == std::vector<std::string>{"copied (rolled back)"});
+        CHECK(r.rows == static_cast<long long>(corpus::row_count(corpus::snapshot_tenant(s.there, p, p.tenant_a))));
+    }
+    CHECK(s.here.query_value(everything_of_acme_here) == before);
+    CHECK(s.there.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+
+    // A copy (not a move) comes back the same way: active here, and still active there.
+    const auto theirs = corpus::snapshot_tenant(s.there, p, p.tenant_a);
+    ContextAt at(p, s.there, s.here);
+    portability::CopyOptions o;
+    o.slug = "acme";
+    o.to = "back";
+    const auto r = portability::copy(at.ctx(), o);
+    CHECK(r.reinstated);
+    CHECK(r.audit_events > 0);
+    CHECK(s.here.query_value("SELECT status FROM tenantctl.tenants WHERE slug = 'acme'") == "active");
+    CHECK(corpus::snapshot_tenant(s.here, p, p.tenant_a) == theirs);
+    CHECK(r.audit_chain_cut.contains("old_head"));
     seal_now(p, s.here, s.there);
     CHECK(verify_acme(p, s.here, s.there) == "ok");
 }

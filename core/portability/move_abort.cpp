@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/context.hpp"
+#include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/gdpr/data_map.hpp"
@@ -122,10 +123,12 @@ long long remove_copy(Context& ctx, Peer& peer, const tenants::TenantRef& tenant
                                                    tenant_id)[0]
                                       .as<int>() == 1;
         if (copied_there) {
+            // Its moved_to names where it is (here), as the purged row of a tenant that moved
+            // away does: a later move back comes into it again.
             removed += tenants::leave_purged_row(ctx, dst, tenant_id).second;
-            dst.exec_params(fmt::format("UPDATE {} SET moving_from_status = NULL, moved_to = NULL WHERE id = $1::uuid",
+            dst.exec_params(fmt::format("UPDATE {} SET moving_from_status = NULL, moved_to = $2 WHERE id = $1::uuid",
                                         ctx.platform_table("tenants")),
-                            tenant_id);
+                            tenant_id, db::describe_target(ctx.conninfo().conninfo));
         }
         finish_removal(ctx, dst, left, where);
         return removed;

@@ -58,6 +58,13 @@ Arrival require_absent_at_destination(Context& ctx, pqxx::transaction_base& dst,
         fmt::format("SELECT slug, status, moved_to FROM {} WHERE id = $1::uuid", ctx.platform_table("tenants")), as.id);
     if (!same_id.empty() && same_id[0][0].c_str() == as.slug) {
         const std::string status = same_id[0][1].c_str();
+        // Only a tenant that moved away comes back: one purged after its deletion (personal data
+        // erased on request) is not brought back to life by a copy.
+        if (status == "purged" && same_id[0][2].is_null())
+            throw Refused(fmt::format("tenant '{}' {} was purged there after it was deleted, not after a move away: "
+                                      "a copy does not bring it back",
+                                      as.slug, where),
+                          "copy it under another slug and id with --as, if that is what is wanted");
         if (status == "purged") {
             if (as.tenancy_key) {
                 const auto same_key = dst.exec_params(

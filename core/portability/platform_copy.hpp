@@ -41,8 +41,9 @@ enum class Arrival {
 };
 
 // Refused when the destination already has a tenant with that slug or id, other than the
-// tenant's own purged row. A copy an earlier move left there (`moved`, not yet purged) is
-// refused with the purge that clears it: its rows are still there. `to` names the context.
+// tenant's own purged row left by a move away (its moved_to is kept). A copy an earlier move
+// left there (`moved`, not yet purged) is refused with the purge that clears it: its rows are
+// still there. A tenant purged after its deletion is refused. `to` names the context.
 Arrival require_absent_at_destination(Context& ctx, pqxx::transaction_base& dst, const CopyIdentity& as,
                                       const std::string& to);
 

@@ -735,3 +735,28 @@ TEST_CASE("tenant move back --dry-run is the move back rolled back, and tenant c
     seal_now(p, s.here, s.there);
     CHECK(verify_acme(p, s.here, s.there) == "ok");
 }
+
+TEST_CASE("tenant copy does not bring back a tenant purged after its deletion: refused, its purged row left as it was",
+          "[integration][portability]") {
+    const auto& p = corpus::get("single_fk");  // a uuid tenancy column: the tenant's id is the same in both
+    test::TestDatabase here, there;
+    corpus::setup(here, p);
+    corpus::register_tenants(here, p);
+    corpus::setup(there, p);
+    corpus::register_tenants(there, p);
+    purge_acme(p, there, here);
+    const std::string row = "SELECT row_to_json(t)::text FROM tenantctl.tenants t WHERE slug = 'acme'";
+    const auto before = there.query_value(row);
+    ContextAt at(p, here, there);
+    portability::CopyOptions o;
+    o.slug = "acme";
+    o.to = "back";
+    try {
+        portability::copy(at.ctx(), o);
+        FAIL("a deleted tenant came back");
+    } catch (const Refused& e) {
+        CHECK(std::string(e.what()).find("purged there after it was deleted, not after a move away") != std::string::npos);
+    }
+    CHECK(there.query_value(row) == before);
+    CHECK(corpus::row_count(corpus::snapshot_tenant(there, p, p.tenant_a)) == 0);
+}

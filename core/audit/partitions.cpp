@@ -1,31 +1,25 @@
 #include "core/audit/partitions.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-#include <stdio.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
+#include <future>
+#include <optional>
 #include <set>
 #include <thread>
 
 #include "core/audit/append.hpp"
+#include "core/audit/month_archive.hpp"
 #include "core/citus/cluster.hpp"
 #include "core/context.hpp"
-#include "core/crypto/hash.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
 #include "core/util/interrupt.hpp"
 #include "core/util/progress.hpp"
 #include "core/util/failpoint.hpp"
-#include "core/util/atomic_file.hpp"
 #include "core/util/strings.hpp"
 
 namespace tenantctl::audit {
@@ -111,173 +105,6 @@ std::set<std::string> pruned_names(pqxx::transaction_base& tx, std::string_view 
 
 bool past_retention(year_month ym, TimePoint now, const util::Duration& retention) {
     return start_of(ym + months{1}) <= util::subtract(now, retention);
-}
-
-// --- archives ------------------------------------------------------------------------------
-
-struct ArchiveSink {
-    int fd = -1;
-    crypto::Sha256Stream sha;
-    bool failed = false;
-};
-
-la_ssize_t archive_write_cb(struct archive*, void* data, const void* buffer, size_t length) {
-    auto* s = static_cast<ArchiveSink*>(data);
-    const char* p = static_cast<const char*>(buffer);
-    size_t left = length;
-    while (left > 0) {
-        ssize_t n = ::write(s->fd, p, left);
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            s->failed = true;
-            return -1;
-        }
-        p += n;
-        left -= static_cast<size_t>(n);
-    }
-    s->sha.update(std::string_view(static_cast<const char*>(buffer), length));
-    return static_cast<la_ssize_t>(length);
-}
-
-struct Fingerprint {
-    std::int64_t rows = 0;
-    std::string id_sum = "0";
-    bool operator==(const Fingerprint&) const = default;
-};
-
-Fingerprint fingerprint(pqxx::transaction_base& tx, const std::string& table) {
-    auto r = tx.exec1("SELECT count(*), coalesce(sum(id), 0)::text FROM " + table);
-    return {r[0].as<std::int64_t>(), r[1].c_str()};
-}
-
-void check_writable(const fs::path& dir) {
-    const fs::path probe = dir / fmt::format(".tenantctl-probe-{}", ::getpid());
-    int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0)
-        throw Refused(fmt::format("archive directory {} is not writable: {}", dir.string(), std::strerror(errno)),
-                      "nothing was dropped; fix the directory or pass another --archive");
-    ::close(fd);
-    ::unlink(probe.c_str());
-}
-
-struct Archived {
-    fs::path path;
-    std::string sha256;
-    Fingerprint fp;
-};
-
-// The first free archive name of a month: NAME.ndjson.gz, then NAME.2.ndjson.gz, ... A month
-// can be archived more than once (late events for a pruned month, a re-run after a kill): an
-// existing archive is never replaced.
-std::string free_archive_stem(const fs::path& dir, const std::string& name) {
-    for (int k = 1;; ++k) {
-        std::string stem = k == 1 ? name : fmt::format("{}.{}", name, k);
-        std::error_code ec;
-        if (!fs::exists(dir / (stem + ".ndjson.gz"), ec) && !fs::exists(dir / (stem + ".ndjson.gz.sha256"), ec))
-            return stem;
-    }
-}
-
-// Streams the partition, oldest first, as NDJSON.gz; fsyncs it and its .sha256 file.
-Archived write_archive(Context& ctx, const std::string& table, const std::string& name, const fs::path& dir) {
-    Archived a;
-    const fs::path part = dir / (name + ".ndjson.gz.part");
-    ArchiveSink sink;
-    sink.fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (sink.fd < 0)
-        throw Refused(fmt::format("cannot create {}: {}", part.string(), std::strerror(errno)), "nothing was dropped");
-    struct archive* ar = archive_write_new();
-    archive_write_add_filter_gzip(ar);
-    archive_write_set_format_raw(ar);
-    archive_write_set_options(ar, "gzip:compression-level=1");
-    archive_write_set_bytes_in_last_block(ar, 1);
-    archive_write_open(ar, &sink, nullptr, archive_write_cb, nullptr);
-    struct archive_entry* entry = archive_entry_new();
-    archive_entry_set_pathname(entry, (name + ".ndjson").c_str());
-    archive_entry_set_filetype(entry, AE_IFREG);
-    archive_write_header(ar, entry);
-    archive_entry_free(entry);
-
-    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx(ctx.db());
-    a.fp = fingerprint(tx, table);
-    {
-        pqxx::stream_from rows(tx, "(SELECT row_to_json(p)::text FROM " + table + " p ORDER BY occurred_at, id)");
-        std::tuple<std::string> line;
-        std::string buffer;
-        while (rows >> line) {
-            buffer += std::get<0>(line);
-            buffer += '\n';
-            if (buffer.size() >= (1 << 20)) {
-                archive_write_data(ar, buffer.data(), buffer.size());
-                buffer.clear();
-            }
-        }
-        rows.complete();
-        if (!buffer.empty()) archive_write_data(ar, buffer.data(), buffer.size());
-    }
-    tx.commit();
-    const bool closed = archive_write_close(ar) == ARCHIVE_OK;
-    archive_write_free(ar);
-    const bool synced = ::fsync(sink.fd) == 0;
-    ::close(sink.fd);
-    if (!closed || sink.failed || !synced)
-        throw Error(Exit::runtime, fmt::format("writing {} failed: {}", part.string(), std::strerror(errno)),
-                    "nothing was dropped");
-    a.sha256 = sink.sha.hex_final();
-    // Published without ever replacing a file (plain rename would): RENAME_NOREPLACE, or
-    // link() where the file system has no such rename (NFS). If the name was taken
-    // meanwhile, take the next one.
-    for (;;) {
-        const std::string stem = free_archive_stem(dir, name);
-        a.path = dir / (stem + ".ndjson.gz");
-        if (::renameat2(AT_FDCWD, part.c_str(), AT_FDCWD, a.path.c_str(), RENAME_NOREPLACE) == 0) break;
-        if (errno == EINVAL || errno == ENOSYS) {
-            if (::link(part.c_str(), a.path.c_str()) == 0) {
-                ::unlink(part.c_str());
-                break;
-            }
-        }
-        if (errno != EEXIST)
-            throw Error(Exit::runtime, fmt::format("cannot create {}: {}", a.path.string(), std::strerror(errno)),
-                        "nothing was dropped");
-    }
-    util::write_file_atomic(dir / (a.path.filename().string() + ".sha256"),
-                            a.sha256 + "  " + a.path.filename().string() + "\n", 0600);
-    util::fsync_directory(dir);
-    return a;
-}
-
-// Reads the archive back: the file's SHA-256 and its number of lines must match.
-void verify_archive(const Archived& a) {
-    crypto::Sha256Stream sha;
-    {
-        std::ifstream in(a.path, std::ios::binary);
-        std::string chunk(1 << 16, '\0');
-        while (in) {
-            in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
-            sha.update(std::string_view(chunk.data(), static_cast<std::size_t>(in.gcount())));
-        }
-    }
-    std::int64_t lines = 0;
-    struct archive* ar = archive_read_new();
-    archive_read_support_filter_gzip(ar);
-    archive_read_support_format_raw(ar);
-    archive_read_support_format_empty(ar);  // the archive of a month without events
-    struct archive_entry* entry = nullptr;
-    bool ok = archive_read_open_filename(ar, a.path.c_str(), 1 << 16) == ARCHIVE_OK;
-    const int header = ok ? archive_read_next_header(ar, &entry) : ARCHIVE_FATAL;
-    ok = header == ARCHIVE_OK || (header == ARCHIVE_EOF && a.fp.rows == 0);
-    if (ok && header == ARCHIVE_OK) {
-        char buffer[1 << 16];
-        la_ssize_t n;
-        while ((n = archive_read_data(ar, buffer, sizeof buffer)) > 0)
-            for (la_ssize_t i = 0; i < n; ++i) lines += buffer[i] == '\n';
-        ok = n == 0;
-    }
-    archive_read_free(ar);
-    if (!ok || sha.hex_final() != a.sha256 || lines != a.fp.rows)
-        throw IntegrityError(fmt::format("archive {} does not read back as written", a.path.string()),
-                             "nothing was dropped; check the disk and re-run");
 }
 
 std::int64_t count_rows(pqxx::transaction_base& tx, const std::string& table) {
@@ -427,29 +254,40 @@ namespace {
 // whole chain for occurred_at < cutoff cost a minute at 100M events.)
 void cut_chain(Context& ctx, pqxx::transaction_base& tx, TimePoint cutoff) {
     const std::string chain = ctx.platform_table("audit_chain");
-    // The chain's tenants, one index probe each (a loose index scan). Citus runs a recursive
+    // The chain's tenants, one index probe each (a loose index scan, downwards: each probe
+    // lands on a tenant's newest rows, where an upward one would first step over the index
+    // entries of rows earlier prunes deleted, until vacuum removes them). Citus runs a recursive
     // query only within one tenant's shard, so on a cluster every shard lists its own tenants
     // (DISTINCT pushed down to the workers, in parallel).
     auto tenants = tx.exec(
         citus::installed(tx)
             ? fmt::format("SELECT DISTINCT tenant_id::text FROM {0}", chain)
-            : fmt::format("WITH RECURSIVE t AS ((SELECT tenant_id FROM {0} ORDER BY tenant_id LIMIT 1) UNION ALL "
-                          "SELECT (SELECT c.tenant_id FROM {0} c WHERE c.tenant_id > t.tenant_id ORDER BY c.tenant_id "
-                          "LIMIT 1) FROM t WHERE t.tenant_id IS NOT NULL) "
+            : fmt::format("WITH RECURSIVE t AS ((SELECT tenant_id FROM {0} ORDER BY tenant_id DESC LIMIT 1) UNION ALL "
+                          "SELECT (SELECT c.tenant_id FROM {0} c WHERE c.tenant_id < t.tenant_id ORDER BY c.tenant_id "
+                          "DESC LIMIT 1) FROM t WHERE t.tenant_id IS NOT NULL) "
                           "SELECT tenant_id::text FROM t WHERE tenant_id IS NOT NULL",
                           chain));
     const std::string at = util::format_rfc3339_micro(cutoff);
-    for (const auto& t : tenants)
-        tx.exec_params0(
-            fmt::format("WITH gone AS (DELETE FROM {0} WHERE tenant_id = $1::uuid AND occurred_at < $2::timestamptz "
-                        "  AND seq < coalesce((SELECT min(seq) FROM {0} WHERE tenant_id = $1::uuid "
-                        "                      AND occurred_at >= $2::timestamptz), 9223372036854775807) "
-                        "RETURNING seq, occurred_at, event_id, hash) "
-                        "INSERT INTO {1} (tenant_id, seq, occurred_at, event_id, head, kind, actor) "
-                        "SELECT $1::uuid, seq, occurred_at, event_id, hash, 'prune', $3 FROM gone "
-                        "ORDER BY seq DESC LIMIT 1 ON CONFLICT DO NOTHING",
-                        chain, ctx.platform_table("audit_seals")),
-            t[0].c_str(), at, ctx.actor());
+    // Prepared once (a no-op when it already is): it runs once per tenant, hundreds of times,
+    // while the month is locked, and parsing it each time cost as much as running it. The
+    // anchor is read by an index probe before the rows go, rather than taken from every
+    // removed row RETURNed (a month of a big tenant is millions of them).
+    tx.conn().prepare(
+        "tenantctl_audit_cut_chain",
+        fmt::format("WITH kept AS (SELECT coalesce((SELECT min(seq) FROM {0} WHERE tenant_id = $1::uuid "
+                    "                               AND occurred_at >= $2::timestamptz), 9223372036854775807) AS seq), "
+                    "anchor AS (SELECT seq, occurred_at, event_id, hash FROM {0} WHERE tenant_id = $1::uuid "
+                    "           AND occurred_at < $2::timestamptz AND seq < (SELECT seq FROM kept) "
+                    "           ORDER BY seq DESC LIMIT 1), "
+                    "gone AS (DELETE FROM {0} WHERE tenant_id = $1::uuid AND occurred_at < $2::timestamptz "
+                    "         AND seq < (SELECT seq FROM kept)) "
+                    "INSERT INTO {1} (tenant_id, seq, occurred_at, event_id, head, kind, actor) "
+                    "SELECT $1::uuid, seq, occurred_at, event_id, hash, 'prune', $3 FROM anchor "
+                    "ON CONFLICT DO NOTHING",
+                    chain, ctx.platform_table("audit_seals")));
+    // Costs of a big tenant's delete pass JIT's threshold: compiling it is slower than running it.
+    tx.exec0("SET LOCAL jit = off");
+    for (const auto& t : tenants) tx.exec_prepared0("tenantctl_audit_cut_chain", t[0].c_str(), at, ctx.actor());
 }
 
 }  // namespace
@@ -473,7 +311,7 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
         std::error_code ec;
         if (!fs::is_directory(*dir, ec))
             throw Refused(fmt::format("archive directory {} does not exist", dir->string()), "nothing was dropped");
-        check_writable(*dir);
+        check_archive_dir_writable(*dir);
     }
     auto lock = ctx.dry_run() ? nullptr : ctx.lock("audit-partitions");
     // Events in the default partition are covered too: each month of them that ended before
@@ -533,11 +371,14 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
             results.push_back(res);
             continue;
         }
-        std::optional<Archived> archived;
+        std::optional<MonthArchive> archived;
         try {
+            // The archive is read back on a thread of its own while the month is locked and its
+            // chain rows removed (server work); the drop goes on only once it has read back.
+            std::shared_future<void> read_back;
             if (dir) {
-                archived = write_archive(ctx, table, p.name, *dir);
-                verify_archive(*archived);
+                archived = write_month_archive(ctx, table, p.name, *dir);
+                read_back = std::async(std::launch::async, [a = *archived] { verify_month_archive(a); }).share();
                 res.archive = archived->path.string();
                 res.sha256 = archived->sha256;
                 res.rows = archived->fp.rows;
@@ -546,12 +387,13 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
             with_lock_retry(ctx, "dropping " + p.name, [&](pqxx::work& tx) {
                 // Nothing may have been written to the month since it was archived.
                 tx.exec0("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
-                if (archived && fingerprint(tx, table) != archived->fp)
+                if (archived && month_fingerprint(tx, table) != archived->fp)
                     throw Refused(fmt::format("{} changed while it was being archived", p.name),
                                   "re-run prune to archive it again");
                 // The chain's prefix goes with the events, before the DETACH: the DETACH locks the
                 // whole log against writers until commit, this only the month being dropped.
                 cut_chain(ctx, tx, *p.to);
+                if (read_back.valid()) read_back.get();  // rethrows what the read-back found
                 tx.exec0(fmt::format("ALTER TABLE {} DETACH PARTITION {}", db::quote_qualified(ctx.schema(), "audit_log"),
                                      table));
                 tx.exec0("DROP TABLE " + table);

@@ -23,6 +23,7 @@
 #include "core/db/row_json.hpp"
 #include "core/errors.hpp"
 #include "core/util/atomic_file.hpp"
+#include "core/util/thread_priority.hpp"
 
 namespace tenantctl::audit {
 
@@ -68,8 +69,9 @@ std::string free_archive_stem(const fs::path& dir, const std::string& name) {
 
 // One .ndjson.gz file being written: gzip (level 1: the archive is written while the
 // application appends, and CPU is what they share) through libarchive, hashed as written.
-// Compression runs on a thread of its own, so that it overlaps reading the rows: on one
-// thread the server waited for the compressor, and the compressor for the server.
+// Compression runs on a thread of its own, so that it overlaps reading the rows (on one
+// thread the server waited for the compressor, and the compressor for the server), at a
+// lower priority than the application's work on a busy machine.
 class GzipFile {
 public:
     GzipFile(const fs::path& path, const std::string& entry_name) {
@@ -87,7 +89,10 @@ public:
         archive_entry_set_filetype(entry, AE_IFREG);
         archive_write_header(m_ar, entry);
         archive_entry_free(entry);
-        m_compressor = std::thread([this] { compress(); });
+        m_compressor = std::thread([this] {
+            util::lower_this_thread_priority();
+            compress();
+        });
     }
     ~GzipFile() {
         stop_compressor(true);

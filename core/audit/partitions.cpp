@@ -19,6 +19,7 @@
 #include "core/errors.hpp"
 #include "core/util/interrupt.hpp"
 #include "core/util/progress.hpp"
+#include "core/util/thread_priority.hpp"
 #include "core/util/failpoint.hpp"
 #include "core/util/strings.hpp"
 
@@ -378,7 +379,10 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
             std::shared_future<void> read_back;
             if (dir) {
                 archived = write_month_archive(ctx, table, p.name, *dir);
-                read_back = std::async(std::launch::async, [a = *archived] { verify_month_archive(a); }).share();
+                read_back = std::async(std::launch::async, [a = *archived] {
+                                util::lower_this_thread_priority();
+                                verify_month_archive(a);
+                            }).share();
                 res.archive = archived->path.string();
                 res.sha256 = archived->sha256;
                 res.rows = archived->fp.rows;

@@ -19,7 +19,7 @@ launcher):
   3. `audit partitions prune` of one full month with its archive (fsync, read-back), while 4
      writers append (pgbench, the README's prepared INSERT, one event per transaction), then the
      next month while `audit seal` loops as well: appends/s and the longest append, i.e. the lock
-     time a writer saw;
+     time a writer saw; the writers are first measured alone, the machine's ceiling for them;
   4. pg_partman side by side (installs postgresql-15-partman with apt-get when missing; skip with
      --no-partman): the same events in a table managed by partman.create_parent +
      run_maintenance with 13 months retention, against `audit partitions ensure` + `prune
@@ -286,6 +286,11 @@ def main():
         # figures are shown rather than one mixed one.
         archive = os.path.join(state, "archive")
         os.mkdir(archive)
+        # What the writers do with nothing else running: the ceiling of this machine, against
+        # which their rate during the prunes below reads.
+        with Writers(url, env, state, "tenantctl.audit_log", a.tenants) as w:
+            time.sleep(6)
+        print(f"\n## 4 writers alone, nothing else running: {w.summary()}")
         # First the partial oldest month(s), so that each measured run drops exactly one full month.
         run([BIN, "audit", "partitions", "prune", "--older-than", f"{a.months}mo", "--archive", archive, "-q"], env)
         for step, with_seal in ((1, False), (2, True)):

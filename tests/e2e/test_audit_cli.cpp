@@ -373,3 +373,48 @@ TEST_CASE("audit partitions prune stops between months on SIGINT and a re-run pr
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "0");
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'audit.partition.prune'") == "2");
 }
+
+TEST_CASE("audit partitions prune drops nothing when an event reaches the month after it was archived",
+          "[e2e][audit]") {
+    TestDatabase db;
+    add_acme(db);
+    tenantctl::test::TempDir dir;
+    tenantctl::test::write_file(dir / "tenantctl.yaml", "audit:\n  retention: 3y\n");
+    const std::string cfg = (dir / "tenantctl.yaml").string();
+    const std::string old_month = "date_trunc('month', now()) - interval '14 months'";
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT '{}', {} + "
+                        "make_interval(mins => g), 'old.event' FROM generate_series(1, 30) g",
+                        kAcme, old_month));
+    REQUIRE(run_cli({"-c", cfg, "audit", "partitions", "ensure", "--ahead", "0"}, &db).exit_code == 0);
+    const fs::path archive = dir / "archive";
+    fs::create_directory(archive);
+    const std::vector<std::string> prune{"audit", "partitions", "prune", "--older-than", "13mo", "--archive",
+                                         archive.string(), "-o", "json"};
+
+    // Archived (30 events), then, before the month is locked, a late event lands in it.
+    auto r = tenantctl::test::run_paused_at(prune, db, "audit-prune-before-drop", [&] {
+        db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) VALUES ('{}', {} + "
+                            "interval '1 day', 'late.event')",
+                            kAcme, old_month));
+    });
+    INFO(r.err);
+    CHECK(r.exit_code == 5);
+    CHECK(r.err.find("changed while it was being archived") != std::string::npos);
+    CHECK(db.query_value(fmt::format("SELECT count(*) FROM tenantctl.audit_log WHERE occurred_at < {} + "
+                                     "interval '1 month'",
+                                     old_month)) == "31");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'audit.partition.prune'") == "0");
+
+    // The re-run archives all 31 under the next free name and drops the month.
+    auto again = run_cli(prune, &db);
+    REQUIRE(again.exit_code == 0);
+    auto pr = nlohmann::json::parse(again.out);
+    REQUIRE(pr.size() == 1);
+    CHECK(pr[0]["rows"] == 31);
+    CHECK(fs::path(pr[0]["archive"].get<std::string>()).filename().string().find(".2.ndjson.gz") != std::string::npos);
+    auto lines = tenantctl::util::run_process({"sh", "-c", "zcat '" + pr[0]["archive"].get<std::string>() + "' | wc -l"});
+    CHECK(std::stol(lines.out) == 31);
+    CHECK(db.query_value(fmt::format("SELECT count(*) FROM tenantctl.audit_log WHERE occurred_at < {} + "
+                                     "interval '1 month'",
+                                     old_month)) == "0");
+}

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "core/audit/append.hpp"
+#include "core/audit/chain_events.hpp"
 #include "core/audit/chain_hash.hpp"
 #include "core/audit/chain_rows.hpp"
 #include "core/audit/query.hpp"
@@ -410,21 +411,26 @@ class StretchCheck {
 public:
     StretchCheck(Context& ctx, const std::string& tenant_id, const Stretch& stretch, const crypto::SecureBytes& key,
                  const std::map<std::int64_t, Digest>& checkpoints, const std::string& snapshot,
-                 pqxx::connection& ledger_conn, pqxx::connection& events_conn)
-        : m_ctx(ctx), m_tenant(tenant_id), m_stretch(stretch), m_committer(key), m_checkpoints(checkpoints) {
+                 pqxx::connection& ledger_conn, pqxx::connection& events_conn, std::int64_t by_month_above)
+        : m_ctx(ctx),
+          m_tenant(tenant_id),
+          m_stretch(stretch),
+          m_committer(key),
+          m_checkpoints(checkpoints),
+          m_by_month_above(by_month_above) {
         for (auto* c : {&ledger_conn, &events_conn}) {
             m_tx.push_back(std::make_unique<Snapshot>(*c));
             m_tx.back()->exec0("SET TRANSACTION SNAPSHOT " + m_tx.back()->quote(snapshot));
             use_utc_iso_timestamps(*m_tx.back());
-            // Both streams must walk their index in order. Left to itself the planner reads the
-            // ledger of a big tenant with a parallel scan of the whole chain table plus a sort
-            // (the tenant's rows are contiguous, but tenant_id's correlation says otherwise):
-            // measured, that was most of verify's server time. With plan types disabled, costs
-            // are fake, so JIT (whose threshold reads them) is off too.
-            m_tx.back()->exec0("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
-                               "SET LOCAL enable_sort = off; SET LOCAL max_parallel_workers_per_gather = 0; "
-                               "SET LOCAL jit = off");
         }
+        // The ledger walks its index in order. Left to itself the planner reads the ledger of
+        // a big tenant with a parallel scan of the whole chain table plus a sort (the tenant's
+        // rows are contiguous, but tenant_id's correlation says otherwise): measured, that was
+        // most of verify's server time. With plan types disabled, costs are fake, so JIT (whose
+        // threshold reads them) is off too. (The events: see ChainOrderEvents.)
+        m_tx[0]->exec0("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; "
+                       "SET LOCAL enable_sort = off; SET LOCAL max_parallel_workers_per_gather = 0; "
+                       "SET LOCAL jit = off");
     }
 
     StretchOutcome run() {
@@ -435,13 +441,10 @@ public:
             ledger_tx, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND seq > {} AND seq <= {} ORDER BY seq)",
                                    kLedgerColumns, m_ctx.platform_table("audit_chain"), tid, m_stretch.from.seq,
                                    m_stretch.to.seq));
-        const std::string lower = m_stretch.from.pos ? events_tx.quote(time_text(m_stretch.from.pos->occurred_us))
-                                                     : "'-infinity'";
-        const std::string upper = events_tx.quote(time_text(m_stretch.to.pos->occurred_us));
-        pqxx::stream_from events(
-            events_tx, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
-                                   "AND occurred_at <= {}::timestamptz ORDER BY occurred_at, id DESC)",
-                                   kChainEventColumns, m_ctx.platform_table("audit_log"), tid, lower, upper));
+        ChainOrderEvents events(m_ctx, events_tx, m_tenant,
+                                m_stretch.from.pos ? std::optional<std::int64_t>(m_stretch.from.pos->occurred_us)
+                                                   : std::nullopt,
+                                m_stretch.to.pos->occurred_us, m_stretch.to.seq - m_stretch.from.seq, m_by_month_above);
 
         std::string line;
         CopyFields fields;
@@ -452,7 +455,7 @@ public:
             return true;
         };
         auto next_event = [&](ChainEvent& e) {
-            if (!events.get_raw_line(line)) return false;
+            if (!events.next(line)) return false;
             if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, m_tenant, e))
                 throw IntegrityError("an audit event cannot be read for verification", "run `tenantctl doctor`");
             return true;
@@ -467,6 +470,7 @@ private:
     Stretch m_stretch;
     Committer m_committer;
     const std::map<std::int64_t, Digest>& m_checkpoints;
+    std::int64_t m_by_month_above;
     std::vector<std::unique_ptr<Snapshot>> m_tx;
 };
 
@@ -535,7 +539,8 @@ public:
         std::vector<std::unique_ptr<StretchCheck>> checks;
         for (std::size_t i = 0; i < stretches.size(); ++i)
             checks.push_back(std::make_unique<StretchCheck>(m_ctx, m_target.id, stretches[i], key, checkpoints, snapshot,
-                                                            m_conns.ledger(i), m_conns.events(i)));
+                                                            m_conns.ledger(i), m_conns.events(i),
+                                                            m_opts.by_month_above));
         std::vector<StretchOutcome> outcomes(checks.size());
         std::vector<std::exception_ptr> errors(checks.size());
         {

@@ -65,6 +65,9 @@ struct VerifyOptions {
     std::optional<TimePoint> since;  // start from the checkpoint before this time
     // Chains longer than this are checked as two stretches in parallel (tests lower it).
     std::int64_t split_above = 200000;
+    // A stretch of more than this many events reads them a month at a time (ChainOrderEvents;
+    // tests lower it).
+    std::int64_t by_month_above = 100000;
 };
 
 struct VerifyResult {

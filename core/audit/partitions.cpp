@@ -1,6 +1,5 @@
 #include "core/audit/partitions.hpp"
 
-
 #include <fmt/format.h>
 
 #include <chrono>

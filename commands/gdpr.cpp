@@ -239,7 +239,10 @@ void declare_gdpr(cli::Registry& r) {
                      "the receipt in the request register and appends a gdpr.erase event; before COMMIT the "
                      "subject queries are re-run and must find nothing erasable (else: rollback, exit 8). "
                      "Foreign-key cycles are handled: children before parents, deferred constraints where "
-                     "deferrable, else the nullable side is nulled first. Use --dry-run for the plan.")
+                     "deferrable, else the nullable side is nulled first. Audit months that `audit partitions "
+                     "prune` archived before the erasure keep the person's identifiers in their archives, which "
+                     "erasure never rewrites: the receipt lists them (audit_archives_not_erased) and a warning "
+                     "says so. Use --dry-run for the plan.")
         .example("tenantctl gdpr erase --tenant acme --subject email:alice@example.com --dry-run")
         .example("tenantctl gdpr erase --tenant acme --subject email:alice@example.com -y -O receipt.json")
         .run(run_erase);

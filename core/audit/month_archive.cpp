@@ -13,10 +13,13 @@
 #include <cstring>
 #include <deque>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <thread>
 
+#include "core/audit/append.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
 #include "core/db/copy_text.hpp"
@@ -362,6 +365,32 @@ void verify_month_archive(const MonthArchive& a) {
     if (!ok || sha.hex_final() != a.sha256 || lines != a.fp.rows)
         throw IntegrityError(fmt::format("archive {} does not read back as written", a.path.string()),
                              "nothing was dropped; check the disk and re-run");
+}
+
+std::vector<ArchivedMonth> archived_months(Context& ctx, pqxx::transaction_base& tx) {
+    std::map<std::string, std::set<std::string>> months;  // partition -> files
+    // Platform events lead the log's index with the nil tenant: this reads only them.
+    for (const auto& row : tx.exec_params(
+             fmt::format("SELECT resource_id, metadata->>'archive' FROM {} WHERE tenant_id = $1::uuid "
+                         "AND action = 'audit.partition.prune' AND metadata->>'archived' = 'true'",
+                         ctx.platform_table("audit_log")),
+             kPlatformTenant)) {
+        auto& files = months[row[0].c_str()];
+        if (!row[1].is_null()) files.insert(row[1].c_str());
+    }
+    if (const auto& dir = ctx.config().audit.archive_dir) {
+        std::error_code ec;
+        for (fs::directory_iterator it(*dir, ec), end; !ec && it != end; it.increment(ec)) {
+            const std::string name = it->path().filename().string();
+            // NAME.ndjson.gz or NAME.K.ndjson.gz (free_archive_stem); a .part is not an archive.
+            constexpr std::string_view kSuffix = ".ndjson.gz";
+            if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) continue;
+            months[name.substr(0, name.find('.'))].insert(it->path().string());
+        }
+    }
+    std::vector<ArchivedMonth> out;
+    for (auto& [partition, files] : months) out.push_back({partition, {files.begin(), files.end()}});
+    return out;
 }
 
 }  // namespace tenantctl::audit

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <pqxx/pqxx>
 
@@ -42,5 +43,19 @@ MonthArchive write_month_archive(Context& ctx, const std::string& table, const s
 // Reads the archive back from disk: its SHA-256 and its number of lines must be what was
 // written (IntegrityError otherwise). Touches no connection: it can run beside the drop.
 void verify_month_archive(const MonthArchive& a);
+
+// A month a prune archived and dropped: its archives hold its events as they were then, and
+// nothing done to the log afterwards (a GDPR erasure) reaches them.
+struct ArchivedMonth {
+    std::string partition;              // audit_log_2025_01
+    std::vector<std::string> archives;  // the files, where known
+};
+
+// Every month archived and dropped, oldest first, as two sources know them: the prunes'
+// events still in the log (each names its month, and its file when the prune recorded one;
+// the events themselves go with their own month in time), and the .ndjson.gz files in the
+// config's archive directory, when it is readable from here (older archives, and those an
+// earlier prune wrote without naming them). Read-only; an unreadable directory is skipped.
+std::vector<ArchivedMonth> archived_months(Context& ctx, pqxx::transaction_base& tx);
 
 }  // namespace tenantctl::audit

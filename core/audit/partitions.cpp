@@ -405,6 +405,8 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                 ev.resource_type = "audit_partition";
                 ev.resource_id = p.name;
                 ev.metadata = {{"rows", res.rows}, {"archived", archived.has_value()}, {"sha256", res.sha256}};
+                // Where the events went: what a later GDPR erasure cannot reach (archived_months).
+                if (archived) ev.metadata["archive"] = res.archive;
                 append(ctx, tx, ev);
             });
         } catch (const Error&) {

@@ -9,6 +9,7 @@
 
 #include "core/audit/append.hpp"
 #include "core/audit/chain.hpp"
+#include "core/audit/month_archive.hpp"
 #include "core/audit/pseudonymize.hpp"
 #include "core/context.hpp"
 #include "core/crypto/hash.hpp"
@@ -118,6 +119,28 @@ std::vector<std::string> with_case_variants(Context& ctx, pqxx::transaction_base
     for (const auto& r : rows)
         if (std::find(out.begin(), out.end(), r[0].c_str()) == out.end()) out.push_back(r[0].c_str());
     return out;
+}
+
+// An audit month archived and dropped before this erasure keeps the subject's identifiers in
+// its archive: the erasure changes the log, never a file (and an archive is checked against
+// its recorded SHA-256). The receipt says which, and the operator hears it: it is theirs to
+// decide whether those archives are erased, kept under a legal basis, or age out.
+void note_archived_audit_months(Context& ctx, pqxx::transaction_base& tx, json& receipt) {
+    const auto months = audit::archived_months(ctx, tx);
+    if (months.empty()) return;
+    json listed = json::array();
+    for (const auto& m : months) listed.push_back({{"partition", m.partition}, {"archives", m.archives}});
+    receipt["audit_archives_not_erased"] = {
+        {"note", "audit months archived and dropped before this erasure; their archives may hold the subject's "
+                 "identifiers, and erasure does not rewrite them"},
+        {"months", listed}};
+    ctx.log().warn(fmt::format("{} audit month{} ({}{}) {} archived and dropped before this erasure: {} archive{} may "
+                               "hold the subject's identifiers, which erasure does not rewrite (listed in the receipt "
+                               "under audit_archives_not_erased)",
+                               months.size(), months.size() == 1 ? "" : "s", months.front().partition,
+                               months.size() == 1 ? "" : " to " + months.back().partition,
+                               months.size() == 1 ? "was" : "were", months.size() == 1 ? "its" : "their",
+                               months.size() == 1 ? "" : "s"));
 }
 
 }  // namespace
@@ -545,6 +568,7 @@ EraseResult erase_subject(Context& ctx, const EraseOptions& o) {
     receipt["cascaded"] = cascaded;
     receipt["references_cleared"] = cleared;
     receipt["audit_fields_pseudonymized"] = audit_changed;
+    note_archived_audit_months(ctx, tx, receipt);
     receipt["verified"] = true;
     if (ctx.dry_run()) {
         tx.abort();

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto/hash.hpp"
+#include "core/util/process.hpp"
 #include "tests/support/gdpr_fixture.hpp"
 
 using namespace tenantctl;
@@ -333,4 +334,51 @@ TEST_CASE("gdpr erase after audit seal: audit verify still passes and the subjec
     auto mine = e.run({"audit", "query", "--tenant", "acme", "--actor", pseudonym, "-o", "json"});
     REQUIRE(mine.exit_code == 0);
     CHECK(nlohmann::json::parse(mine.out).size() == 1);
+}
+
+TEST_CASE("gdpr erase names the audit months archived before it: their archives keep the subject's identifiers",
+          "[e2e][gdpr][audit]") {
+    Env e;
+    const std::filesystem::path archive = e.dir / "archive";
+    std::filesystem::create_directory(archive);
+    test::write_file(e.config, test::gdpr_yaml() + "audit:\n  archive_dir: " + archive.string() + "\n");
+    // Alice acted 14 months ago; that month is pruned into an archive. An older archive in the
+    // directory, whose prune event went with its own month, counts too; a .part does not.
+    e.f.db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, actor_type, actor_id, action) "
+                            "VALUES ('{}', date_trunc('month', now()) - interval '14 months' + interval '1 day', 'user', "
+                            "'{}', 'doc.edit')",
+                            e.f.acme, e.f.alice));
+    auto before = e.run({"gdpr", "erase", "--tenant", "acme", "--subject", "email:alice@example.com", "--dry-run"});
+    REQUIRE(before.exit_code == 0);
+    CHECK(before.err.find("archived and dropped") == std::string::npos);
+    auto prune = e.run({"audit", "partitions", "prune", "--older-than", "13mo", "-o", "json"});
+    INFO(prune.err);
+    REQUIRE(prune.exit_code == 0);
+    const auto pruned = nlohmann::json::parse(prune.out);
+    REQUIRE(pruned.size() == 1);
+    const std::string month = pruned[0]["partition"];
+    const std::string file = pruned[0]["archive"];
+    CHECK(e.q("SELECT metadata->>'archive' FROM tenantctl.audit_log WHERE action = 'audit.partition.prune'") == file);
+    test::write_file(archive / "audit_log_y2019m05.ndjson.gz", "");
+    test::write_file(archive / "audit_log_y2019m06.ndjson.gz.part", "");
+
+    const auto receipt = e.dir / "receipt.json";
+    auto r = e.run({"gdpr", "erase", "--tenant", "acme", "--subject", "email:alice@example.com", "-y", "-O",
+                    receipt.string()});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find(fmt::format("2 audit months (audit_log_y2019m05 to {}) were archived and dropped before this "
+                                 "erasure: their archives may hold the subject's identifiers",
+                                 month)) != std::string::npos);
+    const auto doc = nlohmann::json::parse(test::read_file(receipt));
+    const auto& listed = doc["audit_archives_not_erased"]["months"];
+    REQUIRE(listed.size() == 2);
+    CHECK(listed[0]["partition"] == "audit_log_y2019m05");
+    CHECK(listed[0]["archives"] == nlohmann::json::array({(archive / "audit_log_y2019m05.ndjson.gz").string()}));
+    CHECK(listed[1]["partition"] == month);
+    CHECK(listed[1]["archives"] == nlohmann::json::array({file}));
+    // What the receipt says is so: the log no longer names her, the archive still does.
+    CHECK(e.q(fmt::format("SELECT count(*) FROM tenantctl.audit_log a WHERE strpos(a::text, '{}') > 0", e.f.alice)) == "0");
+    auto zcat = util::run_process({"sh", "-c", "zcat '" + file + "' | grep -c '" + e.f.alice + "'"});
+    CHECK(zcat.out == "1\n");
 }

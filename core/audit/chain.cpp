@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <charconv>
 #include <map>
 #include <mutex>
 #include <thread>
 #include <tuple>
+
+#include <pqxx/tablewriter>
 
 #include "core/audit/append.hpp"
 #include "core/audit/chain_events.hpp"
@@ -141,6 +144,44 @@ struct SealShared {
     std::mutex log_mutex;
 };
 
+// One ledger row as a COPY text line: tenant_id, seq, occurred_at (as the event's text),
+// event_id, hash (bytea hex, its backslash escaped for COPY).
+void append_ledger_line(std::string& out, std::string_view tenant_id, std::int64_t seq, std::string_view occurred_at,
+                        std::int64_t event_id, const Digest& hash) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    char digits[24];
+    out += tenant_id;
+    out += '\t';
+    out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, seq).ptr - digits));
+    out += '\t';
+    out += occurred_at;
+    out += '\t';
+    out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, event_id).ptr - digits));
+    out += "\t\\\\x";
+    for (unsigned char b : hash) {
+        out += kHex[b >> 4];
+        out += kHex[b & 15];
+    }
+    out += '\n';
+}
+
+// The ledger rows of a batch into the chain, line by line. (tablewriter is libpqxx 6.4's public
+// way to write a COPY line as it is; see core/portability/pipe.hpp.)
+void write_ledger(pqxx::transaction_base& tx, const std::string& chain_table, std::string_view ledger) {
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+    pqxx::tablewriter out(tx, chain_table + " (tenant_id, seq, occurred_at, event_id, hash)");
+#pragma GCC diagnostic pop
+    std::string line;
+    for (std::size_t at = 0; at < ledger.size();) {
+        const std::size_t end = ledger.find('\n', at);
+        line.assign(ledger.substr(at, end - at));
+        out.write_raw_line(line);
+        at = end + 1;
+    }
+    out.complete();
+}
+
 // Extends one tenant's chain on `conn`, batch by batch, each batch one transaction with its
 // checkpoint: a failure or a kill keeps every committed batch, and the next run resumes there.
 SealResult seal_tenant(Context& ctx, pqxx::connection& conn, const Target& t, const SealOptions& o,
@@ -161,16 +202,33 @@ SealResult seal_tenant(Context& ctx, pqxx::connection& conn, const Target& t, co
         // 100 ms per tenant, measured. The costs are fake, so is JIT's case for compiling.
         tx.exec0("SET LOCAL enable_sort = off; SET LOCAL jit = off");
         use_utc_iso_timestamps(tx);
-        auto rows = tx.exec_params(
-            fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND occurred_at >= $2::timestamptz "
-                        "AND (occurred_at > $2::timestamptz OR id < $3) AND occurred_at < $4::timestamptz "
-                        "ORDER BY occurred_at, id DESC LIMIT {}",
-                        kChainEventColumns, ctx.platform_table("audit_log"), o.batch),
-            t.id, after_time, after_id, until);
-        if (rows.empty()) break;
+        // The batch comes in as COPY text lines and its ledger rows go out as COPY text lines:
+        // no per-field conversions in libpqxx, and an event's occurred_at goes into the ledger
+        // as the text it came in (UTC, ISO). Measured on a 2.4M-event seal, those conversions
+        // were a third of the client's time. COPY takes no parameters: the values are quoted
+        // literals. The lines are kept until the stream ends (at most o.batch of a few hundred
+        // bytes), since the key is read only for a tenant with something to seal and no other
+        // query can run during a COPY.
+        const std::string after = tx.quote(after_time);
+        pqxx::stream_from events(
+            tx, fmt::format("(SELECT {} FROM {} WHERE tenant_id = {}::uuid AND occurred_at >= {}::timestamptz "
+                            "AND (occurred_at > {}::timestamptz OR id < {}) AND occurred_at < {}::timestamptz "
+                            "ORDER BY occurred_at, id DESC LIMIT {})",
+                            kChainEventColumns, ctx.platform_table("audit_log"), tx.quote(t.id), after, after,
+                            after_id, tx.quote(until), o.batch));
+        std::string batch;  // the events' lines, each ending in '\n'
+        std::int64_t read = 0;
+        std::string line;
+        while (events.get_raw_line(line)) {
+            batch += line;
+            if (batch.empty() || batch.back() != '\n') batch += '\n';
+            ++read;
+        }
+        events.complete();
+        if (read == 0) break;
         if (ctx.dry_run()) {
-            res.sealed += static_cast<std::int64_t>(rows.size());
-            if (static_cast<std::int64_t>(rows.size()) < o.batch) break;
+            res.sealed += read;
+            if (read < o.batch) break;
             std::lock_guard<std::mutex> guard(shared.log_mutex);
             ctx.log().info(fmt::format("dry run: {} has at least {} events to seal", t.label, res.sealed));
             break;
@@ -180,23 +238,24 @@ SealResult seal_tenant(Context& ctx, pqxx::connection& conn, const Target& t, co
         std::int64_t seq = head.seq;
         std::int64_t other = 0;
         Position last;
+        std::string ledger;  // the batch's ledger rows, each ending in '\n'
         {
-            pqxx::stream_to out(tx, chain_table,
-                                std::vector<std::string>{"tenant_id", "seq", "occurred_at", "event_id", "hash"});
-            ChainEvent e;
             CopyFields fields;
-            for (const auto& r : rows) {
-                if (!event_from_row(r, t.id, fields, e))
+            ChainEvent e;
+            for (std::size_t at = 0; at < batch.size();) {
+                const std::size_t end = batch.find('\n', at);
+                line.assign(batch, at, end - at);
+                at = end + 1;
+                if (!db::split_copy_line(line, kChainEventFieldCount, fields) || !event_from_fields(fields, t.id, e))
                     throw IntegrityError("an audit event cannot be read for sealing", "run `tenantctl doctor`");
                 if (e.action != "audit.seal") ++other;
                 h = chain_next(h, leaf_hash(e, committer));
                 ++seq;
                 last = {e.occurred_us, e.id};
-                out << std::make_tuple(t.id, seq, util::format_rfc3339_micro(from_micros(e.occurred_us)), e.id,
-                                       "\\x" + digest_hex(h));
+                append_ledger_line(ledger, t.id, seq, *fields[1], e.id, h);
             }
-            out.complete();
         }
+        write_ledger(tx, chain_table, ledger);
         tx.exec_params0(fmt::format("INSERT INTO {} (tenant_id, seq, occurred_at, event_id, head, kind, actor) "
                                     "VALUES ($1::uuid, $2, $3::timestamptz, $4, decode($5, 'hex'), 'seal', $6)",
                                     ctx.platform_table("audit_seals")),
@@ -205,10 +264,10 @@ SealResult seal_tenant(Context& ctx, pqxx::connection& conn, const Target& t, co
         db::verify_held_locks();  // a lost 'audit-seal' lock: another sealer may be extending this chain
         tx.commit();
         shared.sealed_other += other;
-        res.sealed += static_cast<std::int64_t>(rows.size());
+        res.sealed += read;
         res.head_seq = seq;
         res.head = digest_hex(h);
-        if (static_cast<std::int64_t>(rows.size()) < o.batch) break;
+        if (read < o.batch) break;
         if (ctx.progress_enabled()) {
             std::lock_guard<std::mutex> guard(shared.log_mutex);
             ctx.log().info(fmt::format("{}: {} events sealed", t.label, res.sealed));

@@ -7,7 +7,6 @@
 #include <map>
 #include <mutex>
 #include <thread>
-#include <tuple>
 
 #include <pqxx/tablewriter>
 

@@ -85,6 +85,9 @@ Utf8Step decode_utf8(std::string_view text, std::size_t pos);
 // them), bidi overrides and isolates (they reorder what the operator sees) and U+FEFF.
 bool is_hidden_control(char32_t code_point);
 
+// What the table and YAML renderers write as an escape: the C0 controls and the hidden ones.
+inline bool must_escape(char32_t code_point) { return code_point < 0x20 || is_hidden_control(code_point); }
+
 // JSON text of a value: compact (indent < 0) or pretty-printed. Invalid UTF-8 becomes U+FFFD
 // instead of throwing, so one bad byte in the database cannot abort a long export, and
 // hidden controls are written as \uXXXX escapes (lossless: JSON readers decode them back), so

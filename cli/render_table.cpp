@@ -36,9 +36,7 @@ constexpr std::string_view k_ellipsis = "\u2026";
 constexpr std::string_view k_bold = "\x1b[1m";
 constexpr std::string_view k_reset = "\x1b[0m";
 
-bool must_escape(char32_t cp) { return cp < 0x20 || is_hidden_control(cp); }
-
-std::string escape_code_point(char32_t cp) {
+std::string table_escape(char32_t cp) {
     switch (cp) {
         case '\n': return "\\n";
         case '\t': return "\\t";
@@ -63,7 +61,7 @@ std::string terminal_safe(std::string_view text) {
             std::snprintf(buffer, sizeof buffer, "\\x%02x", static_cast<unsigned>(static_cast<unsigned char>(text[pos])));
             out += buffer;
         } else if (must_escape(step.code_point)) {
-            out += escape_code_point(step.code_point);
+            out += table_escape(step.code_point);
         } else {
             out.append(text.substr(pos, step.length));
         }

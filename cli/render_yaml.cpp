@@ -10,6 +10,7 @@
 // the line of its key. Invalid UTF-8 cannot be represented in YAML and becomes U+FFFD, as in
 // the json output.
 #include "cli/render.hpp"
+#include "core/util/strings.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -18,11 +19,6 @@
 namespace tenantctl::cli::detail {
 
 namespace {
-
-// Characters that must be written as an escape inside a double-quoted scalar.
-bool must_escape(char32_t cp) { return cp < 0x20 || is_hidden_control(cp); }
-
-bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 
 // True when every character may appear as itself in a plain or single-quoted scalar.
 bool has_only_literal_characters(std::string_view text) {
@@ -56,7 +52,7 @@ bool is_reserved_word(std::string_view text) {
 bool can_be_plain(std::string_view text) {
     if (text.empty() || is_reserved_word(text)) return false;
     const char first = text.front();
-    if (is_ascii_digit(first)) return false;
+    if (util::is_ascii_digit(first)) return false;
     static constexpr std::string_view unsafe_first = "-?:,[]{}#&*!|>'\"%@`+.=<~ \t";
     if (unsafe_first.find(first) != std::string_view::npos) return false;
     if (text.back() == ' ' || text.back() == ':') return false;
@@ -74,7 +70,7 @@ std::string single_quoted(std::string_view text) {
     return out;
 }
 
-std::string escape_code_point(char32_t cp) {
+std::string yaml_escape(char32_t cp) {
     switch (cp) {
         case 0x00: return "\\0";
         case 0x07: return "\\a";
@@ -108,7 +104,7 @@ std::string double_quoted(std::string_view text) {
         } else if (step.code_point == '\\') {
             out += "\\\\";
         } else if (must_escape(step.code_point)) {
-            out += escape_code_point(step.code_point);
+            out += yaml_escape(step.code_point);
         } else {
             out.append(text.substr(pos, step.length));
         }

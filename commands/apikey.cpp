@@ -13,7 +13,7 @@ struct CreateOpts {
     std::vector<std::string> scopes;
     std::optional<std::string> expires;
 };
-struct ListOpts {
+struct ApikeyListOpts {
     std::string tenant;
     bool all = false;
 };
@@ -43,13 +43,13 @@ void declare_apikey(cli::Registry& r) {
             return keys::apikey_create(ctx, keys::ApiKeyCreate{o.tenant, o.name, o.scopes, o.expires});
         });
 
-    r.command<ListOpts>("apikey list", "List a tenant's API keys (never the keys themselves)")
-        .option("--tenant", &ListOpts::tenant, "the tenant", "SLUG")
+    r.command<ApikeyListOpts>("apikey list", "List a tenant's API keys (never the keys themselves)")
+        .option("--tenant", &ApikeyListOpts::tenant, "the tenant", "SLUG")
         .required()
         .complete(cli::Completer::tenant_slug)
-        .flag("--all", &ListOpts::all, "include revoked and expired keys")
+        .flag("--all", &ApikeyListOpts::all, "include revoked and expired keys")
         .example("tenantctl apikey list --tenant acme")
-        .run([](Context& ctx, const ListOpts& o) { return keys::apikey_list(ctx, o.tenant, o.all); });
+        .run([](Context& ctx, const ApikeyListOpts& o) { return keys::apikey_list(ctx, o.tenant, o.all); });
 
     r.command<KeyOpts>("apikey revoke", "Revoke an API key at once")
         .positional("KEY", &KeyOpts::key, "the key's prefix or id")

@@ -289,13 +289,13 @@ void declare_seal(cli::Registry& r) {
         .run(run_seal);
 }
 
-struct VerifyOpts {
+struct AuditVerifyOpts {
     std::optional<std::string> tenant;
     bool all = false;
     std::optional<std::string> since;
 };
 
-Records run_verify(Context& ctx, const VerifyOpts& o) {
+Records run_audit_verify(Context& ctx, const AuditVerifyOpts& o) {
     if (o.tenant && o.all) throw UsageError("--tenant and --all exclude each other");
     if (!o.tenant && !o.all) throw UsageError("--tenant SLUG or --all is required");
     audit::VerifyOptions v;
@@ -320,24 +320,24 @@ Records run_verify(Context& ctx, const VerifyOpts& o) {
 }
 
 void declare_verify(cli::Registry& r) {
-    r.command<VerifyOpts>("audit verify", "Recompute the hash chains and report the first tampered event")
-        .option("--tenant", &VerifyOpts::tenant, "verify this tenant", "SLUG")
+    r.command<AuditVerifyOpts>("audit verify", "Recompute the hash chains and report the first tampered event")
+        .option("--tenant", &AuditVerifyOpts::tenant, "verify this tenant", "SLUG")
         .complete(cli::Completer::tenant_slug)
-        .flag("--all", &VerifyOpts::all, "verify every tenant and the platform events")
-        .option("--since", &VerifyOpts::since, "start from the last checkpoint before this time", "TIME")
+        .flag("--all", &AuditVerifyOpts::all, "verify every tenant and the platform events")
+        .option("--since", &AuditVerifyOpts::since, "start from the last checkpoint before this time", "TIME")
         .description("Names the first sealed event that was modified, deleted, or inserted into the sealed range, "
                      "and exits 8. Events pseudonymized by GDPR erasure still verify. Needs the master key.")
         .example("tenantctl audit verify --all")
         .example("tenantctl audit verify --tenant acme --since 30d -o json")
         .table_columns({"tenant", "status", "verified", "problem", "event_id"})
-        .run(run_verify);
+        .run(run_audit_verify);
 }
 
 // --- partitions --------------------------------------------------------------------------------
 
-struct ListOpts {};
+struct PartitionListOpts {};
 
-Records run_list(Context& ctx, const ListOpts&) {
+Records run_partition_list(Context& ctx, const PartitionListOpts&) {
     platform::require_current(ctx);
     Records r = Records::table({"partition", "from", "to", "rows", "bytes", "size"});
     for (const auto& p : audit::list_partitions(ctx, audit::RowCounts::exact)) {
@@ -386,9 +386,9 @@ Records run_prune(Context& ctx, const PruneOpts& o) {
 }
 
 void declare_partitions(cli::Registry& r) {
-    r.command<ListOpts>("audit partitions list", "List the audit log's partitions with range, rows and size")
+    r.command<PartitionListOpts>("audit partitions list", "List the audit log's partitions with range, rows and size")
         .example("tenantctl audit partitions list")
-        .run(run_list);
+        .run(run_partition_list);
     r.command<EnsureOpts>("audit partitions ensure", "Create the coming months' partitions ahead of time")
         .option("--ahead", &EnsureOpts::ahead, "months after the current one (default audit.premake, 3)", "N")
         .mutating()

@@ -103,7 +103,7 @@ Records run_erase(Context& ctx, const EraseOptions& o) {
 
 struct LintOptions {};
 
-Records run_lint(Context& ctx, const LintOptions&) {
+Records run_gdpr_lint(Context& ctx, const LintOptions&) {
     pqxx::read_transaction tx(ctx.db());
     std::vector<gdpr::LintFinding> findings;
     std::size_t relations = 0;
@@ -128,7 +128,7 @@ struct ListOptions {
     bool open = false, overdue = false;
 };
 
-Records run_list(Context& ctx, const ListOptions& o) {
+Records run_gdpr_list(Context& ctx, const ListOptions& o) {
     platform::require_current(ctx);
     pqxx::read_transaction tx(ctx.db());
     gdpr::ListFilter f;
@@ -254,7 +254,7 @@ void declare_gdpr(cli::Registry& r) {
                      "tables reached from the subject without an erase action, are listed and the exit code is "
                      "3, so CI fails when a migration adds personal data nobody mapped.")
         .example("tenantctl gdpr lint")
-        .run(run_lint);
+        .run(run_gdpr_lint);
 
     r.command<ListOptions>("gdpr requests list", "List GDPR requests with their due dates")
         .option("--tenant", &ListOptions::tenant, "only this tenant", "SLUG")
@@ -262,7 +262,7 @@ void declare_gdpr(cli::Registry& r) {
         .flag("--open", &ListOptions::open, "only requests not yet answered")
         .flag("--overdue", &ListOptions::overdue, "only open requests past their due date")
         .example("tenantctl gdpr requests list --overdue -o json")
-        .run(run_list);
+        .run(run_gdpr_list);
     r.command<ShowOptions>("gdpr requests show", "Show one GDPR request, with its erasure receipt")
         .positional("ID", &ShowOptions::id, "request id")
         .complete(cli::Completer::gdpr_request)

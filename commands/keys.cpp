@@ -17,7 +17,7 @@ struct StatusOpts {
     bool no_usage = false;
 };
 
-struct RotateOpts {
+struct DataKeyRotateOpts {
     std::optional<std::string> tenant;
     bool all = false;
     bool reencrypt = false;
@@ -44,13 +44,13 @@ struct RewrapOpts {
     std::string new_master_key;
 };
 
-struct VerifyOpts {
+struct KeysVerifyOpts {
     std::optional<std::string> tenant;
     long sample = 0;
     bool all = false;
 };
 
-Records run_rotate(Context& ctx, const RotateOpts& o) {
+Records run_rotate(Context& ctx, const DataKeyRotateOpts& o) {
     Records rotated = keys::rotate(ctx, keys::RotateOptions{o.tenant, o.all});
     if (!o.reencrypt || ctx.dry_run()) return rotated;
     Records re = keys::reencrypt(
@@ -84,14 +84,14 @@ void declare_keys(cli::Registry& r) {
         .example("tenantctl keys status -o json")
         .run([](Context& ctx, const StatusOpts& o) { return keys::status(ctx, keys::StatusOptions{o.tenant, !o.no_usage}); });
 
-    r.command<RotateOpts>("keys rotate", "Add a new active data key version; the old one becomes decrypt-only")
-        .option("--tenant", &RotateOpts::tenant, "the tenant", "SLUG")
+    r.command<DataKeyRotateOpts>("keys rotate", "Add a new active data key version; the old one becomes decrypt-only")
+        .option("--tenant", &DataKeyRotateOpts::tenant, "the tenant", "SLUG")
         .complete(cli::Completer::tenant_slug)
-        .flag("--all", &RotateOpts::all, "every tenant that is not purged (failures are reported, exit 9)")
-        .flag("--reencrypt", &RotateOpts::reencrypt, "re-encrypt the tenant's data under the new key afterwards")
-        .option("--batch-size", &RotateOpts::batch_size, "rows per re-encryption batch (with --reencrypt)", "N")
-        .option("--max-rate", &RotateOpts::max_rate, "at most this many rows per second (with --reencrypt)", "R")
-        .flag("--fire-triggers", &RotateOpts::fire_triggers,
+        .flag("--all", &DataKeyRotateOpts::all, "every tenant that is not purged (failures are reported, exit 9)")
+        .flag("--reencrypt", &DataKeyRotateOpts::reencrypt, "re-encrypt the tenant's data under the new key afterwards")
+        .option("--batch-size", &DataKeyRotateOpts::batch_size, "rows per re-encryption batch (with --reencrypt)", "N")
+        .option("--max-rate", &DataKeyRotateOpts::max_rate, "at most this many rows per second (with --reencrypt)", "R")
+        .flag("--fire-triggers", &DataKeyRotateOpts::fire_triggers,
               "with --reencrypt, run the app's triggers on every re-encrypted row (by default they stay quiet)")
         .mutating()
         .example("tenantctl keys rotate --tenant acme --reencrypt")
@@ -159,15 +159,15 @@ void declare_keys(cli::Registry& r) {
         .example("tenantctl keys rewrap --new-master-key file:/etc/tenantctl/master-2025.key")
         .run([](Context& ctx, const RewrapOpts& o) { return keys::rewrap(ctx, o.new_master_key); });
 
-    r.command<VerifyOpts>("keys verify", "Check that every wrapped key unwraps and encrypted values decrypt")
-        .option("--tenant", &VerifyOpts::tenant, "only this tenant", "SLUG")
+    r.command<KeysVerifyOpts>("keys verify", "Check that every wrapped key unwraps and encrypted values decrypt")
+        .option("--tenant", &KeysVerifyOpts::tenant, "only this tenant", "SLUG")
         .complete(cli::Completer::tenant_slug)
-        .option("--sample", &VerifyOpts::sample, "also decrypt N random values per tenant and column", "N")
-        .flag("--all", &VerifyOpts::all, "also decrypt every encrypted value")
+        .option("--sample", &KeysVerifyOpts::sample, "also decrypt N random values per tenant and column", "N")
+        .flag("--all", &KeysVerifyOpts::all, "also decrypt every encrypted value")
         .description("Exits 8 when anything does not unwrap or decrypt.")
         .example("tenantctl keys verify --sample 100")
         .example("tenantctl keys verify --tenant acme --all")
-        .run([](Context& ctx, const VerifyOpts& o) {
+        .run([](Context& ctx, const KeysVerifyOpts& o) {
             return keys::verify(ctx, keys::VerifyOptions{o.tenant, o.sample, o.all});
         });
 }

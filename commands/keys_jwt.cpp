@@ -7,7 +7,7 @@ namespace tenantctl::commands {
 
 namespace {
 
-struct RotateOpts {
+struct JwtRotateOpts {
     std::optional<std::string> alg;
 };
 struct NoOpts {};
@@ -23,8 +23,8 @@ struct KidOpts {
 }  // namespace
 
 void declare_keys_jwt(cli::Registry& r) {
-    r.command<RotateOpts>("keys jwt rotate", "Create the next JWT signing key (published, not yet signing)")
-        .option("--alg", &RotateOpts::alg, "RS256 (default: keys.jwt_alg) or ES256", "ALG")
+    r.command<JwtRotateOpts>("keys jwt rotate", "Create the next JWT signing key (published, not yet signing)")
+        .option("--alg", &JwtRotateOpts::alg, "RS256 (default: keys.jwt_alg) or ES256", "ALG")
         .choices({"RS256", "ES256"})
         .mutating()
         .description("The new key is published in the JWKS at once but signs nothing until `keys jwt activate`, so "
@@ -32,7 +32,7 @@ void declare_keys_jwt(cli::Registry& r) {
                      "directly. Refuses (exit 5) while another next key is waiting.")
         .example("tenantctl keys jwt rotate")
         .example("tenantctl keys jwt rotate --alg ES256")
-        .run([](Context& ctx, const RotateOpts& o) { return keys::jwt_rotate(ctx, o.alg); });
+        .run([](Context& ctx, const JwtRotateOpts& o) { return keys::jwt_rotate(ctx, o.alg); });
 
     r.command<NoOpts>("keys jwt list", "List JWT signing keys with their states")
         .example("tenantctl keys jwt list")

@@ -318,7 +318,7 @@ Records run_down(Context& ctx, const DownOptionsCli& o) {
 }
 
 // --- verify ----------------------------------------------------------------------------------------
-Records run_verify(Context& ctx, const Common& o) {
+Records run_migrate_verify(Context& ctx, const Common& o) {
     auto drift = m::verify(ctx, selection_of(ctx, o));
     Records r = Records::table({"target", "version", "name", "problem", "detail"});
     for (const auto& d : drift)
@@ -402,7 +402,7 @@ std::set<std::filesystem::path> changed_files(const std::filesystem::path& dir, 
     return out;
 }
 
-Records run_lint(Context& ctx, const LintOptionsCli& o) {
+Records run_migrate_lint(Context& ctx, const LintOptionsCli& o) {
     std::vector<std::filesystem::path> paths;
     for (const auto& f : o.files) paths.emplace_back(f);
     if (paths.empty()) paths.push_back(m::migrations_dir(ctx, o.dir));
@@ -560,7 +560,7 @@ void declare_migrate(cli::Registry& r) {
         .option("--exclude", &Common::exclude, exclude_help, "SLUGS")
         .complete(cli::Completer::tenant_slug)
         .example("tenantctl migrate verify")
-        .run(run_verify);
+        .run(run_migrate_verify);
 
     r.command<BaselineOptions>("migrate baseline", "Record VERSION as already applied, for an existing database")
         .positional("VERSION", &BaselineOptions::version, "files up to this version count as applied")
@@ -610,7 +610,7 @@ void declare_migrate(cli::Registry& r) {
         .example("tenantctl migrate lint")
         .example("tenantctl migrate lint --changed-since origin/main   # in CI")
         .example("tenantctl migrate lint migrations/20240301120000_add_index.sql -o json")
-        .run(run_lint);
+        .run(run_migrate_lint);
 
     r.command<AdoptOptionsCli>("migrate adopt", "Take over the history another migration tool recorded")
         .option("--from", &AdoptOptionsCli::from, "the tool: flyway, golang-migrate, dbmate or prisma", "TOOL")

@@ -21,7 +21,7 @@ struct TenantListOptions {
     bool by_node = false;
 };
 
-Records run_list(Context& ctx, const TenantListOptions& o) {
+Records run_tenant_list(Context& ctx, const TenantListOptions& o) {
     platform::require_current(ctx);
     std::vector<tenants::Tenant> rows;
     std::map<std::string, std::string> nodes;  // tenant id -> HOST:PORT of its shard
@@ -89,7 +89,7 @@ void declare_tenant_read(cli::Registry& r) {
         .example("tenantctl tenant list --jq '.[] | select(.plan == \"pro\") | .slug'")
         .example("tenantctl tenant list --by-node")
         .table_columns({"node", "slug", "name", "status", "plan", "created_at"})
-        .run(run_list);
+        .run(run_tenant_list);
     r.command<TenantShowOptions>("tenant show", "Show one tenant: settings, flags, keys, row counts, recent audit events")
         .positional("SLUG", &TenantShowOptions::slug, "the tenant")
         .complete(cli::Completer::tenant_slug)

@@ -3,7 +3,7 @@
 # Idempotent; needs root (or sudo).
 set -euo pipefail
 packages=(
-  build-essential cmake pkg-config git ccache
+  build-essential cmake ninja-build pkg-config git ccache
   libpqxx-dev libpq-dev libcli11-dev libyaml-cpp-dev catch2 nlohmann-json3-dev libfmt-dev
   libssl-dev libarchive-dev libzstd-dev zlib1g-dev nettle-dev libjq-dev
   postgresql-15 postgresql-client-15

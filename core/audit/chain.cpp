@@ -363,8 +363,6 @@ bool after(const Position& a, const Position& b) {
     return a.occurred_us > b.occurred_us || (a.occurred_us == b.occurred_us && a.id < b.id);
 }
 
-std::string time_text(std::int64_t us) { return util::format_rfc3339_micro(from_micros(us)); }
-
 struct Problem {
     std::string problem, detail;
     std::optional<std::int64_t> event_id, seq;
@@ -422,16 +420,16 @@ StretchOutcome walk_stretch(const Stretch& stretch, Committer& committer,
         Position lp = have_l ? Position{l.occurred_us, l.event_id} : Position{};
         Position ep = have_e ? Position{e.occurred_us, e.id} : Position{};
         if (have_l && (!have_e || after(ep, lp)))
-            return stop("deleted", "a sealed event is missing", l.event_id, l.seq, time_text(l.occurred_us));
+            return stop("deleted", "a sealed event is missing", l.event_id, l.seq, micros_text(l.occurred_us));
         if (have_e && (!have_l || after(lp, ep)))
             return stop("inserted", "an event appeared inside the sealed range", e.id, std::nullopt,
-                        time_text(e.occurred_us));
+                        micros_text(e.occurred_us));
         const Digest h = chain_next(prev, leaf_hash(e, committer));
         if (h != l.hash)
-            return stop("modified", "the event no longer matches its sealed hash", e.id, l.seq, time_text(e.occurred_us));
+            return stop("modified", "the event no longer matches its sealed hash", e.id, l.seq, micros_text(e.occurred_us));
         if (auto cp = checkpoints.find(l.seq); cp != checkpoints.end() && cp->second != l.hash)
             return stop("checkpoint", "the chain differs from the checkpoint recorded when it was sealed", e.id, l.seq,
-                        time_text(e.occurred_us));
+                        micros_text(e.occurred_us));
         prev = h;
         ++expect;
         ++out.verified;
@@ -724,8 +722,8 @@ std::optional<std::string> verify_chain_from(Context& ctx, pqxx::transaction_bas
     pqxx::result::size_type ledger_at = 0, events_at = 0;
     std::int64_t last_seq = stretch.from.seq;
     std::optional<std::pair<std::string, std::int64_t>> last_event;  // (occurred_at text, id) of the page's last
-    const std::string lower = stretch.from.pos ? time_text(stretch.from.pos->occurred_us) : std::string("-infinity");
-    const std::string upper = time_text(end.pos->occurred_us);
+    const std::string lower = stretch.from.pos ? micros_text(stretch.from.pos->occurred_us) : std::string("-infinity");
+    const std::string upper = micros_text(end.pos->occurred_us);
     const auto next_ledger = [&](LedgerRow& l) {
         if (ledger_at == ledger.size()) {
             ledger = tx.exec_params(fmt::format("SELECT {} FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND seq <= $3 "

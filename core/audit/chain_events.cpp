@@ -16,8 +16,6 @@ namespace {
 
 using namespace std::chrono;
 
-std::string time_text(std::int64_t us) { return util::format_rfc3339_micro(from_micros(us)); }
-
 // The start of the UTC calendar month after the one `us` falls in, in microseconds.
 std::int64_t next_month_start(std::int64_t us) {
     const year_month_day day{floor<days>(from_micros(us))};
@@ -47,7 +45,7 @@ ChainOrderEvents::ChainOrderEvents(Context& ctx, pqxx::transaction_base& tx, std
                 fmt::format("SELECT (extract(epoch FROM min(occurred_at)) * 1000000)::bigint FROM {} "
                             "WHERE tenant_id = $1::uuid AND occurred_at <= $2::timestamptz",
                             m_ctx.platform_table("audit_log")),
-                m_tenant_id, time_text(to_us));
+                m_tenant_id, micros_text(to_us));
             if (first[0].is_null()) return;  // no event at all: the walk reports the ledger's rows as deleted
             from_us = first[0].as<std::int64_t>();
         }
@@ -67,13 +65,13 @@ ChainOrderEvents::~ChainOrderEvents() = default;
 bool ChainOrderEvents::open_next_window() {
     if (!m_window_from) return false;
     const std::int64_t from = *m_window_from;
-    const std::string lower = from == INT64_MIN ? "'-infinity'" : m_tx.quote(time_text(from));
-    std::string upper = "<= " + m_tx.quote(time_text(m_to_us));
+    const std::string lower = from == INT64_MIN ? "'-infinity'" : m_tx.quote(micros_text(from));
+    std::string upper = "<= " + m_tx.quote(micros_text(m_to_us));
     m_window_from.reset();  // the last window, unless a month ends before the range does
     if (m_by_month) {
         const std::int64_t month_end = next_month_start(from);
         if (month_end <= m_to_us) {
-            upper = "< " + m_tx.quote(time_text(month_end));
+            upper = "< " + m_tx.quote(micros_text(month_end));
             m_window_from = month_end;
         }
     }

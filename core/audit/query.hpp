@@ -100,5 +100,7 @@ Records run_stats(Context& ctx, const Filter& filter, StatsBy by);
 // Time in microseconds since the epoch and back, as the cursor and the chain use it.
 std::int64_t to_micros(TimePoint t);
 TimePoint from_micros(std::int64_t us);
+// from_micros as RFC 3339 text with six fractional digits: a literal PostgreSQL reads back exactly.
+std::string micros_text(std::int64_t us);
 
 }  // namespace tenantctl::audit

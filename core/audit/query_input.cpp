@@ -21,6 +21,8 @@ TimePoint from_micros(std::int64_t us) {
     return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::microseconds(us)));
 }
 
+std::string micros_text(std::int64_t us) { return util::format_rfc3339_micro(from_micros(us)); }
+
 // --- cursors -----------------------------------------------------------------------------
 
 namespace {

@@ -14,6 +14,7 @@
 #include "core/platform/migrations.hpp"
 #include "core/tenants/lookup.hpp"
 #include "core/util/duration.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::audit {
 
@@ -138,7 +139,7 @@ public:
                 }
             } catch (const std::exception& e) {
                 if (!is_connection_loss(e)) throw;
-                m_ctx.log().warn(fmt::format("connection lost ({}); reconnecting in {} ms", first_line(e.what()),
+                m_ctx.log().warn(fmt::format("connection lost ({}); reconnecting in {} ms", util::first_line(e.what()),
                                              backoff.count()));
                 m_ctx.reset_db();
                 std::this_thread::sleep_for(backoff);
@@ -164,7 +165,6 @@ private:
         return std::chrono::duration_cast<std::chrono::microseconds>(m_opts.lookback).count();
     }
     bool stopped() const { return m_opts.stop && m_opts.stop(); }
-    static std::string first_line(std::string_view s) { return std::string(s.substr(0, s.find('\n'))); }
 
     Context& m_ctx;
     const TailOptions& m_opts;

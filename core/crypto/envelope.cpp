@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/crypto/fernet.hpp"
+#include "core/crypto/openssl_util.hpp"
 #include "core/crypto/random.hpp"
 
 namespace tenantctl::crypto {
@@ -15,14 +16,7 @@ namespace {
 
 constexpr std::size_t kKekSize = 32;
 
-struct CipherCtxFree {
-    void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
 using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxFree>;
-
-[[noreturn]] void openssl_failed(const char* operation) {
-    throw Error(Exit::runtime, std::string(operation) + " failed inside OpenSSL");
-}
 
 CipherCtx new_context() {
     CipherCtx ctx(EVP_CIPHER_CTX_new());
@@ -38,8 +32,6 @@ void check_length(std::size_t n) {
     // EVP takes int lengths; wrapped values are keys of a few hundred bytes at most.
     if (n > INT_MAX / 2) throw Error(Exit::usage, "value is too large to wrap");
 }
-
-const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 bool is_hex(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 

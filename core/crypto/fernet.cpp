@@ -9,6 +9,7 @@
 #include <cstring>
 #include <memory>
 
+#include "core/crypto/openssl_util.hpp"
 #include "core/crypto/random.hpp"
 
 namespace tenantctl::crypto {
@@ -25,10 +26,6 @@ constexpr std::size_t kMinRawSize = kHeaderSize + kBlockSize + kMacSize;  // 73
 constexpr std::uint64_t kMaxClockSkew = 60;                               // seconds, as Python
 constexpr std::size_t kMaxPlaintext = INT_MAX - 2 * kBlockSize;           // EVP lengths are int
 
-[[noreturn]] void openssl_failed(const char* operation) {
-    throw Error(Exit::runtime, std::string(operation) + " failed inside OpenSSL");
-}
-
 // Implementations are fetched once per process. Handing EVP_aes_128_cbc() to an init call
 // instead makes OpenSSL 3 look the provider implementation up again on every call, which
 // dominates the cost of a short value. They are deliberately never freed (process lifetime).
@@ -44,9 +41,6 @@ EVP_MAC* hmac_algorithm() {
     return mac;
 }
 
-struct CipherCtxFree {
-    void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
-};
 struct MacCtxFree {
     void operator()(EVP_MAC_CTX* c) const { EVP_MAC_CTX_free(c); }
 };
@@ -118,7 +112,6 @@ std::uint64_t get_be64(const std::uint8_t* in) {
     return v;
 }
 
-const std::uint8_t* bytes_of(const std::string& s) { return reinterpret_cast<const std::uint8_t*>(s.data()); }
 
 // Base64 decoding plus the structural checks every entry point shares: version byte, and a
 // length of header + at least one whole cipher block + MAC. `raw` holds public bytes only.

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/crypto/hash.hpp"
+#include "core/crypto/openssl_util.hpp"
 #include "core/errors.hpp"
 
 namespace tenantctl::crypto {
@@ -45,13 +46,7 @@ using ParamsPtr = Owned<OSSL_PARAM, OSSL_PARAM_free>;
 using EncoderCtxPtr = Owned<OSSL_ENCODER_CTX, OSSL_ENCODER_CTX_free>;
 using Pkcs8Ptr = Owned<PKCS8_PRIV_KEY_INFO, PKCS8_PRIV_KEY_INFO_free>;
 
-[[noreturn]] void openssl_failed(const char* operation) {
-    ERR_clear_error();
-    throw Error(Exit::runtime, std::string(operation) + " failed inside OpenSSL");
-}
-
 std::string_view view_of(const unsigned char* p, std::size_t n) { return {reinterpret_cast<const char*>(p), n}; }
-const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
 BnPtr get_bn(const EVP_PKEY* pkey, const char* name) {
     BIGNUM* bn = nullptr;

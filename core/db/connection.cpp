@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::db {
 
@@ -56,12 +57,6 @@ std::string describe_target(std::string_view conninfo) {
 }
 
 namespace {
-std::string first_line(std::string_view s) {
-    auto pos = s.find('\n');
-    std::string line(s.substr(0, pos));
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    return line;
-}
 
 // A keyword/value connection string equal to `conninfo` (a URI or keyword/value string) with
 // application_name set: it then travels in the startup packet instead of costing a round
@@ -288,15 +283,15 @@ std::unique_ptr<pqxx::connection> connect(const ConnInfo& info, std::string_view
                                             describe_target(conninfo)),
                                 "give it in PGPASSWORD or ~/.pgpass (cron, CI), or run on a terminal to be asked");
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
-                                        redact_conninfo_secrets(first_line(e.what()), conninfo)),
+                                        redact_conninfo_secrets(util::first_line(e.what()), conninfo)),
                             "check --database / TENANTCTL_DATABASE_URL, or start one with `tenantctl sandbox up`");
     } catch (const pqxx::sql_error& e) {
         // Authentication and "database does not exist" arrive as sql errors on connect.
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
-                                        redact_conninfo_secrets(first_line(e.what()), conninfo)));
+                                        redact_conninfo_secrets(util::first_line(e.what()), conninfo)));
     } catch (const pqxx::failure& e) {
         throw DbUnavailable(fmt::format("cannot connect to the database ({}): {}", describe_target(conninfo),
-                                        redact_conninfo_secrets(first_line(e.what()), conninfo)));
+                                        redact_conninfo_secrets(util::first_line(e.what()), conninfo)));
     }
 }
 

@@ -5,17 +5,14 @@
 #include <fmt/format.h>
 
 #include "core/errors.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::db {
 
 namespace {
-std::string first_line(std::string_view s) {
-    auto pos = s.find('\n');
-    return std::string(s.substr(0, pos));
-}
 // Drop libpq's "ERROR:  " prefix: our own line already says "tenantctl: ...".
 std::string server_message(std::string_view what) {
-    std::string line = first_line(what);
+    std::string line = util::first_line(what);
     for (std::string_view prefix : {"ERROR:  ", "FATAL:  "})
         if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
     return line;
@@ -26,7 +23,7 @@ std::string server_message(std::string_view what) {
 std::string field_line(std::string_view what, std::string_view field) {
     for (std::size_t at = what.find('\n'); at != std::string_view::npos; at = what.find('\n', at + 1)) {
         const auto line = what.substr(at + 1);
-        if (line.rfind(field, 0) == 0) return first_line(line.substr(field.size()));
+        if (line.rfind(field, 0) == 0) return util::first_line(line.substr(field.size()));
     }
     return {};
 }
@@ -50,7 +47,7 @@ void rethrow_translated(std::string_view doing) {
     } catch (const Error&) {
         throw;
     } catch (const pqxx::broken_connection& e) {
-        throw DbUnavailable(fmt::format("{}: connection to the database lost: {}", doing, first_line(e.what())),
+        throw DbUnavailable(fmt::format("{}: connection to the database lost: {}", doing, util::first_line(e.what())),
                             "re-run the command: completed work is kept and it resumes");
     } catch (const pqxx::in_doubt_error& e) {
         throw DbUnavailable(fmt::format("{}: connection lost during commit; the outcome is unknown", doing),
@@ -83,9 +80,9 @@ void rethrow_translated(std::string_view doing) {
         if (state == "40001" || state == "40P01") throw Busy(msg, "a concurrent transaction conflicted; re-run");
         throw Error(Exit::runtime, msg);
     } catch (const pqxx::usage_error& e) {
-        throw Error(Exit::runtime, fmt::format("{}: {}", doing, first_line(e.what())));
+        throw Error(Exit::runtime, fmt::format("{}: {}", doing, util::first_line(e.what())));
     } catch (const pqxx::failure& e) {
-        throw Error(Exit::runtime, fmt::format("{}: {}", doing, first_line(e.what())));
+        throw Error(Exit::runtime, fmt::format("{}: {}", doing, util::first_line(e.what())));
     }
 }
 

@@ -3,16 +3,17 @@
 #include <array>
 #include <utility>
 
+#include "core/util/strings.hpp"
+
 namespace tenantctl::db {
 
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool digits(std::string_view s, std::size_t from, std::size_t to) {
     if (from >= to || to > s.size()) return false;
     for (std::size_t i = from; i < to; ++i)
-        if (!is_digit(s[i])) return false;
+        if (!util::is_ascii_digit(s[i])) return false;
     return true;
 }
 
@@ -20,7 +21,7 @@ bool digits(std::string_view s, std::size_t from, std::size_t to) {
 // returns its length, 0 when it is not one.
 std::size_t iso_date_length(std::string_view s) {
     std::size_t y = 0;
-    while (y < s.size() && is_digit(s[y])) ++y;
+    while (y < s.size() && util::is_ascii_digit(s[y])) ++y;
     if (y < 4 || s.size() < y + 6 || s[y] != '-' || s[y + 3] != '-') return 0;
     if (!digits(s, y + 1, y + 3) || !digits(s, y + 4, y + 6)) return 0;
     return y + 6;
@@ -33,7 +34,7 @@ std::size_t iso_time_end(std::string_view s, std::size_t from) {
     std::size_t end = from + 8;
     if (end < s.size() && s[end] == '.') {
         const std::size_t frac = ++end;
-        while (end < s.size() && is_digit(s[end])) ++end;
+        while (end < s.size() && util::is_ascii_digit(s[end])) ++end;
         if (end == frac) return 0;
     }
     return end;
@@ -126,20 +127,20 @@ bool is_json_number(std::string_view s) {
     if (i < s.size() && s[i] == '0') {
         ++i;
     } else if (i < s.size() && s[i] >= '1' && s[i] <= '9') {
-        while (i < s.size() && is_digit(s[i])) ++i;
+        while (i < s.size() && util::is_ascii_digit(s[i])) ++i;
     } else {
         return false;
     }
     if (i < s.size() && s[i] == '.') {
         const std::size_t from = ++i;
-        while (i < s.size() && is_digit(s[i])) ++i;
+        while (i < s.size() && util::is_ascii_digit(s[i])) ++i;
         if (i == from) return false;
     }
     if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
         ++i;
         if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
         const std::size_t from = i;
-        while (i < s.size() && is_digit(s[i])) ++i;
+        while (i < s.size() && util::is_ascii_digit(s[i])) ++i;
         if (i == from) return false;
     }
     return i == s.size();

@@ -14,19 +14,11 @@
 #include "core/platform/migrations.hpp"
 #include "core/util/strings.hpp"
 #include "core/version.hpp"
+#include "core/util/duration.hpp"
 
 namespace tenantctl::gdpr {
 
 namespace {
-
-std::string utc_text(TimePoint t) {
-    auto secs = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
 
 // Decrypts a Fernet token with the first key whose HMAC verifies (newest first).
 json decrypt(const std::vector<keys::UnwrappedKey>& keys, const std::string& token, long long& failures) {
@@ -137,7 +129,7 @@ SubjectExportResult export_subject(Context& ctx, const SubjectExportOptions& o) 
     json manifest = {{"request_id", result.request_id},
                      {"tenant", s.tenant.slug},
                      {"subject", s.subject.canonical()},
-                     {"generated_at", utc_text(ctx.now())},
+                     {"generated_at", util::format_rfc3339(ctx.now())},
                      {"tool", fmt::format("tenantctl {}", version())},
                      {"undecryptable_values", result.undecryptable}};
 

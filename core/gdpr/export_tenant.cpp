@@ -25,6 +25,7 @@
 #include "core/version.hpp"
 #include "core/util/failpoint.hpp"
 #include "core/util/progress.hpp"
+#include "core/util/duration.hpp"
 
 namespace tenantctl::gdpr {
 
@@ -194,15 +195,6 @@ std::string csv_header(const std::vector<std::string>& columns) {
     return util::join(parts, ",") + "\n";
 }
 
-std::string utc_text(TimePoint t) {
-    auto secs = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(t));
-    std::tm tm{};
-    gmtime_r(&secs, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
-}
-
 }  // namespace
 
 TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
@@ -288,7 +280,7 @@ TenantExportResult export_tenant(Context& ctx, const TenantExportOptions& o) {
     if (archiving.valid()) archiving.get();
     tx.commit();
     json manifest = {{"request_id", result.request_id}, {"tenant", tenant.slug},  {"tenant_id", tenant.id},
-                     {"generated_at", utc_text(ctx.now())}, {"tool", fmt::format("tenantctl {}", version())},
+                     {"generated_at", util::format_rfc3339(ctx.now())}, {"tool", fmt::format("tenantctl {}", version())},
                      {"table_format", o.table_format},      {"encrypted_columns", "exported as stored (Fernet tokens)"},
                      {"files", result.tables}};
     archive.add("manifest.json", manifest.dump(2));

@@ -13,14 +13,11 @@
 #include "core/tenants/moving.hpp"
 #include "core/util/duration.hpp"
 #include "core/util/strings.hpp"
+#include "core/keys/sql_time.hpp"
 
 namespace tenantctl::keys {
 
 namespace {
-
-constexpr const char* kTs = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"";
-
-std::string now_param(Context& ctx) { return util::format_rfc3339_micro(ctx.now()); }
 
 std::optional<std::string> expiry(Context& ctx, const std::optional<std::string>& text) {
     if (!text) return std::nullopt;

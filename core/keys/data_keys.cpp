@@ -17,6 +17,7 @@
 #include "core/tenants/model.hpp"
 #include "core/tenants/moving.hpp"
 #include "core/util/duration.hpp"
+#include "core/keys/sql_time.hpp"
 
 namespace tenantctl::keys {
 
@@ -27,7 +28,6 @@ void lock_tenant_keys(pqxx::transaction_base& tx, const std::string& tenant_id) 
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('tenantctl:keys:' || $1, 0))", tenant_id);
 }
 
-std::string now_param(Context& ctx) { return util::format_rfc3339_micro(ctx.now()); }
 
 struct VersionRow {
     std::string state;

@@ -11,14 +11,11 @@
 #include "core/keys/master_key_check.hpp"
 #include "core/platform/migrations.hpp"
 #include "core/util/duration.hpp"
+#include "core/keys/sql_time.hpp"
 
 namespace tenantctl::keys {
 
 namespace {
-
-std::string now_param(Context& ctx) { return util::format_rfc3339_micro(ctx.now()); }
-
-constexpr const char* kTs = "YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"";
 
 // Retiring keys past their window leave the JWKS by query already; this records it.
 void sweep(Context& ctx, pqxx::transaction_base& tx) {

@@ -20,13 +20,15 @@ namespace tenantctl::portability {
 
 namespace {
 
-using json = nlohmann::json;
+// The checkpoint cursor is plain (unordered) JSON: it is stored as jsonb, which does not keep
+// key order anyway.
+using CursorJson = nlohmann::json;
 
 constexpr const char* kNoRows = "0000000000000000";  // the checksum of no rows
 
 // `(t.a, t.b) <op> ('1'::bigint, 'x'::text)`: a key compared with a key value given as the
 // text of each column, typed by the column's own type.
-std::string key_compared(pqxx::transaction_base& src, const model::Relation& r, const char* op, const json& values) {
+std::string key_compared(pqxx::transaction_base& src, const model::Relation& r, const char* op, const CursorJson& values) {
     const auto& columns = r.identity.columns;
     if (!values.is_array() || values.size() != columns.size())
         throw IntegrityError(fmt::format("{}: its key is not the one the copy's checkpoint pages by (the table changed "
@@ -40,8 +42,8 @@ std::string key_compared(pqxx::transaction_base& src, const model::Relation& r, 
     return fmt::format("{} {} {}", model::column_tuple(columns, "t"), op, value);
 }
 
-json new_table_state() {
-    return json{{"from", nullptr},   {"rows", 0},        {"checksum", kNoRows},
+CursorJson new_table_state() {
+    return CursorJson{{"from", nullptr},   {"rows", 0},        {"checksum", kNoRows},
                 {"binary", nullptr}, {"quieted", false}, {"done", false}};
 }
 
@@ -49,7 +51,7 @@ void save(Context& ctx, pqxx::transaction_base& dst, const CopyCheckpoint& job) 
     dst.exec_params(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, updated_at = now(), "
                                 "heartbeat_at = now() WHERE id = $1::uuid",
                                 ctx.platform_table("jobs")),
-                    job.id, job.cursor.dump(), json{{"rows", rows_copied(job)}}.dump());
+                    job.id, job.cursor.dump(), CursorJson{{"rows", rows_copied(job)}}.dump());
 }
 
 // The first keys of the batches of one relation, in the source's key order. The tenant's keys
@@ -66,13 +68,13 @@ public:
 
     // The first key of the batch after the one starting at `from` (null: the first batch;
     // `from_sql` its comparison), or nothing when that batch is the last.
-    std::optional<json> after(const json& from, const std::string& from_sql) {
+    std::optional<CursorJson> after(const CursorJson& from, const std::string& from_sql) {
         if (m_known.empty() || m_known.front().first != from) {
             if (m_complete && from == m_last) return std::nullopt;
             fetch(from, from_sql);
             if (m_known.empty()) return std::nullopt;
         }
-        json next = std::move(m_known.front().second);
+        CursorJson next = std::move(m_known.front().second);
         m_known.pop_front();
         return next;
     }
@@ -80,7 +82,7 @@ public:
 private:
     static constexpr int kBoundsAtOnce = 256;
 
-    void fetch(const json& from, const std::string& from_sql) {
+    void fetch(const CursorJson& from, const std::string& from_sql) {
         std::vector<std::string> keys, as_text, in_order;
         const auto& columns = m_relation.identity.columns;
         for (std::size_t i = 0; i < columns.size(); ++i) {
@@ -94,9 +96,9 @@ private:
             util::join(as_text, ", "), util::join(keys, ", "), util::join(in_order, ", "), m_relation.name.quoted(),
             m_tenant_rows, from_sql.empty() ? "" : " AND " + from_sql, m_size, kBoundsAtOnce));
         m_known.clear();
-        json start = from;
+        CursorJson start = from;
         for (const auto& row : rows) {
-            json key = json::array();
+            CursorJson key = CursorJson::array();
             for (const auto& f : row) key.push_back(f.c_str());
             m_known.emplace_back(start, key);
             start = std::move(key);
@@ -109,9 +111,9 @@ private:
     const model::Relation& m_relation;
     std::string m_tenant_rows;
     long long m_size;
-    std::deque<std::pair<json, json>> m_known;  // (a batch's first key, the next batch's first key)
+    std::deque<std::pair<CursorJson, CursorJson>> m_known;  // (a batch's first key, the next batch's first key)
     bool m_complete = false;  // the last fetch found every bound left: from m_last on is one batch
-    json m_last;              // the last bound fetched
+    CursorJson m_last;              // the last bound fetched
 };
 
 }  // namespace
@@ -129,14 +131,14 @@ std::optional<CopyCheckpoint> find_copy_checkpoint(Context& ctx, pqxx::transacti
                                                ctx.platform_table("jobs")),
                                    kMoveCopyJob, tenant_id);
     if (r.empty()) return std::nullopt;
-    CopyCheckpoint job{r[0][0].c_str(), json::parse(r[0][1].c_str())};
-    if (!job.cursor.contains("tables")) job.cursor["tables"] = json::object();
+    CopyCheckpoint job{r[0][0].c_str(), CursorJson::parse(r[0][1].c_str())};
+    if (!job.cursor.contains("tables")) job.cursor["tables"] = CursorJson::object();
     return job;
 }
 
 CopyCheckpoint start_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id,
                                      const std::string& from, const nlohmann::json& arrival) {
-    CopyCheckpoint job{"", json{{"tables", json::object()}}};
+    CopyCheckpoint job{"", CursorJson{{"tables", CursorJson::object()}}};
     if (arrival.is_object() && !arrival.empty()) job.cursor["arrival"] = arrival;
     job.id = dst.exec_params1(fmt::format("INSERT INTO {} (kind, tenant_id, target, cursor, actor) "
                                           "VALUES ($1, $2::uuid, $3, $4::jsonb, $5) RETURNING id::text",
@@ -150,7 +152,7 @@ void finish_copy_checkpoint(Context& ctx, pqxx::transaction_base& dst, const Cop
     dst.exec_params(fmt::format("UPDATE {} SET state = 'done', finished_at = now(), cursor = $2::jsonb, "
                                 "counts = $3::jsonb, updated_at = now() WHERE id = $1::uuid",
                                 ctx.platform_table("jobs")),
-                    job.id, job.cursor.dump(), json{{"rows", rows}, {"in_batches", rows_copied(job)}}.dump());
+                    job.id, job.cursor.dump(), CursorJson{{"rows", rows}, {"in_batches", rows_copied(job)}}.dump());
 }
 
 void cancel_copy_checkpoints(Context& ctx, pqxx::transaction_base& dst, const std::string& tenant_id) {
@@ -188,7 +190,7 @@ std::vector<const model::Relation*> batched_relations(const model::TenantData& d
 }
 
 void copy_in_batches(Batches& b, const BatchedRelation& r, CopyCheckpoint& job) {
-    json& state = job.cursor["tables"][r.key];
+    CursorJson& state = job.cursor["tables"][r.key];
     if (state.is_null()) state = new_table_state();
     const std::string tenant_rows =
         model::with_literal(b.rows.data.tenant_predicate(r.source, "t", 1), b.rows.source_literal);
@@ -197,8 +199,8 @@ void copy_in_batches(Batches& b, const BatchedRelation& r, CopyCheckpoint& job) 
     while (!state["done"].get<bool>()) {
         const std::string from = state["from"].is_null() ? "" : key_compared(b.src, r.source, ">=", state["from"]);
         // This batch is the keys from its own first up to the next batch's first, excluded.
-        const std::optional<json> next = bounds.after(state["from"], from);
-        json next_from = nullptr;
+        const std::optional<CursorJson> next = bounds.after(state["from"], from);
+        CursorJson next_from = nullptr;
         std::vector<std::string> range;
         if (!from.empty()) range.push_back(from);
         if (next) {
@@ -240,7 +242,7 @@ void copy_in_batches(Batches& b, const BatchedRelation& r, CopyCheckpoint& job) 
 }
 
 SentRelation sent_in_batches(const CopyCheckpoint& job, const BatchedRelation& r) {
-    const json& state = job.cursor.at("tables").at(r.key);
+    const CursorJson& state = job.cursor.at("tables").at(r.key);
     SentRelation s{&r.source, {}, Fingerprint{state.at("rows").get<long long>(), state.at("checksum").get<std::string>()},
                    state.at("binary").is_boolean() && state.at("binary").get<bool>()};
     for (const auto& c : r.source.columns)
@@ -249,7 +251,7 @@ SentRelation sent_in_batches(const CopyCheckpoint& job, const BatchedRelation& r
 }
 
 bool keys_unchecked(const CopyCheckpoint& job, const BatchedRelation& r) {
-    const json& state = job.cursor.at("tables").at(r.key);
+    const CursorJson& state = job.cursor.at("tables").at(r.key);
     return state.at("quieted").get<bool>();
 }
 

@@ -11,7 +11,7 @@
 namespace tenantctl::tenants {
 
 namespace {
-TenantRef from_row(const pqxx::row& r) {
+TenantRef tenant_ref_from_row(const pqxx::row& r) {
     return TenantRef{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<std::string>(),
                      r[4].as<std::string>()};
 }
@@ -22,7 +22,7 @@ std::optional<TenantRef> find(Context& ctx, pqxx::transaction_base& tx, std::str
                                            ctx.platform_table("tenants")),
                                std::string(slug));
     if (rows.empty()) return std::nullopt;
-    return from_row(rows[0]);
+    return tenant_ref_from_row(rows[0]);
 }
 
 namespace {
@@ -72,7 +72,7 @@ std::vector<TenantRef> list_live(Context& ctx, pqxx::transaction_base& tx) {
     auto rows = tx.exec(fmt::format("SELECT id::text, slug, status, isolation, coalesce(tenancy_key, id::text) FROM {} "
                                     "WHERE status <> 'purged' ORDER BY slug",
                                     ctx.platform_table("tenants")));
-    for (const auto& r : rows) out.push_back(from_row(r));
+    for (const auto& r : rows) out.push_back(tenant_ref_from_row(r));
     return out;
 }
 

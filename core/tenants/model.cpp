@@ -35,7 +35,7 @@ Value stored_json(const char* text) {
 }
 }  // namespace
 
-Tenant from_row(const pqxx::row& r) {
+Tenant tenant_from_row(const pqxx::row& r) {
     Tenant t;
     t.id = r[0].c_str();
     t.slug = r[1].c_str();
@@ -65,7 +65,7 @@ std::optional<Tenant> load(Context& ctx, pqxx::transaction_base& tx, std::string
     auto rows = tx.exec_params(fmt::format("SELECT {} FROM {} WHERE slug = $1", kColumns, ctx.platform_table("tenants")),
                                std::string(slug));
     if (rows.empty()) return std::nullopt;
-    return from_row(rows[0]);
+    return tenant_from_row(rows[0]);
 }
 
 Tenant load_or_throw(Context& ctx, pqxx::transaction_base& tx, std::string_view slug) {
@@ -94,7 +94,7 @@ std::vector<Tenant> list(Context& ctx, pqxx::transaction_base& tx, const ListFil
         status, filter.plan, filter.region, all);
     std::vector<Tenant> out;
     out.reserve(rows.size());
-    for (const auto& r : rows) out.push_back(from_row(r));
+    for (const auto& r : rows) out.push_back(tenant_from_row(r));
     return out;
 }
 

@@ -38,7 +38,6 @@ constexpr std::int64_t kMaxNumber = 1'000'000'000'000;
     throw UsageError(std::move(message));
 }
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 // Builds a time point from whole seconds since the epoch plus a sub-second part, or nothing
 // when system_clock (nanoseconds in an int64 on Linux) cannot hold it.
@@ -70,7 +69,7 @@ std::optional<int> read_fixed_digits(std::string_view text, std::size_t& pos, st
     int value = 0;
     for (std::size_t i = 0; i < width; ++i) {
         const char c = text[pos + i];
-        if (!is_digit(c)) return std::nullopt;
+        if (!is_ascii_digit(c)) return std::nullopt;
         value = value * 10 + (c - '0');
     }
     pos += width;
@@ -84,7 +83,7 @@ bool expect(std::string_view text, std::size_t& pos, char wanted) {
 }
 
 bool looks_like_date(std::string_view text) {
-    return text.size() >= 5 && is_digit(text[0]) && is_digit(text[1]) && is_digit(text[2]) && is_digit(text[3]) &&
+    return text.size() >= 5 && is_ascii_digit(text[0]) && is_ascii_digit(text[1]) && is_ascii_digit(text[2]) && is_ascii_digit(text[3]) &&
            text[4] == '-';
 }
 
@@ -120,7 +119,7 @@ TimePoint parse_rfc3339(std::string_view text) {
     std::int64_t nanoseconds = 0;
     if (expect(text, pos, '.')) {
         std::size_t digits = 0;
-        for (; pos < text.size() && is_digit(text[pos]); ++pos, ++digits)
+        for (; pos < text.size() && is_ascii_digit(text[pos]); ++pos, ++digits)
             if (digits < 9) nanoseconds = nanoseconds * 10 + (text[pos] - '0');
         if (digits == 0) invalid_time(text);
         for (std::size_t i = digits; i < 9; ++i) nanoseconds *= 10;
@@ -159,7 +158,7 @@ Duration parse_duration(std::string_view text) {
     while (pos < text.size()) {
         std::int64_t number = 0;
         const std::size_t digits_start = pos;
-        for (; pos < text.size() && is_digit(text[pos]); ++pos) {
+        for (; pos < text.size() && is_ascii_digit(text[pos]); ++pos) {
             number = number * 10 + (text[pos] - '0');
             if (number > kMaxNumber) invalid_duration(text);
         }

@@ -18,7 +18,6 @@ constexpr std::string_view kFormatHint =
 
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
 bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
 bool follows_format(std::string_view slug) {
     try {
@@ -37,7 +36,7 @@ std::string hint_for(std::string_view slug, std::string_view rule_hint) {
     std::string guess;
     for (char c : slug) {
         const char lower = is_upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
-        if (is_lower(lower) || is_digit(lower)) {
+        if (is_lower(lower) || is_ascii_digit(lower)) {
             if (guess.empty() && !is_lower(lower)) continue;
             guess += lower;
         } else if (!guess.empty() && guess.back() != '-') {
@@ -62,7 +61,7 @@ void validate_slug_format(std::string_view slug) {
     if (has_upper) reject(slug, "uppercase letters are not allowed", hint_for(slug, "slugs are lowercase"));
     if (!is_lower(slug.front())) reject(slug, "it must start with a letter a-z");
     for (char c : slug) {
-        if (!is_lower(c) && !is_digit(c) && c != '-')
+        if (!is_lower(c) && !is_ascii_digit(c) && c != '-')
             reject(slug, "it contains " + in_quotes(std::string_view(&c, 1)) + "; only a-z, 0-9 and '-' are allowed",
                    hint_for(slug, kFormatHint));
     }

@@ -169,4 +169,10 @@ std::string in_quotes(std::string_view text, std::size_t max_length) {
     return out;
 }
 
+std::string first_line(std::string_view text) {
+    std::string line(text.substr(0, text.find('\n')));
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+    return line;
+}
+
 }  // namespace tenantctl::util

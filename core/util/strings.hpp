@@ -19,6 +19,13 @@ std::vector<std::string> split(std::string_view text, char separator);
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
+// '0' to '9' only, whatever the locale (std::isdigit depends on it, and takes an int).
+inline bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
+
+// The text up to the first newline, without trailing spaces or carriage returns: the one line
+// of a multi-line server or library message that goes into ours.
+std::string first_line(std::string_view text);
+
 // ASCII lower-casing; bytes >= 0x80 are left alone.
 std::string to_lower(std::string_view text);
 

@@ -17,6 +17,7 @@
 #include "core/model/tenant_data.hpp"
 #include "core/model/user_triggers.hpp"
 #include "core/platform/migrations.hpp"
+#include "core/util/duration.hpp"
 #include "core/util/slug.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/failpoint.hpp"
@@ -117,6 +118,21 @@ void warn_of_triggers(Context& ctx, pqxx::transaction_base& tx, const RowPlan& p
                                "outside the tenant's tables is not purged",
                                slug, fired.size(), fired.size() == 1 ? "" : "s", fired.size() == 1 ? "s" : "",
                                util::join(fired, ", ")));
+}
+
+// The purge removes the tenant's rows and keys, not its history: its audit events stay in the
+// log (sealed chains must still verify) until retention prunes their month, and then in the
+// month's archive. They can name people, so the operator hears of it, in the dry run too.
+void note_audit_events_kept(Context& ctx, pqxx::transaction_base& tx, const Tenant& t) {
+    const bool any = tx.exec_params1(fmt::format("SELECT EXISTS (SELECT 1 FROM {} WHERE tenant_id = $1::uuid)",
+                                                 ctx.platform_table("audit_log")),
+                                     t.id)[0]
+                         .as<bool>();
+    if (!any) return;
+    ctx.log().info(fmt::format("tenant '{}': its audit events stay in the audit log until `audit partitions prune` drops "
+                               "their month (audit.retention: {}); to remove a person's identifiers from them sooner, "
+                               "`tenantctl gdpr erase` that person before the purge",
+                               t.slug, util::to_string(ctx.config().audit.retention)));
 }
 
 RowPlan plan_rows(Context& ctx, pqxx::transaction_base& tx) {
@@ -492,6 +508,7 @@ PurgeResult purge(Context& ctx, const std::string& slug, const PurgeOptions& o) 
             model::require_unfiltered(tx, plan.data);
             prepare_statements(tx, plan);
             warn_of_triggers(ctx, tx, plan, slug);
+            note_audit_events_kept(ctx, tx, t);
             // A tenant on its way to another database is not purged from under the move,
             // --force or not; once it has moved, what is left here goes after its grace period.
             if (t.status == "moving")

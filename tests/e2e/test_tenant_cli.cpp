@@ -150,6 +150,9 @@ TEST_CASE("tenant suspend, resume, delete, restore, purge through the CLI", "[e2
     auto dry = run_cli({"tenant", "purge", "--due", "--dry-run", "-o", "json"}, &db);
     REQUIRE(dry.exit_code == 0);
     CHECK(nlohmann::json::parse(dry.out)[0]["outcome"] == "would_purge");
+    // The audit events it keeps are named before anything is deleted, in the dry run too.
+    CHECK(dry.err.find("tenant 'acme': its audit events stay in the audit log until `audit partitions prune` drops "
+                       "their month (audit.retention: 400d)") != std::string::npos);
     CHECK(count(db, "status = 'pending_deletion'") == "1");
     auto filtered = run_cli({"tenant", "list", "--status", "pending_deletion", "--region", "nowhere", "-o", "json"}, &db);
     CHECK(filtered.exit_code == 0);
@@ -161,6 +164,9 @@ TEST_CASE("tenant suspend, resume, delete, restore, purge through the CLI", "[e2
     REQUIRE(rows.size() == 1);
     CHECK(rows[0]["outcome"] == "purged");
     CHECK(rows[0]["keys_destroyed"] == 1);
+    CHECK(purged.err.find("its audit events stay in the audit log") != std::string::npos);
+    CHECK(db.query_value("SELECT count(*) > 0 FROM tenantctl.audit_log a JOIN tenantctl.tenants t ON t.id = a.tenant_id "
+                         "WHERE t.slug = 'acme'") == "t");
     CHECK(count(db, "status = 'purged' AND name IS NULL") == "1");
     CHECK(run_cli({"tenant", "create", "acme"}, &db).exit_code == 5);  // a tombstone keeps its slug
     // No live key for a tenant that is gone.

@@ -112,7 +112,6 @@ std::uint64_t get_be64(const std::uint8_t* in) {
     return v;
 }
 
-
 // Base64 decoding plus the structural checks every entry point shares: version byte, and a
 // length of header + at least one whole cipher block + MAC. `raw` holds public bytes only.
 bool decode_token(std::string_view token, std::string& raw) {

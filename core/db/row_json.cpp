@@ -9,7 +9,6 @@ namespace tenantctl::db {
 
 namespace {
 
-
 bool digits(std::string_view s, std::size_t from, std::size_t to) {
     if (from >= to || to > s.size()) return false;
     for (std::size_t i = from; i < to; ++i)

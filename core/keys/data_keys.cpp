@@ -28,7 +28,6 @@ void lock_tenant_keys(pqxx::transaction_base& tx, const std::string& tenant_id) 
     tx.exec_params("SELECT pg_advisory_xact_lock(hashtextextended('tenantctl:keys:' || $1, 0))", tenant_id);
 }
 
-
 struct VersionRow {
     std::string state;
     bool has_key = false;

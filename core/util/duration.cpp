@@ -38,7 +38,6 @@ constexpr std::int64_t kMaxNumber = 1'000'000'000'000;
     throw UsageError(std::move(message));
 }
 
-
 // Builds a time point from whole seconds since the epoch plus a sub-second part, or nothing
 // when system_clock (nanoseconds in an int64 on Linux) cannot hold it.
 std::optional<TimePoint> make_time_point(std::int64_t unix_seconds, TimePoint::duration below_second) {

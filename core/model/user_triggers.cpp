@@ -36,6 +36,8 @@ UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<cons
     UserTriggers out;
     if (relations.empty()) return out;
     const std::string on_citus = citus_table_sql(citus::installed(tx), "t.tgrelid");
+    // Left out: Citus's own, and a `tenant move --online`'s change journal (its triggers
+    // record only the moving tenant's changes, in tenantctl's table: portability/journal.hpp).
     // A clone a partition inherits decides too (it may have been altered on its own), but each
     // trigger is named once, where it was made.
     bool any_clone_quietable = false;
@@ -44,7 +46,8 @@ UserTriggers user_triggers_of(pqxx::transaction_base& tx, const std::vector<cons
              "FROM pg_trigger t JOIN pg_proc f ON f.oid = t.tgfoid JOIN pg_class c ON c.oid = t.tgrelid "
              "JOIN pg_namespace n ON n.oid = c.relnamespace "
              "WHERE t.tgrelid IN {} AND NOT t.tgisinternal AND t.tgenabled IN ('O', 'A') "
-             "AND f.proname NOT LIKE 'citus\\_%' AND ($1 = 0 OR (t.tgtype::int & $1) <> 0) ORDER BY 1",
+             "AND f.proname NOT LIKE 'citus\\_%' AND f.proname NOT LIKE 'tenantctl\\_move\\_%' "
+             "AND ($1 = 0 OR (t.tgtype::int & $1) <> 0) ORDER BY 1",
              on_citus, relids_of(tx, relations)), events)) {
         const std::string name = r[0].c_str();
         const bool always = r[1].c_str()[0] == 'A', named = r[2].as<bool>(), sharded = r[3].as<bool>();

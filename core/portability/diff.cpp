@@ -24,10 +24,12 @@ namespace tenantctl::portability {
 namespace {
 
 using Snapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>;
+// A baseline's snapshot where a change journal is kept: it deletes the entries it sees.
+using WritingSnapshot = pqxx::transaction<pqxx::repeatable_read, pqxx::read_write>;
 
 // One database's view of the tenant, read in one snapshot.
 struct Side {
-    std::unique_ptr<Snapshot> tx;
+    std::unique_ptr<pqxx::transaction_base> tx;
     tenants::TenantRef tenant;
     model::TenantData data;
     // With a baseline: the SQL condition over alias `t` that a row version is new since.
@@ -37,7 +39,7 @@ struct Side {
 
 // What the transaction's snapshot saw, as 32-bit transaction ids (pg_snapshot_* give them
 // with their epoch).
-DiffBaseline::SnapshotSeen snapshot_seen(Snapshot& tx) {
+DiffBaseline::SnapshotSeen snapshot_seen(pqxx::transaction_base& tx) {
     const auto r = tx.exec1("SELECT pg_snapshot_xmax(s)::text, array_to_string(ARRAY(SELECT pg_snapshot_xip(s)::text), ',') "
                             "FROM pg_current_snapshot() s");
     const auto xid = [](const std::string& full) { return std::to_string(std::stoull(full) & 0xffffffffULL); };
@@ -56,8 +58,14 @@ void enter(Context& ctx, Side& side) {
     use_canonical_text(tx);
 }
 
-Side open_side(Context& ctx, pqxx::connection& connection, const std::string& slug, const std::string& where) {
-    Side side{std::make_unique<Snapshot>(connection), {}, {}, nullptr, {}};
+std::unique_ptr<pqxx::transaction_base> snapshot(pqxx::connection& connection, bool writes) {
+    if (writes) return std::make_unique<WritingSnapshot>(connection);
+    return std::make_unique<Snapshot>(connection);
+}
+
+Side open_side(Context& ctx, pqxx::connection& connection, const std::string& slug, const std::string& where,
+               bool writes = false) {
+    Side side{snapshot(connection, writes), {}, {}, nullptr, {}};
     auto& tx = *side.tx;
     auto tenant = tenants::find(ctx, tx, slug);
     if (!tenant) throw NotFound(fmt::format("unknown tenant '{}'{}", slug, where), "list tenants with `tenantctl tenant list`");
@@ -71,8 +79,8 @@ Side open_side(Context& ctx, pqxx::connection& connection, const std::string& sl
 
 // The other side of a baseline: the shared tables there, read with this side's tenant, whose
 // row need not be there yet.
-Side open_side_for(Context& ctx, pqxx::connection& connection, const tenants::TenantRef& tenant) {
-    Side side{std::make_unique<Snapshot>(connection), tenant, {}, nullptr, {}};
+Side open_side_for(Context& ctx, pqxx::connection& connection, const tenants::TenantRef& tenant, bool writes) {
+    Side side{snapshot(connection, writes), tenant, {}, nullptr, {}};
     side.data = model::TenantData::load(ctx, *side.tx);
     enter(ctx, side);
     return side;
@@ -101,11 +109,12 @@ void take_baseline(Side& side, const DiffBaseline& baseline, const DiffBaseline:
                                          tx.quote("{" + util::join(then.in_progress, ",") + "}"));
 }
 
-// The oids of `r` and of its partitions: what a table renamed into its place, or a partition
-// attached or detached, changes.
+// The oids of `r` and of its partitions, and their file nodes: what a table renamed into its
+// place, a partition attached or detached, a TRUNCATE or a table rewrite changes.
 std::string storage_of(const Side& side, const model::Relation& r) {
     return side.tx
-        ->exec_params1("SELECT string_agg(o::text, ',' ORDER BY o) FROM (SELECT $1::regclass::oid UNION "
+        ->exec_params1("SELECT string_agg(o::text || '/' || coalesce(pg_relation_filenode(o)::text, ''), ',' ORDER BY o) "
+                       "FROM (SELECT $1::regclass::oid UNION "
                        "SELECT relid::oid FROM pg_partition_tree($1::regclass)) tree(o)",  // none for a plain table
                        r.name.quoted())[0]
         .c_str();
@@ -125,11 +134,42 @@ Fingerprint fingerprint_of(const Side& side, const model::Relation& r, const std
                               side.tenant.tenancy_value);
 }
 
+// What the side's change journal says of `r` since the baseline (DiffBaseline): nothing
+// (`usable` false) when the relation was not journaled then or its triggers are not as they
+// were; else the fingerprint now, or nothing when a row was updated or deleted since (the
+// relation is read whole).
+struct FromJournal {
+    bool usable = false;
+    std::optional<Fingerprint> fingerprint;
+};
+
+FromJournal from_journal(const Side& side, const RelationPair& pair, const model::Relation& r, const Fingerprint& then,
+                         const std::string& seen_state, const std::string& predicate) {
+    if (!side.since->journal || seen_state.empty() || !journal::journalable(r)) return {};
+    auto& tx = *side.tx;
+    const journal::Journal& j = *side.since->journal;
+    if (journal::state(tx, j, r) != seen_state) return {};
+    const auto changes = journal::changes(tx, j, r);
+    if (changes.other > 0) return {true, std::nullopt};
+    if (changes.inserted == 0) return {true, then};
+    const auto added = fingerprint_where(tx, r.name.quoted(), pair.compared_columns,
+                                         fmt::format("({}) AND {}", predicate, journal::inserted(tx, j, r)),
+                                         side.tenant.tenancy_value);
+    // Each journaled insert is a row still there, unless it was updated or deleted since.
+    if (added.rows != changes.inserted) return {true, std::nullopt};
+    return {true, combined(then, added)};
+}
+
 // The side's fingerprint of `pair` derived from the baseline (DiffBaseline): the baseline's
 // when every row it counted is still there, plus the rows written since; nothing when a row
 // it counted is gone (updated or deleted), or the relation was not in it.
-std::optional<Fingerprint> from_baseline(const Side& side, const RelationPair& pair, const model::Relation& r,
-                                         bool of_source, const RowTransform& transform) {
+struct Derived {
+    Fingerprint fingerprint;
+    bool by_journal = false;
+};
+
+std::optional<Derived> from_baseline(const Side& side, const RelationPair& pair, const model::Relation& r, bool of_source,
+                                     const RowTransform& transform) {
     if (!side.since || !online::streamed(r) || transform.changes(r)) return std::nullopt;
     const auto it = side.since->relations.find(pair.key);
     if (it == side.since->relations.end() || it->second.columns != pair.compared_columns) return std::nullopt;
@@ -138,20 +178,25 @@ std::optional<Fingerprint> from_baseline(const Side& side, const RelationPair& p
     const Fingerprint& then = seen.fingerprint;
     auto& tx = *side.tx;
     const std::string predicate = side.data.tenant_predicate(r, "t", 1);
+    if (const auto journaled = from_journal(side, pair, r, then, seen.journal, predicate); journaled.usable) {
+        if (!journaled.fingerprint) return std::nullopt;
+        return Derived{*journaled.fingerprint, true};
+    }
     const auto counts = tx.exec1(fmt::format("SELECT count(*), count(*) FILTER (WHERE {}) FROM {} t WHERE {}",
                                              written_since(side), r.name.quoted(),
                                              model::with_literal(predicate, tx.quote(side.tenant.tenancy_value))));
     const auto written = counts[1].as<long long>();
     if (counts[0].as<long long>() - written != then.rows) return std::nullopt;
-    if (written == 0) return then;
-    return combined(then, fingerprint_where(tx, r.name.quoted(), pair.compared_columns,
-                                            fmt::format("({}) AND {}", predicate, written_since(side)),
-                                            side.tenant.tenancy_value));
+    if (written == 0) return Derived{then};
+    return Derived{combined(then, fingerprint_where(tx, r.name.quoted(), pair.compared_columns,
+                                                    fmt::format("({}) AND {}", predicate, written_since(side)),
+                                                    side.tenant.tenancy_value))};
 }
 
 struct SideFingerprints {
     std::vector<Fingerprint> of;  // one per pair
     int from_baseline = 0;
+    int from_journal = 0;
 };
 
 SideFingerprints fingerprints(const Side& side, const std::vector<RelationPair>& pairs, bool of_source,
@@ -162,8 +207,9 @@ SideFingerprints fingerprints(const Side& side, const std::vector<RelationPair>&
         if (!r) {
             out.of.emplace_back();
         } else if (auto kept = from_baseline(side, pair, *r, of_source, transform)) {
-            out.of.push_back(*kept);
+            out.of.push_back(kept->fingerprint);
             ++out.from_baseline;
+            if (kept->by_journal) ++out.from_journal;
         } else {
             out.of.push_back(fingerprint_of(side, *r, pair.compared_columns, transform));
         }
@@ -225,24 +271,39 @@ TableDiff compare(const RelationPair& pair, const Fingerprint& source, const Fin
 
 }  // namespace
 
-DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& against) {
+DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& against, const journal::Journal* journal) {
     Peer peer = open_peer(ctx, against, "--to");
     DiffBaseline out;
     try {
-        Side source = open_side(ctx, ctx.db(), slug, "");
-        Side target = open_side_for(ctx, *peer.connection, source.tenant);
+        const bool writes = journal != nullptr;
+        Side source = open_side(ctx, ctx.db(), slug, "", writes);
+        Side target = open_side_for(ctx, *peer.connection, source.tenant, writes);
         std::vector<RelationPair> pairs;
         for (auto& pair : pair_relations(source.data, target.data))
             if (pair.source && pair.target && online::streamed(*pair.source) && online::streamed(*pair.target))
                 pairs.push_back(std::move(pair));
         const auto [ours, theirs] = fingerprints_of_both(source, target, pairs, RowTransform{}, nullptr);
+        const auto journal_state = [&](const Side& side, const model::Relation& r) {
+            return journal && journal::journalable(r) ? journal::state(*side.tx, *journal, r) : std::string();
+        };
         for (std::size_t i = 0; i < pairs.size(); ++i)
             out.relations.emplace(pairs[i].key,
                                   DiffBaseline::Entry{pairs[i].compared_columns,
-                                                      {ours.of[i], storage_of(source, *pairs[i].source)},
-                                                      {theirs.of[i], storage_of(target, *pairs[i].target)}});
+                                                      {ours.of[i], storage_of(source, *pairs[i].source),
+                                                       journal_state(source, *pairs[i].source)},
+                                                      {theirs.of[i], storage_of(target, *pairs[i].target),
+                                                       journal_state(target, *pairs[i].target)}});
         out.source_snapshot = snapshot_seen(*source.tx);
         out.target_snapshot = snapshot_seen(*target.tx);
+        if (journal) {
+            // What this snapshot saw is in the fingerprints: the entries left are changes since.
+            for (Side* side : {&source, &target}) {
+                if (!journal::exists_in(*side->tx, *journal)) continue;
+                journal::forget_seen(*side->tx, *journal);
+                side->tx->commit();
+            }
+            out.journal = *journal;
+        }
     } catch (const Error&) {
         throw;
     } catch (...) {
@@ -281,6 +342,7 @@ DiffResult diff(Context& ctx, const DiffOptions& o, const DiffBaseline* since_ba
             if (result.tables.back().status != "same") ++result.differing;
         }
         result.from_baseline = ours.from_baseline + theirs.from_baseline;
+        result.from_journal = ours.from_journal + theirs.from_journal;
     } catch (const Error&) {
         throw;
     } catch (...) {

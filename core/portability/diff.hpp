@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/portability/compare.hpp"
+#include "core/portability/journal.hpp"
 
 namespace tenantctl {
 class Context;
@@ -41,6 +42,8 @@ struct DiffResult {
     int differing = 0;
     // Fingerprints (one relation on one side) derived from a baseline instead of read whole.
     int from_baseline = 0;
+    // Of those, the ones whose changes since were read from the move's change journal.
+    int from_journal = 0;
 };
 
 // A comparison made while `tenant move --online` streams, before the app pauses, so that the
@@ -64,10 +67,17 @@ struct DiffResult {
 // comparison holds the xmin back, so more rows count as new: more is read, never less.
 // Dependents (no tenancy column) are always read whole: their rows belong to the tenant
 // through a parent, which can change without writing them.
+//
+// With the move's change journal (journal.hpp) on a side, that side's rows need not be
+// counted at all: the relations whose journal holds only inserts since are derived from the
+// baseline plus the rows with the journaled identities, read through the key; one with an
+// update or delete since is read whole. Where the journal's triggers are not as the baseline
+// saw them, the rule above applies.
 struct DiffBaseline {
     struct Seen {
         Fingerprint fingerprint;
-        std::string storage;  // the oids of the table and of its partitions
+        std::string storage;  // the oids and file nodes of the table and of its partitions
+        std::string journal;  // journal::state then; empty: not journaled
     };
     struct Entry {
         std::vector<std::string> columns;  // the compared columns then: a change of schema voids it
@@ -81,11 +91,14 @@ struct DiffBaseline {
         std::vector<std::string> in_progress;
     };
     SnapshotSeen source_snapshot, target_snapshot;
+    std::optional<journal::Journal> journal;  // the move's, on each side where it was made
 };
 
 // `against` is a context; the tenant, found here by `slug`, need not exist there yet: the
-// other side is read with this side's tenancy value.
-DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& against);
+// other side is read with this side's tenancy value. With `journal` (made on either side or
+// both), each side's journal entries that the baseline's snapshot sees are deleted in it.
+DiffBaseline baseline(Context& ctx, const std::string& slug, const std::string& against,
+                      const journal::Journal* journal = nullptr);
 
 // With `since`, the fingerprints of relations that only gained rows since that baseline are
 // derived from it (above).

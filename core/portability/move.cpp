@@ -17,6 +17,7 @@
 #include "core/portability/batched_copy.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
+#include "core/portability/journal.hpp"
 #include "core/gdpr/data_map.hpp"
 #include "core/model/row_access.hpp"
 #include "core/portability/app_rows.hpp"
@@ -27,6 +28,7 @@
 #include "core/tenants/model.hpp"
 #include "core/util/duration.hpp"
 #include "core/util/failpoint.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
 
@@ -166,7 +168,7 @@ void require_online(Context& ctx, Peer& peer, const Stream& stream) {
 // A stream that failed before the freeze: taken down, and the rows it brought deleted at the
 // destination (no other rows of the tenant's value were there: the move checked before it
 // began), so a re-run starts over.
-void abandon(Context& ctx, Peer& peer, const Stream& stream) {
+void abandon(Context& ctx, Peer& peer, const Stream& stream, const MoveResult& r) {
     online::stop(ctx.db(), *peer.connection, stream.name);
     pqxx::work dst(*peer.connection);
     const auto theirs = model::TenantData::load(ctx, dst);
@@ -177,6 +179,29 @@ void abandon(Context& ctx, Peer& peer, const Stream& stream) {
     delete_tenant_rows(dst, theirs, streamed, stream.value);
     dst.commit();
     online::unpublish(ctx.db(), stream.name);
+    drop_journal(ctx, peer, r, stream.name);
+}
+
+// The move's change journal on both sides (journal.hpp). Without it on a side, the switch
+// counts that side's rows to verify them: slower, as sure. False when neither side has one.
+bool make_journal(Context& ctx, Peer& peer, const Stream& stream, const journal::Journal& j) {
+    int journaled = 0;
+    const auto on = [&](pqxx::connection& c, const model::TenantData& data, const char* where) {
+        try {
+            journaled += journal::install(ctx, c, j, data, stream.value);
+        } catch (const pqxx::sql_error& e) {
+            ctx.log().warn(fmt::format("tenant move: no change journal {} ({}): the switch counts the tenant's rows there",
+                                       where, util::first_line(e.what())));
+        }
+    };
+    on(ctx.db(), *stream.data, "here");
+    model::TenantData theirs;
+    {
+        pqxx::read_transaction dst(*peer.connection);
+        theirs = model::TenantData::load(ctx, dst);
+    }
+    on(*peer.connection, theirs, "at the destination");
+    return journaled > 0;
 }
 
 // A move back into a database the tenant left says so: its purged row there is its again.
@@ -228,6 +253,8 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             if (here->moved_to != peer.target)
                 throw Refused(fmt::format("tenant '{}' has moved to {} already", o.slug, here->moved_to.value_or("?")));
             ctx.log().info(fmt::format("tenant '{}' has moved to --to {} already; nothing to do", o.slug, o.to));
+            if (!ctx.dry_run())  // a run killed at its end left it
+                drop_journal(ctx, peer, result, stream_name_here(ctx, result.tenant_id));
             result.purge_after = here->purge_after.value_or("");
             return result;
         }
@@ -250,6 +277,12 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         const std::string stream_name = stream_name_here(ctx, result.tenant_id);
         std::optional<DiffBaseline> baseline;  // --online, when this run saw the stream before the freeze
         std::string keys_checked_before;       // and checked the streamed rows' keys (check_streamed_keys)
+        if (here->status != "moving" && online::stopping(*peer.connection, stream_name)) {
+            // A run killed while it took the stream down before the freeze (a failed stream, or
+            // --abort): what it began is finished first, its rows there deleted.
+            ctx.log().info(fmt::format("an earlier run was taking the stream of '{}' down: finishing that first", o.slug));
+            abandon(ctx, peer, stream_of(ctx, o.slug, stream_name), result);
+        }
         const bool was_streaming = online::published(ctx.db(), stream_name);
         result.online = o.online || was_streaming;
         if (was_streaming && !o.online)
@@ -269,14 +302,19 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
                     online::wait_synced(ctx, *peer.connection, stream.name, stream.tables);
                 } catch (const Error& e) {
                     // Failed there, or no worker to run it: the stream goes, the tenant stays active.
-                    if (e.code() == Exit::integrity || e.code() == Exit::busy) abandon(ctx, peer, stream);
+                    if (e.code() == Exit::integrity || e.code() == Exit::busy) abandon(ctx, peer, stream, result);
                     throw;
                 }
                 done("synced");
                 util::failpoint("move.synced");
                 // Compared now, so that the verification at the switch reads again only
-                // what changes from here on (DiffBaseline): the app is still writing.
-                baseline = portability::baseline(ctx, o.slug, o.to);
+                // what changes from here on (DiffBaseline): the app is still writing. The
+                // journal, made first, records those changes on both sides.
+                const auto changes = journal::of(ctx, stream.name);
+                const bool journaled = make_journal(ctx, peer, stream, changes);
+                done("journaled");
+                util::failpoint("move.journaled");
+                baseline = portability::baseline(ctx, o.slug, o.to, journaled ? &changes : nullptr);
                 keys_checked_before = check_streamed_keys(ctx, copy_options, peer);
                 done("compared");
                 util::failpoint("move.compared");
@@ -299,7 +337,10 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             if (online::published(ctx.db(), stream_name)) {
                 // Every change committed here before the freeze, applied there; then the stream
                 // ends and what it does not carry is copied from a snapshot of the frozen tenant.
-                if (online::subscribed(*peer.connection, stream_name)) {
+                // (A disabled subscription is one whose stop() a kill interrupted, which only
+                // ever begins after this catch-up, or by --abort, whose copy the verification
+                // below would find short.)
+                if (online::subscribed(*peer.connection, stream_name) && !online::stopping(*peer.connection, stream_name)) {
                     online::wait_caught_up(ctx.db(), *peer.connection, stream_name,
                                            std::chrono::duration_cast<std::chrono::milliseconds>(drain_timeout.seconds));
                     done("caught up");
@@ -321,13 +362,16 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
             // Both sides once more, each in one snapshot: nothing changed since the copy.
             const auto compared = diff(ctx, DiffOptions{o.slug, o.to, std::nullopt}, baseline ? &*baseline : nullptr);
             if (baseline)
-                ctx.log().debug(fmt::format("tenant move: {} of {} fingerprints derived from the comparison made while streaming",
-                                            compared.from_baseline, 2 * compared.tables.size()));
-            if (compared.differing > 0)
+                ctx.log().debug(fmt::format("tenant move: {} of {} fingerprints derived from the comparison made while "
+                                            "streaming ({} through the change journal)",
+                                            compared.from_baseline, 2 * compared.tables.size(), compared.from_journal));
+            if (compared.differing > 0) {
+                drop_journal(ctx, peer, result, stream_name);  // it served this comparison only
                 throw IntegrityError(fmt::format("tenant '{}' differs between here and --to {} in {} table(s) after the "
                                                  "copy: it stays moving on both sides",
                                                  o.slug, o.to, compared.differing),
                                      fmt::format("see `tenantctl tenant diff {} --against {}`", o.slug, o.to));
+            }
             result.rows = 0;
             for (const auto& t : compared.tables)
                 if (t.target) result.rows += t.target->rows;
@@ -341,6 +385,7 @@ MoveResult move(Context& ctx, const MoveOptions& o) {
         }
         result.purge_after = retire(ctx, result, grace);
         done("retired");
+        drop_journal(ctx, peer, result, stream_name);
     } catch (const Error&) {
         throw;
     } catch (...) {

@@ -220,6 +220,7 @@ MoveResult abort_move(Context& ctx, const MoveOptions& o, Peer& peer, MoveResult
         result.steps.push_back("copy removed");
         util::failpoint("move.abort.removed");
         online::unpublish(ctx.db(), stream);
+        drop_journal(ctx, peer, result, stream);
         if (here->status == "moving") {
             unfreeze(ctx, result);
             result.steps.push_back("unfrozen");

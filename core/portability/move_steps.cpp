@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "core/context.hpp"
+#include "core/portability/journal.hpp"
 #include "core/portability/online.hpp"
+#include "core/util/strings.hpp"
 
 namespace tenantctl::portability {
 
@@ -35,6 +37,22 @@ audit::Event move_event(const MoveResult& r, const std::string& phase) {
     ev.metadata = json{{"phase", phase}, {"to", r.to}, {"target", r.target}};
     if (r.online) ev.metadata["online"] = true;
     return ev;
+}
+
+void drop_journal(Context& ctx, Peer& peer, const MoveResult& r, const std::string& stream_name) {
+    const auto j = journal::of(ctx, stream_name);
+    for (auto [connection, where] : {std::pair{&ctx.db(), "here"}, std::pair{peer.connection.get(), "at --to"}}) {
+        // What it leaves is cleared by the next run: not a reason to fail the move it served.
+        std::string why = "a table stayed locked";
+        try {
+            if (journal::remove(*connection, j)) continue;
+        } catch (const pqxx::sql_error& e) {
+            why = util::first_line(e.what());
+        }
+        ctx.log().warn(fmt::format("the move's change journal {} {} is still there ({}); its triggers may still be on the "
+                                   "tables: run `tenantctl tenant move {} --to {}` again to drop them",
+                                   j.table, where, why, r.tenant, r.to));
+    }
 }
 
 }  // namespace tenantctl::portability

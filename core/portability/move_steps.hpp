@@ -32,6 +32,10 @@ std::string stream_name_here(Context& ctx, const std::string& tenant_id);
 
 audit::Event move_event(const MoveResult& r, const std::string& phase);
 
+// Takes down the move's change journal (journal.hpp) on both sides, where a run made one; says
+// so when a busy table kept its triggers (they write nothing any more).
+void drop_journal(Context& ctx, Peer& peer, const MoveResult& r, const std::string& stream_name);
+
 // `--abort` (move_abort.cpp); the caller holds the tenant's locks on both sides.
 MoveResult abort_move(Context& ctx, const MoveOptions& options, Peer& peer, MoveResult result);
 

@@ -4,6 +4,7 @@
 
 #include <libpq-fe.h>
 
+#include <functional>
 #include <thread>
 
 #include "core/citus/cluster.hpp"
@@ -12,6 +13,7 @@
 #include "core/db/connection.hpp"
 #include "core/errors.hpp"
 #include "core/model/predicate_literal.hpp"
+#include "core/util/failpoint.hpp"
 #include "core/util/progress.hpp"
 #include "core/util/strings.hpp"
 
@@ -76,32 +78,40 @@ std::optional<std::string> subscription_oid(pqxx::transaction_base& dst, const s
     return std::string(r[0][0].c_str());
 }
 
+// Calls `done` every kPoll until it returns true; after 30 s, throws Busy with `what` (it has
+// not happened 30 s after ...) and `hint`.
+void poll_30s(const std::function<bool()>& done, const std::string& what, const std::string& hint) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (!done()) {
+        if (std::chrono::steady_clock::now() >= deadline) throw Busy(what, hint);
+        std::this_thread::sleep_for(kPoll);
+    }
+}
+
 // Drops the slots named, waiting for a walsender still using one to notice that its
 // subscriber is gone.
 void drop_slots(pqxx::connection& src, const std::string& like) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    for (;;) {
-        pqxx::nontransaction tx(src);
-        const auto slots = tx.exec_params("SELECT slot_name, active FROM pg_replication_slots WHERE slot_name LIKE $1", like);
-        bool in_use = false;
-        for (const auto& slot : slots) {
-            if (slot[1].as<bool>()) {
-                in_use = true;
-                continue;
+    poll_30s(
+        [&] {
+            pqxx::nontransaction tx(src);
+            const auto slots =
+                tx.exec_params("SELECT slot_name, active FROM pg_replication_slots WHERE slot_name LIKE $1", like);
+            bool in_use = false;
+            for (const auto& slot : slots) {
+                if (slot[1].as<bool>()) {
+                    in_use = true;
+                    continue;
+                }
+                try {
+                    tx.exec_params("SELECT pg_drop_replication_slot($1)", slot[0].c_str());
+                } catch (const pqxx::sql_error&) {
+                    in_use = true;  // taken up again since it was listed: try once more
+                }
             }
-            try {
-                tx.exec_params("SELECT pg_drop_replication_slot($1)", slot[0].c_str());
-            } catch (const pqxx::sql_error&) {
-                in_use = true;  // taken up again since it was listed: try once more
-            }
-        }
-        if (!in_use) return;
-        if (std::chrono::steady_clock::now() >= deadline)
-            throw Busy(fmt::format("the replication slot {} here is still in use 30 s after its subscription was dropped",
-                                   like),
-                       "end the walsender using it (pg_stat_replication) and run the move again");
-        std::this_thread::sleep_for(kPoll);
-    }
+            return !in_use;
+        },
+        fmt::format("the replication slot {} here is still in use 30 s after its subscription was dropped", like),
+        "end the walsender using it (pg_stat_replication) and run the move again");
 }
 
 }  // namespace
@@ -313,25 +323,80 @@ void wait_caught_up(pqxx::connection& src, pqxx::connection& dst, const std::str
     }
 }
 
+namespace {
+
+// Ends the workers of the disabled subscription `oid` at the destination and waits until they
+// are gone. (A table-copy worker would go on with its copy until the end of the table.)
+void end_workers(pqxx::connection& dst, const std::string& oid, const std::string& name) {
+    poll_30s(
+        [&] {
+            pqxx::nontransaction tx(dst);
+            return tx.exec_params1("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_subscription "
+                                   "WHERE subid = $1::oid AND pid IS NOT NULL",
+                                   oid)[0]
+                       .as<long long>() == 0;
+        },
+        fmt::format("the workers of the subscription {} at the destination still run 30 s after they were told to end",
+                    name),
+        "see pg_stat_subscription there, then run the move again");
+}
+
+// Waits until no walsender here uses a slot named like `like`: one making a slot goes on
+// until the slot is made, after every transaction then running on this server has ended.
+void wait_slots_idle(pqxx::connection& src, const std::string& like) {
+    poll_30s(
+        [&] {
+            pqxx::nontransaction tx(src);
+            return tx.exec_params1("SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE $1 AND active", like)[0]
+                       .as<long long>() == 0;
+        },
+        fmt::format("the replication slot {} here is still in use 30 s after its subscription was disabled", like),
+        "see pg_stat_replication and pg_stat_activity here (a long transaction holds up a slot being made), then run "
+        "the move again");
+}
+
+std::string sync_slots_of(const std::string& oid) { return fmt::format("pg\\_{}\\_sync\\_%", oid); }
+
+}  // namespace
+
+bool stopping(pqxx::connection& dst, const std::string& name) {
+    pqxx::read_transaction tx(dst);
+    const auto oid = subscription_oid(tx, name);
+    return oid && !tx.exec_params1("SELECT subenabled FROM pg_subscription WHERE oid = $1::oid", *oid)[0].as<bool>();
+}
+
 void stop(pqxx::connection& src, pqxx::connection& dst, const std::string& name) {
     std::optional<std::string> oid;
     {
-        pqxx::work tx(dst);
+        pqxx::read_transaction tx(dst);
         oid = subscription_oid(tx, name);
-        if (oid) {
-            // Detached from its slot first, so dropping it does not reach out to this server
-            // (which would wait on itself when both databases share one): the slots are
-            // dropped here, below.
-            const auto quoted = db::quote_ident(name);
+    }
+    if (oid) {
+        // Disabled and committed, its workers ended, and its slots here idle, before it is
+        // dropped. A table-copy worker may be making its slot here, which waits for every
+        // transaction running on this server to end; DROP SUBSCRIPTION drops that slot too,
+        // waiting for it to be free, in a transaction that is running: on one server the two
+        // waited on each other for ever. A run killed in between leaves it disabled: stopping().
+        const auto quoted = db::quote_ident(name);
+        {
+            pqxx::work tx(dst);
             tx.exec(fmt::format("ALTER SUBSCRIPTION {} DISABLE", quoted));
-            tx.exec(fmt::format("ALTER SUBSCRIPTION {} SET (slot_name = NONE)", quoted));
-            tx.exec(fmt::format("DROP SUBSCRIPTION {}", quoted));
             tx.commit();
         }
+        util::failpoint("move.stream.disabled");
+        end_workers(dst, *oid, name);
+        wait_slots_idle(src, name);
+        wait_slots_idle(src, sync_slots_of(*oid));
+        // Detached from its slot first, so dropping it does not reach out to this server for
+        // it: the slots are dropped here, below.
+        pqxx::work tx(dst);
+        tx.exec(fmt::format("ALTER SUBSCRIPTION {} SET (slot_name = NONE)", quoted));
+        tx.exec(fmt::format("DROP SUBSCRIPTION {}", quoted));
+        tx.commit();
     }
     drop_slots(src, name);
     // The table-copy slots of an interrupted initial copy: pg_<subscription oid>_sync_<table>_<system>.
-    if (oid) drop_slots(src, fmt::format("pg\\_{}\\_sync\\_%", *oid));
+    if (oid) drop_slots(src, sync_slots_of(*oid));
 }
 
 void unpublish(pqxx::connection& src, const std::string& name) {

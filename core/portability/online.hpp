@@ -76,8 +76,12 @@ void wait_caught_up(pqxx::connection& src, pqxx::connection& dst, const std::str
                     std::chrono::milliseconds timeout);
 
 // Drops the subscription and the slots (its own and any table-copy slot an interrupted copy
-// left); the publication stays, as the mark that the tenant's rows came by the stream.
+// left); the publication stays, as the mark that the tenant's rows came by the stream. The
+// subscription is first disabled in a transaction of its own.
 void stop(pqxx::connection& src, pqxx::connection& dst, const std::string& name);
+
+// Whether a stop() was interrupted: the subscription is there, disabled. It streams no more.
+bool stopping(pqxx::connection& dst, const std::string& name);
 
 void unpublish(pqxx::connection& src, const std::string& name);
 

@@ -3,7 +3,8 @@
 // tenant's own schema from a backup), then back as each was: ENABLE, ENABLE REPLICA or ENABLE
 // ALWAYS. ALTER TABLE ... DISABLE TRIGGER locks each table against writes until the commit, so
 // no other session ever writes to it with its triggers off. Internal triggers (foreign keys)
-// stay on, and so do the ones Citus adds to its tables.
+// stay on, and so do the ones Citus adds to its tables and those of a `tenant move --online`'s
+// change journal (journal.hpp), which must see every change of the moving tenant's rows.
 #pragma once
 
 #include <string>

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <csignal>
+#include <regex>
 #include <set>
 
 #include "tests/support/fault.hpp"
@@ -594,12 +595,12 @@ TEST_CASE("e2e: tenant move --online carries the writes made while it streams, a
     INFO(differences);
     REQUIRE(r.exit_code == 0);
     CHECK(r.err.find("moved tenant 'acme' to --to peer") != std::string::npos);
-    CHECK(r.err.find("streaming, synced, compared, froze, drained, caught up, copied, verified, activated, retired") !=
+    CHECK(r.err.find("streaming, synced, journaled, compared, froze, drained, caught up, copied, verified, activated, retired") !=
           std::string::npos);
     CHECK(two.there.query_value("SELECT string_agg(project_id || '/' || id || ' ' || title, ', ' ORDER BY project_id, id) "
                                 "FROM public.tasks WHERE tenant_id = 1") == "1/1 renamed, 1/2 Build, 1/500 streamed");
     CHECK(two.there.query_value("SELECT count(*) FROM public.tasks WHERE title IN ('not acme', 'globex renamed')") == "0");
-    CHECK(stream_objects(two) == "0,0,0");
+    CHECK(stream_objects(two) == "0,0,0,0,0");
     CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
 }
 
@@ -611,8 +612,10 @@ TEST_CASE("e2e: tenant move --online killed at every step resumes, never active 
         test::Fault fault;
     };
     const std::vector<Point> points = {
-        {"move.streaming", test::Fault::kill}, {"move.synced", test::Fault::kill},   {"move.compared", test::Fault::kill},
+        {"move.streaming", test::Fault::kill}, {"move.synced", test::Fault::kill},   {"move.journaled", test::Fault::kill},
+        {"move.compared", test::Fault::kill},
         {"move.frozen", test::Fault::kill},    {"move.drained", test::Fault::kill},  {"move.caught_up", test::Fault::kill},
+        {"move.stream.disabled", test::Fault::kill},
         {"move.copied", test::Fault::kill},    {"move.verified", test::Fault::kill}, {"move.activated", test::Fault::kill},
         {"move.synced", test::Fault::terminate}, {"move.caught_up", test::Fault::terminate},
     };
@@ -633,16 +636,52 @@ TEST_CASE("e2e: tenant move --online killed at every step resumes, never active 
             CHECK(faulted.exit_code == (point.fault == test::Fault::kill ? 128 + SIGKILL : 7));
             CHECK_FALSE((status_of(two.here) == "active" && status_of(two.there) == "active"));
             const bool before_freeze =
-                point.name == "move.streaming" || point.name == "move.synced" || point.name == "move.compared";
+                point.name == "move.streaming" || point.name == "move.synced" || point.name == "move.journaled" ||
+                point.name == "move.compared";
             CHECK(status_of(two.here) == (before_freeze ? "active" : "moving"));
             CHECK(two.here.query_value("SELECT count(*) FROM public.tasks WHERE tenant_id = 1") == "3");
             if (point.name != "move.activated") CHECK(status_of(two.there) != "active");
 
             // Run again, without --online: the stream it finds decides.
             check_move_finishes(two);
-            CHECK(stream_objects(two) == "0,0,0");
+            CHECK(stream_objects(two) == "0,0,0,0,0");
         }
     }
+}
+
+TEST_CASE("e2e: tenant move --online: the writes after the comparison made while streaming are read back at the switch "
+          "from the change journal, and the journal is gone after",
+          "[e2e][portability]") {
+    TwoDatabases two;
+    two.remove_acme_there();
+    const std::vector<std::string> args = {"-v", "-c", (two.dir / "tenantctl.yaml").string(), "tenant", "move", "acme",
+                                           "--to", "peer", "--online"};
+    std::string journal_then;
+    auto r = test::run_paused_at(args, two.here, "move.compared", [&] {
+        // The app writes on: a new task (journaled with its key) and a renamed project (an
+        // update: that table is read whole on both sides at the switch).
+        two.here.exec("INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (1, 1, 700, 'after the baseline'), "
+                      "(2, 1, 700, 'not acme')");
+        two.here.exec("UPDATE public.projects SET name = name || '!' WHERE tenant_id = 1 AND id = 1");
+        journal_then = test::stream_objects(two.here, two.there);
+    });
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    // The journal exists on both sides while the tenant streams.
+    CHECK_FALSE(journal_then.ends_with(",0"));
+    CHECK(journal_then.find(",0,") == std::string::npos);
+    // Every streamed relation is taken from the comparison made while streaming through the
+    // journal, except the projects, read whole on both sides.
+    std::smatch m;
+    const std::regex derived(R"((\d+) of (\d+) fingerprints derived from the comparison made while streaming \((\d+) through the change journal\))");
+    REQUIRE(std::regex_search(r.err, m, derived));
+    const int of = std::stoi(m[2]);
+    CHECK(std::stoi(m[1]) == of - 2);
+    CHECK(std::stoi(m[3]) == of - 2);
+    CHECK(two.there.query_value("SELECT title FROM public.tasks WHERE tenant_id = 1 AND id = 700") == "after the baseline");
+    CHECK(two.there.query_value("SELECT name FROM public.projects WHERE tenant_id = 1 AND id = 1").ends_with("!"));
+    CHECK(stream_objects(two) == "0,0,0,0,0");
+    CHECK(two.run({"tenant", "diff", "acme", "--against", "peer", "-q"}).exit_code == 0);
 }
 
 TEST_CASE("e2e: a TRUNCATE here while the tenant streams never reaches the other tenants at the destination",
@@ -664,7 +703,7 @@ TEST_CASE("e2e: a TRUNCATE here while the tenant streams never reaches the other
     CHECK(r.err.find("differs between here and --to peer in 1 table(s)") != std::string::npos);
     CHECK(status_of(two.here) == "moving");
     CHECK(status_of(two.there) == "moving");
-    CHECK(stream_objects(two) == "0,0,0");
+    CHECK(stream_objects(two) == "0,0,0,0,0");
 
     // Rolled back: acme's copy deleted there (globex's rows stay), acme active here again.
     auto aborted = two.run({"tenant", "move", "acme", "--to", "peer", "--abort"});
@@ -733,7 +772,7 @@ TEST_CASE("e2e: tenant move --abort killed after deleting the copy goes on when 
     CHECK(resumed.err.find("aborted the move of tenant 'acme' to --to peer: copy removed, unfrozen; 0 rows deleted there") !=
           std::string::npos);
     CHECK(status_of(two.here) == "active");
-    CHECK(stream_objects(two) == "0,0,0");
+    CHECK(stream_objects(two) == "0,0,0,0,0");
 
     // Once the destination has activated the tenant, only finishing the move is allowed.
     auto activated = test::run_with_fault({"-c", config, "tenant", "move", "acme", "--to", "peer"}, two.here,

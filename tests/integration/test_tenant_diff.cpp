@@ -11,6 +11,9 @@
 #include "core/portability/compare.hpp"
 #include "core/portability/copy.hpp"
 #include "core/portability/diff.hpp"
+#include "core/portability/journal.hpp"
+#include "core/model/predicate_literal.hpp"
+#include "core/model/user_triggers.hpp"
 #include "core/util/slug.hpp"
 #include "tests/support/schema_corpus.hpp"
 #include "tests/support/test_support.hpp"
@@ -45,6 +48,32 @@ struct TwoDatabases {
     // A baseline counts a row as new since when its snapshot did not see it (DiffBaseline):
     // transactions the tests beside this one leave open on the shared server change nothing.
     portability::DiffBaseline baseline() const { return portability::baseline(context()->ctx(), "acme", "peer"); }
+    // The move's change journal (journal.hpp) on both sides, made as `tenant move --online`
+    // makes it, then the baseline that forgets what it saw of it. Returns how many relations
+    // each side journals.
+    static constexpr const char* kStream = "tenantctl_move_0123456789abcdef01234567";
+    portability::journal::Journal journal() const {
+        return portability::journal::of(context()->ctx(), kStream);
+    }
+    std::pair<int, int> make_journal() const {
+        auto tc = context();
+        pqxx::connection there_connection(corpus::conninfo_for(there, p));
+        std::vector<int> made;
+        for (pqxx::connection* c : {&tc->ctx().db(), &there_connection}) {
+            model::TenantData data;
+            {
+                pqxx::read_transaction tx(*c);
+                data = model::TenantData::load(tc->ctx(), tx);
+            }
+            made.push_back(portability::journal::install(tc->ctx(), *c, journal(), data, p.tenant_a));
+        }
+        return {made[0], made[1]};
+    }
+    portability::DiffBaseline journaled_baseline() const {
+        make_journal();
+        const auto j = journal();
+        return portability::baseline(context()->ctx(), "acme", "peer", &j);
+    }
     portability::DiffResult diff_since(const portability::DiffBaseline& since, const std::string& slug = "acme") const {
         return portability::diff(context()->ctx(), portability::DiffOptions{slug, "peer", std::nullopt}, &since);
     }
@@ -356,7 +385,8 @@ TEST_CASE("tenant diff since a baseline: every kind of change since, on either s
                        "UPDATE public.tasks_other SET title = 'Other' WHERE " + one_task);
         const auto since = two.baseline();
         CHECK(since.relations.at("public.tasks").target.storage ==
-              two.there.query_value("SELECT 'public.tasks'::regclass::oid"));
+              two.there.query_value("SELECT oid || '/' || pg_relation_filenode(oid) FROM pg_class "
+                                    "WHERE oid = 'public.tasks'::regclass"));
         two.exec_there("ALTER TABLE public.tasks RENAME TO tasks_old; ALTER TABLE public.tasks_other RENAME TO tasks");
         const auto r = two.diff_since(since);
         CHECK(tasks_of(r)->details == std::vector<std::string>{"same row count, different values"});
@@ -449,4 +479,222 @@ TEST_CASE("tenant diff: a schema-isolated tenant is compared table by table with
     CHECK(exit_of([&] { portability::copy(copier.ctx(), o); }) == Exit::refused);
     CHECK(empty.query_value("SELECT count(*) FROM tenantctl.tenants") == "0");
     CHECK(empty.query_value("SELECT count(*) FROM pg_namespace WHERE nspname = 'tenant_acme'") == "0");
+}
+
+// The move's change journal (core/portability/journal.hpp): with it, the switch's verification
+// reads, on each side, only the rows journaled as inserted since the baseline; a relation with
+// an update or delete since is read whole; a journal whose triggers are not as the baseline
+// saw them is not trusted (the baseline's xmin rule applies).
+namespace {
+
+// The journal's entries on one side, as "op count" pairs, for the relation given.
+std::string journal_entries(const test::TestDatabase& db, const portability::journal::Journal& j) {
+    return db.query_value(fmt::format("SELECT coalesce(string_agg(op::text || ' ' || relation, ', ' ORDER BY relation, op), '') "
+                                      "FROM {}",
+                                      j.table));
+}
+
+// The first relation with the tenancy column that holds tenant A's rows.
+std::string first_streamed_with_rows(const TwoDatabases& two) {
+    const auto mine = corpus::snapshot_tenant(two.here, two.p, two.p.tenant_a);
+    for (const auto& rel : two.p.relations)
+        if (!two.p.attribution.contains(rel) && !two.p.is_shared(rel) && !mine.at(rel).empty()) return rel;
+    return "";
+}
+
+// One of tenant A's rows of `relation` there, kept in a temporary table of `c` and deleted
+// (triggers and foreign keys off); put_back inserts it again, every column it can be given.
+void take_out_one_row(pqxx::connection& c, const TwoDatabases& two, const std::string& relation) {
+    pqxx::work tx(c);
+    tx.exec("SET LOCAL session_replication_role = replica");
+    tx.exec(fmt::format("CREATE TEMP TABLE keep AS SELECT t.tableoid AS keep_oid, t.ctid AS keep_ctid, t.* FROM {} t "
+                        "WHERE {} LIMIT 1",
+                        relation, model::with_literal(two.p.tenant_predicate(relation), tx.quote(two.p.tenant_a))));
+    REQUIRE(tx.exec(fmt::format("DELETE FROM {} t USING keep k WHERE t.tableoid = k.keep_oid AND t.ctid = k.keep_ctid",
+                                relation))
+                .affected_rows() == 1);
+    tx.commit();
+}
+
+void put_back(pqxx::connection& c, const std::string& relation) {
+    pqxx::work tx(c);
+    tx.exec("SET LOCAL session_replication_role = replica");
+    const std::string columns = tx.exec1(fmt::format("SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) "
+                                                     "FROM pg_attribute WHERE attrelid = {}::regclass AND attnum > 0 "
+                                                     "AND NOT attisdropped AND attgenerated = ''",
+                                                     tx.quote(relation)))[0]
+                                    .c_str();
+    tx.exec(fmt::format("INSERT INTO {0} ({1}) OVERRIDING SYSTEM VALUE SELECT {1} FROM keep", relation, columns));
+    tx.commit();
+}
+
+}  // namespace
+
+TEST_CASE("tenant diff since a journaled baseline: every journaled relation is taken from the journal, a row put back "
+          "since is read through its key, and a row deleted with triggers off is found, on every pattern",
+          "[integration][portability]") {
+    corpus::for_each_pattern([](const corpus::Pattern& p) {
+        if (p.connect_as) return;  // refused (above)
+        TwoDatabases two(p);
+        // Taken out there before the baseline, put back after it: an insert since, with the
+        // pattern's own key types, which the journal finds through the key.
+        const std::string rel = first_streamed_with_rows(two);
+        REQUIRE_FALSE(rel.empty());
+        pqxx::connection keeper(two.there.conninfo());
+        take_out_one_row(keeper, two, rel);
+        const auto [here, there] = two.make_journal();
+        CHECK(here == there);
+        const auto j = two.journal();
+        const auto since = portability::baseline(two.context()->ctx(), "acme", "peer", &j);
+        int journaled = 0;
+        for (const auto& [key, entry] : since.relations) journaled += !entry.source.journal.empty() + !entry.target.journal.empty();
+        CHECK(journaled == here + there);
+        CHECK(find_table(two.diff_since(since), key_of(two.here, rel))->details ==
+              std::vector<std::string>{"1 row more at the source"});
+        put_back(keeper, rel);
+        CHECK(two.there.query_value(fmt::format("SELECT string_agg(op::text, ',') FROM {}", j.table)) == "i");
+        const auto full = two.diff();
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        CHECK(r.from_journal == journaled);
+        for (std::size_t i = 0; i < r.tables.size(); ++i) {
+            INFO(r.tables[i].table);
+            CHECK(r.tables[i].source == full.tables[i].source);
+            CHECK(r.tables[i].target == full.tables[i].target);
+        }
+        // session_replication_role = replica does not keep an ALWAYS trigger from firing.
+        delete_one_row_there(two, rel);
+        const auto after = two.diff_since(since);
+        const auto* t = find_table(after, key_of(two.here, rel));
+        REQUIRE(t);
+        CHECK(t->details == std::vector<std::string>{"1 row more at the source"});
+        CHECK(after.from_journal == journaled - (here > 0 ? 1 : 0));
+        CHECK(portability::journal::remove(two.context()->ctx().db(), j));
+        const auto left = test::stream_objects(two.here, two.there);
+        CHECK(left.starts_with("0,0,0,0,"));  // nothing here; the journal there is left
+        CHECK_FALSE(left.ends_with(",0"));
+    });
+}
+
+TEST_CASE("tenant diff since a journaled baseline: each kind of change since is read from the journal or makes the "
+          "table read whole",
+          "[integration][portability]") {
+    TwoDatabases two(corpus::get("composite_fk"));
+    const std::string one_task = "tenant_id = 1 AND project_id = 1 AND id = 1";
+    const std::string new_task = "INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (1, 1, 99, 'Other')";
+    const auto tasks_of = [](const portability::DiffResult& r) { return find_table(r, "public.tasks"); };
+    const auto since = two.journaled_baseline();
+    const int all = 2 * static_cast<int>(since.relations.size());
+    const auto j = two.journal();
+    SECTION("rows inserted on both sides: only they are read, through the key; equal") {
+        two.here.exec(new_task);
+        two.exec_there(new_task);
+        CHECK(journal_entries(two.here, j) == "i \"public\".\"tasks\"");
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        CHECK(r.from_journal == all);
+        CHECK(tasks_of(r)->source->rows == 4);
+        CHECK(tasks_of(r)->target == tasks_of(two.diff())->target);
+    }
+    SECTION("a row inserted there only, and rows of another tenant: found, and the other tenant's not journaled") {
+        two.exec_there(new_task);
+        two.here.exec("INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (2, 2, 99, 'B')");
+        CHECK(journal_entries(two.here, j).empty());
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"1 row more at the target"});
+        CHECK(r.from_journal == all);
+        CHECK(tasks_of(r)->target == tasks_of(two.diff())->target);
+    }
+    SECTION("rows inserted with different values on each side") {
+        two.here.exec(new_task);
+        two.exec_there("INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (1, 1, 99, 'Other!')");
+        CHECK(tasks_of(two.diff_since(since))->details == std::vector<std::string>{"same row count, different values"});
+    }
+    SECTION("a value changed there with triggers off: journaled, the table read whole there") {
+        two.exec_there(fmt::format("SET session_replication_role = replica; UPDATE public.tasks SET title = 'Design!' WHERE {}",
+                                   one_task));
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"same row count, different values"});
+        CHECK(r.from_journal == all - 1);
+        CHECK(r.from_baseline == all - 1);
+    }
+    SECTION("a row inserted, then deleted there: read whole there, equal") {
+        two.exec_there(new_task);
+        two.exec_there("DELETE FROM public.tasks WHERE tenant_id = 1 AND project_id = 1 AND id = 99");
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        CHECK(r.from_baseline == all - 1);
+    }
+    SECTION("a row of another tenant updated into this one there: journaled as a change") {
+        two.exec_there("INSERT INTO public.tasks (tenant_id, project_id, id, title) VALUES (2, 2, 99, 'B')");
+        two.exec_there("SET session_replication_role = replica; "
+                       "UPDATE public.tasks SET tenant_id = 1, project_id = 1 WHERE tenant_id = 2 AND id = 99");
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"1 row more at the target"});
+        CHECK(r.from_baseline == all - 1);
+    }
+    SECTION("a journal trigger turned off, a row deleted, the trigger on again: not trusted, and the row is found") {
+        const std::string trigger = std::string(TwoDatabases::kStream) + "_d";
+        two.exec_there(fmt::format("ALTER TABLE public.tasks DISABLE TRIGGER {0}; DELETE FROM public.tasks WHERE {1}; "
+                                   "ALTER TABLE public.tasks ENABLE ALWAYS TRIGGER {0}",
+                                   trigger, one_task));
+        CHECK(journal_entries(two.there, j).empty());
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"1 row more at the source"});
+        CHECK(r.from_journal == all - 1);
+    }
+    SECTION("the journal's function replaced: not trusted on that side") {
+        portability::journal::silence(two.context()->ctx().db(), j);
+        two.here.exec(new_task);
+        const auto r = two.diff_since(since);
+        CHECK(tasks_of(r)->details == std::vector<std::string>{"1 row more at the source"});
+        CHECK(r.from_journal == all / 2);
+        CHECK(r.from_baseline == all);  // the baseline's xmin rule still derives it
+    }
+    SECTION("a TRUNCATE there, the same rows put back: the table's storage changed, read whole, equal") {
+        two.exec_there("SET session_replication_role = replica; CREATE TEMP TABLE keep AS SELECT * FROM public.tasks; "
+                       "TRUNCATE public.tasks; INSERT INTO public.tasks SELECT * FROM keep");
+        const auto r = two.diff_since(since);
+        CHECK(r.differing == 0);
+        CHECK(r.from_baseline == all - 1);
+    }
+    SECTION("the journal's triggers are not the app's: commands that refuse or report user triggers do not see them") {
+        pqxx::connection c(two.here.conninfo());
+        pqxx::read_transaction tx(c);
+        auto tc = two.context();
+        const auto data = model::TenantData::load(tc->ctx(), tx);
+        std::vector<const model::Relation*> relations;
+        for (const auto& r : data.relations()) relations.push_back(&r);
+        CHECK(model::user_triggers_of(tx, relations).all().empty());
+    }
+    SECTION("taken down: nothing of it is left on either side") {
+        CHECK(test::stream_objects(two.here, two.there) != "0,0,0,0,0");
+        pqxx::connection there(two.there.conninfo());
+        CHECK(portability::journal::remove(two.context()->ctx().db(), j));
+        CHECK(portability::journal::remove(there, j));
+        CHECK(test::stream_objects(two.here, two.there) == "0,0,0,0,0");
+        two.here.exec(new_task);  // the app writes as before
+    }
+}
+
+TEST_CASE("tenant diff since a journaled baseline: rows inserted into partitions, directly or through the parent, "
+          "are read through the key",
+          "[integration][portability]") {
+    TwoDatabases two(corpus::get("partitioned"));
+    const auto since = two.journaled_baseline();
+    const int all = 2 * static_cast<int>(since.relations.size());
+    const std::string row_of = two.here.query_value(
+        "SELECT format('(%L, %L, %L, %L, %L)', tenant_id, id + 1000, user_id, recorded_at, reading) "
+        "FROM public.measurements_2026_01 "
+        "WHERE tenant_id = 100 LIMIT 1");
+    REQUIRE_FALSE(row_of.empty());
+    const auto insert = [&](const std::string& into) {
+        return fmt::format("INSERT INTO {} (tenant_id, id, user_id, recorded_at, reading) VALUES {}", into, row_of);
+    };
+    two.here.exec(insert("public.measurements"));
+    two.exec_there(insert("public.measurements_2026_01"));
+    const auto r = two.diff_since(since);
+    CHECK(r.differing == 0);
+    CHECK(r.from_journal == all);
+    CHECK(find_table(r, "public.measurements")->source == find_table(two.diff(), "public.measurements")->source);
 }

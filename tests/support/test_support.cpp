@@ -397,11 +397,19 @@ void distribute_app_tables(const TestDatabase& db) {
     REQUIRE(r.exit_code == 0);
 }
 
+namespace {
+constexpr const char* kJournalObjects =
+    "SELECT (SELECT count(*) FROM pg_class WHERE relname LIKE 'tenantctl\\_move\\_%') + "
+    "(SELECT count(*) FROM pg_proc WHERE proname LIKE 'tenantctl\\_move\\_%') + "
+    "(SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'tenantctl\\_move\\_%')";
+}  // namespace
+
 std::string stream_objects(const TestDatabase& here, const TestDatabase& there) {
     return here.query_value("SELECT count(*) FROM pg_publication") + "," +
            here.query_value("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()") + "," +
            there.query_value("SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database "
-                             "WHERE datname = current_database())");
+                             "WHERE datname = current_database())") +
+           "," + here.query_value(kJournalObjects) + "," + there.query_value(kJournalObjects);
 }
 
 }  // namespace tenantctl::test

@@ -185,8 +185,9 @@ private:
 };
 
 // What a stream of `tenant move --online` leaves: publications and slots in `here`'s database,
-// subscriptions in `there`'s, as "publications,slots,subscriptions". "0,0,0" once a move has
-// finished or given up.
+// subscriptions in `there`'s, and the objects of its change journal on each side (tables,
+// functions and triggers named tenantctl_move_*), as "publications,slots,subscriptions,
+// journal here,journal there". "0,0,0,0,0" once a move has finished or given up.
 std::string stream_objects(const TestDatabase& here, const TestDatabase& there);
 
 void write_file(const std::filesystem::path& path, const std::string& content, unsigned mode = 0644);

@@ -568,7 +568,7 @@ TEST_CASE("tenant diff since a journaled baseline: every journaled relation is t
         const auto* t = find_table(after, key_of(two.here, rel));
         REQUIRE(t);
         CHECK(t->details == std::vector<std::string>{"1 row more at the source"});
-        CHECK(after.from_journal == journaled - (here > 0 ? 1 : 0));
+        CHECK(after.from_journal == journaled - (there > 0 ? 1 : 0));  // read whole there
         CHECK(portability::journal::remove(two.context()->ctx().db(), j));
         const auto left = test::stream_objects(two.here, two.there);
         CHECK(left.starts_with("0,0,0,0,"));  // nothing here; the journal there is left

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <cstring>
@@ -285,10 +286,11 @@ void check_archive_dir_writable(const fs::path& dir) {
 
 // Streams the partition as NDJSON.gz, one row_to_json object per line; fsyncs it and its
 // .sha256 file.
-MonthArchive write_month_archive(Context& ctx, const std::string& table, const std::string& name, const fs::path& dir) {
+MonthArchive write_month_archive(Context& ctx, pqxx::connection& conn, const std::string& table,
+                                 const std::string& name, const fs::path& dir) {
     MonthArchive a;
     const fs::path part = dir / (name + ".ndjson.gz.part");
-    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx(ctx.db());
+    pqxx::transaction<pqxx::isolation_level::repeatable_read, pqxx::read_only> tx(conn);
     // Times in UTC, so an archive reads the same whatever the server's zone (and so that the
     // client encoder writes what row_to_json would).
     tx.exec0("SET LOCAL TimeZone = 'UTC'; SET LOCAL DateStyle = 'ISO, YMD'");
@@ -358,7 +360,7 @@ void verify_month_archive(const MonthArchive& a) {
         char buffer[1 << 16];
         la_ssize_t n;
         while ((n = archive_read_data(ar, buffer, sizeof buffer)) > 0)
-            for (la_ssize_t i = 0; i < n; ++i) lines += buffer[i] == '\n';
+            lines += std::count(buffer, buffer + n, '\n');
         ok = n == 0;
     }
     archive_read_free(ar);

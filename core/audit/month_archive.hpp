@@ -36,9 +36,10 @@ struct MonthArchive {
 void check_archive_dir_writable(const std::filesystem::path& dir);
 
 // Streams `table` (quoted, qualified) into a new archive of month `name` in `dir`, in one
-// snapshot, and publishes it under the first free name (NAME, NAME.2, ...).
-MonthArchive write_month_archive(Context& ctx, const std::string& table, const std::string& name,
-                                 const std::filesystem::path& dir);
+// snapshot on `conn` (used for nothing else meanwhile), and publishes it under the first free
+// name (NAME, NAME.2, ...). Safe to run on a thread of its own beside other work on `ctx`.
+MonthArchive write_month_archive(Context& ctx, pqxx::connection& conn, const std::string& table,
+                                 const std::string& name, const std::filesystem::path& dir);
 
 // Reads the archive back from disk: its SHA-256 and its number of lines must be what was
 // written (IntegrityError otherwise). Touches no connection: it can run beside the drop.

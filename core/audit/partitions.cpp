@@ -31,6 +31,9 @@ namespace {
 
 constexpr int kLockAttempts = 10;
 constexpr const char* kLockTimeout = "1s";
+// The DETACH's own (detach_month): about 20 s of trying before the whole step is retried.
+constexpr int kDetachAttempts = 25;
+constexpr const char* kDetachLockTimeout = "200ms";
 
 year_month month_of(TimePoint t) {
     year_month_day ymd{floor<days>(t)};
@@ -290,6 +293,31 @@ void cut_chain(Context& ctx, pqxx::transaction_base& tx, TimePoint cutoff) {
     for (const auto& t : tenants) tx.exec_prepared0("tenantctl_audit_cut_chain", t[0].c_str(), at, ctx.actor());
 }
 
+// Detaches a month from the log. The DETACH locks the whole log, and every writer queues
+// behind the request until it is granted: it is tried with a short lock_timeout, so that
+// waiting for a long reader (a seal's batch, a report) holds the application up for at most
+// that, and again on a savepoint, so that a retry keeps the chain rows already cut (redoing
+// them cost half a minute for a month of 3M events).
+void detach_month(Context& ctx, pqxx::work& tx, const std::string& table) {
+    const std::string detach =
+        fmt::format("ALTER TABLE {} DETACH PARTITION {}", db::quote_qualified(ctx.schema(), "audit_log"), table);
+    auto wait = milliseconds(50);
+    for (int attempt = 1;; ++attempt) {
+        try {
+            pqxx::subtransaction sub(tx, "tenantctl_detach");
+            sub.exec0(fmt::format("SET LOCAL lock_timeout = '{}'", kDetachLockTimeout));
+            sub.exec0(detach);
+            sub.commit();
+            return;
+        } catch (const pqxx::sql_error& e) {
+            if (e.sqlstate() != "55P03" || attempt == kDetachAttempts) throw;
+        }
+        ctx.log().debug(fmt::format("detaching {}: the log is in use, retrying in {} ms", table, wait.count()));
+        std::this_thread::sleep_for(wait);
+        wait = std::min(wait * 2, milliseconds(1000));
+    }
+}
+
 }  // namespace
 
 std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
@@ -360,6 +388,7 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                                 "pruning", static_cast<long long>(months.size()), "months");
     // Each month is archived, checked and dropped on its own: Ctrl-C lets the one in flight finish.
     util::InterruptScope interrupts;
+    std::unique_ptr<pqxx::connection> archive_conn;  // the archives' own, opened for the first
     for (const auto& p : months) {
         const std::string table = db::quote_qualified(ctx.schema(), p.name);
         PruneResult res{p.name, 0, "", "", ctx.dry_run() ? "would drop" : "dropped"};
@@ -373,32 +402,50 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
         }
         std::optional<MonthArchive> archived;
         try {
-            // The archive is read back on a thread of its own while the month is locked and its
-            // chain rows removed (server work); the drop goes on only once it has read back.
-            std::shared_future<void> read_back;
-            if (dir) {
-                archived = write_month_archive(ctx, table, p.name, *dir);
-                read_back = std::async(std::launch::async, [a = *archived] {
-                                util::lower_this_thread_priority();
-                                verify_month_archive(a);
-                            }).share();
-                res.archive = archived->path.string();
-                res.sha256 = archived->sha256;
-                res.rows = archived->fp.rows;
-            }
-            util::failpoint("audit-prune-before-drop");
             with_lock_retry(ctx, "dropping " + p.name, [&](pqxx::work& tx) {
+                // The archive is written (and then read back) on a connection and thread of its own
+                // while this transaction removes the month's chain rows: the one is the client's
+                // and the server's CPU, the other the chain's disk. Done one after the other they
+                // took twice as long at 100M events. The cut is only committed with the drop, so an
+                // archive that fails, or a kill, leaves the chain as it was. (An archive from an
+                // attempt that timed out on a lock is used again if the month has not changed.)
+                std::future<MonthArchive> writing;
+                if (dir && !archived) {
+                    if (!archive_conn) archive_conn = ctx.new_connection("audit prune archive");
+                    writing = std::async(std::launch::async, [&, table, name = p.name] {
+                        MonthArchive a = write_month_archive(ctx, *archive_conn, table, name, *dir);
+                        util::lower_this_thread_priority();
+                        verify_month_archive(a);
+                        return a;
+                    });
+                }
+                try {
+                    // The chain's prefix goes with the events, before the DETACH: the DETACH locks the
+                    // whole log against writers until commit, this only the chain rows it removes.
+                    cut_chain(ctx, tx, *p.to);
+                    util::failpoint("audit-prune-chain-cut");
+                } catch (...) {
+                    if (writing.valid()) {
+                        try {
+                            archived = writing.get();  // kept for the next attempt
+                        } catch (...) {
+                        }
+                    }
+                    throw;
+                }
+                if (writing.valid()) archived = writing.get();  // rethrows what writing or reading back found
+                if (archived) {
+                    res.archive = archived->path.string();
+                    res.sha256 = archived->sha256;
+                    res.rows = archived->fp.rows;
+                }
+                util::failpoint("audit-prune-before-drop");
                 // Nothing may have been written to the month since it was archived.
                 tx.exec0("LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE");
                 if (archived && month_fingerprint(tx, table) != archived->fp)
                     throw Refused(fmt::format("{} changed while it was being archived", p.name),
                                   "re-run prune to archive it again");
-                // The chain's prefix goes with the events, before the DETACH: the DETACH locks the
-                // whole log against writers until commit, this only the month being dropped.
-                cut_chain(ctx, tx, *p.to);
-                if (read_back.valid()) read_back.get();  // rethrows what the read-back found
-                tx.exec0(fmt::format("ALTER TABLE {} DETACH PARTITION {}", db::quote_qualified(ctx.schema(), "audit_log"),
-                                     table));
+                detach_month(ctx, tx, table);
                 tx.exec0("DROP TABLE " + table);
                 Event ev;
                 ev.action = "audit.partition.prune";

@@ -291,8 +291,9 @@ def main():
         with Writers(url, env, state, "tenantctl.audit_log", a.tenants) as w:
             time.sleep(6)
         print(f"\n## 4 writers alone, nothing else running: {w.summary()}")
-        # First the partial oldest month(s), so that each measured run drops exactly one full month.
-        run([BIN, "audit", "partitions", "prune", "--older-than", f"{a.months}mo", "--archive", archive, "-q"], env)
+        # First the marker month and the partial oldest one (the events start `months` before today,
+        # mid-month), so that each measured run drops exactly one full month.
+        run([BIN, "audit", "partitions", "prune", "--older-than", f"{a.months - 1}mo", "--archive", archive, "-q"], env)
         for step, with_seal in ((1, False), (2, True)):
             sealer = None
             if with_seal:
@@ -302,7 +303,7 @@ def main():
             with Writers(url, env, state, "tenantctl.audit_log", a.tenants) as w:
                 with open(out, "w") as fh:
                     prune_s, prune_rss, _ = measured([BIN, "audit", "partitions", "prune", "--older-than",
-                                                      f"{a.months - step}mo", "--archive", archive, "-o", "json"],
+                                                      f"{a.months - 1 - step}mo", "--archive", archive, "-o", "json"],
                                                      env, fh)
             if sealer:
                 os.killpg(sealer.pid, 15)  # the loop and the seal it is running

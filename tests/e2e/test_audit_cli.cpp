@@ -418,3 +418,103 @@ TEST_CASE("audit partitions prune drops nothing when an event reaches the month 
                                      "interval '1 month'",
                                      old_month)) == "0");
 }
+
+TEST_CASE("audit partitions prune killed after cutting the chain leaves the chain as it was", "[e2e][audit]") {
+    // The chain's rows of the month are removed while its archive is written; both only count
+    // once the month is dropped, in the same transaction.
+    TestDatabase db;
+    add_acme(db);
+    tenantctl::test::TempDir dir;
+    tenantctl::test::write_file(dir / "tenantctl.yaml", "audit:\n  retention: 3y\n");
+    const std::string cfg = (dir / "tenantctl.yaml").string();
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT '{}', "
+                        "date_trunc('month', now()) - interval '14 months' + make_interval(mins => g), 'old.event' "
+                        "FROM generate_series(1, 20) g",
+                        kAcme));
+    add_events(db, 10);
+    REQUIRE(run_cli({"-c", cfg, "audit", "partitions", "ensure", "--ahead", "0"}, &db).exit_code == 0);
+    REQUIRE(run_cli({"audit", "seal", "--settle", "0s"}, &db).exit_code == 0);
+    const std::string acme_chain = fmt::format("SELECT count(*) FROM tenantctl.audit_chain WHERE tenant_id = '{}'", kAcme);
+    REQUIRE(db.query_value(acme_chain) == "30");
+    const fs::path archive = dir / "archive";
+    fs::create_directory(archive);
+    const std::vector<std::string> prune{"audit", "partitions", "prune", "--older-than", "13mo", "--archive",
+                                         archive.string(), "-o", "json"};
+
+    tenantctl::test::CliOptions killed;
+    killed.env["TENANTCTL_TEST_FAILPOINT"] = "audit-prune-chain-cut";
+    auto k = run_cli(prune, &db, killed);
+    CHECK(k.exit_code == 128 + SIGKILL);
+    CHECK(db.query_value(acme_chain) == "30");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_seals WHERE kind = 'prune'") == "0");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "20");
+    auto whole = run_cli({"audit", "verify", "--all"}, &db);
+    INFO(whole.out << whole.err);
+    CHECK(whole.exit_code == 0);
+
+    auto again = run_cli(prune, &db);
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    auto pr = nlohmann::json::parse(again.out);
+    REQUIRE(pr.size() == 1);
+    CHECK(pr[0]["rows"] == 20);
+    CHECK(db.query_value(acme_chain) == "10");
+    CHECK(db.query_value(fmt::format("SELECT count(*) FROM tenantctl.audit_seals WHERE kind = 'prune' AND "
+                                     "tenant_id = '{}' AND seq = 20",
+                                     kAcme)) == "1");
+    auto cut = run_cli({"audit", "verify", "--all"}, &db);
+    INFO(cut.out << cut.err);
+    CHECK(cut.exit_code == 0);
+    // The archive holds the month's 20 events and reads back.
+    auto lines = tenantctl::util::run_process({"sh", "-c", "zcat '" + pr[0]["archive"].get<std::string>() + "' | wc -l"});
+    CHECK(std::stol(lines.out) == 20);
+}
+
+TEST_CASE("audit partitions prune waits out a long reader of the log without redoing the month", "[e2e][audit]") {
+    // The DETACH needs the whole log to itself: while a reader holds it, the DETACH is retried
+    // with a short lock_timeout on a savepoint, keeping the chain rows already cut, instead of
+    // starting the month over (which logs "lock not available, retrying").
+    TestDatabase db;
+    add_acme(db);
+    tenantctl::test::TempDir dir;
+    tenantctl::test::write_file(dir / "tenantctl.yaml", "audit:\n  retention: 3y\n");
+    db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT '{}', "
+                        "date_trunc('month', now()) - interval '14 months' + make_interval(mins => g), 'old.event' "
+                        "FROM generate_series(1, 20) g",
+                        kAcme));
+    REQUIRE(run_cli({"-c", (dir / "tenantctl.yaml").string(), "audit", "partitions", "ensure", "--ahead", "0"}, &db)
+                .exit_code == 0);
+    REQUIRE(run_cli({"audit", "seal", "--settle", "0s"}, &db).exit_code == 0);
+    const fs::path archive = dir / "archive";
+    fs::create_directory(archive);
+
+    // A reader of the log (only the parent, so the month itself stays free), taken while the
+    // prune waits before the drop, and let go 1.5 s after the DETACH is seen waiting for it:
+    // longer than the 1 s lock_timeout of every other step.
+    pqxx::connection reader(db.conninfo());
+    pqxx::work reading(reader);
+    std::thread release;
+    auto r = tenantctl::test::run_paused_at(
+        {"audit", "partitions", "prune", "--older-than", "13mo", "--archive", archive.string(), "-v"}, db,
+        "audit-prune-before-drop", [&] {
+            reading.exec0("LOCK TABLE ONLY tenantctl.audit_log IN ACCESS SHARE MODE");
+            release = std::thread([&] {
+                for (int i = 0; i < 6000; ++i) {  // at most a minute, then the checks below fail
+                    if (db.query_value("SELECT count(*) FROM pg_locks WHERE relation = 'tenantctl.audit_log'::regclass "
+                                       "AND mode = 'AccessExclusiveLock' AND NOT granted") != "0")
+                        break;
+                    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                }
+                std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+                reading.commit();
+            });
+        });
+    release.join();
+    INFO(r.err);
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.find("retrying in") != std::string::npos);  // the DETACH waited (debug line)
+    CHECK(r.err.find("lock not available") == std::string::npos);
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "0");
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_seals WHERE kind = 'prune'") == "1");
+    CHECK(run_cli({"audit", "verify", "--all"}, &db).exit_code == 0);
+}

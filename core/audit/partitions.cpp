@@ -413,8 +413,9 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                 if (dir && !archived) {
                     if (!archive_conn) archive_conn = ctx.new_connection("audit prune archive");
                     writing = std::async(std::launch::async, [&, table, name = p.name] {
-                        MonthArchive a = write_month_archive(ctx, *archive_conn, table, name, *dir);
+                        // Behind the application's work on a busy machine, as its compressor is.
                         util::lower_this_thread_priority();
+                        MonthArchive a = write_month_archive(ctx, *archive_conn, table, name, *dir);
                         verify_month_archive(a);
                         return a;
                     });

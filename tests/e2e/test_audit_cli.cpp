@@ -509,7 +509,7 @@ TEST_CASE("audit partitions prune waits out a long reader of the log without red
                 reading.commit();
             });
         });
-    release.join();
+    if (release.joinable()) release.join();  // not started when the prune never reached the point
     INFO(r.err);
     CHECK(r.exit_code == 0);
     CHECK(r.err.find("retrying in") != std::string::npos);  // the DETACH waited (debug line)

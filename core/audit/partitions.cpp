@@ -389,6 +389,7 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
     // Each month is archived, checked and dropped on its own: Ctrl-C lets the one in flight finish.
     util::InterruptScope interrupts;
     std::unique_ptr<pqxx::connection> archive_conn;  // the archives' own, opened for the first month archived
+    bool one_connection = false;  // none could be opened: each archive is written before its month's transaction
     for (const auto& p : months) {
         const std::string table = db::quote_qualified(ctx.schema(), p.name);
         PruneResult res{p.name, 0, "", "", ctx.dry_run() ? "would drop" : "dropped"};
@@ -402,6 +403,22 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
         }
         std::optional<MonthArchive> archived;
         try {
+            if (dir && !archive_conn && !one_connection) {
+                try {
+                    archive_conn = ctx.new_connection("audit prune archive");
+                } catch (const DbUnavailable& e) {
+                    // max_connections, or the role's limit: the same result in the order used before
+                    // the overlap, archive then cut, each month taking a little longer.
+                    one_connection = true;
+                    ctx.log().info(fmt::format("no connection free for the archive ({}): archiving each month before "
+                                               "cutting its chain",
+                                               e.what()));
+                }
+            }
+            if (dir && one_connection) {
+                archived = write_month_archive(ctx, ctx.db(), table, p.name, *dir);
+                verify_month_archive(*archived);
+            }
             with_lock_retry(ctx, "dropping " + p.name, [&](pqxx::work& tx) {
                 // The archive is written (and then read back) on a connection and thread of its own
                 // while this transaction removes the month's chain rows: the one is the client's
@@ -412,7 +429,6 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                 // attempt that timed out on a lock is used again if the month has not changed.)
                 std::future<MonthArchive> writing;
                 if (dir && !archived) {
-                    if (!archive_conn) archive_conn = ctx.new_connection("audit prune archive");
                     writing = std::async(std::launch::async, [&, table, name = p.name] {
                         // Behind the application's work on a busy machine, as its compressor is.
                         util::lower_this_thread_priority();

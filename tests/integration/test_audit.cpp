@@ -342,6 +342,44 @@ TEST_CASE("prune archives a month, verifies it, drops it and keeps the chain ver
     CHECK(v.verified == 10);
 }
 
+TEST_CASE("prune with no connection free for its archive archives each month before cutting its chain",
+          "[integration][audit][partitions]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    add_old_events(db, kAcme, 40);
+    add_old_events(db, kOther, 30);
+    config::Config cfg;
+    cfg.audit.retention = util::parse_duration("2y");
+    {
+        test::TestContext tc(db, cfg);
+        audit::ensure_partitions(tc.ctx(), 0);
+        add_events(db, kAcme, 10);
+        seal_all(tc);
+    }
+    // A role allowed two sessions, the lock's and the work connection, that owns the log
+    // through membership of the owner's role: the archive's own connection is refused.
+    const std::string role = "prune_limited_" + db.name();
+    db.exec(fmt::format("CREATE ROLE {0} LOGIN CONNECTION LIMIT 2; GRANT {1} TO {0}", role,
+                        db.query_value("SELECT quote_ident(current_user)")));
+    test::TempDir dir;
+    {
+        test::TestContext tc(db, cfg);
+        tc->set_conninfo(db::ConnInfo{db.conninfo() + " user=" + role, "a role with two sessions"});
+        auto results = prune_13mo(tc, dir);
+        REQUIRE(results.size() == 1);
+        CHECK(results[0].rows == 70);
+        CHECK(test::read_file(results[0].archive + ".sha256").rfind(results[0].sha256, 0) == 0);
+    }
+    db.exec(fmt::format("DROP OWNED BY {0}; DROP ROLE {0}", role));
+    CHECK(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'old.event'") == "0");
+    CHECK(db.query_value("SELECT string_agg(seq::text, ',' ORDER BY seq) FROM tenantctl.audit_seals "
+                         "WHERE kind = 'prune'") == "30,40");
+    test::TestContext tc(db, cfg);
+    CHECK(verify_one(tc, "acme").status == "ok");
+    CHECK(verify_one(tc, "acme").verified == 10);
+    CHECK(verify_one(tc, "other").status == "ok");
+}
+
 TEST_CASE("prune cuts every tenant's chain at the cutoff with one anchor each, also a chain it removes whole",
           "[integration][audit][partitions]") {
     test::TestDatabase db;

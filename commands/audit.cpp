@@ -423,7 +423,8 @@ struct ImportOpts {
     std::string from;
     std::vector<std::string> map;
     std::optional<std::string> tenant;
-    std::string key = "id";
+    std::optional<std::string> key;
+    std::string timezone = "UTC";
     std::int64_t batch = 5000;
     bool no_seal = false;
 };
@@ -433,10 +434,11 @@ Records run_import(Context& ctx, const ImportOpts& o) {
     i.from = o.from;
     for (const auto& m : o.map) {
         auto [col, src] = audit::parse_import_mapping(m);
-        i.map[col] = src;
+        if (!i.map.emplace(col, src).second) throw UsageError(fmt::format("--map {} is given twice", col));
     }
     i.tenant_slug = o.tenant;
     i.key = o.key;
+    i.timezone = o.timezone;
     i.batch = o.batch;
     i.seal = !o.no_seal;
     platform::require_current(ctx);
@@ -461,6 +463,8 @@ void declare_import(cli::Registry& r) {
         .complete(cli::Completer::tenant_slug)
         .option("--key", &ImportOpts::key, "table sources: a unique column to import in order by (default id)",
                 "COLUMN")
+        .option("--timezone", &ImportOpts::timezone,
+                "the zone of source times written without one (timestamp without time zone; default UTC)", "ZONE")
         .option("--batch", &ImportOpts::batch, "events per transaction (default 5000)", "N")
         .flag("--no-seal", &ImportOpts::no_seal, "leave sealing to the next `audit seal`")
         .mutating()
@@ -470,9 +474,13 @@ void declare_import(cli::Registry& r) {
                      "A tenant value may be the tenant's id, its tenancy key or its slug. NDJSON keys mapped to no "
                      "column are kept in metadata. Batches are keyset batches (by --key, or by position in the "
                      "file), each one transaction that also records the position: a killed import resumes where it "
-                     "stopped, without duplicates. Months the events need are created. Then the events are sealed; "
-                     "a tenant whose sealed range they reach into has its chain verified and re-sealed from its "
-                     "start (the old head is kept in the audit.import event). A source is imported once.")
+                     "stopped, without duplicates, if given the same options (and a file unchanged up to there). "
+                     "--key must be unique and never NULL. Times must be ISO 8601; those without a zone are read in "
+                     "--timezone. Months the events need are created. Every sealed chain is verified first; a "
+                     "tenant whose sealed range the events reach into has its chain cut back to its start in the "
+                     "batch that reaches it and re-sealed at the end (the old head is kept in the audit.import "
+                     "event); `audit seal` waits meanwhile. A source is imported once: a file with the same bytes "
+                     "under another name is refused too.")
         .example("tenantctl audit import --from app.audit_events --map occurred_at=created_at --map action=event")
         .example("tenantctl audit import --from old-log.ndjson --tenant acme")
         .run(run_import);

@@ -120,7 +120,7 @@ _tenantctl_options() {
         'apikey list') printf '%s\n' '--tenant	the tenant' '--all	include revoked and expired keys' ;;
         'apikey revoke') printf '%s\n' '--tenant	the tenant' ;;
         'apikey rotate') printf '%s\n' '--tenant	the tenant' '--overlap	how long the old key stays valid (default 24h)' ;;
-        'audit import') printf '%s\n' '--from	[schema.]table in this database, or the path of an NDJSON file' '--map	take audit_log COLUMN from the source'\''s column or key SOURCE (repeatable' '--tenant	every event belongs to this tenant (no tenant_id in the source)' '--key	table sources: a unique column to import in order by (default id)' '--batch	events per transaction (default 5000)' '--no-seal	leave sealing to the next `audit seal`' ;;
+        'audit import') printf '%s\n' '--from	[schema.]table in this database, or the path of an NDJSON file' '--map	take audit_log COLUMN from the source'\''s column or key SOURCE (repeatable' '--tenant	every event belongs to this tenant (no tenant_id in the source)' '--key	table sources: a unique column to import in order by (default id)' '--timezone	the zone of source times written without one (timestamp without time...' '--batch	events per transaction (default 5000)' '--no-seal	leave sealing to the next `audit seal`' ;;
         'audit partitions ensure') printf '%s\n' '--ahead	months after the current one (default audit.premake, 3)' ;;
         'audit partitions prune') printf '%s\n' '--older-than	drop months that ended before now minus this (default 13mo)' '--archive	write each month here first as NDJSON.gz plus a .sha256 file (default...' '--no-archive	drop without archiving (asks first' ;;
         'audit query') printf '%s\n' '--tenant	tenant slug (required unless --all-tenants)' '--all-tenants	search every tenant (slower: no tenant prefix in the index)' '--since	start of the window: RFC 3339 time or a duration ago (default 7d)' '--until	end of the window (default now)' '--actor	only events by this actor id' '--action	only actions matching this glob, e.g. '\''user.*'\''' '--resource	only events on this resource type (and id)' '--where	metadata match, repeatable: metadata.KEY=VALUE' '--limit	at most N events (default 100' '--after	continue after the cursor printed with the previous page' '--explain	show the partitions scanned and the query plan instead of rows' ;;
@@ -376,6 +376,7 @@ _tenantctl_values() {
         'audit import|--map') :; return 0 ;;
         'audit import|--tenant') printf '%s\n' 'tenants'; return 4 ;;
         'audit import|--key') :; return 0 ;;
+        'audit import|--timezone') :; return 0 ;;
         'audit import|--batch') :; return 0 ;;
         'maintain|--only') printf '%s\n' 'audit-partitions' 'audit-seal' 'audit-prune' 'tenant-purge' 'key-rotate' 'key-reencrypt' 'jwt-retire' 'gdpr-due'; return 0 ;;
         'maintain|--max-duration') :; return 0 ;;

@@ -228,7 +228,7 @@ function __tenantctl_options
         case 'apikey rotate'
             printf '%s\n' '--tenant	the tenant' '--overlap	how long the old key stays valid (default 24h)'
         case 'audit import'
-            printf '%s\n' '--from	[schema.]table in this database, or the path of an NDJSON file' '--map	take audit_log COLUMN from the source\'s column or key SOURCE (repeatable' '--tenant	every event belongs to this tenant (no tenant_id in the source)' '--key	table sources: a unique column to import in order by (default id)' '--batch	events per transaction (default 5000)' '--no-seal	leave sealing to the next `audit seal`'
+            printf '%s\n' '--from	[schema.]table in this database, or the path of an NDJSON file' '--map	take audit_log COLUMN from the source\'s column or key SOURCE (repeatable' '--tenant	every event belongs to this tenant (no tenant_id in the source)' '--key	table sources: a unique column to import in order by (default id)' '--timezone	the zone of source times written without one (timestamp without time...' '--batch	events per transaction (default 5000)' '--no-seal	leave sealing to the next `audit seal`'
         case 'audit partitions ensure'
             printf '%s\n' '--ahead	months after the current one (default audit.premake, 3)'
         case 'audit partitions prune'
@@ -808,6 +808,8 @@ function __tenantctl_values
             printf '%s\n' 'tenants'
             return 4
         case 'audit import|--key'
+            return 0
+        case 'audit import|--timezone'
             return 0
         case 'audit import|--batch'
             return 0

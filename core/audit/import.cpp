@@ -4,15 +4,16 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <set>
 
 #include "core/audit/append.hpp"
 #include "core/audit/chain.hpp"
+#include "core/audit/import_source.hpp"
 #include "core/audit/partitions.hpp"
 #include "core/context.hpp"
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
+#include "core/db/lock.hpp"
 #include "core/errors.hpp"
 #include "core/records.hpp"
 #include "core/tenants/lookup.hpp"
@@ -27,6 +28,7 @@ namespace {
 
 constexpr const char* kJobKind = "audit.import";
 constexpr const char* kStage = "pg_temp.tenantctl_audit_import";
+constexpr const char* kFixHint = "nothing of this batch was imported; fix the source or --map, then re-run to resume";
 
 // SQL type of each importable column, in import_columns() order.
 const std::map<std::string, std::string>& column_types() {
@@ -37,57 +39,45 @@ const std::map<std::string, std::string>& column_types() {
     return types;
 }
 
+// What one import reads and how, fixed before its first batch and kept with its job: a resumed
+// run must import the rest the same way.
+struct Plan {
+    ImportSource src;
+    std::map<std::string, std::string> map;  // audit_log column -> source column or key
+    std::optional<std::string> tenant_id;    // --tenant
+    std::string key;                         // table sources
+    std::string timezone;                    // of source times that carry none
+
+    json options() const {
+        return {{"map", map},
+                {"tenant_id", tenant_id ? json(*tenant_id) : json()},
+                {"key", src.is_file ? json() : json(key)},
+                {"timezone", timezone}};
+    }
+};
+
 struct Job {
     std::string id;
-    json cursor = json::object();  // table: {"after": key text}; file: {"offset": n, "line": n}; {"phase": "seal"}
+    std::string state;
+    json cursor = json::object();  // table: {"after": key}; file: {"offset", "line", "prefix_sha256"}; "phase"
     json counts = json::object();  // {"events": n, "min": {tenant_id: oldest occurred_at}, "months": [...]}
 };
 
 void save_job(Context& ctx, pqxx::transaction_base& tx, const Job& job) {
-    tx.exec_params0(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, updated_at = now(), "
+    if (job.id.empty()) return;  // a dry run
+    tx.exec_params0(fmt::format("UPDATE {} SET cursor = $2::jsonb, counts = $3::jsonb, error = NULL, updated_at = now(), "
                                 "heartbeat_at = now() WHERE id = $1::uuid",
                                 ctx.platform_table("jobs")),
                     job.id, job.cursor.dump(), job.counts.dump());
 }
 
-struct Source {
-    bool is_file = false;
-    std::string label;  // table:NAME | file:PATH
-    std::string table;  // quoted, for a table source
-    fs::path path;      // for a file source
-    std::map<std::string, std::string> columns;  // table: source column name -> type
-};
-
-Source resolve_source(pqxx::transaction_base& tx, const ImportOptions& o) {
-    Source s;
-    std::error_code ec;
-    const bool looks_like_path = o.from.find('/') != std::string::npos || o.from.ends_with(".ndjson") ||
-                                 o.from.ends_with(".jsonl") || o.from.ends_with(".json");
-    if (looks_like_path || fs::is_regular_file(o.from, ec)) {
-        if (!fs::is_regular_file(o.from, ec))
-            throw NotFound(fmt::format("no such file {}", util::in_quotes(o.from)), "--from takes a table or an NDJSON file");
-        s.is_file = true;
-        s.path = fs::absolute(o.from);
-        s.label = "file:" + s.path.string();
-        return s;
-    }
-    const auto dot = o.from.find('.');
-    const std::string schema = dot == std::string::npos ? "public" : o.from.substr(0, dot);
-    const std::string name = dot == std::string::npos ? o.from : o.from.substr(dot + 1);
-    s.table = db::quote_qualified(schema, name);
-    s.label = fmt::format("table:{}.{}", schema, name);
-    auto cols = tx.exec_params("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
-                               "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
-                               s.table);
-    if (cols.empty())
-        throw NotFound(fmt::format("no table {} (and no file of that name)", util::in_quotes(o.from)),
-                       "--from takes [schema.]table or the path of an NDJSON file");
-    for (const auto& r : cols) s.columns[r[0].c_str()] = r[1].c_str();
-    return s;
-}
-
 // audit_log column -> source column (table) or key (file); absent: not imported (default).
-std::map<std::string, std::string> mapping(const ImportOptions& o, const Source& s) {
+std::map<std::string, std::string> mapping(const ImportOptions& o, const ImportSource& s, const std::string& key) {
+    if (o.tenant_slug && o.map.count("tenant_id"))
+        throw UsageError("--tenant and --map tenant_id=... exclude each other",
+                         "give --tenant when every event belongs to one tenant, --map when the source names it");
+    if (s.is_file && o.key)
+        throw UsageError("--key applies to a table; a file is imported in the order of its lines");
     std::map<std::string, std::string> m;
     for (const auto& c : import_columns()) {
         if (auto it = o.map.find(c); it != o.map.end())
@@ -101,8 +91,8 @@ std::map<std::string, std::string> mapping(const ImportOptions& o, const Source&
             if (!s.columns.count(src))
                 throw UsageError(fmt::format("{} has no column {} (mapped to {})", s.label, util::in_quotes(src), col),
                                  "see --map COLUMN=SOURCE");
-        if (!s.columns.count(o.key))
-            throw UsageError(fmt::format("{} has no key column {}", s.label, util::in_quotes(o.key)),
+        if (!s.columns.count(key))
+            throw UsageError(fmt::format("{} has no key column {}", s.label, util::in_quotes(key)),
                              "--key names a unique column to import in order (default id)");
         for (const char* req : {"occurred_at", "action"})
             if (!m.count(req))
@@ -115,36 +105,12 @@ std::map<std::string, std::string> mapping(const ImportOptions& o, const Source&
     return m;
 }
 
+// The stage: the batch as the source gave it (tenant and time also as text, for messages),
+// typed by the log's own column types.
 void create_stage(pqxx::transaction_base& tx) {
-    std::string cols = "ord bigint, src_key text";
+    std::string cols = "ord bigint, src_key text, tenant_src text, occurred_src text";
     for (const auto& c : import_columns()) cols += fmt::format(", {} {}", c, column_types().at(c));
     tx.exec0(fmt::format("CREATE TEMP TABLE IF NOT EXISTS tenantctl_audit_import ({})", cols));
-}
-
-// One batch of a file source: the lines read, and where the next batch starts.
-struct FileBatch {
-    std::vector<std::string> lines;
-    std::int64_t first_line = 0;
-    std::int64_t next_offset = 0;
-    std::int64_t next_line = 0;
-};
-
-FileBatch read_file_batch(std::ifstream& in, std::int64_t offset, std::int64_t line_no, std::int64_t batch) {
-    FileBatch b;
-    b.first_line = line_no;
-    std::string line;
-    while (static_cast<std::int64_t>(b.lines.size()) < batch && std::getline(in, line)) {
-        offset += static_cast<std::int64_t>(line.size()) + (in.eof() ? 0 : 1);
-        ++line_no;
-        if (util::trim(line).empty()) {
-            if (b.lines.empty()) b.first_line = line_no;
-            continue;
-        }
-        b.lines.push_back(std::move(line));
-    }
-    b.next_offset = offset;
-    b.next_line = line_no;
-    return b;
 }
 
 std::optional<std::string> text_of(const json& v) {
@@ -153,65 +119,128 @@ std::optional<std::string> text_of(const json& v) {
     return v.dump();
 }
 
+// An ISO 8601 / RFC 3339 date and time: YYYY-MM-DD, optionally [T ]HH:MM[:SS[.fraction]], then
+// optionally Z or +HH[[:]MM]. The server's own parser also takes words ("yesterday", "now",
+// "epoch") and bare numbers, which in a backfill are mistakes, not times. (By hand: std::regex
+// cost microseconds a line.)
+bool iso_time(std::string_view t) {
+    std::size_t i = 0;
+    auto digits = [&](std::size_t n) {
+        for (std::size_t k = 0; k < n; ++k, ++i)
+            if (i >= t.size() || t[i] < '0' || t[i] > '9') return false;
+        return true;
+    };
+    auto eat = [&](char c) {
+        if (i < t.size() && t[i] == c) return ++i, true;
+        return false;
+    };
+    auto spaces = [&] {
+        while (i < t.size() && t[i] == ' ') ++i;
+    };
+    spaces();
+    if (!(digits(4) && eat('-') && digits(2) && eat('-') && digits(2))) return false;
+    if (i < t.size() && (t[i] == 'T' || t[i] == 't' || (t[i] == ' ' && i + 1 < t.size() && t[i + 1] >= '0' &&
+                                                        t[i + 1] <= '9'))) {
+        ++i;
+        if (!(digits(2) && eat(':') && digits(2))) return false;
+        if (eat(':')) {
+            if (!digits(2)) return false;
+            if (eat('.')) {
+                std::size_t n = 0;
+                while (i < t.size() && t[i] >= '0' && t[i] <= '9') ++i, ++n;
+                if (n == 0 || n > 9) return false;
+            }
+        }
+    }
+    spaces();
+    if (eat('Z') || eat('z')) {
+    } else if (i < t.size() && (t[i] == '+' || t[i] == '-')) {
+        ++i;
+        if (!digits(2)) return false;
+        eat(':');
+        if (i < t.size() && t[i] != ' ' && !digits(2)) return false;
+    }
+    spaces();
+    return i == t.size();
+}
+
 // COPYs the lines of a batch into the stage. Keys mapped to no column go into metadata.
-void stage_file_batch(pqxx::transaction_base& tx, const Source& s, const FileBatch& b,
-                      const std::map<std::string, std::string>& m) {
-    std::vector<std::string> names{"ord", "src_key"};
+void stage_file_batch(pqxx::transaction_base& tx, const Plan& plan, const FileBatch& b) {
+    std::vector<std::string> names{"ord", "src_key", "tenant_src", "occurred_src"};
     for (const auto& c : import_columns()) names.push_back(c);
     std::set<std::string> mapped_keys;
-    for (const auto& [col, key] : m) mapped_keys.insert(key);
+    for (const auto& [col, key] : plan.map) mapped_keys.insert(key);
+    const std::string file = plan.src.path.string();
     pqxx::stream_to out(tx, kStage, names);
-    std::int64_t line_no = b.first_line, ord = 0;
-    for (const auto& line : b.lines) {
-        ++line_no;
-        json obj = json::parse(line, nullptr, false);
+    for (std::size_t i = 0; i < b.lines.size(); ++i) {
+        const std::int64_t line_no = b.line_numbers[i];
+        json obj = json::parse(b.lines[i], nullptr, false);
         if (!obj.is_object())
-            throw UsageError(fmt::format("{}:{}: not a JSON object", s.path.string(), line_no),
+            throw UsageError(fmt::format("{}:{}: not a JSON object", file, line_no),
                              "an NDJSON file holds one JSON object per line");
         std::vector<std::optional<std::string>> v;
         json extra = json::object();
         for (auto it = obj.begin(); it != obj.end(); ++it)
             if (!mapped_keys.count(it.key())) extra[it.key()] = it.value();
         for (const auto& c : import_columns()) {
-            auto k = m.find(c);
-            json val = k != m.end() && obj.contains(k->second) ? obj[k->second] : json();
+            auto k = plan.map.find(c);
+            json val = k != plan.map.end() && obj.contains(k->second) ? obj[k->second] : json();
             if (c == "metadata" && !extra.empty()) {
                 if (val.is_null()) val = json::object();
                 if (!val.is_object())
-                    throw UsageError(fmt::format("{}:{}: metadata is not a JSON object", s.path.string(), line_no));
+                    throw UsageError(fmt::format("{}:{}: metadata is not a JSON object", file, line_no));
                 for (auto it = extra.begin(); it != extra.end(); ++it)
                     if (!val.contains(it.key())) val[it.key()] = it.value();
             }
             if (c == "metadata" && !val.is_null() && !val.is_object())
-                throw UsageError(fmt::format("{}:{}: metadata is not a JSON object", s.path.string(), line_no));
+                throw UsageError(fmt::format("{}:{}: metadata is not a JSON object", file, line_no));
+            if (c == "occurred_at" && !val.is_null() && !(val.is_string() && iso_time(val.get<std::string>())))
+                throw Refused(fmt::format("{}:{}: occurred_at {} is not an ISO 8601 date and time", file, line_no,
+                                          util::in_quotes(val.is_string() ? val.get<std::string>() : val.dump())),
+                              "e.g. 2025-03-01T12:00:00Z; " + std::string(kFixHint));
             v.push_back(text_of(val));
         }
-        ++ord;
-        out << std::tuple_cat(std::make_tuple(ord, std::to_string(line_no)),
+        out << std::tuple_cat(std::make_tuple(static_cast<std::int64_t>(i + 1), std::to_string(line_no), v[0], v[1]),
                               std::make_tuple(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10]));
     }
     out.complete();
 }
 
-// Stages the next batch of a table source after `after` (nullopt: from the start). Returns
-// the rows staged.
-std::int64_t stage_table_batch(pqxx::transaction_base& tx, const Source& s, const ImportOptions& o,
-                               const std::map<std::string, std::string>& m, const std::optional<std::string>& after) {
-    std::string select = fmt::format("row_number() OVER (ORDER BY {0}), {0}::text", db::quote_ident(o.key));
-    std::string names = "ord, src_key";
+bool is_time_type(const std::string& sql_type) {
+    return sql_type.starts_with("timestamp") || sql_type == "date";
+}
+
+// Stages up to `limit` rows of a table source after `after` (nullopt: from the start).
+void stage_table_batch(pqxx::transaction_base& tx, const Plan& plan, const std::optional<std::string>& after,
+                       std::int64_t limit) {
+    const std::string key = db::quote_ident(plan.key);
+    std::string select = fmt::format("row_number() OVER (ORDER BY {0}), {0}::text", key);
+    std::string names = "ord, src_key, tenant_src, occurred_src";
+    auto source_col = [&](const char* c) {
+        auto k = plan.map.find(c);
+        return k == plan.map.end() ? std::string("NULL") : db::quote_ident(k->second) + "::text";
+    };
+    select += ", " + source_col("tenant_id") + ", " + source_col("occurred_at");
     for (const auto& c : import_columns()) {
         names += ", " + c;
-        auto k = m.find(c);
-        select += k == m.end() ? ", NULL" : fmt::format(", {}::{}", db::quote_ident(k->second), column_types().at(c));
+        auto k = plan.map.find(c);
+        if (k == plan.map.end()) {
+            select += ", NULL";
+        } else if (c == "occurred_at" && !is_time_type(plan.src.columns.at(k->second))) {
+            // Text: only what reads as an ISO date and time (see iso_time); anything else stays
+            // NULL here and is named by insert_stage's checks with its occurred_src.
+            select += fmt::format(", CASE WHEN {0}::text ~ '^\\s*[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}([Tt ]|\\s*$)' "
+                                  "THEN {0}::text::timestamptz END",
+                                  db::quote_ident(k->second));
+        } else {
+            select += fmt::format(", {}::{}", db::quote_ident(k->second), column_types().at(c));
+        }
     }
-    const std::string key = db::quote_ident(o.key);
-    const std::string inner = after ? fmt::format("SELECT * FROM {} WHERE {} > $1 ORDER BY {} LIMIT {}", s.table, key,
-                                                  key, o.batch)
+    const std::string inner = after ? fmt::format("SELECT * FROM {} WHERE {} > $1 ORDER BY {} LIMIT {}", plan.src.table,
+                                                  key, key, limit)
                                     : fmt::format("SELECT * FROM {} WHERE $1::text IS NULL ORDER BY {} LIMIT {}",
-                                                  s.table, key, o.batch);
-    auto r = tx.exec_params(fmt::format("INSERT INTO {} ({}) SELECT {} FROM ({}) src", kStage, names, select, inner),
-                            after);
-    return static_cast<std::int64_t>(r.affected_rows());
+                                                  plan.src.table, key, limit);
+    tx.exec_params0(fmt::format("INSERT INTO {} ({}) SELECT {} FROM ({}) src", kStage, names, select, inner), after);
 }
 
 struct BatchOutcome {
@@ -220,15 +249,14 @@ struct BatchOutcome {
     std::optional<std::string> last_key;
 };
 
-// Checks the staged batch, creates its months, inserts it and records the position: one
-// transaction, so the position and the events commit together.
-BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Source& s,
-                          const std::optional<std::string>& tenant_id, Job& job) {
+// Checks the staged batch, creates its months and inserts it, recording in `job` what sealing
+// needs. One transaction with the position, so the position and the events commit together.
+BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Plan& plan, Job& job) {
     BatchOutcome b;
     const std::string tenants = ctx.platform_table("tenants");
     // Tenant values: the tenant's id, its tenancy key, or its slug (in that order).
-    if (tenant_id) {
-        tx.exec_params0(fmt::format("UPDATE {} SET tenant_id = $1", kStage), *tenant_id);
+    if (plan.tenant_id) {
+        tx.exec_params0(fmt::format("UPDATE {} SET tenant_id = $1", kStage), *plan.tenant_id);
     } else {
         // In three statements, so that no query joins the stage (a temporary table, on this
         // connection only) with the tenants table: on Citus that is a reference table, and
@@ -248,15 +276,26 @@ BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Source
                                     kStage),
                         db::text_array(values), db::text_array(ids));
     }
-    auto bad = tx.exec(fmt::format("SELECT src_key, CASE WHEN tenant_id IS NULL THEN 'names no known tenant' "
-                                   "WHEN occurred_at IS NULL THEN 'has no occurred_at' ELSE 'has no action' END "
-                                   "FROM {} WHERE tenant_id IS NULL OR occurred_at IS NULL OR action IS NULL "
-                                   "ORDER BY ord LIMIT 1",
-                                   kStage));
+    // The first event of the batch the log would refuse, or misread, and why.
+    auto bad = tx.exec(fmt::format(
+        "SELECT src_key, CASE "
+        "  WHEN tenant_id IS NULL AND tenant_src IS NULL THEN 'names no tenant' "
+        "  WHEN tenant_id IS NULL THEN 'names no known tenant (' || quote_literal(tenant_src) || ')' "
+        "  WHEN occurred_at IS NULL AND occurred_src IS NULL THEN 'has no occurred_at' "
+        "  WHEN occurred_at IS NULL THEN 'has occurred_at ' || quote_literal(left(occurred_src, 80)) || "
+        "       ', which is not an ISO 8601 date and time' "
+        "  WHEN NOT isfinite(occurred_at) THEN 'has occurred_at ' || occurred_at::text || ', which is not a point in time' "
+        "  WHEN action IS NULL THEN 'has no action' "
+        "  ELSE 'has action ' || quote_literal(left(action, 80)) || "
+        "       ', which is not lowercase words joined by dots (e.g. user.login)' END "
+        "FROM {} WHERE tenant_id IS NULL OR occurred_at IS NULL OR NOT isfinite(occurred_at) OR action IS NULL "
+        "  OR action !~ '^[a-z0-9_]+(\\.[a-z0-9_]+)*$' "
+        "ORDER BY ord LIMIT 1",
+        kStage));
     if (!bad.empty())
-        throw Refused(fmt::format("{}: the event at {} {} {}", s.label, s.is_file ? "line" : "key", bad[0][0].c_str(),
-                                  bad[0][1].c_str()),
-                      "nothing of this batch was imported; fix the source or --map, then re-run to resume");
+        throw Refused(fmt::format("{}: the event at {} {} {}", plan.src.label, plan.src.is_file ? "line" : "key",
+                                  bad[0][0].c_str(), bad[0][1].c_str()),
+                      kFixHint);
     // The months this batch needs.
     auto existing = partition_names(tx, ctx.schema());
     for (const auto& r : tx.exec(fmt::format(
@@ -303,21 +342,199 @@ BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Source
     return b;
 }
 
-// Tenants whose sealed range the import reaches into: their chain is verified, then cut back
-// to its start so that seal re-computes it over the imported events.
-std::vector<std::pair<std::string, std::string>> rebase_chains(Context& ctx, Job& job, json& old_heads) {
-    std::vector<std::pair<std::string, std::string>> rebased;  // (tenant id, slug)
+// The chains this import reaches into, cut back in the batch's own transaction. An imported
+// event older than a tenant's sealed head (or as old: chain order puts the newer id first)
+// would read as "inserted" to verify, so in the same transaction that inserts it the tenant's
+// chain is cut back to its start (the genesis or its prune anchor) and re-sealed later over
+// old and imported events. Every committed state therefore verifies, also after a kill or a
+// refused batch. Every chain was verified before the job's first batch, so a cut never absorbs
+// tampering; the head it discards first is kept for the audit.import event.
+class ChainCutter {
+public:
+    explicit ChainCutter(Context& ctx) : m_ctx(ctx) {}
+
+    void cut_reached(pqxx::transaction_base& tx, Job& job) {
+        m_pending.clear();
+        // The batch's tenants and their oldest event in it, in microseconds.
+        std::vector<std::pair<std::string, std::int64_t>> batch;
+        for (const auto& r : tx.exec(fmt::format("SELECT tenant_id, (extract(epoch FROM min(occurred_at)) * 1000000)::bigint "
+                                                 "FROM {} GROUP BY 1",
+                                                 kStage)))
+            batch.emplace_back(r[0].c_str(), r[1].as<std::int64_t>());
+        json rebased = job.cursor.value("rebased", json::array());
+        json old_heads = job.cursor.value("old_heads", json::object());
+        for (const auto& [tid, oldest_us] : batch) {
+            std::optional<Head> head;
+            if (auto known = m_heads.find(tid); known != m_heads.end()) {
+                head = known->second;
+            } else {
+                // Once per tenant and run: the import holds the seal lock, so only its own cuts
+                // move a head meanwhile.
+                auto h = tx.exec_params(fmt::format("SELECT (extract(epoch FROM occurred_at) * 1000000)::bigint, "
+                                                    "encode(hash, 'hex') FROM {} WHERE tenant_id = $1::uuid "
+                                                    "ORDER BY seq DESC LIMIT 1",
+                                                    m_ctx.platform_table("audit_chain")),
+                                        tid);
+                if (!h.empty()) head = Head{h[0][0].as<std::int64_t>(), h[0][1].c_str()};
+                m_pending[tid] = head;
+            }
+            if (!head || head->occurred_us < oldest_us) continue;
+            const auto start = tx.exec_params1(fmt::format("SELECT coalesce(max(seq), 0) FROM {} WHERE tenant_id = "
+                                                           "$1::uuid AND kind = 'prune'",
+                                                           m_ctx.platform_table("audit_seals")),
+                                               tid)[0]
+                                   .as<std::int64_t>();
+            tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2",
+                                        m_ctx.platform_table("audit_chain")),
+                            tid, start);
+            tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND kind = 'seal'",
+                                        m_ctx.platform_table("audit_seals")),
+                            tid, start);
+            if (!old_heads.contains(tid)) old_heads[tid] = head->hash_hex;
+            if (std::find(rebased.begin(), rebased.end(), json(tid)) == rebased.end()) rebased.push_back(tid);
+            m_pending[tid] = std::nullopt;  // nothing sealed after its start any more
+        }
+        job.cursor["rebased"] = rebased;
+        job.cursor["old_heads"] = old_heads;
+    }
+
+    // The batch committed: what it learnt and cut holds from now on. (Not called for a batch
+    // rolled back, a retried attempt or a dry run.)
+    void committed() {
+        for (auto& [tid, head] : m_pending) m_heads[tid] = std::move(head);
+        m_pending.clear();
+    }
+
+private:
+    struct Head {
+        std::int64_t occurred_us;
+        std::string hash_hex;
+    };
+    Context& m_ctx;
+    std::map<std::string, std::optional<Head>> m_heads, m_pending;
+};
+
+// A batch failed on a value the server would not take (a cast, a constraint). Finds the first
+// event of the batch that fails on its own, each tried on a savepoint in a transaction that is
+// rolled back, and names it; rethrows the original error when none does.
+[[noreturn]] void name_bad_event(Context& ctx, const Plan& plan, const Job& job, const FileBatch* file_batch,
+                                 const std::optional<std::string>& after, std::int64_t rows) {
+    const std::exception_ptr original = std::current_exception();
+    {
+        pqxx::work tx(ctx.db());
+        tx.exec_params("SELECT set_config('TimeZone', $1, true)", plan.timezone);
+        std::optional<std::string> cursor = after;
+        for (std::int64_t i = 0; i < rows; ++i) {
+            std::string where;
+            try {
+                pqxx::subtransaction sub(tx, "tenantctl_import_one");
+                sub.exec0(std::string("TRUNCATE ") + kStage);
+                if (file_batch) {
+                    where = fmt::format("{}:{}", plan.src.path.string(), file_batch->line_numbers[i]);
+                    FileBatch one{{file_batch->lines[i]}, {file_batch->line_numbers[i]}};
+                    stage_file_batch(sub, plan, one);
+                } else {
+                    stage_table_batch(sub, plan, cursor, 1);
+                    auto k = sub.exec(fmt::format("SELECT src_key FROM {}", kStage));
+                    if (k.empty()) break;
+                    cursor = k[0][0].c_str();
+                    where = fmt::format("{}: the event at key {}", plan.src.label, *cursor);
+                }
+                Job scratch = job;
+                insert_stage(ctx, sub, plan, scratch);
+                sub.abort();
+            } catch (const pqxx::sql_error& e) {
+                const std::string state = e.sqlstate();
+                if (!state.starts_with("22") && !state.starts_with("23")) throw;
+                if (where.empty()) throw;  // the table's own row could not be read: not one event's fault
+                throw Refused(fmt::format("{}: {}", where, db::server_message(e.what())), kFixHint);
+            }
+        }
+    }
+    std::rethrow_exception(original);
+}
+
+bool bad_value(const pqxx::sql_error& e) {
+    const std::string state = e.sqlstate();
+    return state.starts_with("22") || state.starts_with("23");
+}
+
+// A file already imported, or being imported, under another name: the same bytes, so the same
+// events. Refused before the first batch of a new job.
+void refuse_same_content(Context& ctx, const Plan& plan) {
+    struct Other {
+        std::string id, target, state, digest;
+        std::int64_t offset;
+    };
+    std::vector<Other> others;
+    std::vector<std::int64_t> offsets;
+    {
+        pqxx::read_transaction tx(ctx.db());
+        for (const auto& r : tx.exec_params(
+                 fmt::format("SELECT id::text, target, state, cursor::text FROM {} WHERE kind = $1 AND target LIKE "
+                             "'file:%' AND target <> $2 AND state IN ('running', 'done')",
+                             ctx.platform_table("jobs")),
+                 kJobKind, plan.src.label)) {
+            const json cursor = json::parse(r[3].c_str(), nullptr, false);
+            if (!cursor.is_object()) continue;
+            Other o{r[0].c_str(), r[1].c_str(), r[2].c_str(), "", -1};
+            if (o.state == "done") {
+                o.digest = cursor.value("file_sha256", std::string());
+            } else {
+                o.digest = cursor.value("prefix_sha256", std::string());
+                o.offset = cursor.value("offset", std::int64_t{0});
+                if (o.offset <= 0) continue;  // nothing of it imported yet
+                offsets.push_back(o.offset);
+            }
+            if (!o.digest.empty()) others.push_back(std::move(o));
+        }
+    }
+    if (others.empty()) return;
+    const auto digests = file_prefix_digests(plan.src.path, offsets);
+    for (const auto& o : others) {
+        auto it = digests.find(o.offset);
+        if (it == digests.end() || it->second != o.digest) continue;
+        const std::string other_path = o.target.substr(5);
+        if (o.state == "done")
+            throw Refused(fmt::format("{} holds the same bytes as {}, imported already (job {})", plan.src.path.string(),
+                                      other_path, o.id),
+                          "importing it again would duplicate its events");
+        throw Refused(fmt::format("{} starts with what the unfinished import of {} (job {}) has imported",
+                                  plan.src.path.string(), other_path, o.id),
+                      fmt::format("resume that one: tenantctl audit import --from {}", util::in_quotes(other_path)));
+    }
+}
+
+// Refused when a resumed job was started with other options: its first part would be imported
+// one way and the rest another (other tenant, other columns).
+void refuse_changed_options(const Plan& plan, const Job& job) {
+    // Compared as unordered JSON: the stored copy comes back from jsonb with its keys reordered.
+    const auto unordered = [](const json& j) { return nlohmann::json::parse(j.dump()); };
+    const json started = job.cursor.value("options", json());
+    if (started.is_null()) return;  // a job from before options were kept
+    const auto before = unordered(started), now = unordered(plan.options());
+    if (before == now) return;
+    std::vector<std::string> differ;
+    for (const char* k : {"map", "tenant_id", "key", "timezone"})
+        if (before.value(k, nlohmann::json()) != now.value(k, nlohmann::json())) differ.push_back(k);
+    throw Refused(fmt::format("import job {} of {} was started with other options ({} differ: it started with {})",
+                              job.id, plan.src.label, util::join(differ, ", "), started.dump()),
+                  "re-run it with the options it started with, to import the rest the same way");
+}
+
+// Tenants whose sealed range a job from before the per-batch cuts reached into: their chain is
+// cut back to its start so that seal re-computes it over the imported events.
+std::vector<std::string> rebase_chains(Context& ctx, Job& job) {
+    std::vector<std::string> rebased;  // tenant ids
     const json mins = job.counts.value("min", json::object());
     json done = job.cursor.value("rebased", json::array());
+    json old_heads = job.cursor.value("old_heads", json::object());
     for (auto it = mins.begin(); it != mins.end(); ++it) {
         const std::string tid = it.key();
         if (std::find(done.begin(), done.end(), json(tid)) != done.end()) continue;
-        std::string slug, head_at, head_hex;
+        std::string head_at, head_hex;
         {
             pqxx::read_transaction tx(ctx.db());
-            slug = tx.exec_params1(fmt::format("SELECT slug FROM {} WHERE id = $1::uuid", ctx.platform_table("tenants")),
-                                   tid)[0]
-                       .c_str();
             auto h = tx.exec_params(
                 fmt::format("SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
                             "encode(hash, 'hex') FROM {} WHERE tenant_id = $1::uuid ORDER BY seq DESC LIMIT 1",
@@ -328,11 +545,7 @@ std::vector<std::pair<std::string, std::string>> rebase_chains(Context& ctx, Job
             head_hex = h[0][1].c_str();
         }
         if (it.value().get<std::string>() > head_at) continue;  // all imported events come after the head
-        // Every chain was verified before the first batch (import_events). A sealed event
-        // changed while the import runs would be absorbed by this re-seal: the old head is
-        // kept in the import's audit event, so `audit verify` against it still shows it.
-        auto lock = ctx.lock("audit-seal");
-        pqxx::work tx(ctx.db());
+        pqxx::work tx(ctx.db());  // (the caller holds the seal lock)
         auto start = tx.exec_params1(fmt::format("SELECT coalesce(max(seq), 0) FROM {} WHERE tenant_id = $1::uuid AND "
                                                  "kind = 'prune'",
                                                  ctx.platform_table("audit_seals")),
@@ -344,15 +557,36 @@ std::vector<std::pair<std::string, std::string>> rebase_chains(Context& ctx, Job
         tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND kind = 'seal'",
                                     ctx.platform_table("audit_seals")),
                         tid, start);
-        old_heads[slug] = head_hex;
+        if (!old_heads.contains(tid)) old_heads[tid] = head_hex;
         done.push_back(tid);
         job.cursor["rebased"] = done;
         job.cursor["old_heads"] = old_heads;
         save_job(ctx, tx, job);
         tx.commit();
-        rebased.emplace_back(tid, slug);
+        rebased.push_back(tid);
     }
     return rebased;
+}
+
+std::string slug_of(Context& ctx, const std::string& tenant_id) {
+    pqxx::read_transaction tx(ctx.db());
+    auto r = tx.exec_params(fmt::format("SELECT slug FROM {} WHERE id::text = $1", ctx.platform_table("tenants")),
+                            tenant_id);
+    return r.empty() ? tenant_id : std::string(r[0][0].c_str());
+}
+
+// The job's error, for `jobs` listings: the job stays open, to be resumed.
+void record_error(Context& ctx, const Job& job, const std::string& message) {
+    if (job.id.empty()) return;
+    try {
+        pqxx::work tx(ctx.db());
+        tx.exec_params0(fmt::format("UPDATE {} SET error = $2, updated_at = now() WHERE id = $1::uuid",
+                                    ctx.platform_table("jobs")),
+                        job.id, message);
+        tx.commit();
+    } catch (...) {
+        // The connection may be what failed; the error itself is reported by the caller.
+    }
 }
 
 }  // namespace
@@ -378,61 +612,54 @@ std::pair<std::string, std::string> parse_import_mapping(const std::string& text
 ImportResult import_events(Context& ctx, const ImportOptions& o) {
     if (o.batch < 1 || o.batch > 1000000) throw UsageError("--batch must be between 1 and 1000000");
     ImportResult res;
+    Job job;
     try {
-        Source src;
-        std::map<std::string, std::string> m;
-        std::optional<std::string> tenant_id;
+        Plan plan;
         {
             pqxx::read_transaction tx(ctx.db());
-            src = resolve_source(tx, o);
-            m = mapping(o, src);
-            if (o.tenant_slug) tenant_id = tenants::resolve(ctx, tx, *o.tenant_slug).id;
+            plan.src = resolve_import_source(ctx, tx, o.from);
+            plan.key = o.key.value_or("id");
+            plan.map = mapping(o, plan.src, plan.key);
+            if (o.tenant_slug) plan.tenant_id = tenants::resolve(ctx, tx, *o.tenant_slug).id;
+            plan.timezone = o.timezone;
+            try {
+                pqxx::subtransaction sub(tx, "tenantctl_zone");
+                sub.exec_params("SELECT set_config('TimeZone', $1, true)", plan.timezone);
+                sub.abort();
+            } catch (const pqxx::sql_error&) {
+                throw UsageError(fmt::format("--timezone: unknown time zone {}", util::in_quotes(plan.timezone)),
+                                 "give a name from pg_timezone_names, e.g. UTC or Europe/Berlin");
+            }
+            if (!plan.src.is_file) check_import_key(tx, plan.src, plan.key);
         }
-        res.source = src.label;
+        res.source = plan.src.label;
         // Whole months are created as the import needs them: ensure and prune wait meanwhile.
+        // Sealing waits too: a seal between two batches could seal a chain the next one cuts.
         auto partitions_lock = ctx.dry_run() ? nullptr : ctx.lock("audit-partitions");
-        auto import_lock = ctx.dry_run() ? nullptr : ctx.lock("audit-import:" + src.label);
+        auto seal_lock = ctx.dry_run() ? nullptr : ctx.lock("audit-seal");
+        auto import_lock = ctx.dry_run() ? nullptr : ctx.lock("audit-import:" + plan.src.label);
 
-        Job job;
         {
             pqxx::read_transaction tx(ctx.db());
             auto r = tx.exec_params(fmt::format("SELECT id::text, cursor::text, counts::text, state FROM {} "
                                                 "WHERE kind = $1 AND target = $2 AND state IN ('running', 'done') "
                                                 "ORDER BY state = 'running' DESC, started_at DESC LIMIT 1",
                                                 ctx.platform_table("jobs")),
-                                    kJobKind, src.label);
+                                    kJobKind, plan.src.label);
             if (!r.empty() && std::string(r[0][3].c_str()) == "done")
-                throw Refused(fmt::format("{} was imported already (job {})", src.label, r[0][0].c_str()),
+                throw Refused(fmt::format("{} was imported already (job {})", plan.src.label, r[0][0].c_str()),
                               "its events are in the log; importing it again would duplicate them");
             if (!r.empty()) {
-                job = {r[0][0].c_str(), json::parse(r[0][1].c_str()), json::parse(r[0][2].c_str())};
+                job = {r[0][0].c_str(), r[0][3].c_str(), json::parse(r[0][1].c_str()), json::parse(r[0][2].c_str())};
                 res.resumed = true;
             }
         }
-
-        if (ctx.dry_run()) {
-            res.status = "would import";
-            pqxx::read_transaction tx(ctx.db());
-            if (src.is_file) {
-                std::ifstream in(src.path);
-                in.seekg(job.cursor.value("offset", std::int64_t{0}));
-                std::string line;
-                while (std::getline(in, line))
-                    if (!util::trim(line).empty()) ++res.imported;
-            } else {
-                const auto after = job.cursor.contains("after") ? std::optional(job.cursor["after"].get<std::string>())
-                                                                 : std::nullopt;
-                res.imported = (after ? tx.exec_params1(fmt::format("SELECT count(*) FROM {} WHERE {} > $1", src.table,
-                                                                    db::quote_ident(o.key)),
-                                                        *after)
-                                      : tx.exec1("SELECT count(*) FROM " + src.table))[0]
-                                   .as<std::int64_t>();
-            }
-            res.total = job.counts.value("events", std::int64_t{0}) + res.imported;
-            return res;
-        }
-
-        if (job.id.empty()) {
+        if (res.resumed) {
+            refuse_changed_options(plan, job);
+            ctx.log().info(fmt::format("resuming import job {} after {} events", job.id,
+                                       job.counts.value("events", std::int64_t{0})));
+        } else {
+            if (plan.src.is_file) refuse_same_content(ctx, plan);
             // Imported events older than a chain's head make that chain re-sealed over them, so
             // every sealed chain is proven intact first: a re-seal must never absorb tampering.
             VerifyOptions vo;
@@ -441,17 +668,17 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
                     throw IntegrityError(fmt::format("the audit chain of {} is broken ({}); nothing was imported",
                                                      v.tenant, v.problem),
                                          "run `tenantctl audit verify --all` and resolve it before importing");
-            pqxx::work tx(ctx.db());
-            job.id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, target, actor, cursor, counts) "
-                                                 "VALUES ($1, $2, $3, '{{}}', '{{\"events\": 0}}') RETURNING id::text",
-                                                 ctx.platform_table("jobs")),
-                                     kJobKind, src.label, ctx.actor())[0]
-                         .c_str();
+            job.cursor = {{"options", plan.options()}};
             job.counts = {{"events", 0}};
-            tx.commit();
-        } else {
-            ctx.log().info(fmt::format("resuming import job {} after {} events", job.id,
-                                       job.counts.value("events", std::int64_t{0})));
+            if (!ctx.dry_run()) {
+                pqxx::work tx(ctx.db());
+                job.id = tx.exec_params1(fmt::format("INSERT INTO {} (kind, target, actor, cursor, counts) "
+                                                     "VALUES ($1, $2, $3, $4::jsonb, $5::jsonb) RETURNING id::text",
+                                                     ctx.platform_table("jobs")),
+                                         kJobKind, plan.src.label, ctx.actor(), job.cursor.dump(), job.counts.dump())[0]
+                             .c_str();
+                tx.commit();
+            }
         }
         res.job_id = job.id;
 
@@ -460,76 +687,102 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
             create_stage(tx);
             tx.commit();
         }
-        std::ifstream in;
-        if (src.is_file) {
-            in.open(src.path, std::ios::binary);
+        std::optional<NdjsonReader> reader;
+        if (plan.src.is_file) {
+            reader.emplace(plan.src.path);
             const auto offset = job.cursor.value("offset", std::int64_t{0});
-            if (!in || static_cast<std::int64_t>(fs::file_size(src.path)) < offset)
-                throw Refused(fmt::format("{} is shorter than where the import stopped (byte {})", src.label, offset),
+            if (!reader->skip_to(offset, job.cursor.value("line", std::int64_t{0})))
+                throw Refused(fmt::format("{} is shorter than where the import stopped (byte {})", plan.src.label, offset),
                               "the file changed since the import started; restore it to resume");
-            in.seekg(offset);
+            const auto prefix = job.cursor.value("prefix_sha256", std::string());
+            if (!prefix.empty() && reader->prefix_sha256() != prefix)
+                throw Refused(fmt::format("{} changed before byte {}, where the import stopped: its first part is not "
+                                          "what was imported",
+                                          plan.src.label, offset),
+                              "restore the file as it was up to there (lines after it may be fixed), then re-run");
         }
+        ChainCutter cutter(ctx);
+        std::set<std::string> months_created;
+        const bool commit = !ctx.dry_run();
         while (job.cursor.value("phase", std::string("copy")) == "copy") {
             Job next = job;
             BatchOutcome b;
-            if (src.is_file) {
-                const auto fb = read_file_batch(in, job.cursor.value("offset", std::int64_t{0}),
-                                                job.cursor.value("line", std::int64_t{0}), o.batch);
-                with_lock_retry(ctx, "importing " + src.label, [&](pqxx::work& tx) {
-                    next = job;
-                    tx.exec0(std::string("TRUNCATE ") + kStage);
-                    if (!fb.lines.empty()) stage_file_batch(tx, src, fb, m);
-                    b = insert_stage(ctx, tx, src, tenant_id, next);
-                    next.cursor["offset"] = fb.next_offset;
-                    next.cursor["line"] = fb.next_line;
-                    if (fb.lines.empty()) next.cursor["phase"] = "seal";
-                    save_job(ctx, tx, next);
-                    util::failpoint("import.before-commit");
-                });
-            } else {
-                const auto after = job.cursor.contains("after") ? std::optional(job.cursor["after"].get<std::string>())
-                                                                 : std::nullopt;
-                with_lock_retry(ctx, "importing " + src.label, [&](pqxx::work& tx) {
-                    next = job;
-                    tx.exec0(std::string("TRUNCATE ") + kStage);
-                    stage_table_batch(tx, src, o, m, after);
-                    b = insert_stage(ctx, tx, src, tenant_id, next);
-                    if (b.last_key) next.cursor["after"] = *b.last_key;
-                    if (b.rows < o.batch) next.cursor["phase"] = "seal";
-                    save_job(ctx, tx, next);
-                    util::failpoint("import.before-commit");
-                });
+            FileBatch fb;
+            std::string next_prefix;
+            const auto after = job.cursor.contains("after") ? std::optional(job.cursor["after"].get<std::string>())
+                                                             : std::nullopt;
+            if (reader) {
+                fb = reader->next_batch(o.batch);
+                next_prefix = reader->prefix_sha256();
+            }
+            try {
+                with_lock_retry(
+                    ctx, "importing " + plan.src.label,
+                    [&](pqxx::work& tx) {
+                        next = job;
+                        tx.exec_params("SELECT set_config('TimeZone', $1, true)", plan.timezone);
+                        tx.exec0(std::string("TRUNCATE ") + kStage);
+                        if (reader) {
+                            if (!fb.lines.empty()) stage_file_batch(tx, plan, fb);
+                        } else {
+                            stage_table_batch(tx, plan, after, o.batch);
+                        }
+                        b = insert_stage(ctx, tx, plan, next);
+                        cutter.cut_reached(tx, next);
+                        if (reader) {
+                            next.cursor["offset"] = reader->offset();
+                            next.cursor["line"] = reader->line();
+                            next.cursor["prefix_sha256"] = next_prefix;
+                            if (reader->at_end()) {
+                                next.cursor["phase"] = "seal";
+                                next.cursor["file_sha256"] = next_prefix;
+                            }
+                        } else {
+                            if (b.last_key) next.cursor["after"] = *b.last_key;
+                            if (b.rows < o.batch) next.cursor["phase"] = "seal";
+                        }
+                        save_job(ctx, tx, next);
+                        util::failpoint("import.before-commit");
+                    },
+                    commit);
+                if (commit) cutter.committed();
+            } catch (const pqxx::sql_error& e) {
+                if (!bad_value(e)) throw;
+                name_bad_event(ctx, plan, job, reader ? &fb : nullptr, after,
+                               reader ? static_cast<std::int64_t>(fb.lines.size()) : o.batch);
             }
             job = std::move(next);
             res.imported += b.rows;
-            for (auto& n : b.months_created) res.months_created.push_back(std::move(n));
+            for (auto& n : b.months_created) months_created.insert(std::move(n));
             if (ctx.progress_enabled() && b.rows > 0)
-                ctx.log().info(fmt::format("{}: {} events imported", src.label, job.counts.value("events", std::int64_t{0})));
+                ctx.log().info(fmt::format("{}: {} events imported", plan.src.label, job.counts.value("events", std::int64_t{0})));
         }
+        res.months_created.assign(months_created.begin(), months_created.end());
         res.total = job.counts.value("events", std::int64_t{0});
         partitions_lock.reset();
 
-        // Sealing: chains the import reaches into are verified and cut back, then sealed.
-        json old_heads = job.cursor.value("old_heads", json::object());
-        for (const auto& [tid, slug] : rebase_chains(ctx, job, old_heads)) res.resealed.push_back(slug);
+        if (ctx.dry_run()) {
+            for (const auto& t : job.cursor.value("rebased", json::array())) res.resealed.push_back(slug_of(ctx, t));
+            res.status = "would import";
+            return res;
+        }
+        // Sealing: the chains the batches cut are sealed again, over old and imported events.
+        rebase_chains(ctx, job);
+        seal_lock.reset();
+        for (const auto& t : job.cursor.value("rebased", json::array())) res.resealed.push_back(slug_of(ctx, t));
         if (o.seal) {
             const json mins = job.counts.value("min", json::object());
             for (auto it = mins.begin(); it != mins.end(); ++it) {
-                std::string slug;
-                {
-                    pqxx::read_transaction tx(ctx.db());
-                    slug = tx.exec_params1(fmt::format("SELECT slug FROM {} WHERE id = $1::uuid",
-                                                       ctx.platform_table("tenants")),
-                                           it.key())[0]
-                               .c_str();
-                }
                 SealOptions so;
-                so.scope.tenant_slug = slug;
+                so.scope.tenant_slug = slug_of(ctx, it.key());
                 so.settle = {};
                 for (const auto& s : seal(ctx, so)) res.sealed += s.sealed;
             }
         }
         {
+            json old_heads = json::object();
+            const json heads_by_id = job.cursor.value("old_heads", json::object());
+            for (const auto& [tid, hex] : heads_by_id.items()) old_heads[slug_of(ctx, tid)] = hex;
             pqxx::work tx(ctx.db());
             job.cursor["phase"] = "done";
             save_job(ctx, tx, job);
@@ -539,7 +792,7 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
             Event ev;
             ev.action = "audit.import";
             ev.resource_type = "audit_log";
-            ev.resource_id = src.label.substr(0, src.label.find(':'));  // never the path: it may name people
+            ev.resource_id = plan.src.label.substr(0, plan.src.label.find(':'));  // never the path: it may name people
             ev.metadata = {{"events", res.total},
                            {"job", job.id},
                            {"months_created", job.counts.value("months", json::array())},
@@ -548,10 +801,16 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
             tx.commit();
         }
         res.status = "imported";
-    } catch (const Error&) {
+    } catch (const Error& e) {
+        record_error(ctx, job, e.what());
         throw;
     } catch (...) {
-        db::rethrow_translated("importing audit events");
+        try {
+            db::rethrow_translated("importing audit events");
+        } catch (const Error& e) {
+            record_error(ctx, job, e.what());
+            throw;
+        }
     }
     return res;
 }

@@ -6,16 +6,23 @@
 //   action are required (tenant_id not with --tenant). The tenant value may be the tenant's
 //   id, its tenancy key (the value the app's tenancy columns hold) or its slug. NDJSON keys
 //   that map to no column are kept in metadata; unmapped table columns are not imported.
-// - Batches: keyset batches by the source key (table: --key, default id; file: the byte
-//   offset of the next line). Each batch is staged (COPY for a file, INSERT ... SELECT for a
-//   table in the same database), the months it needs are created (rows of the default
-//   partition moved in), the events inserted, and the position stored in the job's cursor,
-//   all in one transaction: a killed import resumes after its last batch, without duplicates.
+// - Batches: keyset batches by the source key (table: --key, default id, which must be unique
+//   and never NULL; file: the byte offset of the next line). Each batch is staged (COPY for a
+//   file, INSERT ... SELECT for a table in the same database), checked (a known tenant, an ISO
+//   8601 time, an action the log takes; a value the server refuses is named by its line or
+//   key), the months it needs are created (rows of the default partition moved in), the events
+//   inserted, and the position stored in the job's cursor, all in one transaction: a killed
+//   import resumes after its last batch, without duplicates. A resumed run must give the
+//   options the job started with, and a file must be unchanged up to where it stopped (its
+//   SHA-256 so far is kept with the position); a file imported under another name is refused.
+//   Source times without a zone are read in --timezone (default UTC).
 // - Sealing: events older than a tenant's sealed head would read as "inserted" to verify. So
 //   every sealed chain is verified before the first batch (exit 8 and nothing imported when
-//   one is broken), then such a tenant's chain is
-//   re-sealed from its start (the genesis or its prune anchor) over the imported events; the
-//   old head goes into the audit.import event. Other tenants' new events are sealed on top.
+//   one is broken), and the batch that first reaches into a tenant's sealed range cuts its
+//   chain back to its start (the genesis or its prune anchor) in the same transaction: every
+//   committed state verifies, also after a kill or a refused batch. The chains are re-sealed
+//   at the end, over old and imported events; the old heads go into the audit.import event.
+//   Sealing waits while an import runs (it holds the seal lock).
 #pragma once
 
 #include <cstdint>
@@ -37,7 +44,8 @@ struct ImportOptions {
     std::string from;                        // [schema.]table, or a path to an NDJSON file
     std::map<std::string, std::string> map;  // audit_log column -> source column or key
     std::optional<std::string> tenant_slug;  // every event belongs to this tenant
-    std::string key = "id";                  // table sources: unique, ordered keyset column
+    std::optional<std::string> key;          // table sources: unique, ordered keyset column (default id)
+    std::string timezone = "UTC";            // of source times that carry no zone
     std::int64_t batch = 5000;
     bool seal = true;
 };

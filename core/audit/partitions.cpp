@@ -118,14 +118,18 @@ std::int64_t count_rows(pqxx::transaction_base& tx, const std::string& table) {
 
 // Runs `body` in a fresh transaction with a short lock_timeout, retrying lock timeouts with
 // backoff: the application never queues behind us for longer than one lock_timeout.
-void with_lock_retry(Context& ctx, std::string_view what, const std::function<void(pqxx::work&)>& body) {
+void with_lock_retry(Context& ctx, std::string_view what, const std::function<void(pqxx::work&)>& body,
+                     bool commit) {
     auto wait = milliseconds(100);
     for (int attempt = 1;; ++attempt) {
         try {
             pqxx::work tx(ctx.db());
             tx.exec0(fmt::format("SET LOCAL lock_timeout = '{}'", kLockTimeout));
             body(tx);
-            tx.commit();
+            if (commit)
+                tx.commit();
+            else
+                tx.abort();
             return;
         } catch (const pqxx::sql_error& e) {
             if (e.sqlstate() != "55P03") throw;

@@ -47,7 +47,9 @@ std::string partition_name(int year, int month);
 
 // Runs `body` in a fresh transaction with lock_timeout 1 s, retrying lock timeouts with backoff
 // (10 attempts, then Busy): the application never queues behind us for longer than 1 s.
-void with_lock_retry(Context& ctx, std::string_view what, const std::function<void(pqxx::work&)>& body);
+// `commit` false: the transaction is rolled back after `body` (a dry run).
+void with_lock_retry(Context& ctx, std::string_view what, const std::function<void(pqxx::work&)>& body,
+                     bool commit = true);
 
 // Creates and attaches one month's partition inside `tx`, moving its rows out of the default
 // partition first; returns the rows moved. The caller holds the audit-partitions lock.

@@ -74,6 +74,19 @@ void Sha256Stream::update(std::string_view data) {
     EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(m_ctx), data.data(), data.size());
 }
 
+std::string Sha256Stream::hex_so_far() const {
+    EVP_MD_CTX* copy = EVP_MD_CTX_new();
+    if (!copy || EVP_MD_CTX_copy_ex(copy, static_cast<const EVP_MD_CTX*>(m_ctx)) != 1) {
+        EVP_MD_CTX_free(copy);
+        throw std::runtime_error("SHA-256 copy failed");
+    }
+    unsigned char out[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    EVP_DigestFinal_ex(copy, out, &len);
+    EVP_MD_CTX_free(copy);
+    return hex_encode({reinterpret_cast<const char*>(out), len});
+}
+
 std::string Sha256Stream::hex_final() {
     unsigned char out[EVP_MAX_MD_SIZE];
     unsigned int len = 0;

@@ -23,6 +23,7 @@ public:
     Sha256Stream(const Sha256Stream&) = delete;
     Sha256Stream& operator=(const Sha256Stream&) = delete;
     void update(std::string_view data);
+    std::string hex_so_far() const;  // of everything given so far; more may follow
     std::string hex_final();  // once
 
 private:

@@ -9,14 +9,14 @@
 
 namespace tenantctl::db {
 
-namespace {
-// Drop libpq's "ERROR:  " prefix: our own line already says "tenantctl: ...".
 std::string server_message(std::string_view what) {
     std::string line = util::first_line(what);
     for (std::string_view prefix : {"ERROR:  ", "FATAL:  "})
         if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
     return line;
 }
+
+namespace {
 // A field libpq adds on a line of its own after the message ("DETAIL:  Key (id)=(1) is still
 // referenced from table \"orders\"."), or empty. CONTEXT can span lines: the first one names
 // the innermost function, which is the trigger's.

@@ -577,7 +577,7 @@ std::string slug_of(Context& ctx, const std::string& tenant_id) {
 
 // The job's error, for `jobs` listings: the job stays open, to be resumed.
 void record_error(Context& ctx, const Job& job, const std::string& message) {
-    if (job.id.empty()) return;
+    if (job.id.empty() || ctx.dry_run()) return;
     try {
         pqxx::work tx(ctx.db());
         tx.exec_params0(fmt::format("UPDATE {} SET error = $2, updated_at = now() WHERE id = $1::uuid",

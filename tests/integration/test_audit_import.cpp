@@ -282,6 +282,18 @@ TEST_CASE("a value the log refuses is named by its line, the same in a dry run, 
     CHECK(db.query_value("SELECT count(*) FROM tenantctl.jobs") == "0");
     CHECK(error_of([&] { audit::import_events(tc.ctx(), o); }).find(expected) != std::string::npos);
     CHECK(legacy_ns(db) == "0,1,2");  // the batch before the bad line
+    // A dry run of the resumed job changes nothing either, not even the job's record.
+    const std::string job = "SELECT error || ' ' || updated_at::text || cursor::text FROM tenantctl.jobs";
+    const std::string before = db.query_value(job);
+    CHECK(before.find(":5: invalid input syntax for type inet") != std::string::npos);
+    {
+        GlobalOptions g;
+        g.dry_run = true;
+        test::TestContext dry(db, {}, g);
+        CHECK(error_of([&] { audit::import_events(dry.ctx(), o); }).find(expected) != std::string::npos);
+    }
+    CHECK(db.query_value(job) == before);
+    CHECK(legacy_ns(db) == "0,1,2");
 
     // An unknown tenant is named with its value.
     write_lines(dir / "who.ndjson", {R"({"tenant_id":"99","occurred_at":"2025-05-02T10:00:00Z","action":"a.b"})"});

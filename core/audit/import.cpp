@@ -663,11 +663,21 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
             // Imported events older than a chain's head make that chain re-sealed over them, so
             // every sealed chain is proven intact first: a re-seal must never absorb tampering.
             VerifyOptions vo;
-            for (const auto& v : verify(ctx, vo))
-                if (v.status == "broken")
-                    throw IntegrityError(fmt::format("the audit chain of {} is broken ({}); nothing was imported",
-                                                     v.tenant, v.problem),
-                                         "run `tenantctl audit verify --all` and resolve it before importing");
+            for (const auto& v : verify(ctx, vo)) {
+                if (v.status != "broken") continue;
+                std::string hint = "run `tenantctl audit verify --all` and resolve it before importing";
+                // An import stopped by an older tenantctl left its events unsealed inside sealed ranges.
+                pqxx::read_transaction tx(ctx.db());
+                auto open = tx.exec_params(fmt::format("SELECT id::text, target FROM {} WHERE kind = $1 AND state = "
+                                                       "'running' ORDER BY started_at LIMIT 1",
+                                                       ctx.platform_table("jobs")),
+                                           kJobKind);
+                if (!open.empty())
+                    hint = fmt::format("the unfinished import job {} of {} may be why: resume it first", open[0][0].c_str(),
+                                       open[0][1].c_str());
+                throw IntegrityError(
+                    fmt::format("the audit chain of {} is broken ({}); nothing was imported", v.tenant, v.problem), hint);
+            }
             job.cursor = {{"options", plan.options()}};
             job.counts = {{"events", 0}};
             if (!ctx.dry_run()) {

@@ -301,7 +301,7 @@ TEST_CASE("a value the log refuses is named by its line, the same in a dry run, 
     CHECK(error_of([&] { audit::import_events(tc.ctx(), o); }).find("names no known tenant ('99')") != std::string::npos);
 }
 
-TEST_CASE("an import's source: never tenantctl's own tables, a directory or an empty name; quoted names",
+TEST_CASE("an import's source: never tenantctl's own tables, a directory or an empty name, and quoted names",
           "[integration][audit][import]") {
     test::TestDatabase db;
     add_tenants(db);

@@ -247,6 +247,7 @@ struct BatchOutcome {
     std::int64_t rows = 0;
     std::vector<std::string> months_created;
     std::optional<std::string> last_key;
+    std::vector<std::pair<std::string, std::int64_t>> oldest;  // per tenant id, its oldest event (microseconds)
 };
 
 // Checks the staged batch, creates its months and inserts it, recording in `job` what sealing
@@ -328,10 +329,12 @@ BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Plan& 
     json& mins = job.counts["min"];
     if (!mins.is_object()) mins = json::object();
     for (const auto& r : tx.exec(fmt::format("SELECT tenant_id, to_char(min(occurred_at) AT TIME ZONE 'UTC', "
-                                             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM {} GROUP BY 1",
+                                             "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+                                             "(extract(epoch FROM min(occurred_at)) * 1000000)::bigint FROM {} GROUP BY 1",
                                              kStage))) {
         const std::string t = r[0].c_str(), at = r[1].c_str();
         if (!mins.contains(t) || at < mins[t].get<std::string>()) mins[t] = at;
+        b.oldest.emplace_back(t, r[2].as<std::int64_t>());
     }
     auto last = tx.exec(fmt::format("SELECT src_key FROM {} ORDER BY ord DESC LIMIT 1", kStage));
     if (!last.empty()) b.last_key = last[0][0].c_str();
@@ -353,14 +356,9 @@ class ChainCutter {
 public:
     explicit ChainCutter(Context& ctx) : m_ctx(ctx) {}
 
-    void cut_reached(pqxx::transaction_base& tx, Job& job) {
+    // `batch`: the batch's tenants and their oldest event in it (BatchOutcome::oldest).
+    void cut_reached(pqxx::transaction_base& tx, Job& job, const std::vector<std::pair<std::string, std::int64_t>>& batch) {
         m_pending.clear();
-        // The batch's tenants and their oldest event in it, in microseconds.
-        std::vector<std::pair<std::string, std::int64_t>> batch;
-        for (const auto& r : tx.exec(fmt::format("SELECT tenant_id, (extract(epoch FROM min(occurred_at)) * 1000000)::bigint "
-                                                 "FROM {} GROUP BY 1",
-                                                 kStage)))
-            batch.emplace_back(r[0].c_str(), r[1].as<std::int64_t>());
         json rebased = job.cursor.value("rebased", json::array());
         json old_heads = job.cursor.value("old_heads", json::object());
         for (const auto& [tid, oldest_us] : batch) {
@@ -738,7 +736,7 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
                             stage_table_batch(tx, plan, after, o.batch);
                         }
                         b = insert_stage(ctx, tx, plan, next);
-                        cutter.cut_reached(tx, next);
+                        cutter.cut_reached(tx, next, b.oldest);
                         if (reader) {
                             next.cursor["offset"] = reader->offset();
                             next.cursor["line"] = reader->line();

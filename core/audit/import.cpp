@@ -345,6 +345,21 @@ BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Plan& 
     return b;
 }
 
+// Cuts a tenant's chain back to where it starts, the genesis or its prune anchor: its sealed
+// rows and checkpoints after that go, and the next seal recomputes them.
+void cut_back_to_start(Context& ctx, pqxx::transaction_base& tx, const std::string& tenant_id) {
+    const auto start = tx.exec_params1(fmt::format("SELECT coalesce(max(seq), 0) FROM {} WHERE tenant_id = $1::uuid "
+                                                   "AND kind = 'prune'",
+                                                   ctx.platform_table("audit_seals")),
+                                       tenant_id)[0]
+                           .as<std::int64_t>();
+    tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2", ctx.platform_table("audit_chain")),
+                    tenant_id, start);
+    tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND kind = 'seal'",
+                                ctx.platform_table("audit_seals")),
+                    tenant_id, start);
+}
+
 // The chains this import reaches into, cut back in the batch's own transaction. An imported
 // event older than a tenant's sealed head (or as old: chain order puts the newer id first)
 // would read as "inserted" to verify, so in the same transaction that inserts it the tenant's
@@ -377,17 +392,7 @@ public:
                 m_pending[tid] = head;
             }
             if (!head || head->occurred_us < oldest_us) continue;
-            const auto start = tx.exec_params1(fmt::format("SELECT coalesce(max(seq), 0) FROM {} WHERE tenant_id = "
-                                                           "$1::uuid AND kind = 'prune'",
-                                                           m_ctx.platform_table("audit_seals")),
-                                               tid)[0]
-                                   .as<std::int64_t>();
-            tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2",
-                                        m_ctx.platform_table("audit_chain")),
-                            tid, start);
-            tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND kind = 'seal'",
-                                        m_ctx.platform_table("audit_seals")),
-                            tid, start);
+            cut_back_to_start(m_ctx, tx, tid);
             if (!old_heads.contains(tid)) old_heads[tid] = head->hash_hex;
             if (std::find(rebased.begin(), rebased.end(), json(tid)) == rebased.end()) rebased.push_back(tid);
             m_pending[tid] = std::nullopt;  // nothing sealed after its start any more
@@ -544,17 +549,7 @@ std::vector<std::string> rebase_chains(Context& ctx, Job& job) {
         }
         if (it.value().get<std::string>() > head_at) continue;  // all imported events come after the head
         pqxx::work tx(ctx.db());  // (the caller holds the seal lock)
-        auto start = tx.exec_params1(fmt::format("SELECT coalesce(max(seq), 0) FROM {} WHERE tenant_id = $1::uuid AND "
-                                                 "kind = 'prune'",
-                                                 ctx.platform_table("audit_seals")),
-                                     tid)[0]
-                         .as<std::int64_t>();
-        tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2",
-                                    ctx.platform_table("audit_chain")),
-                        tid, start);
-        tx.exec_params0(fmt::format("DELETE FROM {} WHERE tenant_id = $1::uuid AND seq > $2 AND kind = 'seal'",
-                                    ctx.platform_table("audit_seals")),
-                        tid, start);
+        cut_back_to_start(ctx, tx, tid);
         if (!old_heads.contains(tid)) old_heads[tid] = head_hex;
         done.push_back(tid);
         job.cursor["rebased"] = done;

@@ -44,17 +44,23 @@ VACUUM ANALYZE public.app_audit;
 SQL
 }
 
+# The floor's months, made beforehand as the import makes them as it goes: a marker row per
+# month, moved out of the default partition by `ensure`, then deleted.
+months_for_floor() {
+    "$BIN" audit partitions ensure --ahead 0 -q >/dev/null
+    psql "$TENANTCTL_DATABASE_URL" -qAt -c "INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT t.id, \
+        date_trunc('month', now()) - make_interval(months => g), 'bench.marker' FROM tenantctl.tenants t, \
+        generate_series(0, 25) g WHERE t.slug = 'app-1'" >/dev/null
+    "$BIN" audit partitions ensure --ahead 0 -q >/dev/null
+    psql "$TENANTCTL_DATABASE_URL" -qc "DELETE FROM tenantctl.audit_log WHERE action = 'bench.marker'" >/dev/null
+}
+
 now() { date +%s.%N; }
 count() { psql "$TENANTCTL_DATABASE_URL" -Atc "SELECT count(*) FROM tenantctl.audit_log WHERE action IN ('user.login', 'doc.edit', 'invoice.paid')"; }
 
-# The floor, from the table: every month made first (as the import makes them), then one statement.
+# The floor, from the table: one statement.
 fresh_db bench_floor_table
-"$BIN" audit partitions ensure --ahead 0 -q >/dev/null
-psql "$TENANTCTL_DATABASE_URL" -qAt -c "INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT t.id, \
-    date_trunc('month', now()) - make_interval(months => g), 'bench.marker' FROM tenantctl.tenants t, \
-    generate_series(0, 25) g WHERE t.slug = 'app-1'" >/dev/null
-"$BIN" audit partitions ensure --ahead 0 -q >/dev/null
-psql "$TENANTCTL_DATABASE_URL" -qc "DELETE FROM tenantctl.audit_log WHERE action = 'bench.marker'" >/dev/null
+months_for_floor
 t0=$(now)
 psql "$TENANTCTL_DATABASE_URL" -q -v ON_ERROR_STOP=1 -c "INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, \
     actor_type, actor_id, action, ip, metadata) SELECT t.id, a.created_at, 'user', a.who, a.event, a.ip, a.details \
@@ -74,12 +80,7 @@ import_table_rows=$(count)
 t4=$(now)
 
 fresh_db bench_floor_file
-"$BIN" audit partitions ensure --ahead 0 -q >/dev/null
-psql "$TENANTCTL_DATABASE_URL" -qAt -c "INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT t.id, \
-    date_trunc('month', now()) - make_interval(months => g), 'bench.marker' FROM tenantctl.tenants t, \
-    generate_series(0, 25) g WHERE t.slug = 'app-1'" >/dev/null
-"$BIN" audit partitions ensure --ahead 0 -q >/dev/null
-psql "$TENANTCTL_DATABASE_URL" -qc "DELETE FROM tenantctl.audit_log WHERE action = 'bench.marker'" >/dev/null
+months_for_floor
 t5=$(now)
 psql "$TENANTCTL_DATABASE_URL" -q -v ON_ERROR_STOP=1 \
     -c "CREATE TEMP TABLE lines (j jsonb)" \

@@ -174,6 +174,12 @@ void stage_file_batch(pqxx::transaction_base& tx, const Plan& plan, const FileBa
     pqxx::stream_to out(tx, kStage, names);
     for (std::size_t i = 0; i < b.lines.size(); ++i) {
         const std::int64_t line_no = b.line_numbers[i];
+        // A JSON array (a whole export on one line, or a pretty-printed file) is not NDJSON:
+        // said before the array is parsed, which for a big file costs ten times its size.
+        if (util::trim(b.lines[i]).starts_with("["))
+            throw UsageError(fmt::format("{}:{}: a JSON array, not an object: NDJSON holds one event per line", file,
+                                         line_no),
+                             fmt::format("convert it first, e.g. jq -c '.[]' {} > events.ndjson", util::in_quotes(file)));
         json obj = json::parse(b.lines[i], nullptr, false);
         if (!obj.is_object())
             throw UsageError(fmt::format("{}:{}: not a JSON object", file, line_no),

@@ -295,6 +295,12 @@ TEST_CASE("a value the log refuses is named by its line, the same in a dry run, 
     CHECK(db.query_value(job) == before);
     CHECK(legacy_ns(db) == "0,1,2");
 
+    // A JSON array is not NDJSON.
+    write_lines(dir / "array.json", {"[" + ndjson_line("acme", 1) + ", " + ndjson_line("acme", 2) + "]"});
+    o.from = (dir / "array.json").string();
+    CHECK(error_of([&] { audit::import_events(tc.ctx(), o); }).find("array.json:1: a JSON array, not an object") !=
+          std::string::npos);
+
     // An unknown tenant is named with its value.
     write_lines(dir / "who.ndjson", {R"({"tenant_id":"99","occurred_at":"2025-05-02T10:00:00Z","action":"a.b"})"});
     o.from = (dir / "who.ndjson").string();

@@ -446,7 +446,9 @@ Records run_import(Context& ctx, const ImportOpts& o) {
     Records r = Records::table({"source", "status", "imported", "total", "months_created", "resealed", "sealed", "job"});
     r.add({x.source, x.status, x.imported, x.total, util::join(x.months_created, ","), util::join(x.resealed, ","),
            x.sealed, x.job_id.empty() ? json(nullptr) : json(x.job_id)});
-    if (x.resumed) ctx.log().info("resumed an interrupted import: no event was imported twice");
+    if (x.resumed)
+        ctx.log().info(ctx.dry_run() ? "would resume an interrupted import (job " + x.job_id + ")"
+                                     : "resumed an interrupted import: no event was imported twice");
     return r;
 }
 

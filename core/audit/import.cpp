@@ -19,6 +19,7 @@
 #include "core/tenants/lookup.hpp"
 #include "core/util/strings.hpp"
 #include "core/util/failpoint.hpp"
+#include "core/util/interrupt.hpp"
 
 namespace tenantctl::audit {
 
@@ -28,6 +29,7 @@ namespace {
 
 constexpr const char* kJobKind = "audit.import";
 constexpr const char* kStage = "pg_temp.tenantctl_audit_import";
+constexpr int kFirstYear = 1678, kLastYear = 2261;  // util::parse_time's range
 constexpr const char* kFixHint = "nothing of this batch was imported; fix the source or --map, then re-run to resume";
 
 // SQL type of each importable column, in import_columns() order.
@@ -86,6 +88,9 @@ std::map<std::string, std::string> mapping(const ImportOptions& o, const ImportS
             m[c] = c;
     }
     if (o.tenant_slug) m.erase("tenant_id");
+    if (o.tenant_slug && !s.is_file && s.columns.count("tenant_id"))
+        throw UsageError(fmt::format("{} has a tenant_id column, and --tenant would override it", s.label),
+                         "drop --tenant to take each event's tenant from it");
     if (!s.is_file) {
         for (const auto& [col, src] : m)
             if (!s.columns.count(src))
@@ -119,8 +124,8 @@ std::optional<std::string> text_of(const json& v) {
     return v.dump();
 }
 
-// An ISO 8601 / RFC 3339 date and time: YYYY-MM-DD, optionally [T ]HH:MM[:SS[.fraction]], then
-// optionally Z or +HH[[:]MM]. The server's own parser also takes words ("yesterday", "now",
+// An ISO 8601 / RFC 3339 date and time of the years 1678 to 2261: YYYY-MM-DD, optionally
+// [T ]HH:MM[:SS[.fraction]], then optionally Z or +HH[[:]MM]. The server's own parser also takes words ("yesterday", "now",
 // "epoch") and bare numbers, which in a backfill are mistakes, not times. (By hand: std::regex
 // cost microseconds a line.)
 bool iso_time(std::string_view t) {
@@ -138,7 +143,12 @@ bool iso_time(std::string_view t) {
         while (i < t.size() && t[i] == ' ') ++i;
     };
     spaces();
+    const std::size_t year_at = i;
     if (!(digits(4) && eat('-') && digits(2) && eat('-') && digits(2))) return false;
+    // The years tenantctl's times cover (its clock type, in nanoseconds): an event outside them
+    // could be stored but never listed, pruned or read back right.
+    const int year = std::stoi(std::string(t.substr(year_at, 4)));
+    if (year < kFirstYear || year > kLastYear) return false;
     if (i < t.size() && (t[i] == 'T' || t[i] == 't' || (t[i] == ' ' && i + 1 < t.size() && t[i + 1] >= '0' &&
                                                         t[i + 1] <= '9'))) {
         ++i;
@@ -181,9 +191,16 @@ void stage_file_batch(pqxx::transaction_base& tx, const Plan& plan, const FileBa
                                          line_no),
                              fmt::format("convert it first, e.g. jq -c '.[]' {} > events.ndjson", util::in_quotes(file)));
         json obj = json::parse(b.lines[i], nullptr, false);
+        if (obj.is_discarded())
+            throw UsageError(fmt::format("{}:{}: not valid JSON", file, line_no),
+                             "an NDJSON file holds one JSON object per line");
         if (!obj.is_object())
             throw UsageError(fmt::format("{}:{}: not a JSON object", file, line_no),
                              "an NDJSON file holds one JSON object per line");
+        if (plan.tenant_id && obj.contains("tenant_id"))
+            throw UsageError(fmt::format("{}:{}: the event names its tenant_id, and --tenant would override it", file,
+                                         line_no),
+                             "drop --tenant to take each event's tenant from the file");
         std::vector<std::optional<std::string>> v;
         json extra = json::object();
         for (auto it = obj.begin(); it != obj.end(); ++it)
@@ -191,18 +208,25 @@ void stage_file_batch(pqxx::transaction_base& tx, const Plan& plan, const FileBa
         for (const auto& c : import_columns()) {
             auto k = plan.map.find(c);
             json val = k != plan.map.end() && obj.contains(k->second) ? obj[k->second] : json();
+            if (c == "metadata" && !val.is_null() && !val.is_object())
+                throw Refused(fmt::format("{}:{}: metadata is a JSON {}, not an object", file, line_no, val.type_name()),
+                              kFixHint);
             if (c == "metadata" && !extra.empty()) {
                 if (val.is_null()) val = json::object();
-                if (!val.is_object())
-                    throw UsageError(fmt::format("{}:{}: metadata is not a JSON object", file, line_no));
-                for (auto it = extra.begin(); it != extra.end(); ++it)
-                    if (!val.contains(it.key())) val[it.key()] = it.value();
+                // Keys beside the mapped ones join metadata; one that is in it already would be lost.
+                for (auto it = extra.begin(); it != extra.end(); ++it) {
+                    if (val.contains(it.key()))
+                        throw Refused(fmt::format("{}:{}: key {} is both in metadata and beside it", file, line_no,
+                                                  util::in_quotes(it.key())),
+                                      "rename one of them, or --map metadata=... another key; " + std::string(kFixHint));
+                    val[it.key()] = it.value();
+                }
             }
-            if (c == "metadata" && !val.is_null() && !val.is_object())
-                throw UsageError(fmt::format("{}:{}: metadata is not a JSON object", file, line_no));
             if (c == "occurred_at" && !val.is_null() && !(val.is_string() && iso_time(val.get<std::string>())))
-                throw Refused(fmt::format("{}:{}: occurred_at {} is not an ISO 8601 date and time", file, line_no,
-                                          util::in_quotes(val.is_string() ? val.get<std::string>() : val.dump())),
+                throw Refused(fmt::format("{}:{}: occurred_at {} is not an ISO 8601 date and time of the years {} to {}",
+                                          file, line_no,
+                                          util::in_quotes(val.is_string() ? val.get<std::string>() : val.dump()),
+                                          kFirstYear, kLastYear),
                               "e.g. 2025-03-01T12:00:00Z; " + std::string(kFixHint));
             v.push_back(text_of(val));
         }
@@ -292,13 +316,18 @@ BatchOutcome insert_stage(Context& ctx, pqxx::transaction_base& tx, const Plan& 
         "  WHEN occurred_at IS NULL THEN 'has occurred_at ' || quote_literal(left(occurred_src, 80)) || "
         "       ', which is not an ISO 8601 date and time' "
         "  WHEN NOT isfinite(occurred_at) THEN 'has occurred_at ' || occurred_at::text || ', which is not a point in time' "
+        "  WHEN occurred_at < '{1}-01-01 00:00:00+00' OR occurred_at >= '{2}-01-01 00:00:00+00' THEN 'has occurred_at ' "
+        "       || quote_literal(coalesce(occurred_src, occurred_at::text)) || ', outside the years {1} to {3}' "
         "  WHEN action IS NULL THEN 'has no action' "
+        "  WHEN jsonb_typeof(metadata) <> 'object' THEN 'has metadata that is a JSON ' || jsonb_typeof(metadata) || "
+        "       ', not an object' "
         "  ELSE 'has action ' || quote_literal(left(action, 80)) || "
         "       ', which is not lowercase words joined by dots (e.g. user.login)' END "
-        "FROM {} WHERE tenant_id IS NULL OR occurred_at IS NULL OR NOT isfinite(occurred_at) OR action IS NULL "
-        "  OR action !~ '^[a-z0-9_]+(\\.[a-z0-9_]+)*$' "
+        "FROM {0} WHERE tenant_id IS NULL OR occurred_at IS NULL OR NOT isfinite(occurred_at) OR action IS NULL "
+        "  OR occurred_at < '{1}-01-01 00:00:00+00' OR occurred_at >= '{2}-01-01 00:00:00+00' "
+        "  OR jsonb_typeof(metadata) <> 'object' OR action !~ '^[a-z0-9_]+(\\.[a-z0-9_]+)*$' "
         "ORDER BY ord LIMIT 1",
-        kStage));
+        kStage, kFirstYear, kLastYear + 1, kLastYear));
     if (!bad.empty())
         throw Refused(fmt::format("{}: the event at {} {} {}", plan.src.label, plan.src.is_file ? "line" : "key",
                                   bad[0][0].c_str(), bad[0][1].c_str()),
@@ -443,11 +472,19 @@ private:
                     FileBatch one{{file_batch->lines[i]}, {file_batch->line_numbers[i]}};
                     stage_file_batch(sub, plan, one);
                 } else {
-                    stage_table_batch(sub, plan, cursor, 1);
-                    auto k = sub.exec(fmt::format("SELECT src_key FROM {}", kStage));
+                    // The row's key first, read without converting anything: the conversion may
+                    // be what fails.
+                    const std::string key = db::quote_ident(plan.key);
+                    auto k = cursor ? sub.exec_params(fmt::format("SELECT {0}::text FROM {1} WHERE {0} > $1 ORDER BY {0} "
+                                                                  "LIMIT 1",
+                                                                  key, plan.src.table),
+                                                      *cursor)
+                                    : sub.exec(fmt::format("SELECT {0}::text FROM {1} ORDER BY {0} LIMIT 1", key,
+                                                           plan.src.table));
                     if (k.empty()) break;
+                    where = fmt::format("{}: the event at key {}", plan.src.label, k[0][0].c_str());
+                    stage_table_batch(sub, plan, cursor, 1);
                     cursor = k[0][0].c_str();
-                    where = fmt::format("{}: the event at key {}", plan.src.label, *cursor);
                 }
                 Job scratch = job;
                 insert_stage(ctx, sub, plan, scratch);
@@ -468,15 +505,16 @@ bool bad_value(const pqxx::sql_error& e) {
     return state.starts_with("22") || state.starts_with("23");
 }
 
-// A file already imported, or being imported, under another name: the same bytes, so the same
-// events. Refused before the first batch of a new job.
+// A file whose events another import (finished or not) has imported already, under another
+// name: refused before the first batch of a new job. Two overlaps are found: this file starts
+// with the bytes another job imported (a copy, a copy with lines added), or it is the start of
+// what another job imported (its first lines cut out), while that job's file is still there.
 void refuse_same_content(Context& ctx, const Plan& plan) {
     struct Other {
-        std::string id, target, state, digest;
-        std::int64_t offset;
+        std::string id, target, state, digest;  // digest: SHA-256 of its file's first `offset` bytes
+        std::int64_t offset = 0;
     };
     std::vector<Other> others;
-    std::vector<std::int64_t> offsets;
     {
         pqxx::read_transaction tx(ctx.db());
         for (const auto& r : tx.exec_params(
@@ -486,31 +524,42 @@ void refuse_same_content(Context& ctx, const Plan& plan) {
                  kJobKind, plan.src.label)) {
             const json cursor = json::parse(r[3].c_str(), nullptr, false);
             if (!cursor.is_object()) continue;
-            Other o{r[0].c_str(), r[1].c_str(), r[2].c_str(), "", -1};
-            if (o.state == "done") {
-                o.digest = cursor.value("file_sha256", std::string());
-            } else {
-                o.digest = cursor.value("prefix_sha256", std::string());
-                o.offset = cursor.value("offset", std::int64_t{0});
-                if (o.offset <= 0) continue;  // nothing of it imported yet
-                offsets.push_back(o.offset);
-            }
-            if (!o.digest.empty()) others.push_back(std::move(o));
+            Other o{r[0].c_str(), r[1].c_str(), r[2].c_str(), cursor.value("prefix_sha256", std::string()),
+                    cursor.value("offset", std::int64_t{0})};
+            if (o.offset > 0 && !o.digest.empty()) others.push_back(std::move(o));
         }
     }
-    if (others.empty()) return;
-    const auto digests = file_prefix_digests(plan.src.path, offsets);
+    std::error_code ec;
+    const auto size = static_cast<std::int64_t>(fs::file_size(plan.src.path, ec));
+    if (others.empty() || ec || size == 0) return;
+    std::vector<std::int64_t> offsets;
+    for (const auto& o : others) offsets.push_back(o.offset);
+    const auto ours = file_prefix_digests(plan.src.path, offsets);
     for (const auto& o : others) {
-        auto it = digests.find(o.offset);
-        if (it == digests.end() || it->second != o.digest) continue;
         const std::string other_path = o.target.substr(5);
-        if (o.state == "done")
-            throw Refused(fmt::format("{} holds the same bytes as {}, imported already (job {})", plan.src.path.string(),
+        const std::string file = plan.src.path.string();
+        if (auto it = ours.find(o.offset); it != ours.end() && it->second == o.digest) {
+            if (o.state == "done")
+                throw Refused(fmt::format("{} starts with the {} bytes of {} imported already (job {})", file, o.offset,
+                                          other_path, o.id),
+                              "importing them again would duplicate their events");
+            throw Refused(fmt::format("{} starts with what the unfinished import of {} (job {}) has imported", file,
                                       other_path, o.id),
-                          "importing it again would duplicate its events");
-        throw Refused(fmt::format("{} starts with what the unfinished import of {} (job {}) has imported",
-                                  plan.src.path.string(), other_path, o.id),
-                      fmt::format("resume that one: tenantctl audit import --from {}", util::in_quotes(other_path)));
+                          fmt::format("resume that one: tenantctl audit import --from {}", util::in_quotes(other_path)));
+        }
+        if (size > o.offset) continue;
+        // Is this file the start of what the other job imported? Only while its file is unchanged.
+        std::map<std::int64_t, std::string> theirs;
+        try {
+            theirs = file_prefix_digests(other_path, {size, o.offset});
+        } catch (const Error&) {
+            continue;  // gone or unreadable: nothing to compare with
+        }
+        if (theirs.count(o.offset) && theirs.at(o.offset) == o.digest && theirs.count(size) &&
+            theirs.at(size) == ours.at(-1))
+            throw Refused(fmt::format("{} is the first {} bytes of {}, whose import (job {}) has imported them", file, size,
+                                      other_path, o.id),
+                          "importing it would duplicate their events");
     }
 }
 
@@ -621,14 +670,13 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
             plan.map = mapping(o, plan.src, plan.key);
             if (o.tenant_slug) plan.tenant_id = tenants::resolve(ctx, tx, *o.tenant_slug).id;
             plan.timezone = o.timezone;
-            try {
-                pqxx::subtransaction sub(tx, "tenantctl_zone");
-                sub.exec_params("SELECT set_config('TimeZone', $1, true)", plan.timezone);
-                sub.abort();
-            } catch (const pqxx::sql_error&) {
-                throw UsageError(fmt::format("--timezone: unknown time zone {}", util::in_quotes(plan.timezone)),
-                                 "give a name from pg_timezone_names, e.g. UTC or Europe/Berlin");
-            }
+            // A zone's name only: the server also takes POSIX offsets, whose sign is the reverse
+            // of ISO 8601's ("+05:00" is five hours behind UTC), a ten-hour trap in a backfill.
+            if (!tx.exec_params1("SELECT EXISTS (SELECT 1 FROM pg_timezone_names WHERE name = $1)", plan.timezone)[0]
+                     .as<bool>())
+                throw UsageError(fmt::format("--timezone: {} is not the name of a time zone", util::in_quotes(plan.timezone)),
+                                 "give a name from pg_timezone_names, e.g. UTC or Europe/Berlin (for a fixed offset, "
+                                 "Etc/GMT-5 is UTC+5: POSIX signs are reversed)");
             if (!plan.src.is_file) check_import_key(tx, plan.src, plan.key);
         }
         res.source = plan.src.label;
@@ -700,11 +748,13 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
         if (plan.src.is_file) {
             reader.emplace(plan.src.path);
             const auto offset = job.cursor.value("offset", std::int64_t{0});
-            if (!reader->skip_to(offset, job.cursor.value("line", std::int64_t{0})))
+            const auto prefix = job.cursor.value("prefix_sha256", std::string());
+            std::error_code ec;
+            if (static_cast<std::int64_t>(fs::file_size(plan.src.path, ec)) < offset)
                 throw Refused(fmt::format("{} is shorter than where the import stopped (byte {})", plan.src.label, offset),
                               "the file changed since the import started; restore it to resume");
-            const auto prefix = job.cursor.value("prefix_sha256", std::string());
-            if (!prefix.empty() && reader->prefix_sha256() != prefix)
+            if (!reader->skip_to(offset, job.cursor.value("line", std::int64_t{0})) ||
+                (!prefix.empty() && reader->prefix_sha256() != prefix))
                 throw Refused(fmt::format("{} changed before byte {}, where the import stopped: its first part is not "
                                           "what was imported",
                                           plan.src.label, offset),
@@ -712,6 +762,8 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
         }
         ChainCutter cutter(ctx);
         std::set<std::string> months_created;
+        // Ctrl-C and SIGTERM stop between batches, the one in flight committed (exit 10).
+        util::InterruptScope interrupts;
         const bool commit = !ctx.dry_run();
         while (job.cursor.value("phase", std::string("copy")) == "copy") {
             Job next = job;
@@ -765,6 +817,9 @@ ImportResult import_events(Context& ctx, const ImportOptions& o) {
             for (auto& n : b.months_created) months_created.insert(std::move(n));
             if (ctx.progress_enabled() && b.rows > 0)
                 ctx.log().info(fmt::format("{}: {} events imported", plan.src.label, job.counts.value("events", std::int64_t{0})));
+            if (commit)
+                util::stop_if_interrupted(fmt::format("importing {} events of {} (job {})",
+                                                      job.counts.value("events", std::int64_t{0}), plan.src.label, job.id));
         }
         res.months_created.assign(months_created.begin(), months_created.end());
         res.total = job.counts.value("events", std::int64_t{0});

@@ -72,24 +72,35 @@ ImportSource resolve_import_source(Context& ctx, pqxx::transaction_base& tx, con
         throw UsageError(fmt::format("{} is a directory", util::in_quotes(from)),
                          "--from takes a table or an NDJSON file");
     if (looks_like_path(from) || fs::exists(from, ec)) {
-        if (!fs::is_regular_file(from, ec))
+        if (!fs::exists(from, ec))
             throw NotFound(fmt::format("no such file {}", util::in_quotes(from)), "--from takes a table or an NDJSON file");
+        if (!fs::is_regular_file(from, ec))
+            throw UsageError(fmt::format("{} is not a regular file", util::in_quotes(from)),
+                             "--from takes a table or an NDJSON file (a pipe cannot be resumed: save it to a file)");
         s.is_file = true;
-        s.path = fs::absolute(from);
+        // One name per file (symbolic links, "..", "//" resolved): a job is found again by it.
+        s.path = fs::canonical(from, ec);
+        if (ec) s.path = fs::absolute(from);
         s.label = "file:" + s.path.string();
         return s;
     }
     const auto [schema, name] = parse_table_name(from);
     s.table = db::quote_qualified(schema, name);
     s.label = fmt::format("table:{}.{}", schema, name);
-    auto rel = tx.exec_params("SELECT c.relnamespace = to_regnamespace($2)::oid FROM pg_class c "
-                              "WHERE c.oid = to_regclass($1)",
-                              s.table, db::quote_ident(ctx.schema()));
+    // Is it, or does it read (a view, also of a view), one of tenantctl's own tables?
+    auto rel = tx.exec_params(
+        "WITH RECURSIVE reads(oid) AS (SELECT to_regclass($1)::oid UNION "
+        "  SELECT d.refobjid FROM reads JOIN pg_rewrite r ON r.ev_class = reads.oid "
+        "  JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid "
+        "   AND d.refclassid = 'pg_class'::regclass AND d.refobjid <> reads.oid) "
+        "SELECT bool_or(c.relnamespace = to_regnamespace($2)::oid) FROM reads JOIN pg_class c ON c.oid = reads.oid "
+        "HAVING bool_or(c.oid = to_regclass($1))",
+        s.table, db::quote_ident(ctx.schema()));
     if (rel.empty())
         throw NotFound(fmt::format("no table {} (and no file of that name)", util::in_quotes(from)),
                        "--from takes [schema.]table or the path of an NDJSON file");
     if (!rel[0][0].is_null() && rel[0][0].as<bool>())
-        throw UsageError(fmt::format("{} is one of tenantctl's own tables", s.label),
+        throw UsageError(fmt::format("{} is one of tenantctl's own tables, or reads one", s.label),
                          "--from names the application's audit table, or an NDJSON file");
     for (const auto& r : tx.exec_params("SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
                                         "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped",
@@ -110,10 +121,12 @@ void check_import_key(pqxx::transaction_base& tx, const ImportSource& s, const s
     const std::string hint = "--key names a column that tells every row apart (the primary key)";
     if (!unique_index) {
         // A view, or a table without such an index: the values themselves must be unique.
-        auto d = tx.exec1(fmt::format("SELECT count(*) - count(DISTINCT {0}) FROM {1}", k, s.table));
+        auto d = tx.exec1(fmt::format("SELECT coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {1} WHERE {0} IS NOT "
+                                      "NULL GROUP BY {0} HAVING count(*) > 1) shared",
+                                      k, s.table));
         if (d[0].as<std::int64_t>() != 0)
-            throw UsageError(fmt::format("{}: --key {} is not unique ({} rows share a value with another); "
-                                         "importing by it would skip them",
+            throw UsageError(fmt::format("{}: --key {} is not unique ({} rows share their value with another); "
+                                         "importing by it would skip some",
                                          s.label, util::in_quotes(key), d[0].as<std::int64_t>()),
                              hint);
     }

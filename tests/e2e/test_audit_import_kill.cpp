@@ -30,7 +30,8 @@ namespace {
 constexpr const char* kAcme = "11111111-1111-4111-8111-111111111111";
 constexpr const char* kOther = "22222222-2222-4222-8222-222222222222";
 
-pid_t spawn_tenantctl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env) {
+pid_t spawn_tenantctl(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
+                      const std::string& stderr_path = "/dev/null") {
     std::vector<std::string> argv_s{TENANTCTL_BINARY};
     argv_s.insert(argv_s.end(), args.begin(), args.end());
     std::vector<char*> argv;
@@ -45,7 +46,7 @@ pid_t spawn_tenantctl(const std::vector<std::string>& args, const std::map<std::
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
     pid_t pid = -1;
     const int rc = posix_spawn(&pid, argv[0], &fa, nullptr, argv.data(), envp.data());
     posix_spawn_file_actions_destroy(&fa);
@@ -53,9 +54,11 @@ pid_t spawn_tenantctl(const std::vector<std::string>& args, const std::map<std::
     return pid;
 }
 
-// Starts the import, waits until its first batch has committed, kills it, and checks it had
+// Starts the import, waits until its first batch has committed, sends `sig` (SIGKILL, or SIGTERM
+// which it must answer by stopping after the batch in flight with exit 10), and checks it had
 // not finished.
-void import_and_kill(const test::TestDatabase& db, const test::TempDir& dir, const std::vector<std::string>& args) {
+void import_and_kill(const test::TestDatabase& db, const test::TempDir& dir, const std::vector<std::string>& args,
+                     int sig = SIGKILL) {
     db.exec(R"SQL(
 CREATE OR REPLACE FUNCTION public.slow_down() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(0.0005); RETURN NEW; END $$;
 CREATE TRIGGER slow_down BEFORE INSERT ON tenantctl.audit_log FOR EACH ROW EXECUTE FUNCTION public.slow_down();
@@ -71,7 +74,8 @@ CREATE TRIGGER slow_down BEFORE INSERT ON tenantctl.audit_log FOR EACH ROW EXECU
     };
     std::vector<std::string> full = args;
     full.insert(full.end(), {"--batch", "1000", "--lock-timeout", "30s"});
-    const pid_t pid = spawn_tenantctl(full, env);
+    const std::string err_file = (dir / "import.err").string();
+    const pid_t pid = spawn_tenantctl(full, env, err_file);
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
     for (;;) {
         const std::string n = db.query_value(
@@ -82,10 +86,19 @@ CREATE TRIGGER slow_down BEFORE INSERT ON tenantctl.audit_log FOR EACH ROW EXECU
         REQUIRE(std::chrono::steady_clock::now() < give_up);
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    ::kill(pid, SIGKILL);
+    ::kill(pid, sig);
     int status = 0;
     REQUIRE(::waitpid(pid, &status, 0) == pid);
-    CHECK(WIFSIGNALED(status));
+    if (sig == SIGKILL) {
+        CHECK(WIFSIGNALED(status));
+    } else {
+        REQUIRE(WIFEXITED(status));
+        CHECK(WEXITSTATUS(status) == 10);
+        std::ifstream in(err_file);
+        std::string first;
+        std::getline(in, first);
+        CHECK(first.find("tenantctl: interrupted by SIGTERM after importing") != std::string::npos);
+    }
     const auto partial = std::stol(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'legacy.event'"));
     INFO("events imported when killed: " << partial);
     CHECK(partial > 0);
@@ -160,6 +173,25 @@ TEST_CASE("audit import from NDJSON killed mid-run resumes without duplicates", 
     }
     const std::vector<std::string> args{"audit", "import", "--from", file.string()};
     import_and_kill(db, dir, args);
+    auto again = test::run_cli(args, &db);
+    INFO(again.err);
+    REQUIRE(again.exit_code == 0);
+    check_imported_once(db);
+}
+
+TEST_CASE("audit import stopped by SIGTERM finishes its batch, exits 10, and resumes", "[e2e][audit][import][kill][single-node]") {
+    test::TestDatabase db;
+    db.exec(fmt::format("INSERT INTO tenantctl.tenants (id, slug) VALUES ('{}', 'acme'), ('{}', 'other')", kAcme, kOther));
+    db.exec("CREATE TABLE public.old_audit (id bigint PRIMARY KEY, tenant text, at timestamptz, what text, meta jsonb);"
+            "INSERT INTO public.old_audit SELECT g, CASE WHEN g % 4 = 0 THEN 'other' ELSE 'acme' END, "
+            "date_trunc('month', now()) - interval '6 months' + make_interval(mins => g * 2), 'legacy.event', "
+            "jsonb_build_object('n', g) FROM generate_series(1, 100000) g");
+    test::TempDir dir;
+    const std::vector<std::string> args{"audit", "import", "--from", "public.old_audit", "--map", "tenant_id=tenant",
+                                        "--map", "occurred_at=at", "--map", "action=what", "--map", "metadata=meta"};
+    import_and_kill(db, dir, args, SIGTERM);
+    // It stopped between batches: what it committed is whole batches.
+    CHECK(std::stol(db.query_value("SELECT count(*) FROM tenantctl.audit_log WHERE action = 'legacy.event'")) % 1000 == 0);
     auto again = test::run_cli(args, &db);
     INFO(again.err);
     REQUIRE(again.exit_code == 0);

@@ -99,7 +99,7 @@ TEST_CASE("an import refused half-way leaves every chain verifiable, blocks no o
     // The ten events are in the log, acme's chain was cut back with them: nothing reads as
     // inserted, and a seal meanwhile is not needed for that.
     check_no_chain_broken(tc);
-    CHECK(db.query_value("SELECT error FROM tenantctl.jobs WHERE kind = 'audit.import'").find(":11: not a JSON object") !=
+    CHECK(db.query_value("SELECT error FROM tenantctl.jobs WHERE kind = 'audit.import'").find(":11: not valid JSON") !=
           std::string::npos);
 
     // Another source imports meanwhile.
@@ -339,4 +339,111 @@ TEST_CASE("an import's source: never tenantctl's own tables, a directory or an e
     o.map = {{"occurred_at", "When"}, {"action", "What"}};
     CHECK(audit::import_events(tc.ctx(), o).imported == 2);
     CHECK(verify_status(tc, "acme") == "ok");
+}
+
+TEST_CASE("an import refuses times tenantctl cannot handle, POSIX offsets as zones, views of its own tables, and "
+          "values a table's column holds that the log's refuses",
+          "[integration][audit][import]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    test::TestContext tc(db);
+    test::TempDir dir;
+    for (const char* when : {"0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z", "0001-01-01T00:00:00+14:00"}) {
+        write_lines(dir / "far.ndjson",
+                    {fmt::format(R"({{"tenant_id":"acme","occurred_at":"{}","action":"legacy.event"}})", when)});
+        audit::ImportOptions f;
+        f.from = (dir / "far.ndjson").string();
+        INFO(when);
+        CHECK(error_of([&] { audit::import_events(tc.ctx(), f); }).find("of the years 1678 to 2261") != std::string::npos);
+    }
+    CHECK(db.query_value("SELECT count(*) FROM pg_inherits WHERE inhparent = 'tenantctl.audit_log'::regclass AND "
+                         "inhrelid::regclass::text ~ 'y(0001|9999)'") == "0");
+
+    db.exec("CREATE TABLE public.app (id int PRIMARY KEY, company text, at timestamptz, what text, meta text, "
+            "addr text); INSERT INTO public.app VALUES "
+            "(1, 'acme', '2025-05-01 10:00+00', 'legacy.event', '{}', '10.0.0.1'), "
+            "(2, 'acme', '1600-05-01 10:00+00', 'legacy.event', '{}', '10.0.0.1')");
+    audit::ImportOptions o;
+    o.from = "public.app";
+    o.map = {{"tenant_id", "company"}, {"occurred_at", "at"}, {"action", "what"}, {"metadata", "meta"}, {"ip", "addr"}};
+    CHECK(error_of([&] { audit::import_events(tc.ctx(), o); }).find("key 2 has occurred_at") != std::string::npos);
+    db.exec("UPDATE public.app SET at = '2025-05-02 10:00+00', meta = '{bad' WHERE id = 2");
+    CHECK(error_of([&] { audit::import_events(tc.ctx(), o); })
+              .find("the event at key 2: invalid input syntax for type json") != std::string::npos);
+    CHECK(test::exit_of([&] { audit::import_events(tc.ctx(), o); }) == Exit::refused);
+    db.exec("UPDATE public.app SET meta = '[1]' WHERE id = 2");
+    CHECK(error_of([&] { audit::import_events(tc.ctx(), o); }).find("key 2 has metadata that is a JSON array") !=
+          std::string::npos);
+    db.exec("UPDATE public.app SET meta = NULL, addr = '999.0.0.1' WHERE id = 2");
+    CHECK(error_of([&] { audit::import_events(tc.ctx(), o); })
+              .find("the event at key 2: invalid input syntax for type inet") != std::string::npos);
+    db.exec("UPDATE public.app SET addr = NULL WHERE id = 2");
+    o.timezone = "+05:00";  // POSIX: five hours *behind* UTC
+    CHECK(error_of([&] { audit::import_events(tc.ctx(), o); }).find("is not the name of a time zone") != std::string::npos);
+    o.timezone = "UTC";
+    CHECK(audit::import_events(tc.ctx(), o).total == 2);
+    CHECK(verify_status(tc, "acme") == "ok");
+
+    // A view of tenantctl's own log is the log.
+    db.exec("CREATE VIEW public.own AS SELECT * FROM tenantctl.audit_log; CREATE VIEW public.own2 AS SELECT * FROM "
+            "public.own");
+    audit::ImportOptions v;
+    v.tenant_slug = "acme";
+    for (const char* view : {"public.own", "public.own2"}) {
+        v.from = view;
+        INFO(view);
+        CHECK(error_of([&] { audit::import_events(tc.ctx(), v); }).find("own tables, or reads one") != std::string::npos);
+    }
+    // --tenant beside a tenant_id column, or a line that names its tenant: one of them would be ignored.
+    db.exec("CREATE TABLE public.with_tenant (id int PRIMARY KEY, tenant_id text, occurred_at timestamptz, action text)");
+    v.from = "public.with_tenant";
+    CHECK(error_of([&] { audit::import_events(tc.ctx(), v); }).find("has a tenant_id column, and --tenant") !=
+          std::string::npos);
+    write_lines(dir / "named.ndjson", {ndjson_line("other", 1)});
+    v.from = (dir / "named.ndjson").string();
+    CHECK(test::exit_of([&] { audit::import_events(tc.ctx(), v); }) == Exit::usage);
+}
+
+TEST_CASE("an import's metadata is an object, keeps every key, and a file is found by its content and one name",
+          "[integration][audit][import]") {
+    test::TestDatabase db;
+    add_tenants(db);
+    test::TestContext tc(db);
+    test::TempDir dir;
+    auto import_file = [&](const std::string& path) {
+        audit::ImportOptions o;
+        o.from = path;
+        o.batch = 4;
+        return audit::import_events(tc.ctx(), o);
+    };
+    write_lines(dir / "m.ndjson", {R"({"tenant_id":"acme","occurred_at":"2025-05-01T10:00:00Z","action":"a.b","metadata":5})"});
+    CHECK(test::exit_of([&] { import_file((dir / "m.ndjson").string()); }) == Exit::refused);
+    write_lines(dir / "k.ndjson",
+                {R"({"tenant_id":"acme","occurred_at":"2025-05-01T10:00:00Z","action":"a.b","metadata":{"x":1},"x":2})"});
+    CHECK(error_of([&] { import_file((dir / "k.ndjson").string()); }).find("key 'x' is both in metadata and beside it") !=
+          std::string::npos);
+
+    // Ten lines imported in full; a copy with a line added starts with them.
+    std::vector<std::string> lines;
+    for (int n = 0; n < 10; ++n) lines.push_back(ndjson_line("acme", n));
+    write_lines(dir / "full.ndjson", lines);
+    // Named with "..": the job is the file's, whatever the spelling.
+    fs::create_directory(dir / "sub");
+    CHECK(import_file((dir / "sub" / ".." / "full.ndjson").string()).imported == 10);
+    CHECK(test::exit_of([&] { import_file((dir / "full.ndjson").string()); }) == Exit::refused);  // imported already
+    auto grown = lines;
+    grown.push_back(ndjson_line("acme", 10));
+    write_lines(dir / "grown.ndjson", grown);
+    CHECK(error_of([&] { import_file((dir / "grown.ndjson").string()); }).find("starts with the") != std::string::npos);
+
+    // An unfinished import of 12 lines stopped after 8; a file of its first 4 lines is part of it.
+    std::vector<std::string> twelve;
+    for (int n = 20; n < 32; ++n) twelve.push_back(ndjson_line("other", n));
+    twelve[9] = "not json";
+    write_lines(dir / "twelve.ndjson", twelve);
+    CHECK(test::exit_of([&] { import_file((dir / "twelve.ndjson").string()); }) == Exit::usage);
+    write_lines(dir / "head.ndjson", std::vector<std::string>(twelve.begin(), twelve.begin() + 4));
+    CHECK(error_of([&] { import_file((dir / "head.ndjson").string()); }).find("is the first") != std::string::npos);
+    CHECK(legacy_ns(db) == "0,1,2,3,4,5,6,7,8,9,20,21,22,23,24,25,26,27");
+    CHECK(test::exit_of([&] { import_file("/dev/null"); }) == Exit::usage);
 }

@@ -55,7 +55,47 @@ void check_partitions(Context& ctx, std::vector<doctor::Finding>& out) {
                        fmt::format("missing for the premake window ({} months ahead): {}; run `tenantctl audit "
                                    "partitions ensure` (events of those months land in the default partition)",
                                    ctx.config().audit.premake, util::join(missing, ", "))});
-    if (rows == 0 && missing.empty())
+    // Partitions someone made by hand with other bounds: prune drops whole calendar months that
+    // ended before its cutoff, so the rows of such a partition outlive retention unnoticed.
+    bool odd = false;
+    for (const auto& p : tx.exec_params(
+             "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+             "CROSS JOIN LATERAL (SELECT regexp_match(pg_get_expr(c.relpartbound, c.oid), "
+             "  '^FOR VALUES FROM \\(''([^'']+)''\\) TO \\(''([^'']+)''\\)$') AS m) x "
+             "WHERE i.inhparent = to_regclass($1) AND pg_get_expr(c.relpartbound, c.oid) <> 'DEFAULT' "
+             "AND (x.m IS NULL OR x.m[1]::timestamptz <> date_trunc('month', x.m[1]::timestamptz) "
+             "     OR x.m[2]::timestamptz <> x.m[1]::timestamptz + interval '1 month')",
+             db::quote_qualified(ctx.schema(), "audit_log"))) {
+        odd = true;
+        out.push_back({"audit_partitions", "warn", p[0].c_str(),
+                       fmt::format("a partition of the audit log that is not one calendar month ({}): `audit partitions "
+                                   "prune` drops whole months only, so its rows outlive retention; detach it, move its "
+                                   "rows into the log, and drop it",
+                                   p[1].c_str())});
+    }
+    // Months detached from the log (by hand, or a restore): their events are missing from it.
+    for (const auto& t : tx.exec_params(
+             "SELECT c.relname FROM pg_class c WHERE c.relnamespace = to_regnamespace($2) AND c.relkind IN ('r', 'p') "
+             "AND c.relname ~ '^audit_log_y[0-9]{4}m[0-9]{2}$' "
+             "AND NOT EXISTS (SELECT 1 FROM pg_inherits i WHERE i.inhrelid = c.oid AND i.inhparent = to_regclass($1))",
+             db::quote_qualified(ctx.schema(), "audit_log"), db::quote_ident(ctx.schema()))) {
+        odd = true;
+        const std::string name = t[0].c_str();
+        const auto n = tx.exec1("SELECT count(*) FROM " + db::quote_qualified(ctx.schema(), name))[0].as<std::int64_t>();
+        // audit_log_yYYYYmMM: the month it was made for.
+        const int y = std::stoi(name.substr(11, 4)), mo = std::stoi(name.substr(16, 2));
+        const std::string from = fmt::format("{:04}-{:02}-01 00:00:00+00", y, mo);
+        const std::string to = mo == 12 ? fmt::format("{:04}-01-01 00:00:00+00", y + 1)
+                                        : fmt::format("{:04}-{:02}-01 00:00:00+00", y, mo + 1);
+        out.push_back({"audit_partitions", "fail", name,
+                       fmt::format("a month of the audit log detached from it, with {} rows: its events are missing "
+                                   "from the log (`audit verify` reports them deleted)",
+                                   n),
+                       fmt::format("ALTER TABLE {} ATTACH PARTITION {} FOR VALUES FROM ('{}') TO ('{}');",
+                                   db::quote_qualified(ctx.schema(), "audit_log"),
+                                   db::quote_qualified(ctx.schema(), name), from, to)});
+    }
+    if (rows == 0 && missing.empty() && !odd)
         out.push_back({"audit_partitions", "ok", "audit_log",
                        fmt::format("default partition empty; this month and {} ahead exist", ctx.config().audit.premake)});
 }

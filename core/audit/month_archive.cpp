@@ -62,12 +62,17 @@ la_ssize_t archive_write_cb(struct archive*, void* data, const void* buffer, siz
 // The first free archive name of a month: NAME.ndjson.gz, then NAME.2.ndjson.gz, ... A month
 // can be archived more than once (late events for a pruned month, a re-run after a kill): an
 // existing archive is never replaced.
-std::string free_archive_stem(const fs::path& dir, const std::string& name) {
-    for (int k = 1;; ++k) {
-        std::string stem = k == 1 ? name : fmt::format("{}.{}", name, k);
+// Any entry takes a name, a dangling symbolic link too (exists() follows links, and a rename
+// that then found the name taken tried the same one again, for ever). `k` is where to start
+// and, on return, the number taken.
+std::string free_archive_stem(const fs::path& dir, const std::string& name, int& k) {
+    const auto taken = [](const fs::path& p) {
         std::error_code ec;
-        if (!fs::exists(dir / (stem + ".ndjson.gz"), ec) && !fs::exists(dir / (stem + ".ndjson.gz.sha256"), ec))
-            return stem;
+        return fs::symlink_status(p, ec).type() != fs::file_type::not_found;
+    };
+    for (;; ++k) {
+        std::string stem = k == 1 ? name : fmt::format("{}.{}", name, k);
+        if (!taken(dir / (stem + ".ndjson.gz")) && !taken(dir / (stem + ".ndjson.gz.sha256"))) return stem;
     }
 }
 
@@ -306,9 +311,13 @@ MonthArchive write_month_archive(Context& ctx, pqxx::connection& conn, const std
         // What was archived is what the month held in this snapshot; the drop checks it again.
         a.fp = enc ? tally.fingerprint() : month_fingerprint(tx, table);
         sha = file.finish();
-        if (!sha)
-            throw Error(Exit::runtime, fmt::format("writing {} failed: {}", part.string(), std::strerror(errno)),
-                        "nothing was dropped");
+        if (!sha) {
+            // A full disk, a quota: the archive cannot be written, so nothing is dropped (exit 5,
+            // as for a directory that cannot be written), and the partial file goes.
+            const std::string why = std::strerror(errno);
+            ::unlink(part.c_str());
+            throw Refused(fmt::format("writing {} failed: {}", part.string(), why), "nothing was dropped");
+        }
         break;
     }
     tx.commit();
@@ -316,8 +325,8 @@ MonthArchive write_month_archive(Context& ctx, pqxx::connection& conn, const std
     // Published without ever replacing a file (plain rename would): RENAME_NOREPLACE, or
     // link() where the file system has no such rename (NFS). If the name was taken
     // meanwhile, take the next one.
-    for (;;) {
-        const std::string stem = free_archive_stem(dir, name);
+    for (int k = 1;; ++k) {
+        const std::string stem = free_archive_stem(dir, name, k);
         a.path = dir / (stem + ".ndjson.gz");
         if (::renameat2(AT_FDCWD, part.c_str(), AT_FDCWD, a.path.c_str(), RENAME_NOREPLACE) == 0) break;
         if (errno == EINVAL || errno == ENOSYS) {
@@ -327,8 +336,8 @@ MonthArchive write_month_archive(Context& ctx, pqxx::connection& conn, const std
             }
         }
         if (errno != EEXIST)
-            throw Error(Exit::runtime, fmt::format("cannot create {}: {}", a.path.string(), std::strerror(errno)),
-                        "nothing was dropped");
+            throw Refused(fmt::format("cannot create {}: {}", a.path.string(), std::strerror(errno)),
+                          "nothing was dropped");
     }
     util::write_file_atomic(dir / (a.path.filename().string() + ".sha256"),
                             a.sha256 + "  " + a.path.filename().string() + "\n", 0600);

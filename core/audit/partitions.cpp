@@ -16,6 +16,7 @@
 #include "core/db/connection.hpp"
 #include "core/db/errors.hpp"
 #include "core/errors.hpp"
+#include "core/util/atomic_file.hpp"
 #include "core/util/interrupt.hpp"
 #include "core/util/progress.hpp"
 #include "core/util/thread_priority.hpp"
@@ -322,6 +323,19 @@ void detach_month(Context& ctx, pqxx::work& tx, const std::string& table) {
     }
 }
 
+// An archive written for a month that was then not dropped, for a reason that certainly rolled
+// the drop back (refused before it, or never locked): its events are all still in the log, and
+// the next prune writes the month's archive anew, so this one would only hold them twice (and
+// keep what a GDPR erasure removes from the log meanwhile). Never after a commit that may have
+// happened: then the archive may be the only copy.
+void discard_unused_archive(const std::optional<MonthArchive>& archived) {
+    if (!archived) return;
+    std::error_code ec;
+    fs::remove(archived->path.string() + ".sha256", ec);
+    fs::remove(archived->path, ec);
+    util::fsync_directory(archived->path.parent_path());
+}
+
 }  // namespace
 
 std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
@@ -342,10 +356,14 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
     if (dir && !ctx.dry_run()) {
         std::error_code ec;
         if (!fs::is_directory(*dir, ec))
-            throw Refused(fmt::format("archive directory {} does not exist", dir->string()), "nothing was dropped");
+            throw Refused(fs::exists(*dir, ec) ? fmt::format("archive directory {} is a file, not a directory", dir->string())
+                                               : fmt::format("archive directory {} does not exist", dir->string()),
+                          "nothing was dropped");
         check_archive_dir_writable(*dir);
     }
     auto lock = ctx.dry_run() ? nullptr : ctx.lock("audit-partitions");
+    // Ctrl-C and SIGTERM let the step in flight (a month's move or drop) finish, then stop.
+    util::InterruptScope interrupts;
     // Events in the default partition are covered too: each month of them that ended before
     // the cutoff gets its partition (rows moved in), and is archived and dropped below with the
     // others, oldest first, so the chain is cut in order.
@@ -378,6 +396,9 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                 append(ctx, tx, ev);
             });
             ctx.log().info(fmt::format("{}: moved {} rows out of the default partition to archive them", name, rows));
+            util::stop_if_interrupted(fmt::format("moving the default partition's rows of {} into its month, before "
+                                                  "pruning it",
+                                                  name));
         }
     } catch (const Error&) {
         throw;
@@ -391,7 +412,6 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
     util::ProgressLine progress(ctx.progress_enabled() && !ctx.dry_run() ? &ctx.log().stream() : nullptr,
                                 "pruning", static_cast<long long>(months.size()), "months");
     // Each month is archived, checked and dropped on its own: Ctrl-C lets the one in flight finish.
-    util::InterruptScope interrupts;
     std::unique_ptr<pqxx::connection> archive_conn;  // the archives' own, opened for the first month archived
     bool one_connection = false;  // none could be opened: each archive is written before its month's transaction
     for (const auto& p : months) {
@@ -478,6 +498,12 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
                 if (archived) ev.metadata["archive"] = res.archive;
                 append(ctx, tx, ev);
             });
+        } catch (const Refused&) {
+            discard_unused_archive(archived);  // the month changed meanwhile: the re-run archives it whole
+            throw;
+        } catch (const Busy&) {
+            discard_unused_archive(archived);  // the month stayed locked: the re-run archives it again
+            throw;
         } catch (const Error&) {
             throw;
         } catch (...) {
@@ -485,8 +511,9 @@ std::vector<PruneResult> prune_partitions(Context& ctx, const PruneOptions& o) {
         }
         results.push_back(std::move(res));
         progress.update(static_cast<long long>(results.size()));
-        util::stop_if_interrupted(fmt::format("pruning {} of {} months (the last: {})", results.size(), months.size(),
-                                              results.back().partition));
+        if (&p != &months.back())  // after the last one there is nothing left to stop
+            util::stop_if_interrupted(fmt::format("pruning {} of {} months (the last: {})", results.size(), months.size(),
+                                                  results.back().partition));
     }
     return results;
 }

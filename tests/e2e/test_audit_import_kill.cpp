@@ -131,15 +131,20 @@ void check_imported_once(const test::TestDatabase& db) {
     CHECK(verified >= 100000);
 }
 
-}  // namespace
-
-TEST_CASE("audit import from a table killed mid-run resumes without duplicates", "[e2e][audit][import][kill][single-node]") {
-    test::TestDatabase db;
+// Tenants acme and other, and the application's own log of 100k events six months old.
+void add_tenants_and_old_audit(const test::TestDatabase& db) {
     db.exec(fmt::format("INSERT INTO tenantctl.tenants (id, slug) VALUES ('{}', 'acme'), ('{}', 'other')", kAcme, kOther));
     db.exec("CREATE TABLE public.old_audit (id bigint PRIMARY KEY, tenant text, at timestamptz, what text, meta jsonb);"
             "INSERT INTO public.old_audit SELECT g, CASE WHEN g % 4 = 0 THEN 'other' ELSE 'acme' END, "
             "date_trunc('month', now()) - interval '6 months' + make_interval(mins => g * 2), 'legacy.event', "
             "jsonb_build_object('n', g) FROM generate_series(1, 100000) g");
+}
+
+}  // namespace
+
+TEST_CASE("audit import from a table killed mid-run resumes without duplicates", "[e2e][audit][import][kill][single-node]") {
+    test::TestDatabase db;
+    add_tenants_and_old_audit(db);
     // Sealed events of today: the import reaches into acme's sealed range.
     db.exec(fmt::format("INSERT INTO tenantctl.audit_log (tenant_id, occurred_at, action) SELECT '{}', "
                         "now() - make_interval(mins => g), 'app.recent' FROM generate_series(1, 5) g",
@@ -181,11 +186,7 @@ TEST_CASE("audit import from NDJSON killed mid-run resumes without duplicates", 
 
 TEST_CASE("audit import stopped by SIGTERM finishes its batch, exits 10, and resumes", "[e2e][audit][import][kill][single-node]") {
     test::TestDatabase db;
-    db.exec(fmt::format("INSERT INTO tenantctl.tenants (id, slug) VALUES ('{}', 'acme'), ('{}', 'other')", kAcme, kOther));
-    db.exec("CREATE TABLE public.old_audit (id bigint PRIMARY KEY, tenant text, at timestamptz, what text, meta jsonb);"
-            "INSERT INTO public.old_audit SELECT g, CASE WHEN g % 4 = 0 THEN 'other' ELSE 'acme' END, "
-            "date_trunc('month', now()) - interval '6 months' + make_interval(mins => g * 2), 'legacy.event', "
-            "jsonb_build_object('n', g) FROM generate_series(1, 100000) g");
+    add_tenants_and_old_audit(db);
     test::TempDir dir;
     const std::vector<std::string> args{"audit", "import", "--from", "public.old_audit", "--map", "tenant_id=tenant",
                                         "--map", "occurred_at=at", "--map", "action=what", "--map", "metadata=meta"};

@@ -261,6 +261,17 @@ UpResult up(const fs::path& dir_in, int port, Logger& log) {
         s.cluster_dir = tmpl;
         if (s.run_as_postgres) chown_to_postgres(s.cluster_dir);
     }
+    // Until the state is saved nothing records this directory, so no `sandbox down` would ever
+    // remove it: a refusal from here on (a port in use, initdb failing) takes it away itself.
+    struct RemoveUnlessSaved {
+        fs::path path;
+        bool saved = false;
+        ~RemoveUnlessSaved() {
+            std::error_code ec;
+            if (!saved) fs::remove_all(path, ec);
+        }
+    } unsaved{s.cluster_dir};
+    log.debug(fmt::format("cluster directory {}", s.cluster_dir.string()));
     fs::create_directories(s.socket_dir());
     if (s.run_as_postgres) chown_to_postgres(s.socket_dir());
 
@@ -299,6 +310,7 @@ UpResult up(const fs::path& dir_in, int port, Logger& log) {
              << "wal_retrieve_retry_interval = 100ms\n";
     }
     save(s);
+    unsaved.saved = true;
     write_master_key(s.key_file());
     start_server(s, log);
     return {s, false};

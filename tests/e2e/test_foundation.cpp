@@ -419,10 +419,18 @@ TEST_CASE("sandbox up refuses a port that is taken", "[e2e][sandbox]") {
     ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
     int port = ntohs(addr.sin_port);
     test::TempDir dir;
-    auto r = run_cli({"sandbox", "up", "--no-init", "--dir", (dir / "sb").string(), "--port", std::to_string(port)});
+    auto r = run_cli({"-v", "sandbox", "up", "--no-init", "--dir", (dir / "sb").string(), "--port", std::to_string(port)});
     ::close(fd);
     CHECK(r.exit_code == 5);
     CHECK(r.err.find("port " + std::to_string(port) + " is in use") != std::string::npos);
+    // The cluster directory it had made (in the sandbox's directory, or a private one in /tmp
+    // when the server's user cannot reach that) is gone: nothing records it for a `down`.
+    const std::string marker = "cluster directory ";
+    const auto at = r.err.find(marker);
+    REQUIRE(at != std::string::npos);
+    const std::string cluster = r.err.substr(at + marker.size(), r.err.find('\n', at) - at - marker.size());
+    INFO(cluster);
+    CHECK_FALSE(std::filesystem::exists(cluster));
     run_cli({"sandbox", "down", "--dir", (dir / "sb").string()});
 }
 
